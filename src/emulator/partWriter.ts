@@ -1,0 +1,135 @@
+// Streams one part body straight to its offset in the file's data file: received chunks go to
+// writev() as they are (no copies, no whole-part buffers), the socket is paused only while more
+// than a few MB wait for the disk. A client that stops sending is noticed by an idle timer.
+import { writev } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+
+export type BodyOutcome = 'complete' | 'timeout' | 'aborted' | 'reset' | 'write-error';
+
+export interface BodySink {
+  /** Open descriptor of the data file, or null to count and discard the bytes. */
+  fd: number | null;
+  position: number;
+  idleTimeoutMs: number;
+  /** Destroy the socket once this many body bytes have arrived (fault injection). */
+  resetAfter?: number;
+  onBytes(n: number): void;
+}
+
+const HIGH_WATER = 4 * 1024 * 1024;
+
+function writevAll(fd: number, bufs: Buffer[], position: number, cb: (err: Error | null) => void): void {
+  writev(fd, bufs, position, (err, written) => {
+    if (err) return cb(err);
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    if (written >= total) return cb(null);
+    // A short write: continue with what is left, still without copying.
+    let skip = written;
+    const rest: Buffer[] = [];
+    for (const b of bufs) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    writevAll(fd, rest, position + written, cb);
+  });
+}
+
+export function receiveBody(req: IncomingMessage, sink: BodySink): Promise<BodyOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let writing = false;
+    let ended = false;
+    let received = 0;
+    let position = sink.position;
+    let lastActivity = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+
+    const finish = (outcome: BodyOutcome): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('close', onClose);
+      // Anything still queued is dropped; an in-flight write may land, which is harmless
+      // because the part is only counted when the outcome is 'complete'.
+      if (outcome !== 'complete' && !req.destroyed) req.resume();
+      resolve(outcome);
+    };
+
+    const maybeDone = (): void => {
+      if (ended && !writing && pendingBytes === 0) finish('complete');
+    };
+
+    const flush = (): void => {
+      if (writing || pendingBytes === 0 || sink.fd === null) return;
+      const bufs = pending;
+      const bytes = pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+      writing = true;
+      const at = position;
+      position += bytes;
+      writevAll(sink.fd, bufs, at, (err) => {
+        writing = false;
+        lastActivity = Date.now();
+        if (settled) return;
+        if (err) return finish('write-error');
+        if (req.isPaused() && !ended) req.resume();
+        flush();
+        maybeDone();
+      });
+    };
+
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length;
+      lastActivity = Date.now();
+      sink.onBytes(chunk.length);
+      if (sink.resetAfter !== undefined && received >= sink.resetAfter) {
+        req.socket.destroy();
+        finish('reset');
+        return;
+      }
+      if (sink.fd === null) return;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= HIGH_WATER && writing) req.pause();
+      flush();
+    };
+
+    const onEnd = (): void => {
+      ended = true;
+      maybeDone();
+    };
+
+    const onClose = (): void => {
+      if (!req.complete) finish('aborted');
+    };
+
+    const arm = (ms: number): void => {
+      timer = setTimeout(() => {
+        const idle = Date.now() - lastActivity;
+        if (idle >= sink.idleTimeoutMs) finish('timeout');
+        else arm(sink.idleTimeoutMs - idle);
+      }, ms);
+      timer.unref();
+    };
+
+    if (sink.resetAfter === 0) {
+      req.socket.destroy();
+      finish('reset');
+      return;
+    }
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    arm(sink.idleTimeoutMs);
+  });
+}
