@@ -1,0 +1,390 @@
+// The hot folder: candidates from the initial scan, periodic rescans (the source of truth on
+// SMB/NFS, where inotify misses other machines' writes) and chokidar events (a hint that makes
+// things faster). Every observation is a fresh stat fed to the Settler; a file is emitted once
+// per version (size, mtime, ino) and then belongs to the caller until markHandled/resettle.
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { FSWatcher } from 'chokidar';
+import pLimit from 'p-limit';
+import { AgentError, classifyNetworkError } from '../frameio/errors.js';
+import { realClock, type Clock } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { relPosix, startNativeWatcher } from './native.js';
+import { createRealWatchFs } from './real-fs.js';
+import { Settler } from './settler.js';
+import type { FileFacts, HotFolderOptions, WatchFs, WatchStats } from './types.js';
+import { errCode, toFacts, walkTree } from './walk.js';
+
+export interface HotFolderEvents {
+  settled: [facts: FileFacts];
+  gone: [path: string];
+  error: [err: Error];
+}
+
+const STAT_CONCURRENCY = 16;
+// setInterval takes a 32-bit delay; larger values fire immediately.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function isGoneCode(err: unknown): boolean {
+  const code = errCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export class HotFolder extends EventEmitter<HotFolderEvents> {
+  private readonly root: string;
+  private readonly fs: WatchFs;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly settler: Settler;
+  private readonly useNative: boolean;
+  private readonly tickMs: number;
+  private readonly limit = pLimit(STAT_CONCURRENCY);
+
+  private native: FSWatcher | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private closed = false;
+  private scanning: Promise<void> | undefined;
+  private ticking = false;
+  private draining = false;
+  private readonly hints = new Set<string>();
+  /** undefined until the first scan; false while the root is missing or unreadable. */
+  private rootOk: boolean | undefined;
+  /** Directories (absolute) we already warned about; cleared when they can be listed again. */
+  private readonly unreadable = new Set<string>();
+
+  // A stat that started before forget/markHandled/resettle must not resurrect the old state.
+  private opSeq = 0;
+  private inflight = 0;
+  private readonly touched = new Map<string, number>();
+
+  constructor(private readonly opts: HotFolderOptions) {
+    super();
+    if (!(opts.rescanMs > 0)) throw new RangeError(`rescanMs must be > 0, got ${opts.rescanMs}`);
+    this.root = path.resolve(opts.root);
+    this.fs = opts.fs ?? createRealWatchFs();
+    this.clock = opts.clock ?? realClock;
+    this.logger = opts.logger ?? silentLogger;
+    this.settler = new Settler(opts.settleMs);
+    this.useNative = opts.useNative ?? !opts.poll;
+    if (opts.poll && this.useNative) throw new RangeError('poll: true means rescan only; useNative cannot be true with it');
+    this.tickMs = Math.max(20, opts.tickMs ?? Math.min(250, opts.settleMs / 4));
+  }
+
+  /** Resolves after the initial scan: files already present are candidates too. Attach 'error' first. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('HotFolder.start() called twice');
+    this.started = true;
+    await this.scanNow();
+    if (this.closed) return;
+    this.tickTimer = setInterval(() => this.background(this.checkDue()), Math.min(this.tickMs, MAX_TIMER_MS));
+    this.rescanTimer = setInterval(() => {
+      if (!this.scanning) this.background(this.scanNow());
+    }, Math.min(this.opts.rescanMs, MAX_TIMER_MS));
+    this.tickTimer.unref();
+    this.rescanTimer.unref();
+    if (this.rootOk) this.startNative();
+  }
+
+  /** A full rescan now; if one is running, a new one starts after it (it may have passed the file already). */
+  async scanNow(): Promise<void> {
+    while (this.scanning) await this.scanning.catch(() => undefined);
+    if (this.closed) return;
+    const run = this.runScan().finally(() => {
+      if (this.scanning === run) this.scanning = undefined;
+    });
+    this.scanning = run;
+    return run;
+  }
+
+  /** What the tick timer runs: a fresh stat of every candidate that has been quiet for settleMs. */
+  async checkDue(): Promise<void> {
+    if (this.ticking || this.closed) return;
+    this.ticking = true;
+    const seq = this.begin();
+    try {
+      const due = this.settler.due(this.clock.now());
+      await Promise.all(due.map((f) => this.limit(() => this.statAndApply(f.path, f.relPath, seq))));
+    } finally {
+      this.ticking = false;
+      this.end();
+    }
+  }
+
+  /** A fresh stat compared with `facts` (right before and after an upload). */
+  async recheck(facts: FileFacts): Promise<'same' | 'changed' | 'gone'> {
+    let st: WatchStats;
+    try {
+      st = await this.fs.stat(facts.path);
+    } catch (err) {
+      if (isGoneCode(err)) return 'gone';
+      throw classifyNetworkError(err, `re-check of ${facts.path}`);
+    }
+    if (!st.isFile()) return 'gone';
+    const same = st.size === facts.size && st.mtimeMs === facts.mtimeMs && st.ino === facts.ino && st.dev === facts.dev;
+    return same ? 'same' : 'changed';
+  }
+
+  /** Settle this path again from now (e.g. it changed mid-upload). */
+  resettle(p: string): void {
+    const abs = path.resolve(this.root, p);
+    this.touch(abs);
+    if (!this.settler.resettle(abs, this.clock.now())) this.hint(abs);
+  }
+
+  markHandled(facts: FileFacts): void {
+    this.touch(facts.path);
+    this.settler.markHandled(facts);
+  }
+
+  forget(p: string): void {
+    const abs = path.resolve(this.root, p);
+    this.touch(abs);
+    this.hints.delete(abs);
+    this.settler.remove(abs);
+  }
+
+  pending(): number {
+    return this.settler.pending();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.tickTimer);
+    clearInterval(this.rescanTimer);
+    this.hints.clear();
+    const native = this.native;
+    this.native = undefined;
+    await native?.close();
+    await this.scanning?.catch(() => undefined);
+  }
+
+  // ---- scanning -------------------------------------------------------------------------
+
+  private async runScan(): Promise<void> {
+    const seq = this.begin();
+    try {
+      if (!(await this.checkRoot())) return;
+      this.settler.beginPass();
+      const failedDirs = new Set<string>();
+      let incomplete: string[];
+      try {
+        const result = await walkTree({
+          fs: this.fs,
+          root: this.root,
+          recursive: this.opts.recursive,
+          filter: this.opts.filter,
+          concurrency: STAT_CONCURRENCY,
+          onFile: (f) => {
+            if (!this.closed && !this.isStale(f.path, seq)) this.apply(f);
+          },
+          onDirError: (_rel, abs, err) => {
+            failedDirs.add(abs);
+            if (this.unreadable.has(abs)) return;
+            this.unreadable.add(abs);
+            this.logger.warn(`cannot list ${abs} (${err.code ?? err.message}); files below it are skipped until it can be read`, { dir: abs });
+          },
+          onFileError: (f, err) => {
+            this.logger.debug(`cannot stat ${f.path} (${err.code ?? err.message}); it is tried again next rescan`, { path: f.path });
+          },
+        });
+        incomplete = result.incomplete;
+      } catch (err) {
+        this.rootFailed(err); // the root itself could not be listed
+        return;
+      }
+      if (this.closed) return;
+      for (const dir of this.unreadable) {
+        if (failedDirs.has(dir)) continue;
+        this.unreadable.delete(dir);
+        this.logger.info(`${dir} can be listed again`, { dir });
+      }
+      this.sweep(incomplete, seq);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** Known paths this pass did not see are gone, except below directories it could not read. */
+  private sweep(incomplete: string[], seq: number): void {
+    for (const p of this.settler.unseen()) {
+      if (this.isStale(p, seq)) continue;
+      const rel = this.settler.get(p)?.relPath ?? relPosix(this.root, p);
+      if (incomplete.some((d) => rel === d || rel.startsWith(`${d}/`))) continue;
+      this.vanished(p);
+    }
+  }
+
+  private async checkRoot(): Promise<boolean> {
+    let st: WatchStats;
+    try {
+      st = await this.fs.stat(this.root);
+    } catch (err) {
+      this.rootFailed(err);
+      return false;
+    }
+    if (!st.isDirectory()) {
+      this.rootFailed(Object.assign(new Error(`${this.root} is not a directory`), { code: 'ENOTDIR' }));
+      return false;
+    }
+    if (this.rootOk === false) {
+      this.logger.info(`watch folder ${this.root} is reachable again; watching resumes`, { root: this.root });
+      if (this.started && !this.closed) this.startNative();
+    }
+    this.rootOk = true;
+    return true;
+  }
+
+  // A missing root is an error, never "every file was deleted": no sweep, no 'gone' events,
+  // and the rescan timer keeps looking because network shares come back.
+  private rootFailed(err: unknown): void {
+    const wasBroken = this.rootOk === false;
+    this.rootOk = false;
+    this.stopNative();
+    const code = errCode(err) ?? 'error';
+    if (wasBroken) {
+      this.logger.debug(`watch folder ${this.root} is still unavailable (${code})`, { root: this.root });
+      return;
+    }
+    const what =
+      code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read' : 'is unavailable';
+    const unreadable = code === 'EACCES' || code === 'EPERM';
+    this.fail(
+      new AgentError({
+        code: unreadable ? 'file_unreadable' : 'file_vanished',
+        kind: 'retryable',
+        message: `watch folder ${this.root} ${what} (${code}); checking again every ${this.opts.rescanMs} ms`,
+        cause: err,
+      }),
+    );
+  }
+
+  // ---- observations ---------------------------------------------------------------------
+
+  private apply(f: FileFacts): void {
+    if (this.settler.observe(f, this.clock.now()) === 'settled') this.emitSettled(f);
+  }
+
+  private async statAndApply(abs: string, rel: string, seq: number): Promise<void> {
+    let st: WatchStats;
+    try {
+      st = await this.fs.stat(abs);
+    } catch (err) {
+      if (this.closed || this.isStale(abs, seq)) return;
+      if (isGoneCode(err)) this.vanished(abs);
+      else this.logger.debug(`cannot stat ${abs} (${errCode(err) ?? String(err)}); trying again`, { path: abs });
+      return;
+    }
+    if (this.closed || this.isStale(abs, seq)) return;
+    if (!st.isFile()) {
+      this.vanished(abs); // replaced by a directory: no longer a file candidate
+      return;
+    }
+    this.apply(toFacts(abs, rel, st));
+  }
+
+  private vanished(abs: string): void {
+    if (this.settler.remove(abs) && !this.closed) {
+      this.logger.debug(`${abs} vanished before it settled`, { path: abs });
+      this.emit('gone', abs);
+    }
+  }
+
+  private emitSettled(f: FileFacts): void {
+    if (this.closed) return;
+    this.logger.debug(`${f.relPath} settled (${f.size} bytes)`, { path: f.path });
+    this.emit('settled', { ...f });
+  }
+
+  private fail(err: Error): void {
+    if (this.closed) return;
+    // Without a listener EventEmitter would throw from a timer and crash the process.
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else this.logger.error(err.message, { root: this.root });
+  }
+
+  private background(p: Promise<void>): void {
+    p.catch((err: unknown) => this.logger.error(`watch of ${this.root} failed: ${err instanceof Error ? err.message : String(err)}`, { root: this.root }));
+  }
+
+  // ---- native hints ---------------------------------------------------------------------
+
+  private startNative(): void {
+    if (!this.useNative || this.closed) return;
+    this.stopNative();
+    this.native = startNativeWatcher({
+      root: this.root,
+      recursive: this.opts.recursive,
+      filter: this.opts.filter,
+      logger: this.logger,
+      onHint: (p) => this.hint(p),
+    });
+  }
+
+  private stopNative(): void {
+    const native = this.native;
+    this.native = undefined;
+    native?.close().catch(() => undefined);
+  }
+
+  private hint(abs: string): void {
+    if (this.closed) return;
+    const rel = relPosix(this.root, abs);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return;
+    if (!this.opts.recursive && rel.includes('/')) return;
+    if (!this.accepted(rel)) return;
+    this.hints.add(abs);
+    this.background(this.drainHints());
+  }
+
+  // The walk never descends into a rejected directory; an event from inside one must agree.
+  private accepted(rel: string): boolean {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      if (!this.opts.filter(parts.slice(0, i).join('/'), true).accept) return false;
+    }
+    return this.opts.filter(rel, false).accept;
+  }
+
+  // Events come in floods (a copy of a folder); a set coalesces them and stats run bounded.
+  private async drainHints(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.hints.size > 0 && !this.closed) {
+        const batch = [...this.hints].slice(0, STAT_CONCURRENCY * 4);
+        for (const p of batch) this.hints.delete(p);
+        const seq = this.begin();
+        try {
+          await Promise.all(batch.map((p) => this.limit(() => this.statAndApply(p, relPosix(this.root, p), seq))));
+        } finally {
+          this.end();
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  // ---- stale-stat guard -----------------------------------------------------------------
+
+  private begin(): number {
+    this.inflight++;
+    return ++this.opSeq;
+  }
+
+  private end(): void {
+    if (--this.inflight === 0) this.touched.clear();
+  }
+
+  private touch(abs: string): void {
+    if (this.inflight > 0) this.touched.set(abs, ++this.opSeq);
+  }
+
+  private isStale(abs: string, seq: number): boolean {
+    const t = this.touched.get(abs);
+    return t !== undefined && t > seq;
+  }
+}
