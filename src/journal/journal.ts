@@ -1,0 +1,308 @@
+// The agent's memory across crashes: one row per watched file, written by the runner before each
+// next step, so after power loss or kill -9 nothing is lost, uploaded twice, or moved too early.
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { realClock, type Clock } from '../util/clock.js';
+import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type PartRow } from './codec.js';
+import { JournalError } from './errors.js';
+import { openDatabase } from './open.js';
+import { SQL } from './schema.js';
+import { assertTransition, describeJob } from './transitions.js';
+import { JOB_STATES, type FileFacts, type Job, type JobPatch, type JobState, type ObserveResult } from './types.js';
+
+type DB = Database.Database;
+type Stmt = Database.Statement;
+
+export function journalPath(stateDir: string): string {
+  return join(stateDir, 'journal.sqlite');
+}
+
+/** Fields that describe one upload; a redo or a new version must not inherit them. */
+const UPLOAD_RESET: JobPatch = {
+  fileId: null,
+  viewUrl: null,
+  parts: null,
+  urlsCreatedAt: null,
+  uploadedAt: null,
+  doneAt: null,
+  // finalPath is an intent recorded for crash recovery: a stale one could make finalize
+  // believe the new version's original was already moved.
+  finalPath: null,
+};
+
+function given(patch: JobPatch): JobPatch {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as JobPatch;
+}
+
+export class Journal {
+  readonly path: string;
+  readonly readonly: boolean;
+  private readonly db: DB;
+  private readonly now: () => number;
+  private readonly updates = new Map<string, Stmt>();
+  private readonly q: Record<
+    | 'byId' | 'byKey' | 'byAbsPath' | 'partsOf' | 'insertJob' | 'markPartDone' | 'deleteParts' | 'insertPart'
+    | 'clearDoneExcept' | 'setDone' | 'byStates' | 'all' | 'counts' | 'inFlight' | 'failures' | 'done' | 'deleteJob',
+    Stmt
+  >;
+
+  private constructor(path: string, db: DB, readonly: boolean, clock: Pick<Clock, 'now'>) {
+    this.path = path;
+    this.db = db;
+    this.readonly = readonly;
+    this.now = () => clock.now();
+    const p = (sql: string): Stmt => db.prepare(sql);
+    this.q = {
+      byId: p('SELECT * FROM jobs WHERE id = ?'),
+      byKey: p('SELECT * FROM jobs WHERE watch = ? AND rel_path = ?'),
+      byAbsPath: p('SELECT * FROM jobs WHERE abs_path = ? ORDER BY id'),
+      partsOf: p('SELECT idx, size, url, done_at FROM parts WHERE job_id = ? ORDER BY idx'),
+      insertJob: p(
+        `INSERT INTO jobs (watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, attempts, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'seen', 0, ?, ?)`,
+      ),
+      markPartDone: p(SQL.markPartDone),
+      deleteParts: p('DELETE FROM parts WHERE job_id = ?'),
+      insertPart: p('INSERT INTO parts (job_id, idx, size, url) VALUES (?, ?, ?, ?)'),
+      clearDoneExcept: p('UPDATE parts SET done_at = NULL WHERE job_id = ? AND idx NOT IN (SELECT value FROM json_each(?))'),
+      setDone: p('UPDATE parts SET done_at = COALESCE(done_at, ?) WHERE job_id = ? AND idx IN (SELECT value FROM json_each(?))'),
+      byStates: p('SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id'),
+      all: p('SELECT * FROM jobs ORDER BY id'),
+      counts: p('SELECT state, count(*) AS n FROM jobs GROUP BY state'),
+      inFlight: p(
+        `SELECT j.*, (SELECT COALESCE(SUM(size), 0) FROM parts p WHERE p.job_id = j.id AND p.done_at IS NOT NULL) AS bytes_done
+         FROM jobs j WHERE j.state = 'uploading' ORDER BY j.updated_at, j.id`,
+      ),
+      failures: p("SELECT * FROM jobs WHERE state = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?"),
+      done: p("SELECT * FROM jobs WHERE state = 'done' ORDER BY done_at DESC, id DESC LIMIT ?"),
+      deleteJob: p('DELETE FROM jobs WHERE id = ?'),
+    };
+  }
+
+  /** Open (creating dirs, enabling WAL, running migrations) or, with readonly, only read. */
+  static open(dbPath: string, opts: { readonly?: boolean; clock?: Pick<Clock, 'now'> } = {}): Journal {
+    const readonly = opts.readonly === true;
+    return new Journal(dbPath, openDatabase(dbPath, readonly), readonly, opts.clock ?? realClock);
+  }
+
+  get(watch: string, relPath: string): Job | undefined {
+    return this.load(this.q.byKey.get(watch, relPath) as JobRow | undefined);
+  }
+
+  getById(id: number): Job | undefined {
+    return this.load(this.q.byId.get(id) as JobRow | undefined);
+  }
+
+  findByPath(absPath: string): Job[] {
+    return this.loadAll(this.q.byAbsPath.all(absPath) as JobRow[]);
+  }
+
+  /**
+   * Record a file the watcher saw. New → 'seen'. A done/failed job whose size or mtime differ is a
+   * new version: back to 'seen' with a clean slate. Anything else is left for the runner to judge.
+   */
+  observe(watch: string, relPath: string, absPath: string, facts: FileFacts): ObserveResult {
+    // Rescans call this for every file: answer the common "known, unchanged" case without a write lock.
+    const known = this.get(watch, relPath);
+    if (known && !this.isNewVersion(known, facts)) return { job: known, isNew: false, isNewVersion: false };
+    this.writable('observe');
+    return this.db
+      .transaction((): ObserveResult => {
+        const now = this.now();
+        const factPatch: JobPatch = { absPath, size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino };
+        const existing = this.get(watch, relPath);
+        if (!existing) {
+          checkPatch(factPatch, `"${relPath}" (watch "${watch}")`);
+          const r = this.q.insertJob.run(watch, relPath, absPath, facts.size, facts.mtimeMs, facts.dev, facts.ino, now, now);
+          return { job: this.mustGet(Number(r.lastInsertRowid), 'observe'), isNew: true, isNewVersion: false };
+        }
+        if (!this.isNewVersion(existing, facts)) return { job: existing, isNew: false, isNewVersion: false };
+        const reset: JobPatch = {
+          ...UPLOAD_RESET,
+          ...factPatch,
+          folderId: null, // routing runs again after settling; the rules may place the new version elsewhere
+          mediaType: null,
+          attempts: 0,
+          lastError: null,
+          lastErrorCode: null,
+        };
+        this.apply(existing, checkPatch(reset, describeJob(existing)), now, 'seen');
+        return { job: this.mustGet(existing.id, 'observe'), isNew: false, isNewVersion: true };
+      })
+      .immediate();
+  }
+
+  /** Validated state change plus field patch, in one durable transaction. */
+  transition(id: number, to: JobState, patch: JobPatch = {}): Job {
+    this.writable('transition');
+    return this.db
+      .transaction((): Job => {
+        const job = this.mustGet(id, `transition to ${to}`);
+        assertTransition(job, to);
+        const what = describeJob(job);
+        const explicit = given(patch);
+        if (to === 'failed' && !(typeof explicit.lastError === 'string' && explicit.lastError.trim() !== '')) {
+          throw new JournalError('invalid_patch', `Transition ${job.state} → failed for ${what} needs lastError: say why it failed`);
+        }
+        const now = this.now();
+        const effective = { ...this.entryDefaults(to, explicit, now), ...explicit };
+        this.apply(job, checkPatch(effective, what), now, to);
+        return this.mustGet(id, 'transition');
+      })
+      .immediate();
+  }
+
+  /** Field patch without a state change (finalPath before a move, re-settled size/mtime, attempts). */
+  update(id: number, patch: JobPatch): Job {
+    this.writable('update');
+    return this.db
+      .transaction((): Job => {
+        const job = this.mustGet(id, 'update');
+        this.apply(job, checkPatch(given(patch), describeJob(job)), this.now(), undefined);
+        return this.mustGet(id, 'update');
+      })
+      .immediate();
+  }
+
+  /** One small autocommitted UPDATE, fsynced before it returns (synchronous=FULL). */
+  markPartDone(id: number, index: number): void {
+    this.writable('markPartDone');
+    const r = this.q.markPartDone.run(this.now(), id, index);
+    if (r.changes === 1) return;
+    const job = this.mustGet(id, `markPartDone(${index})`);
+    throw new JournalError(
+      'invalid_patch',
+      `Cannot mark part ${index} done for ${describeJob(job)}: it has ${job.parts === null ? 'no upload parts' : `parts 0..${job.parts.length - 1}`} (state ${job.state})`,
+    );
+  }
+
+  /** Jobs in any of the given states (all jobs when none given), oldest first. */
+  listByState(...states: JobState[]): Job[] {
+    for (const s of states) {
+      if (!JOB_STATES.includes(s)) throw new JournalError('invalid_patch', `Unknown job state "${String(s)}" in listByState`);
+    }
+    const rows = states.length === 0 ? this.q.all.all() : this.q.byStates.all(JSON.stringify(states));
+    return this.loadAll(rows as JobRow[]);
+  }
+
+  counts(): Record<JobState, number> {
+    const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+    for (const row of this.q.counts.all() as Array<{ state: JobState; n: number }>) out[row.state] = row.n;
+    return out;
+  }
+
+  /** Uploading jobs with the bytes of their confirmed parts, for progress and resume. */
+  inFlight(): Array<Job & { bytesDone: number }> {
+    return (this.q.inFlight.all() as Array<JobRow & { bytes_done: number }>).map((row) => ({
+      ...rowToJob(row, this.partRows(row.id)),
+      bytesDone: row.bytes_done,
+    }));
+  }
+
+  recentFailures(limit = 20): Job[] {
+    return this.loadAll(this.q.failures.all(checkLimit(limit)) as JobRow[]);
+  }
+
+  recentDone(limit = 20): Job[] {
+    return this.loadAll(this.q.done.all(checkLimit(limit)) as JobRow[]);
+  }
+
+  /** Delete the job (and its parts) so the file will be uploaded again, on purpose. */
+  forget(id: number): void {
+    this.writable('forget');
+    if (this.q.deleteJob.run(id).changes === 0) {
+      throw new JournalError('not_found', `No job ${id} in journal ${this.path}; nothing to forget`);
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private entryDefaults(to: JobState, explicit: JobPatch, now: number): JobPatch {
+    // A patch that names partsDone but not parts refers to the parts already recorded.
+    const keepParts = explicit.partsDone !== undefined && explicit.parts === undefined;
+    const dropParts: JobPatch = keepParts ? {} : { parts: null };
+    switch (to) {
+      case 'seen': {
+        const { parts: _ignored, ...rest } = UPLOAD_RESET;
+        return { ...rest, ...dropParts };
+      }
+      case 'uploaded':
+        return { uploadedAt: now };
+      case 'done':
+        // The pre-signed URLs are spent (and grant write access until they expire): drop them,
+        // which also keeps a journal that runs for months small.
+        return { doneAt: now, ...dropParts };
+      default:
+        return {};
+    }
+  }
+
+  private apply(job: Job, patch: CheckedPatch, now: number, state: JobState | undefined): void {
+    const columns = [...patch.columns];
+    if (state !== undefined) columns.push(['state', state]);
+    if (patch.parts !== undefined) columns.push(['parts_count', patch.parts === null ? null : patch.parts.length]);
+    if (!columns.some(([c]) => c === 'updated_at')) columns.push(['updated_at', now]);
+    this.updateStatement(columns.map(([c]) => c)).run(...columns.map(([, v]) => v), job.id);
+
+    if (patch.parts !== undefined) {
+      this.q.deleteParts.run(job.id);
+      patch.parts?.forEach((part, i) => this.q.insertPart.run(job.id, i, part.size, part.url));
+    }
+    if (patch.partsDone !== undefined) {
+      const count = patch.parts !== undefined ? (patch.parts?.length ?? 0) : (job.parts?.length ?? 0);
+      const bad = patch.partsDone.find((i) => i >= count);
+      if (bad !== undefined) {
+        throw new JournalError('invalid_patch', `partsDone names part ${bad} but ${describeJob(job)} has ${count} parts`);
+      }
+      const list = JSON.stringify(patch.partsDone);
+      this.q.clearDoneExcept.run(job.id, list);
+      this.q.setDone.run(now, job.id, list);
+    }
+  }
+
+  /** Column names come only from the codec's whitelist; one cached statement per column set. */
+  private updateStatement(columns: string[]): Stmt {
+    const key = columns.join(',');
+    let stmt = this.updates.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(`UPDATE jobs SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
+      this.updates.set(key, stmt);
+    }
+    return stmt;
+  }
+
+  private isNewVersion(job: Job, facts: FileFacts): boolean {
+    return (job.state === 'done' || job.state === 'failed') && (job.size !== facts.size || job.mtimeMs !== facts.mtimeMs);
+  }
+
+  private writable(op: string): void {
+    if (this.readonly) {
+      throw new JournalError('readonly', `Journal ${this.path} is open read-only; ${op}() needs the writable journal (the agent's own)`);
+    }
+  }
+
+  private mustGet(id: number, op: string): Job {
+    const job = this.getById(id);
+    if (!job) throw new JournalError('not_found', `No job ${id} in journal ${this.path} (${op})`);
+    return job;
+  }
+
+  private partRows(id: number): PartRow[] {
+    return this.q.partsOf.all(id) as PartRow[];
+  }
+
+  private load(row: JobRow | undefined): Job | undefined {
+    return row === undefined ? undefined : rowToJob(row, this.partRows(row.id));
+  }
+
+  private loadAll(rows: JobRow[]): Job[] {
+    return rows.map((row) => rowToJob(row, this.partRows(row.id)));
+  }
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw new JournalError('invalid_patch', `limit must be a positive integer, got ${limit}`);
+  return limit;
+}

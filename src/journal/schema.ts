@@ -1,0 +1,81 @@
+// Schema and connection settings. Exported as plain SQL so the crash test's child process
+// (plain .mjs, no TypeScript) writes through exactly the same schema and durability settings.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/** 'FIOA': marks the file as a frameio-agent journal, so we never migrate someone else's database. */
+export const APPLICATION_ID = 0x46494f41;
+
+/**
+ * Ordered; each runs once, inside the open transaction, and is then recorded in
+ * PRAGMA user_version. Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'jobs and their upload parts',
+    sql: `
+      PRAGMA application_id = ${APPLICATION_ID};
+      CREATE TABLE jobs (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT, -- never reuse a forgotten job's id
+        watch           TEXT    NOT NULL,
+        rel_path        TEXT    NOT NULL,
+        abs_path        TEXT    NOT NULL,
+        size            INTEGER NOT NULL,
+        mtime_ms        REAL    NOT NULL,
+        dev             INTEGER NOT NULL,
+        ino             INTEGER NOT NULL,
+        state           TEXT    NOT NULL CHECK (state IN ('seen','settled','uploading','uploaded','done','failed')),
+        folder_id       TEXT,
+        file_id         TEXT,
+        view_url        TEXT,
+        media_type      TEXT,
+        parts_count     INTEGER,           -- NULL: no upload created; else the number of part rows
+        urls_created_at INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        last_error_code TEXT,
+        final_path      TEXT,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        uploaded_at     INTEGER,
+        done_at         INTEGER,
+        UNIQUE (watch, rel_path)
+      );
+      CREATE INDEX jobs_state_updated ON jobs (state, updated_at);
+      CREATE INDEX jobs_state_done ON jobs (state, done_at);
+      CREATE INDEX jobs_abs_path ON jobs (abs_path);
+      -- One row per part so confirming a part is one small UPDATE, not a rewrite of a JSON blob.
+      CREATE TABLE parts (
+        job_id  INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx     INTEGER NOT NULL CHECK (idx >= 0),
+        size    INTEGER NOT NULL,
+        url     TEXT    NOT NULL,
+        done_at INTEGER,
+        PRIMARY KEY (job_id, idx)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/**
+ * Per-connection settings for the writer. synchronous=FULL: in WAL mode NORMAL may lose the
+ * last commits on power loss, and a lost 'uploaded' record means a second upload.
+ */
+export const WRITER_PRAGMAS: readonly string[] = [
+  'busy_timeout = 5000',
+  'journal_mode = WAL',
+  'synchronous = FULL',
+  'foreign_keys = ON',
+];
+
+/** Hot-path statements shared with the crash test's child process. */
+export const SQL = {
+  markPartDone: 'UPDATE parts SET done_at = COALESCE(done_at, ?) WHERE job_id = ? AND idx = ?',
+} as const;

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Journal, JournalError } from '../../src/journal/index.js';
+import { openDatabase } from '../../src/journal/open.js';
+import { MIGRATIONS, SCHEMA_VERSION, type Migration } from '../../src/journal/schema.js';
+import { facts } from './helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'journal-mig-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const V2: Migration = { version: SCHEMA_VERSION + 1, description: 'test: notes column', sql: 'ALTER TABLE jobs ADD COLUMN note TEXT;' };
+
+describe('migrations', () => {
+  it('are numbered 1, 2, 3 … in order', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('upgrade an existing journal in place, keeping its jobs', () => {
+    const path = join(dir, 'j.sqlite');
+    const j = Journal.open(path);
+    const id = j.observe('w', 'a.mov', '/in/a.mov', facts()).job.id;
+    j.close();
+
+    const db = openDatabase(path, false, [...MIGRATIONS, V2]);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+      expect(db.prepare('SELECT rel_path, note FROM jobs WHERE id = ?').get(id)).toEqual({ rel_path: 'a.mov', note: null });
+    } finally {
+      db.close();
+    }
+    // The current agent now refuses the upgraded file rather than writing rows without the new column.
+    expect(() => Journal.open(path)).toThrow(`schema v${SCHEMA_VERSION + 1}); this one understands up to v${SCHEMA_VERSION}`);
+  });
+
+  it('a failing migration rolls back completely and leaves the old version', () => {
+    const path = join(dir, 'j.sqlite');
+    Journal.open(path).close();
+    const broken: Migration = { version: SCHEMA_VERSION + 1, description: 'broken', sql: 'CREATE TABLE extra (x); SELECT * FROM no_such_table;' };
+    expect(() => openDatabase(path, false, [...MIGRATIONS, broken])).toThrow(JournalError);
+    const db = openDatabase(path, false);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'extra'").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a read-only opener does not migrate: it asks for the agent to run first', () => {
+    const path = join(dir, 'j.sqlite');
+    Journal.open(path).close();
+    expect(() => openDatabase(path, true, [...MIGRATIONS, V2])).toThrow(`schema v${SCHEMA_VERSION} and needs upgrading to v${SCHEMA_VERSION + 1}; start the agent once`);
+  });
+});

@@ -1,0 +1,159 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Journal, JournalError, SCHEMA_VERSION, journalPath } from '../../src/journal/index.js';
+import { APPLICATION_ID } from '../../src/journal/schema.js';
+import { PARTS, facts } from './helpers.js';
+
+let dir: string;
+const open: Journal[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'journal-open-'));
+});
+afterEach(() => {
+  for (const j of open.splice(0)) j.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function openJ(path: string, opts?: Parameters<typeof Journal.open>[1]): Journal {
+  const j = Journal.open(path, opts);
+  open.push(j);
+  return j;
+}
+
+function raw(path: string, fn: (db: Database.Database) => void): void {
+  const db = new Database(path);
+  try {
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function openError(path: string, opts?: Parameters<typeof Journal.open>[1]): JournalError {
+  try {
+    openJ(path, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(JournalError);
+    return e as JournalError;
+  }
+  throw new Error('expected Journal.open to fail');
+}
+
+describe('Journal.open', () => {
+  it('journalPath puts journal.sqlite in the state dir', () => {
+    expect(journalPath('/var/lib/agent')).toBe('/var/lib/agent/journal.sqlite');
+  });
+
+  it('creates directories, sets the schema version and durable pragmas', () => {
+    const path = journalPath(join(dir, 'a', 'b'));
+    openJ(path).close();
+    expect(existsSync(path)).toBe(true);
+    raw(path, (db) => {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+      expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal'); // persistent in the file
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      expect(tables).toEqual(expect.arrayContaining(['jobs', 'parts']));
+    });
+  });
+
+  it('uses synchronous=FULL, foreign keys and a busy timeout on the writer connection', () => {
+    const j = openJ(join(dir, 'j.sqlite'));
+    const db = (j as unknown as { db: Database.Database }).db;
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('reopening is idempotent and keeps the data', () => {
+    const path = join(dir, 'j.sqlite');
+    const j = openJ(path);
+    const id = j.observe('w', 'a.mov', '/in/a.mov', facts()).job.id;
+    j.close();
+    for (let i = 0; i < 2; i++) {
+      const again = openJ(path);
+      expect(again.getById(id)?.relPath).toBe('a.mov');
+      again.close();
+    }
+    raw(path, (db) => expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION));
+  });
+
+  it('refuses a journal from a newer frameio-agent and leaves it untouched', () => {
+    const path = join(dir, 'j.sqlite');
+    openJ(path).close();
+    raw(path, (db) => db.pragma('user_version = 3'));
+    const err = openError(path);
+    expect(err.reason).toBe('newer_schema');
+    expect(err.kind).toBe('fatal');
+    expect(err.message).toContain(path);
+    expect(err.message).toContain(`was written by a newer frameio-agent (schema v3); this one understands up to v${SCHEMA_VERSION}`);
+    expect(openError(path, { readonly: true }).reason).toBe('newer_schema');
+    raw(path, (db) => expect(db.pragma('user_version', { simple: true })).toBe(3));
+  });
+
+  it('refuses a file that is not SQLite, naming the path, without overwriting it', () => {
+    const path = join(dir, 'journal.sqlite');
+    const garbage = 'this is a shopping list, not a database\n'.repeat(100);
+    writeFileSync(path, garbage);
+    const err = openError(path);
+    expect(err.reason).toBe('not_a_journal');
+    expect(err.message).toContain(path);
+    expect(err.message).toMatch(/not a readable SQLite database/);
+    expect(openError(path, { readonly: true }).reason).toBe('not_a_journal');
+  });
+
+  it("refuses someone else's SQLite database", () => {
+    const path = join(dir, 'other.sqlite');
+    raw(path, (db) => db.exec('CREATE TABLE photos (id INTEGER PRIMARY KEY)'));
+    const err = openError(path);
+    expect(err.reason).toBe('not_a_journal');
+    expect(err.message).toMatch(/not a frameio-agent journal/);
+    raw(path, (db) => {
+      expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'jobs'").pluck().get()).toBe(0);
+    });
+  });
+
+  it('readonly: a missing journal is a clear error, not an empty database', () => {
+    const path = join(dir, 'none', 'journal.sqlite');
+    expect(openError(path, { readonly: true }).message).toMatch(/No journal at .*none/);
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('readonly opener beside the writer', () => {
+  it("sees the writer's commits while the writer keeps the journal open, and refuses writes", () => {
+    const path = join(dir, 'state', 'journal.sqlite');
+    const writer = openJ(path);
+    const id = writer.observe('w', 'a.mov', '/in/a.mov', facts()).job.id;
+    const reader = openJ(path, { readonly: true });
+    expect(reader.readonly).toBe(true);
+    expect(reader.getById(id)?.state).toBe('seen');
+
+    writer.transition(id, 'settled');
+    writer.transition(id, 'uploading', { parts: PARTS });
+    writer.markPartDone(id, 1);
+    expect(reader.getById(id)).toMatchObject({ state: 'uploading', partsDone: [1] });
+    expect(reader.counts().uploading).toBe(1);
+    expect(reader.inFlight()[0]?.bytesDone).toBe(400);
+
+    const writes: Array<() => unknown> = [
+      () => reader.transition(id, 'uploaded'),
+      () => reader.update(id, { attempts: 1 }),
+      () => reader.markPartDone(id, 0),
+      () => reader.forget(id),
+      () => reader.observe('w', 'new.mov', '/in/new.mov', facts()),
+    ];
+    for (const w of writes) {
+      expect(w).toThrow(/open read-only/);
+    }
+    // A reader may still observe a known file: that is a read.
+    expect(reader.observe('w', 'a.mov', '/in/a.mov', facts()).isNew).toBe(false);
+    // The writer was not disturbed by the reader.
+    expect(writer.transition(id, 'uploaded').state).toBe('uploaded');
+    expect(reader.getById(id)?.state).toBe('uploaded');
+  });
+});
