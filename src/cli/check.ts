@@ -1,0 +1,79 @@
+// `frameio-agent check --config agent.yaml [--online]`: validate the config and print the
+// resolved plan: each watch, where its files go, what happens after. --online also checks the
+// credentials and that every destination folder exists.
+import { ownIgnoredDirs } from '../config/index.js';
+import type { AgentConfig, WatchConfig } from '../config/types.js';
+import { classifyNetworkError } from '../frameio/errors.js';
+import { cliLogger } from './cli-logger.js';
+import { findConfigPath, loadConfigFor } from './config-file.js';
+import { openConnection, resolveAccountId, resolveSettings } from './connection.js';
+import { EXIT, UsageError } from './exit.js';
+import { out, type CliIO } from './io.js';
+
+function describeAction(a: WatchConfig['afterUpload'] | WatchConfig['onFailure']): string {
+  return a.action === 'move' ? `move to ${a.to}` : a.action;
+}
+
+export function describePlan(config: AgentConfig, credentialSource: string): string[] {
+  const lines: string[] = [];
+  lines.push(`config:      ${config.configPath ?? '(built in)'}`);
+  lines.push(`api:         ${config.frameio.apiUrl}`);
+  lines.push(`credentials: ${credentialSource}`);
+  lines.push(`account:     ${config.frameio.accountId ?? '(the only account the credentials see)'}`);
+  lines.push(`state_dir:   ${config.stateDir}`);
+  lines.push(`upload:      ${config.upload.maxFiles} file(s) at once × ${config.upload.maxWorkers} parts, ${config.upload.maxRetries} retries per part`);
+  for (const w of config.watches) {
+    lines.push('');
+    lines.push(`watch '${w.name}': ${w.path}${w.recursive ? ' (recursive)' : ''}${w.poll ? `, polling every ${w.rescanSeconds} s` : `, events + rescan every ${w.rescanSeconds} s`}`);
+    lines.push(`  files:       include ${w.include.join(', ')}${w.exclude.length ? `; exclude ${w.exclude.join(', ')}` : ''}; settle ${w.settleSeconds} s`);
+    lines.push(`  destination: folder ${w.folderId}${w.mirrorSubfolders ? ' + the relative subfolder' : ''}`);
+    w.rules.forEach((r, i) => {
+      const dest = r.skip ? 'skip' : `${r.folderId ? `folder ${r.folderId}` : 'folder_id'}${r.folder ? ` / ${r.folder}` : ''}`;
+      lines.push(`  rule ${i + 1}:      ${r.match} → ${dest}`);
+    });
+    lines.push(`  after upload: ${describeAction(w.afterUpload)}`);
+    lines.push(`  on failure:   ${describeAction(w.onFailure)}`);
+    const own = ownIgnoredDirs(w);
+    if (own.length) lines.push(`  not watched:  ${own.join(', ')} (the agent's own move targets)`);
+  }
+  return lines;
+}
+
+export async function checkCommand(args: { config?: string; online?: boolean }, io: CliIO): Promise<number> {
+  const p = findConfigPath(args.config, io);
+  if (!p) throw new UsageError('check: no config file. Pass --config agent.yaml (start from agent.example.yaml).');
+  const config = (await loadConfigFor(p, io))!;
+  const s = resolveSettings({}, io.env, config);
+  const credentialSource = s.token ? 'bearer token' : s.clientId ? `client credentials (client_id ${s.clientId})` : 'NONE (set FRAMEIO_TOKEN or client_id/client_secret)';
+  for (const line of describePlan(config, credentialSource)) out(io, line);
+  if (!args.online) {
+    out(io, '\nconfig OK');
+    return EXIT.ok;
+  }
+  const logger = cliLogger(io, {});
+  const conn = await openConnection({ flags: {}, env: io.env, config, logger });
+  let bad = 0;
+  try {
+    const accountId = await resolveAccountId(conn.client, conn.settings.accountId);
+    out(io, `\nonline: credentials accepted, account ${accountId}`);
+    const ids = new Map<string, string>();
+    for (const w of config.watches) {
+      ids.set(w.folderId, `watch '${w.name}'`);
+      w.rules.forEach((r, i) => r.folderId && ids.set(r.folderId, `watch '${w.name}' rule ${i + 1}`));
+    }
+    for (const [id, where] of ids) {
+      try {
+        const f = await conn.client.getFolder(accountId, id);
+        out(io, `  ok   folder ${id} '${f.name}' (${where})`);
+      } catch (e) {
+        bad++;
+        out(io, `  FAIL folder ${id} (${where}): ${classifyNetworkError(e, `show folder ${id}`).message}`);
+      }
+    }
+  } finally {
+    await conn.close();
+    await logger.close();
+  }
+  out(io, bad ? `\n${bad} problem(s) found` : '\nconfig and connection OK');
+  return bad ? EXIT.failed : EXIT.ok;
+}

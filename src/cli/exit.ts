@@ -1,0 +1,28 @@
+// Exit codes are decided here and nowhere else.
+import { isAgentError } from '../frameio/errors.js';
+
+export const EXIT = {
+  ok: 0,
+  /** Something did not upload (or a command failed at run time). */
+  failed: 1,
+  /** Bad usage or a bad config: nothing was started. */
+  usage: 2,
+  /** Credentials refused: nothing will work until they are fixed. */
+  auth: 3,
+} as const;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return EXIT.usage;
+  if (isAgentError(err)) {
+    if (err.code === 'config_invalid') return EXIT.usage;
+    if (err.code === 'unauthorized' || err.code === 'auth_failed') return EXIT.auth;
+  }
+  return EXIT.failed;
+}

@@ -1,0 +1,226 @@
+// The command line: parses arguments, dispatches to one file per command, and turns every
+// error into a clear message and an exit code. The only place that decides exit codes.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isAgentError } from '../frameio/errors.js';
+import { ConfigError, formatConfigIssues } from '../config/index.js';
+import { redact } from '../util/redact.js';
+import { VERSION } from '../version.js';
+import { EXIT, UsageError, exitCodeFor } from './exit.js';
+import { err, out, type CliIO } from './io.js';
+import { uploadCommand } from './upload.js';
+import { remoteUploadCommand } from './remote-upload.js';
+import { lsCommand } from './ls.js';
+import { runCommand } from './run.js';
+import { checkCommand } from './check.js';
+import { statusCommand } from './status.js';
+import { retryCommand } from './retry.js';
+import { forgetCommand } from './forget.js';
+import { emulatorCommand } from './emulator.js';
+import { loadConfigFor } from './config-file.js';
+
+const HELP = `frameio-agent ${VERSION}: watch folders and upload what lands in them to Frame.io
+
+Usage:
+  frameio-agent run [--config agent.yaml] [--once]   watch and upload (no config + no credentials: demo on the built-in emulator)
+  frameio-agent check [--config agent.yaml] [--online]  validate the config and print the plan
+  frameio-agent upload <file…> --folder <id>          upload files now, with progress
+  frameio-agent remote-upload <url> --name <n> --folder <id>
+  frameio-agent ls [--folder <id>] [--depth N]         accounts, workspaces, projects, folders with ids
+  frameio-agent status [--json]                        what the agent has done and is doing
+  frameio-agent retry <path>… | --failed               queue failed files again
+  frameio-agent forget <path>…                         let a file be uploaded again
+  frameio-agent emulator [--port N] [--no-rate-limits] the built-in Frame.io + S3 emulator
+
+Connection (flags, then environment, then the config file):
+  --token / FRAMEIO_TOKEN, FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET, --api-url / FRAMEIO_API_URL,
+  --account / FRAMEIO_ACCOUNT_ID; --emulator uses a built-in emulator instead (upload, ls, remote-upload).
+
+Exit codes: 0 ok · 1 something failed · 2 bad usage or config · 3 credentials refused
+`;
+
+const common = {
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+const connection = {
+  token: { type: 'string' },
+  'api-url': { type: 'string' },
+  account: { type: 'string' },
+  emulator: { type: 'boolean' },
+} as const;
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, positionals = false) {
+  try {
+    return parseArgs({ args: argv, options: { ...common, ...options }, allowPositionals: positionals, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\nRun \`frameio-agent --help\` for usage.`);
+  }
+}
+
+function int(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} expects a whole number, got '${v}'`);
+  return n;
+}
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} expects a number, got '${v}'`);
+  return n;
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(io, HELP);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      case '--version':
+      case '-v':
+      case 'version':
+        out(io, VERSION);
+        return EXIT.ok;
+      case 'upload': {
+        const { values: v, positionals } = parse(rest, { ...connection, folder: { type: 'string' }, workers: { type: 'string' }, retries: { type: 'string' } }, true);
+        if (v.help) return out(io, HELP), EXIT.ok;
+        const config = v.config ? await loadConfigFor(v.config, io, { checkPaths: false }) : undefined;
+        const workers = int(v.workers, 'workers');
+        const retries = int(v.retries, 'retries');
+        return await uploadCommand(
+          {
+            files: positionals,
+            ...(v.folder ? { folder: v.folder } : {}),
+            ...(v.account ? { account: v.account } : {}),
+            ...(v.token ? { token: v.token } : {}),
+            ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
+            ...(v.emulator ? { emulator: true } : {}),
+            ...(workers !== undefined ? { workers } : {}),
+            ...(retries !== undefined ? { retries } : {}),
+            ...(config ? { config } : {}),
+          },
+          io,
+        );
+      }
+      case 'remote-upload': {
+        const { values: v, positionals } = parse(rest, { ...connection, folder: { type: 'string' }, name: { type: 'string' }, 'no-wait': { type: 'boolean' } }, true);
+        const config = v.config ? await loadConfigFor(v.config, io, { checkPaths: false }) : undefined;
+        return await remoteUploadCommand(
+          {
+            ...(positionals[0] ? { url: positionals[0] } : {}),
+            ...(v.name ? { name: v.name } : {}),
+            ...(v.folder ? { folder: v.folder } : {}),
+            ...(v.account ? { account: v.account } : {}),
+            ...(v.token ? { token: v.token } : {}),
+            ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
+            ...(v.emulator ? { emulator: true } : {}),
+            ...(v['no-wait'] ? { wait: false } : {}),
+            ...(config ? { config } : {}),
+          },
+          io,
+        );
+      }
+      case 'ls': {
+        const { values: v } = parse(rest, { ...connection, folder: { type: 'string' }, depth: { type: 'string' } });
+        const config = v.config ? await loadConfigFor(v.config, io, { checkPaths: false }) : undefined;
+        const depth = int(v.depth, 'depth');
+        return await lsCommand(
+          {
+            ...(v.folder ? { folder: v.folder } : {}),
+            ...(depth !== undefined ? { depth } : {}),
+            ...(v.account ? { account: v.account } : {}),
+            ...(v.token ? { token: v.token } : {}),
+            ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
+            ...(v.emulator ? { emulator: true } : {}),
+            ...(config ? { config } : {}),
+          },
+          io,
+        );
+      }
+      case 'run': {
+        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' } });
+        return await runCommand({ ...(v.config ? { config: v.config } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
+      }
+      case 'check': {
+        const { values: v } = parse(rest, { online: { type: 'boolean' } });
+        return await checkCommand({ ...(v.config ? { config: v.config } : {}), online: Boolean(v.online) }, io);
+      }
+      case 'status': {
+        const { values: v } = parse(rest, { json: { type: 'boolean' }, 'state-dir': { type: 'string' } });
+        return await statusCommand({ ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}), json: Boolean(v.json) }, io);
+      }
+      case 'retry': {
+        const { values: v, positionals } = parse(rest, { failed: { type: 'boolean' }, 'state-dir': { type: 'string' } }, true);
+        return await retryCommand({ paths: positionals, failed: Boolean(v.failed), ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}) }, io);
+      }
+      case 'forget': {
+        const { values: v, positionals } = parse(rest, { 'state-dir': { type: 'string' } }, true);
+        return await forgetCommand({ paths: positionals, ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}) }, io);
+      }
+      case 'emulator': {
+        const { values: v } = parse(rest, {
+          port: { type: 'string' },
+          host: { type: 'string' },
+          'data-dir': { type: 'string' },
+          token: { type: 'string' },
+          'no-rate-limits': { type: 'boolean' },
+          discard: { type: 'boolean' },
+          json: { type: 'boolean' },
+          'url-lifetime': { type: 'string' },
+          'status-lag': { type: 'string' },
+          'part-error-rate': { type: 'string' },
+          'part-reset-rate': { type: 'string' },
+          'api-429-rate': { type: 'string' },
+          seed: { type: 'string' },
+        });
+        const port = int(v.port, 'port');
+        const urlLifetimeMs = num(v['url-lifetime'], 'url-lifetime');
+        const statusLagMs = num(v['status-lag'], 'status-lag');
+        const partErrorRate = num(v['part-error-rate'], 'part-error-rate');
+        const partResetRate = num(v['part-reset-rate'], 'part-reset-rate');
+        const api429Rate = num(v['api-429-rate'], 'api-429-rate');
+        const seed = int(v.seed, 'seed');
+        return await emulatorCommand(
+          {
+            json: Boolean(v.json),
+            options: {
+              ...(port !== undefined ? { port } : {}),
+              ...(v.host ? { host: v.host } : {}),
+              ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
+              ...(v.token ? { token: v.token } : {}),
+              ...(v['no-rate-limits'] ? { rateLimits: false } : {}),
+              ...(v.discard ? { store: 'discard' as const } : {}),
+              ...(urlLifetimeMs !== undefined ? { urlLifetimeMs } : {}),
+              ...(statusLagMs !== undefined ? { statusLagMs } : {}),
+              ...(seed !== undefined ? { seed } : {}),
+              faults: {
+                ...(partErrorRate !== undefined ? { partErrorRate } : {}),
+                ...(partResetRate !== undefined ? { partResetRate } : {}),
+                ...(api429Rate !== undefined ? { api429Rate } : {}),
+              },
+            },
+          },
+          io,
+        );
+      }
+      default:
+        throw new UsageError(`unknown command '${command}'. Run \`frameio-agent --help\` for the list.`);
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(io, `config error${e.issues.length > 1 ? 's' : ''}:\n${formatConfigIssues(e.issues)}`);
+    } else if (e instanceof UsageError) {
+      err(io, `frameio-agent: ${redact(e.message)}`);
+    } else if (isAgentError(e)) {
+      err(io, `frameio-agent: ${e.message}`);
+    } else {
+      err(io, `frameio-agent: unexpected error: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}`);
+    }
+    return exitCodeFor(e);
+  }
+}

@@ -1,0 +1,83 @@
+// `frameio-agent run [--once] [--config agent.yaml]`: the agent itself. Without a config and
+// without credentials it runs the demo on the built-in emulator and ./hotfolder.
+import path from 'node:path';
+import { startAgent } from '../agent.js';
+import { cliLogger } from './cli-logger.js';
+import { ProgressView } from './progress.js';
+import { loadConfigFor } from './config-file.js';
+import { hasCredentials, openConnection, resolveAccountId, resolveSettings, startEmbeddedEmulator } from './connection.js';
+import { demoConfig } from './demo.js';
+import { EXIT, UsageError, exitCodeFor } from './exit.js';
+import type { CliIO } from './io.js';
+import type { AgentConfig } from '../config/types.js';
+import type { Emulator } from '../emulator/index.js';
+
+export interface RunArgs {
+  config?: string;
+  once?: boolean;
+  demo?: boolean;
+  /** For tests: resolve this promise to stop, instead of waiting for a signal. */
+  stopSignal?: Promise<void>;
+}
+
+export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
+  const progress = new ProgressView({ stream: io.stderr, tty: Boolean(io.stderr.isTTY) });
+  const bootLogger = cliLogger(io, { progress });
+  let config: AgentConfig | undefined = args.demo ? undefined : await loadConfigFor(args.config, io);
+  let emulator: Emulator | undefined;
+  if (!config || args.demo) {
+    if (!args.demo && hasCredentials(resolveSettings({}, io.env))) {
+      throw new UsageError('run: no config file. Pass --config agent.yaml (start from agent.example.yaml), or put agent.yaml in this directory.');
+    }
+    emulator = await startEmbeddedEmulator(bootLogger, { dataDir: path.join(io.cwd, '.frameio-agent-demo', 'emulator') });
+    config = await demoConfig(emulator, io.cwd);
+    bootLogger.info(`demo mode (no config, no credentials): drop files into ${config.watches[0]!.path}; uploaded files move to ${path.join(config.watches[0]!.path, '_uploaded')}. Press Ctrl-C to stop.`);
+  }
+  await bootLogger.close();
+  const logger = cliLogger(io, {
+    progress,
+    level: config.log.level,
+    dir: path.join(config.stateDir, 'logs'),
+    maxSizeMb: config.log.maxSizeMb,
+    maxFiles: config.log.maxFiles,
+  });
+  const conn = emulator
+    ? await openConnection({ flags: { apiUrl: emulator.apiUrl, token: emulator.token, account: emulator.accountId }, env: {}, logger, maxRetries: config.upload.maxRetries })
+    : await openConnection({ flags: {}, env: io.env, config, logger, maxRetries: config.upload.maxRetries });
+  const signals: Array<[NodeJS.Signals, () => void]> = [];
+  try {
+    const accountId = await resolveAccountId(conn.client, conn.settings.accountId);
+    const agent = await startAgent({ config, client: conn.client, accountId, logger, progress });
+    let signalled = 0;
+    const onSignal = (sig: NodeJS.Signals) => (): void => {
+      signalled++;
+      if (signalled > 1) {
+        logger.warn(`${sig} again: exiting now; unfinished uploads resume on the next start`);
+        process.exit(130);
+      }
+      logger.info(`${sig}: finishing in-flight parts, then stopping (again to force)`);
+      void agent.stop();
+    };
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const h = onSignal(sig);
+      signals.push([sig, h]);
+      process.on(sig, h);
+    }
+    void args.stopSignal?.then(() => agent.stop());
+    if (args.once) {
+      await Promise.race([agent.whenIdle(), agent.stopped]);
+      await agent.stop();
+    }
+    const { summary, fatal } = await agent.stopped;
+    logger.info(`stopped: ${summary.done} uploaded, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped by rules` : ''}`);
+    if (emulator) logger.info(`the demo emulator kept its files under ${path.join(io.cwd, '.frameio-agent-demo', 'emulator')}`);
+    if (fatal) return exitCodeFor(fatal);
+    if (args.once && summary.failed > 0) return EXIT.failed;
+    return EXIT.ok;
+  } finally {
+    for (const [sig, h] of signals) process.off(sig, h);
+    await conn.close();
+    await emulator?.close();
+    await logger.close();
+  }
+}

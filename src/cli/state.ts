@@ -1,0 +1,25 @@
+// Commands that read or amend the journal find it through the config's state_dir
+// (or --state-dir), so they work beside a running agent.
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { Journal, journalPath } from '../journal/index.js';
+import { loadConfigFor } from './config-file.js';
+import { UsageError } from './exit.js';
+import type { CliIO } from './io.js';
+
+export async function stateDirFor(args: { config?: string; stateDir?: string }, io: CliIO): Promise<string> {
+  if (args.stateDir) return path.resolve(io.cwd, args.stateDir);
+  const config = await loadConfigFor(args.config, io, { checkPaths: false });
+  if (config) return config.stateDir;
+  return path.join(os.homedir(), '.frameio-agent');
+}
+
+export async function openJournal(args: { config?: string; stateDir?: string }, io: CliIO, readonly: boolean): Promise<Journal> {
+  const dir = await stateDirFor(args, io);
+  const file = journalPath(dir);
+  if (!fs.existsSync(file)) {
+    throw new UsageError(`no journal at ${file}: the agent has not run with this state_dir yet (pass --config or --state-dir)`);
+  }
+  return Journal.open(file, { readonly });
+}

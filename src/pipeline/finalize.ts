@@ -1,0 +1,76 @@
+// After-upload actions, sequenced with the journal so a crash at any moment leaves the
+// original in exactly one place: the move target is journaled BEFORE the move, and on
+// restart a move whose source is gone but whose target exists counts as done.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { AfterUpload } from '../config/types.js';
+import type { Journal, Job } from '../journal/index.js';
+import { exists, freeTarget, moveFile } from '../actions/move.js';
+import { writeSidecar } from '../actions/sidecar.js';
+import { VERSION } from '../version.js';
+
+export interface FinalizeResult {
+  /** 'forget': the path is empty now; 'handled': the file stays and must not be re-emitted. */
+  handled: 'forget' | 'handled';
+  note?: string;
+}
+
+export async function finalizeJob(args: { journal: Journal; job: Job; action: AfterUpload; now: Date }): Promise<FinalizeResult> {
+  const { journal, job, action, now } = args;
+  const done = (patch: Partial<Job> = {}): void => {
+    journal.transition(job.id, 'done', { doneAt: now.getTime(), ...patch });
+  };
+  switch (action.action) {
+    case 'leave':
+      done();
+      return { handled: 'handled' };
+    case 'delete': {
+      try {
+        await fs.unlink(job.absPath);
+      } catch (err) {
+        // Already gone (a crash after the unlink, before the journal said done) is success.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      done();
+      return { handled: 'forget', note: 'original deleted' };
+    }
+    case 'tag': {
+      const st = await fs.stat(job.absPath);
+      const sidecar = await writeSidecar(job.absPath, {
+        frameio_file_id: job.fileId ?? '',
+        view_url: job.viewUrl,
+        folder_id: job.folderId,
+        name: path.basename(job.relPath),
+        size: st.size,
+        mtime: new Date(Math.trunc(st.mtimeMs)).toISOString(),
+        uploaded_at: new Date(job.uploadedAt ?? now.getTime()).toISOString(),
+        verified_at: now.toISOString(),
+        agent: `frameio-agent ${VERSION}`,
+      });
+      done();
+      return { handled: 'handled', note: `tagged (${path.basename(sidecar)})` };
+    }
+    case 'move': {
+      let target = job.finalPath;
+      if (target) {
+        const srcThere = await exists(job.absPath);
+        const dstThere = await exists(target);
+        if (!srcThere && dstThere) {
+          done();
+          return { handled: 'forget', note: `moved to ${target}` };
+        }
+        if (srcThere && dstThere) {
+          // A cross-device copy finished but the source was not yet removed, or the name was
+          // taken meanwhile: never overwrite, pick a fresh name.
+          target = await freeTarget(action.to, job.relPath);
+        }
+      } else {
+        target = await freeTarget(action.to, job.relPath);
+      }
+      journal.update(job.id, { finalPath: target });
+      await moveFile(job.absPath, target);
+      done({ finalPath: target });
+      return { handled: 'forget', note: `moved to ${target}` };
+    }
+  }
+}

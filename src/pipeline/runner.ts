@@ -1,0 +1,472 @@
+// The pipeline runner: the only writer of the journal. Each settled file becomes a job that
+// moves settle → route → upload → verify → finalize; every state is journaled before the
+// next step starts, so after a crash an `uploading` job resumes its parts and an `uploaded`
+// job is verified again, never uploaded again.
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import { EventEmitter } from 'node:events';
+import pLimit from 'p-limit';
+import type { Dispatcher } from 'undici';
+import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
+import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
+import type { WatchConfig, AgentConfig } from '../config/types.js';
+import type { Journal, Job } from '../journal/index.js';
+import type { FileFacts } from '../watch/index.js';
+import { route as routeFile } from '../rules/index.js';
+import { FrameioUploader } from '../upload/index.js';
+import { waitForUpload } from './verify.js';
+import { finalizeJob } from './finalize.js';
+import { failJob } from './fail.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { backoffDelay } from '../util/backoff.js';
+import { formatBytes, formatDuration, formatRate } from '../util/format.js';
+
+/** What the runner needs of the Frame.io client (the real one, or a fake in unit tests). */
+export interface RunnerClient {
+  createLocalUpload(accountId: string, folderId: string, body: { name: string; file_size: number }, signal?: AbortSignal): Promise<LocalUploadFile>;
+  getUploadStatus(accountId: string, fileId: string, signal?: AbortSignal): Promise<UploadStatus>;
+  deleteFile(accountId: string, fileId: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface RunnerFolders {
+  resolve(baseFolderId: string, segments: string[]): Promise<string>;
+}
+
+/** What the runner needs of a hot folder watcher. */
+export interface RunnerWatch {
+  recheck(facts: FileFacts): Promise<'same' | 'changed' | 'gone'>;
+  resettle(path: string): void;
+  markHandled(facts: FileFacts): void;
+  forget(path: string): void;
+  pending(): number;
+}
+
+export interface ProgressSink {
+  start(id: string, name: string, total: number): void;
+  update(id: string, bytes: number): void;
+  end(id: string, line?: string): void;
+}
+
+export interface RunnerDeps {
+  config: AgentConfig;
+  accountId: string;
+  client: RunnerClient;
+  folders: RunnerFolders;
+  journal: Journal;
+  logger: Logger;
+  clock: Clock;
+  dispatcher?: Dispatcher;
+  progress?: ProgressSink;
+  now?: () => Date;
+  /** Part URLs older than this are treated as expired on resume (the lifetime is undocumented). */
+  urlMaxAgeMs?: number;
+  /** Base of the wait between whole-upload attempts after a network outage. */
+  redoBackoffMs?: number;
+}
+
+export interface RunSummary {
+  done: number;
+  failed: number;
+  skipped: number;
+}
+
+export class Runner extends EventEmitter {
+  private readonly deps: RunnerDeps;
+  private readonly watches = new Map<string, { config: WatchConfig; hot: RunnerWatch }>();
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly fileLimit;
+  private readonly abort = new AbortController();
+  private stopping = false;
+  readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0 };
+
+  constructor(deps: RunnerDeps) {
+    super();
+    this.deps = deps;
+    this.fileLimit = pLimit(deps.config.upload.maxFiles);
+  }
+
+  addWatch(config: WatchConfig, hot: RunnerWatch): void {
+    this.watches.set(config.name, { config, hot });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  isIdle(): boolean {
+    if (this.active.size > 0) return false;
+    for (const { hot } of this.watches.values()) if (hot.pending() > 0) return false;
+    return true;
+  }
+
+  /** Entry point from a watcher: a file has settled. */
+  handleSettled(watchName: string, facts: FileFacts): void {
+    const w = this.watches.get(watchName);
+    if (!w || this.stopping) return;
+    const key = `${watchName}\0${facts.relPath}`;
+    if (this.active.has(key)) return;
+    const now = this.now();
+    const r = routeFile({ relPath: facts.relPath, size: facts.size, mtimeMs: facts.mtimeMs }, w.config, now);
+    if (r.skip) {
+      this.deps.logger.debug(`skip ${facts.relPath}: ${r.reason}`, { watch: watchName, file: facts.relPath });
+      this.summary.skipped++;
+      w.hot.markHandled(facts);
+      return;
+    }
+    const { job, isNewVersion } = this.deps.journal.observe(watchName, facts.relPath, facts.path, {
+      size: facts.size,
+      mtimeMs: facts.mtimeMs,
+      dev: facts.dev,
+      ino: facts.ino,
+    });
+    if (job.state === 'done' && !isNewVersion) {
+      this.deps.logger.debug(`${facts.relPath} was uploaded before (${job.viewUrl ?? job.fileId}); not uploading it again`);
+      w.hot.markHandled(facts);
+      return;
+    }
+    if (job.state === 'failed' && !isNewVersion) {
+      this.deps.logger.debug(`${facts.relPath} failed before (${job.lastError}); run \`frameio-agent retry\` to try again`);
+      w.hot.markHandled(facts);
+      return;
+    }
+    this.track(key, () => this.process(w, job, facts, r.folderId, r.segments));
+  }
+
+  private track(key: string, work: () => Promise<void>): void {
+    const p = this.fileLimit(async () => {
+      if (this.stopping) return;
+      await work();
+    })
+      .catch((err: unknown) => {
+        // process() handles its own errors; anything here is a bug or a fatal error.
+        const e = classifyNetworkError(err, 'pipeline');
+        this.deps.logger.error(e.message, { code: e.code });
+        if (e.kind === 'fatal') this.emit('fatal', e);
+      })
+      .finally(() => this.active.delete(key));
+    this.active.set(key, p);
+  }
+
+  private now(): Date {
+    return this.deps.now ? this.deps.now() : new Date(this.deps.clock.now());
+  }
+
+  /** Resume what the journal says was under way when the agent last stopped. Call before watchers start. */
+  async recover(): Promise<number> {
+    const { journal, logger } = this.deps;
+    let resumed = 0;
+    for (const job of journal.listByState('settled', 'uploading', 'uploaded')) {
+      const w = this.watches.get(job.watch);
+      if (!w) {
+        logger.warn(`journal has ${job.relPath} (${job.state}) for watch '${job.watch}', which is no longer configured; leaving it`);
+        continue;
+      }
+      if (job.state === 'settled') {
+        // Nothing was sent for it yet: let the watcher settle it afresh.
+        journal.transition(job.id, 'seen');
+        continue;
+      }
+      const key = `${job.watch}\0${job.relPath}`;
+      resumed++;
+      this.track(key, () => this.resume(w, job));
+    }
+    return resumed;
+  }
+
+  private async stat(p: string): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | undefined> {
+    try {
+      const st = await fs.stat(p);
+      return { size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  private factsOf(job: Job): FileFacts {
+    return { path: job.absPath, relPath: job.relPath, size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino };
+  }
+
+  private async resume(w: { config: WatchConfig; hot: RunnerWatch }, job: Job): Promise<void> {
+    const { journal, logger } = this.deps;
+    const facts = this.factsOf(job);
+    const st = await this.stat(job.absPath);
+    const unchanged = st !== undefined && st.size === job.size && st.mtimeMs === job.mtimeMs;
+    if (job.state === 'uploaded') {
+      logger.info(`resuming ${job.relPath}: upload finished before the restart, verifying it`);
+      await this.verifyAndFinalize(w, job, facts, st !== undefined && !unchanged);
+      return;
+    }
+    // uploading
+    const urlAge = this.deps.clock.now() - (job.urlsCreatedAt ?? 0);
+    const urlMaxAge = this.deps.urlMaxAgeMs ?? 12 * 3600_000;
+    if (unchanged && job.parts && job.fileId && urlAge < urlMaxAge) {
+      logger.info(`resuming ${job.relPath}: ${job.partsDone.length}/${job.parts.length} parts were already uploaded`);
+      await this.uploadVerifyFinalize(w, job, facts);
+      return;
+    }
+    const why = st === undefined ? 'the file is gone' : !unchanged ? 'the file changed' : 'its part URLs are too old';
+    logger.info(`restarting the upload of ${job.relPath}: ${why}`);
+    await this.deletePlaceholder(job);
+    if (st === undefined) {
+      journal.forget(job.id);
+      w.hot.forget(job.absPath);
+      return;
+    }
+    journal.transition(job.id, 'seen');
+    w.hot.resettle(job.absPath);
+  }
+
+  private async process(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, baseFolderId: string, segments: string[]): Promise<void> {
+    const { journal, logger } = this.deps;
+    const check = await w.hot.recheck(facts);
+    if (check === 'gone') {
+      logger.info(`${facts.relPath} vanished before its upload started; dropped`);
+      journal.forget(job.id);
+      w.hot.forget(facts.path);
+      return;
+    }
+    if (check === 'changed') {
+      logger.debug(`${facts.relPath} changed again; waiting for it to settle`);
+      w.hot.resettle(facts.path);
+      return;
+    }
+    try {
+      if (job.state !== 'settled') {
+        job = journal.transition(job.id, 'settled', { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path });
+      }
+      const folderId = await this.deps.folders.resolve(baseFolderId, segments);
+      job = await this.createUpload(job, folderId);
+    } catch (err) {
+      await this.handleError(w, job, facts, err);
+      return;
+    }
+    await this.uploadVerifyFinalize(w, job, facts);
+  }
+
+  private async createUpload(job: Job, folderId: string): Promise<Job> {
+    const created = await this.deps.client.createLocalUpload(
+      this.deps.accountId,
+      folderId,
+      { name: path.basename(job.relPath), file_size: job.size },
+      this.abort.signal,
+    );
+    return this.deps.journal.transition(job.id, 'uploading', {
+      folderId,
+      fileId: created.id,
+      viewUrl: created.view_url,
+      mediaType: created.media_type,
+      parts: created.upload_urls.map((u) => ({ size: u.size, url: u.url })),
+      partsDone: [],
+      urlsCreatedAt: this.deps.clock.now(),
+      attempts: job.attempts + 1,
+    });
+  }
+
+  private async uploadVerifyFinalize(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts): Promise<void> {
+    const { journal, config, logger } = this.deps;
+    const progressId = `${job.watch}:${job.relPath}`;
+    const started = this.deps.clock.now();
+    try {
+      const parts = job.parts ?? [];
+      const uploader = new FrameioUploader(
+        { upload_urls: parts, media_type: job.mediaType ?? 'application/octet-stream', file_size: job.size, name: path.basename(job.relPath) },
+        job.absPath,
+        {
+          maxWorkers: config.upload.maxWorkers,
+          maxRetries: config.upload.maxRetries,
+          partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
+          skipParts: new Set(job.partsDone),
+          expect: { size: job.size, mtimeMs: job.mtimeMs },
+          signal: this.abort.signal,
+          clock: this.deps.clock,
+          logger,
+          ...(this.deps.dispatcher ? { dispatcher: this.deps.dispatcher } : {}),
+          onPartDone: (index: number) => journal.markPartDone(job.id, index),
+          onBytes: (sent: number) => this.deps.progress?.update(progressId, sent),
+        },
+      );
+      this.deps.progress?.start(progressId, job.relPath, job.size);
+      await uploader.upload();
+      this.deps.progress?.end(progressId);
+      job = journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() });
+    } catch (err) {
+      this.deps.progress?.end(progressId);
+      await this.handleError(w, job, facts, err);
+      return;
+    }
+    // A change right after the last part means Frame.io holds the old version: keep that
+    // upload, leave this new version in place and let it settle and upload on its own.
+    const after = await w.hot.recheck(facts);
+    await this.verifyAndFinalize(w, job, facts, after !== 'same' && after !== 'gone', started);
+  }
+
+  private async verifyAndFinalize(
+    w: { config: WatchConfig; hot: RunnerWatch },
+    job: Job,
+    facts: FileFacts,
+    changedSinceUpload: boolean,
+    started?: number,
+  ): Promise<void> {
+    const { journal, config, logger, clock } = this.deps;
+    try {
+      await waitForUpload(this.deps.client, this.deps.accountId, job.fileId!, {
+        timeoutMs: config.upload.verifyTimeoutSeconds * 1000,
+        clock,
+        signal: this.abort.signal,
+        name: job.relPath,
+      });
+    } catch (err) {
+      await this.handleError(w, job, facts, err);
+      return;
+    }
+    try {
+      if (changedSinceUpload) {
+        journal.transition(job.id, 'done', { doneAt: clock.now() });
+        logger.warn(`${job.relPath} changed after its upload finished; the uploaded version is kept in Frame.io and the new version will be uploaded once it settles`);
+        w.hot.resettle(facts.path);
+        this.summary.done++;
+        return;
+      }
+      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now() });
+      this.summary.done++;
+      if (where.handled === 'forget') w.hot.forget(facts.path);
+      else w.hot.markHandled(facts);
+      const elapsed = started !== undefined ? clock.now() - started : undefined;
+      const speed = elapsed ? ` in ${formatDuration(elapsed)} (${formatRate((job.size * 1000) / Math.max(1, elapsed))})` : '';
+      logger.info(`uploaded ${job.relPath} ${formatBytes(job.size)}${speed} → ${job.viewUrl ?? job.fileId}${where.note ? ` · ${where.note}` : ''}`, {
+        event: 'uploaded',
+        watch: job.watch,
+        file: job.relPath,
+        size: job.size,
+        file_id: job.fileId,
+        view_url: job.viewUrl,
+        ms: elapsed,
+      });
+      this.emit('done', journal.getById(job.id));
+    } catch (err) {
+      // The upload is confirmed; only the local action failed. Do not upload again: say so loudly.
+      const e = classifyNetworkError(err, `after-upload action '${w.config.afterUpload.action}' for ${job.relPath}`);
+      logger.error(`${e.message}; the file IS uploaded (${job.viewUrl ?? job.fileId}) and stays where it is`, { code: e.code });
+      try {
+        journal.transition(job.id, 'done', { doneAt: clock.now(), lastError: e.message, lastErrorCode: e.code });
+      } catch {
+        /* already done */
+      }
+      w.hot.markHandled(facts);
+      this.summary.done++;
+    }
+  }
+
+  private async deletePlaceholder(job: Job): Promise<void> {
+    if (!job.fileId) return;
+    try {
+      await this.deps.client.deleteFile(this.deps.accountId, job.fileId);
+    } catch (err) {
+      const e = classifyNetworkError(err, `delete abandoned upload of ${job.relPath}`);
+      this.deps.logger.warn(`${e.message} (an empty placeholder may remain in Frame.io)`);
+    }
+  }
+
+  private async handleError(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, err: unknown): Promise<void> {
+    const { journal, logger, config } = this.deps;
+    const e: AgentError = isAgentError(err) ? err : classifyNetworkError(err, `upload of ${job.relPath}`);
+    const current = journal.getById(job.id) ?? job;
+    if (this.stopping && (e.code === 'aborted' || this.abort.signal.aborted)) {
+      logger.info(`${job.relPath}: stopped in state '${current.state}' (${current.partsDone.length}/${current.parts?.length ?? 0} parts done); it resumes on the next start`);
+      return;
+    }
+    if (e.kind === 'fatal') {
+      logger.error(`${job.relPath}: ${e.message}`, { code: e.code });
+      this.emit('fatal', e);
+      return;
+    }
+    if (e.code === 'file_changed') {
+      logger.warn(`${job.relPath} changed while uploading; the upload is abandoned and starts again once the file settles`);
+      await this.deletePlaceholder(current);
+      journal.transition(job.id, 'seen');
+      w.hot.resettle(facts.path);
+      return;
+    }
+    if (e.code === 'file_vanished') {
+      logger.warn(`${job.relPath} vanished while uploading; dropped`);
+      await this.deletePlaceholder(current);
+      journal.forget(job.id);
+      w.hot.forget(facts.path);
+      return;
+    }
+    const redoable =
+      e.code === 'upload_url_expired' ||
+      e.code === 'upload_signature_mismatch' ||
+      e.code === 'upload_failed' ||
+      e.code === 'verify_timeout' ||
+      e.kind === 'retryable' ||
+      e.kind === 'rate_limited';
+    if (redoable && current.attempts < config.upload.maxUploadAttempts && !this.stopping) {
+      // Part URLs that refused us, or an upload Frame.io calls failed, cannot be repaired:
+      // a new upload (new placeholder) is the cure. A network outage keeps the same upload.
+      const fresh = e.kind !== 'retryable' || e.code === 'upload_failed' || e.code === 'verify_timeout';
+      const wait = backoffDelay(current.attempts - 1, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
+      logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)} (attempt ${current.attempts + 1} of ${config.upload.maxUploadAttempts})`);
+      try {
+        await this.deps.clock.sleep(wait, this.abort.signal);
+      } catch {
+        return; // stopping
+      }
+      if (fresh || current.state !== 'uploading') {
+        if (current.fileId) await this.deletePlaceholder(current);
+        const reset = current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts });
+        const r = routeFile({ relPath: facts.relPath, size: facts.size, mtimeMs: facts.mtimeMs }, w.config, this.now());
+        if (r.skip) return;
+        await this.process(w, reset, facts, r.folderId, r.segments);
+      } else {
+        journal.update(job.id, { attempts: current.attempts + 1 });
+        await this.uploadVerifyFinalize(w, journal.getById(job.id)!, facts);
+      }
+      return;
+    }
+    await this.fail(w, current, facts, e);
+  }
+
+  private async fail(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, e: AgentError): Promise<void> {
+    const { journal, logger } = this.deps;
+    if (job.fileId && job.state !== 'uploaded') await this.deletePlaceholder(job);
+    this.summary.failed++;
+    logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
+    try {
+      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now() });
+      if (outcome.handled === 'forget') w.hot.forget(facts.path);
+      else w.hot.markHandled(facts);
+      if (outcome.note) logger.info(`${job.relPath}: ${outcome.note}`);
+    } catch (err) {
+      const m = classifyNetworkError(err, `failure action for ${job.relPath}`);
+      logger.error(`${m.message}; the file stays where it is`);
+      w.hot.markHandled(facts);
+    }
+    this.emit('failed', journal.getById(job.id));
+  }
+
+  /** Resolves when nothing is settling or uploading. */
+  async whenIdle(pollMs = 100): Promise<void> {
+    while (!this.isIdle()) {
+      await this.deps.clock.sleep(pollMs);
+    }
+  }
+
+  /**
+   * Stop taking files; give in-flight uploads `graceMs` to finish, then abort them. The
+   * journal already records every finished part, so an aborted upload resumes next start.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const all = Promise.allSettled([...this.active.values()]);
+    const timer = setTimeout(() => this.abort.abort(new AgentError({ code: 'aborted', kind: 'permanent', message: 'agent stopping' })), graceMs);
+    try {
+      await all;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!this.abort.signal.aborted) this.abort.abort();
+  }
+}

@@ -1,0 +1,87 @@
+// Builds the agent's winston logger: short human lines on the terminal, JSON lines to a
+// size-rotated file under state_dir/logs. Every line passes redact() so a token that slipped
+// into a message or an error never reaches disk or screen.
+import path from 'node:path';
+import fs from 'node:fs';
+import winston from 'winston';
+import { redact } from './redact.js';
+import type { Logger } from './logger.js';
+
+export interface LogOptions {
+  level?: 'error' | 'warn' | 'info' | 'debug';
+  /** Directory for the rotated JSON log; omitted → no file. */
+  dir?: string;
+  maxSizeMb?: number;
+  maxFiles?: number;
+  /** Console output: 'human' short lines, 'json', or 'none'. */
+  console?: 'human' | 'json' | 'none';
+  /** Where human lines go; the CLI keeps stdout for results and logs to stderr. */
+  stream?: NodeJS.WritableStream;
+  color?: boolean;
+}
+
+const redactFormat = winston.format((info) => {
+  info.message = redact(String(info.message));
+  for (const key of Object.keys(info)) {
+    const v = info[key];
+    if (typeof v === 'string') info[key] = redact(v);
+  }
+  if (typeof info.stack === 'string') info.stack = redact(info.stack);
+  return info;
+});
+
+const LEVEL_TAG: Record<string, string> = { error: 'error', warn: 'warn ', info: '', debug: 'debug' };
+
+function humanLine(color: boolean) {
+  return winston.format.printf((info) => {
+    const time = new Date().toTimeString().slice(0, 8);
+    const tag = LEVEL_TAG[info.level] ?? info.level;
+    const paint = (code: number, s: string): string => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+    const levelText = tag ? `${info.level === 'error' ? paint(31, tag) : info.level === 'warn' ? paint(33, tag) : paint(2, tag)} ` : '';
+    return `${paint(2, time)} ${levelText}${String(info.message)}`;
+  });
+}
+
+export function createLogger(opts: LogOptions = {}): Logger & { close(): Promise<void> } {
+  const transports: winston.transport[] = [];
+  const consoleMode = opts.console ?? 'human';
+  if (consoleMode !== 'none') {
+    transports.push(
+      new winston.transports.Stream({
+        stream: opts.stream ?? process.stderr,
+        format: consoleMode === 'json' ? winston.format.json() : humanLine(opts.color ?? false),
+      }),
+    );
+  }
+  if (opts.dir) {
+    fs.mkdirSync(opts.dir, { recursive: true });
+    transports.push(
+      new winston.transports.File({
+        filename: path.join(opts.dir, 'agent.log'),
+        maxsize: Math.round((opts.maxSizeMb ?? 10) * 1024 * 1024),
+        maxFiles: opts.maxFiles ?? 5,
+        tailable: true,
+        format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+      }),
+    );
+  }
+  const logger = winston.createLogger({
+    level: opts.level ?? 'info',
+    format: winston.format.combine(winston.format.errors({ stack: true }), redactFormat()),
+    transports,
+  });
+  return {
+    debug: (m, meta) => logger.debug(m, meta),
+    info: (m, meta) => logger.info(m, meta),
+    warn: (m, meta) => logger.warn(m, meta),
+    error: (m, meta) => logger.error(m, meta),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (transports.length === 0) return resolve();
+        logger.on('finish', () => resolve());
+        logger.end();
+        // A stream transport on stderr may never emit finish; do not hang shutdown on it.
+        setTimeout(resolve, 500).unref();
+      }),
+  };
+}

@@ -1,0 +1,130 @@
+// The `upload`, `ls` and `check` commands in-process against the emulator over real sockets.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { memoryIO } from '../helpers/memory-io.js';
+import { pattern, tempDir } from '../helpers/tmp.js';
+
+let emu: Emulator;
+let dir: string;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('fia-cli-'));
+  emu = await startEmulator({ dataDir: path.join(dir, 'emu'), partSizeTarget: 256 * 1024 });
+});
+afterAll(async () => {
+  await emu.close();
+  await cleanup();
+});
+
+const envFor = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ FRAMEIO_API_URL: emu.apiUrl, FRAMEIO_TOKEN: emu.token, ...extra });
+
+describe('frameio-agent upload', () => {
+  it('uploads files byte-identical, prints each view_url, exits 0', async () => {
+    const a = path.join(dir, 'a.mov');
+    const b = path.join(dir, 'empty.txt');
+    await fs.writeFile(a, pattern(1_000_000, 11));
+    await fs.writeFile(b, '');
+    const io = memoryIO(envFor(), dir);
+    const code = await main(['upload', 'a.mov', 'empty.txt', '--folder', emu.rootFolderId], io);
+    expect(code, io.stderrText()).toBe(0);
+    const lines = io.stdoutText().trim().split('\n').sort();
+    expect(lines).toHaveLength(2);
+    for (const name of ['a.mov', 'empty.txt']) {
+      const f = emu.files().find((x) => x.name === name)!;
+      expect(f.uploadComplete).toBe(true);
+      expect(lines.some((l) => l === `${name}\t${emu.url}/view/${f.id}`)).toBe(true);
+    }
+    const fa = emu.files().find((x) => x.name === 'a.mov')!;
+    expect(fa.partCount).toBeGreaterThan(1);
+    expect((await emu.readFile(fa.id)).equals(pattern(1_000_000, 11))).toBe(true);
+    expect(io.stderrText()).toMatch(/uploaded a\.mov/);
+    // Not a terminal: no cursor-control sequences in the output.
+    expect(io.stderrText()).not.toMatch(/\x1b\[/);
+  });
+
+  it('prints a progress bar per file on a terminal', async () => {
+    const a = path.join(dir, 'bar.mov');
+    await fs.writeFile(a, pattern(2_000_000, 12));
+    const io = memoryIO(envFor(), dir);
+    Object.assign(io.stderr, { isTTY: true, columns: 120 });
+    const code = await main(['upload', 'bar.mov', '--folder', emu.rootFolderId], io);
+    expect(code, io.stderrText()).toBe(0);
+    expect(io.stderrText()).toMatch(/bar\.mov\s+\[[#-]{24}\]\s+\d+% .*MB\/s ETA/);
+  });
+
+  it('a missing file is a usage error (exit 2) naming the file, and nothing is uploaded', async () => {
+    const before = emu.files().length;
+    const io = memoryIO(envFor(), dir);
+    await fs.writeFile(path.join(dir, 'ok.mov'), 'x');
+    const code = await main(['upload', 'ok.mov', 'nope.mov', '--folder', emu.rootFolderId], io);
+    expect(code).toBe(2);
+    expect(io.stderrText()).toMatch(/nope\.mov: no such file/);
+    expect(emu.files().length).toBe(before);
+  });
+
+  it('a refused token exits 3 with Frame.io’s message and never prints the token', async () => {
+    await fs.writeFile(path.join(dir, 't.mov'), 'x');
+    const io = memoryIO(envFor({ FRAMEIO_TOKEN: 'wrong-token-abcdef123456' }), dir);
+    const code = await main(['upload', 't.mov', '--folder', emu.rootFolderId, '--account', emu.accountId], io);
+    expect(code).toBe(3);
+    expect(io.stderrText()).toMatch(/Invalid or missing authorization token/);
+    expect(io.stderrText()).not.toContain('wrong-token-abcdef123456');
+  });
+
+  it('an unknown folder exits 1 with the 404 detail', async () => {
+    await fs.writeFile(path.join(dir, 'f.mov'), 'x');
+    const io = memoryIO(envFor(), dir);
+    const code = await main(['upload', 'f.mov', '--folder', '00000000-0000-4000-8000-000000000000'], io);
+    expect(code).toBe(1);
+    expect(io.stderrText()).toMatch(/failed f\.mov: .*404/);
+  });
+
+  it('without credentials says how to provide them (exit 2)', async () => {
+    await fs.writeFile(path.join(dir, 'n.mov'), 'x');
+    const io = memoryIO({}, dir);
+    const code = await main(['upload', 'n.mov', '--folder', 'x'], io);
+    expect(code).toBe(2);
+    expect(io.stderrText()).toMatch(/FRAMEIO_TOKEN/);
+    expect(io.stderrText()).toMatch(/--emulator/);
+  });
+
+  it('--emulator uploads to a built-in emulator without any credentials', async () => {
+    await fs.writeFile(path.join(dir, 'demo.mov'), pattern(10_000, 3));
+    const io = memoryIO({}, dir);
+    const code = await main(['upload', 'demo.mov', '--emulator'], io);
+    expect(code, io.stderrText()).toBe(0);
+    expect(io.stdoutText()).toMatch(/^demo\.mov\thttp:\/\/127\.0\.0\.1:\d+\/view\//);
+  });
+});
+
+describe('frameio-agent ls', () => {
+  it('lists accounts, workspaces, projects and folders with their ids', async () => {
+    const sub = emu.createFolder(emu.rootFolderId, 'Dailies');
+    const io = memoryIO(envFor(), dir);
+    const code = await main(['ls'], io);
+    expect(code, io.stderrText()).toBe(0);
+    const text = io.stdoutText();
+    expect(text).toContain(`account_id: ${emu.accountId}`);
+    expect(text).toContain(`workspace_id: ${emu.workspaceId}`);
+    expect(text).toContain(`project_id: ${emu.projectId}`);
+    expect(text).toContain(`(root)/  folder_id: ${emu.rootFolderId}`);
+    expect(text).toContain(`Dailies/  folder_id: ${sub.id}`);
+  });
+});
+
+describe('command line', () => {
+  it('an unknown option is a usage error (exit 2)', async () => {
+    const io = memoryIO(envFor(), dir);
+    expect(await main(['upload', '--folderr', 'x'], io)).toBe(2);
+    expect(io.stderrText()).toMatch(/folderr/);
+  });
+  it('an unknown command is a usage error (exit 2)', async () => {
+    const io = memoryIO({}, dir);
+    expect(await main(['uplaod'], io)).toBe(2);
+    expect(io.stderrText()).toMatch(/unknown command 'uplaod'/);
+  });
+});

@@ -1,0 +1,198 @@
+// The watch pipeline end to end: real temp dirs, the real watcher, the emulator over sockets.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
+import { pattern, waitFor } from '../helpers/tmp.js';
+
+let env: AgentEnv | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+const live = (e: AgentEnv) => e.emu.files().filter((f) => !f.deleted);
+const completeNamed = (e: AgentEnv, name: string) => live(e).filter((f) => f.name === name && f.uploadComplete);
+
+async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(() => true, () => false);
+}
+
+describe('watch pipeline', () => {
+  it('uploads a file that grows for a while exactly once, whole, after it stops growing', async () => {
+    env = await agentEnv({ partSizeTarget: 64 * 1024 });
+    const agent = await env.start({ watchYaml: 'settle_seconds: 0.8' });
+    const p = path.join(env.hot, 'render.mov');
+    const full = pattern(300 * 1024, 7);
+    const chunk = 50 * 1024;
+    for (let off = 0; off < full.length; off += chunk) {
+      await fs.appendFile(p, full.subarray(off, off + chunk));
+      await new Promise((r) => setTimeout(r, 400));
+      // Still growing: nothing may have been created in Frame.io yet.
+      if (off + chunk < full.length) expect(live(env).filter((f) => f.name === 'render.mov')).toHaveLength(0);
+    }
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'upload done', timeoutMs: 15_000 });
+    const files = live(env).filter((f) => f.name === 'render.mov');
+    expect(files).toHaveLength(1);
+    expect(files[0]!.uploadComplete).toBe(true);
+    expect((await env.emu.readFile(files[0]!.id)).equals(full)).toBe(true);
+  });
+
+  it('mirrors subfolders under the watch folder and creates each folder once', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    await env.write('a/b/one.mov', pattern(1000, 1));
+    await env.write('a/b/two.mov', pattern(2000, 2));
+    await env.write('a/three.mov', pattern(3000, 3));
+    await env.write('top.mov', pattern(10, 4));
+    await waitFor(() => agent.runner.summary.done === 4, { what: '4 uploads', timeoutMs: 15_000 });
+    const byName = new Map(live(env).map((f) => [f.name, f]));
+    expect(env.emu.folderPath(byName.get('one.mov')!.parentId)).toMatch(/\/a\/b$/);
+    expect(env.emu.folderPath(byName.get('two.mov')!.parentId)).toMatch(/\/a\/b$/);
+    expect(env.emu.folderPath(byName.get('three.mov')!.parentId)).toMatch(/\/a$/);
+    expect(byName.get('top.mov')!.parentId).toBe(env.emu.rootFolderId);
+    const names = env.emu.folders().map((f) => env!.emu.folderPath(f.id));
+    expect(names.filter((n) => n.endsWith('/a'))).toHaveLength(1);
+    expect(names.filter((n) => n.endsWith('/a/b'))).toHaveLength(1);
+  });
+
+  it('routes with rules: first match wins, templates, skip', async () => {
+    env = await agentEnv();
+    const agent = await env.start({
+      watchYaml: [
+        'rules:',
+        '  - match: "**/proxies/**"',
+        '    skip: true',
+        '  - match: "**/*.exr"',
+        '    folder: "Renders/{dir}"',
+        '  - match: "**/*.wav"',
+        '    folder: "Audio/{ext}/{stem}"',
+      ].join('\n'),
+    });
+    await env.write('shotA/shotA.0001.exr', pattern(100, 1));
+    await env.write('mix.wav', pattern(100, 2));
+    await env.write('shotA/proxies/p.mov', pattern(100, 3));
+    await waitFor(() => agent.runner.summary.done === 2 && agent.runner.summary.skipped === 1, { what: 'routing', timeoutMs: 15_000 });
+    const byName = new Map(live(env).map((f) => [f.name, f]));
+    expect(env.emu.folderPath(byName.get('shotA.0001.exr')!.parentId)).toMatch(/\/Renders\/shotA$/);
+    expect(env.emu.folderPath(byName.get('mix.wav')!.parentId)).toMatch(/\/Audio\/wav\/mix$/);
+    expect(byName.has('p.mov')).toBe(false);
+    expect(await exists(path.join(env.hot, 'shotA/proxies/p.mov'))).toBe(true);
+  });
+
+  it('move: keeps the relative path under `to`, never overwrites, and does not re-upload moved files', async () => {
+    env = await agentEnv();
+    const done = path.join(env.hot, '_uploaded');
+    await fs.mkdir(path.join(done, 'sub'), { recursive: true });
+    await fs.writeFile(path.join(done, 'sub', 'clip.mov'), 'someone else');
+    const agent = await env.start({ watchYaml: `after_upload: { action: move, to: ${JSON.stringify(done)} }` });
+    await env.write('sub/clip.mov', pattern(5000, 9));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'upload', timeoutMs: 15_000 });
+    expect(await exists(path.join(env.hot, 'sub/clip.mov'))).toBe(false);
+    expect(await fs.readFile(path.join(done, 'sub', 'clip.mov'), 'utf8')).toBe('someone else');
+    expect((await fs.readFile(path.join(done, 'sub', 'clip (1).mov'))).equals(pattern(5000, 9))).toBe(true);
+    // Two more rescans: the moved file lives inside the watched tree but is never uploaded.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(live(env).filter((f) => f.name.startsWith('clip'))).toHaveLength(1);
+  });
+
+  it('tag: writes a sidecar, leaves the file, and never uploads the tagged file again, even after a restart', async () => {
+    env = await agentEnv();
+    let agent = await env.start({ watchYaml: 'after_upload: { action: tag }' });
+    const p = await env.write('tagged.mov', pattern(4000, 5));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'upload', timeoutMs: 15_000 });
+    const side = JSON.parse(await fs.readFile(`${p}.frameio.json`, 'utf8'));
+    const uploaded = completeNamed(env, 'tagged.mov');
+    expect(uploaded).toHaveLength(1);
+    expect(side.frameio_file_id).toBe(uploaded[0]!.id);
+    expect(side.size).toBe(4000);
+    expect(await exists(p)).toBe(true);
+    await agent.stop();
+    agent = await env.start({ watchYaml: 'after_upload: { action: tag }' });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(live(env).filter((f) => f.name === 'tagged.mov')).toHaveLength(1);
+    expect(agent.runner.summary.done).toBe(0);
+  });
+
+  it('delete: removes the original only after the upload is confirmed', async () => {
+    env = await agentEnv({ statusLagMs: 700 });
+    const agent = await env.start({ watchYaml: 'after_upload: { action: delete }' });
+    const p = await env.write('gone.mov', pattern(3000, 6));
+    // While Frame.io has not confirmed (status lag), the original must still be there.
+    await waitFor(() => live(env!).some((f) => f.name === 'gone.mov' && f.partsReceived === f.partCount), { what: 'parts received' });
+    expect(await exists(p)).toBe(true);
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'upload', timeoutMs: 15_000 });
+    expect(await exists(p)).toBe(false);
+    expect(completeNamed(env, 'gone.mov')).toHaveLength(1);
+  });
+
+  it('leave: keeps the file in place and does not upload it again on later rescans', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    const p = await env.write('stay.mov', pattern(1234, 8));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'upload', timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await exists(p)).toBe(true);
+    expect(live(env).filter((f) => f.name === 'stay.mov')).toHaveLength(1);
+  });
+
+  it('failure: moves the file to the failed folder with a reason file, and other files still upload', async () => {
+    env = await agentEnv();
+    const failed = path.join(env.root, 'failed');
+    const agent = await env.start({
+      uploadYaml: 'max_upload_attempts: 2',
+      watchYaml: `on_failure: { action: move, to: ${JSON.stringify(failed)} }`,
+    });
+    // Every part URL of the first upload and of its redo answers "Request has expired".
+    env.emu.inject({ target: 'part', kind: 'expired', count: 2 });
+    await env.write('bad.mov', pattern(100, 1));
+    await waitFor(() => agent.runner.summary.failed === 1, { what: 'failure', timeoutMs: 20_000 });
+    await env.write('good.mov', pattern(100, 2));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'good upload', timeoutMs: 15_000 });
+    const reason = await fs.readFile(path.join(failed, 'bad.mov.error.txt'), 'utf8');
+    expect(reason).toMatch(/expired/);
+    expect(reason).toMatch(/bad\.mov/);
+    expect(await exists(path.join(failed, 'bad.mov'))).toBe(true);
+    // The orphaned placeholders of the refused uploads were deleted.
+    expect(live(env).filter((f) => f.name === 'bad.mov')).toHaveLength(0);
+  });
+
+  it('a file changed mid-upload is abandoned and uploaded again once it settles', async () => {
+    env = await agentEnv({ partSizeTarget: 32 * 1024 });
+    const p = path.join(env.hot, 'edit.mov');
+    let touched = false;
+    const agent = await env.start({
+      progress: {
+        start() {},
+        end() {},
+        update() {
+          if (!touched) {
+            touched = true;
+            // The editor saves again while the agent is sending the first version.
+            void fs.appendFile(p, pattern(10_000, 99));
+          }
+        },
+      },
+    });
+    await fs.writeFile(p, pattern(200 * 1024, 3));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'second upload', timeoutMs: 20_000 });
+    const expected = Buffer.concat([pattern(200 * 1024, 3), pattern(10_000, 99)]);
+    const complete = completeNamed(env, 'edit.mov');
+    expect(complete).toHaveLength(1);
+    expect((await env.emu.readFile(complete[0]!.id)).equals(expected)).toBe(true);
+    expect(env.logger.text()).toMatch(/changed while uploading/);
+    expect(env.emu.files().filter((f) => f.name === 'edit.mov' && f.deleted)).toHaveLength(1);
+  });
+
+  it('ignores temp files, dotfiles and partial downloads by default', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    for (const n of ['.hidden.mov', 'x.tmp', 'y.part', 'z.crdownload', '~lock.mov', '.DS_Store', 'Thumbs.db', '.clip.mov.Ab12Cd']) {
+      await env.write(n, 'junk');
+    }
+    await env.write('real.mov', 'real');
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'real upload', timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(live(env).map((f) => f.name)).toEqual(['real.mov']);
+  });
+});
