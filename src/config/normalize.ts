@@ -1,0 +1,116 @@
+// Validated snake_case values → the camelCase AgentConfig, plus the checks that span several
+// watches (unique names, distinct folders) and the few values that come from the environment.
+import path from 'node:path';
+import { registerSecret } from '../util/redact.js';
+import type { AfterUpload, AgentConfig, LogLevel, OnFailure, Rule, WatchConfig } from './types.js';
+import { addIssue, INVALID, type ValidateContext } from './validate.js';
+
+type Raw = Record<string, unknown>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+const bool = (v: unknown): boolean => v === true;
+const obj = (v: unknown): Raw => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+function afterUpload(raw: Raw): AfterUpload {
+  const action = str(raw.action) ?? 'leave';
+  if (action === 'move') return { action, to: str(raw.to) ?? '' };
+  return { action: action as 'tag' | 'delete' | 'leave' };
+}
+
+function onFailure(raw: Raw): OnFailure {
+  return raw.action === 'move' ? { action: 'move', to: str(raw.to) ?? '' } : { action: 'leave' };
+}
+
+function rule(raw: Raw, line: number | undefined): Rule {
+  return {
+    match: str(raw.match) ?? '',
+    skip: bool(raw.skip),
+    ...optional('folder', str(raw.folder)),
+    ...optional('folderId', str(raw.folder_id)),
+    ...(line !== undefined ? { line } : {}),
+  };
+}
+
+function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
+  const watchPath = str(raw.path) ?? '';
+  return {
+    name: str(raw.name) ?? path.basename(watchPath),
+    path: watchPath,
+    folderId: str(raw.folder_id) ?? '',
+    recursive: bool(raw.recursive),
+    mirrorSubfolders: bool(raw.mirror_subfolders),
+    include: list(raw.include).filter((g): g is string => typeof g === 'string'),
+    exclude: list(raw.exclude).filter((g): g is string => typeof g === 'string'),
+    settleSeconds: num(raw.settle_seconds),
+    poll: bool(raw.poll),
+    rescanSeconds: num(raw.rescan_seconds),
+    rules: list(raw.rules).flatMap((r, i) => (r === INVALID ? [] : [rule(obj(r), ctx.positions.get(`${at}.rules[${i}]`)?.line)])),
+    afterUpload: afterUpload(obj(raw.after_upload)),
+    onFailure: onFailure(obj(raw.on_failure)),
+  };
+}
+
+function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext): void {
+  const names = new Map<string, number>();
+  const paths = new Map<string, number>();
+  watches.forEach((w, i) => {
+    if (!w) return;
+    const at = `watches[${i}]`;
+    const firstName = names.get(w.name);
+    if (firstName !== undefined) {
+      addIssue(ctx, `${at}.name`, ctx.positions.get(`${at}.name`) ?? ctx.positions.get(at),
+        `duplicate watch name '${w.name}' (also watches[${firstName}]); give each watch a distinct name`);
+    } else names.set(w.name, i);
+    if (!w.path) return;
+    const firstPath = paths.get(w.path);
+    if (firstPath !== undefined) {
+      addIssue(ctx, `${at}.path`, ctx.positions.get(`${at}.path`), `same folder as watches[${firstPath}] ('${w.path}'): watch each folder once`);
+    } else paths.set(w.path, i);
+  });
+}
+
+export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | null): AgentConfig {
+  const fio = obj(raw.frameio);
+  const log = obj(raw.log);
+  const up = obj(raw.upload);
+  const token = str(fio.token);
+  const clientSecret = str(fio.client_secret);
+  registerSecret(token);
+  registerSecret(clientSecret);
+  const envAccount = ctx.env.FRAMEIO_ACCOUNT_ID || undefined;
+
+  const watchList = list(raw.watches).map((w, i) => (w === INVALID ? null : watch(obj(w), `watches[${i}]`, ctx)));
+  checkWatches(watchList, ctx);
+
+  return {
+    configPath,
+    frameio: {
+      apiUrl: str(fio.api_url) ?? '',
+      imsUrl: str(fio.ims_url) ?? '',
+      ...optional('accountId', str(fio.account_id) ?? envAccount),
+      ...optional('token', token),
+      ...optional('clientId', str(fio.client_id)),
+      ...optional('clientSecret', clientSecret),
+      scope: str(fio.scope) ?? '',
+      legacyToken: bool(fio.legacy_token),
+      timeoutSeconds: num(fio.timeout_seconds),
+    },
+    stateDir: str(raw.state_dir) ?? '',
+    log: { level: (str(log.level) ?? 'info') as LogLevel, maxSizeMb: num(log.max_size_mb), maxFiles: num(log.max_files) },
+    upload: {
+      maxWorkers: num(up.max_workers),
+      maxFiles: num(up.max_files),
+      maxRetries: num(up.max_retries),
+      partTimeoutSeconds: num(up.part_timeout_seconds),
+      verifyTimeoutSeconds: num(up.verify_timeout_seconds),
+      maxUploadAttempts: num(up.max_upload_attempts),
+    },
+    watches: watchList.filter((w): w is WatchConfig => w !== null),
+  };
+}

@@ -1,0 +1,289 @@
+// The single description of the config file: every key, its type, default, limits and meaning.
+// The validator (validate.ts) walks the YAML against it and json-schema.ts turns it into the
+// published JSON Schema, so editors and the agent can never disagree about what is valid.
+
+interface Base {
+  description: string;
+}
+
+export interface StringNode extends Base {
+  type: 'string';
+  default?: string;
+  enum?: readonly string[];
+  /** path: ~ and relative paths are resolved; glob: must compile; template: folder placeholders checked. */
+  format?: 'path' | 'glob' | 'template' | 'url';
+  /** Never echo the value in messages. */
+  secret?: boolean;
+}
+
+export interface NumberNode extends Base {
+  type: 'integer' | 'number';
+  default?: number;
+  minimum?: number;
+  maximum?: number;
+  /** A default that depends on a sibling: when `key` equals `equals`, the default is `value`. */
+  defaultWhen?: { key: string; equals: unknown; value: number };
+}
+
+export interface BooleanNode extends Base {
+  type: 'boolean';
+  default?: boolean;
+}
+
+export interface ArrayNode extends Base {
+  type: 'array';
+  items: SchemaNode;
+  default?: unknown[];
+  minItems?: number;
+}
+
+/** A condition on a sibling key: `key` has the value `equals`. */
+export interface SiblingIs {
+  key: string;
+  equals: string;
+}
+
+export interface ObjectNode extends Base {
+  type: 'object';
+  properties: Record<string, SchemaNode>;
+  required?: string[];
+  /** Pairs that must not both be present (a boolean counts as present only when true). */
+  exclusive?: Array<[string, string]>;
+  /** When the key is present, the listed keys must be too. */
+  dependentRequired?: Record<string, string[]>;
+  /** At least one of these must be present (a boolean counts only when true). */
+  anyOfPresent?: string[];
+  /** The key is required when the sibling condition holds, and not allowed otherwise. */
+  requiredWhen?: Record<string, SiblingIs>;
+}
+
+export type SchemaNode = StringNode | NumberNode | BooleanNode | ArrayNode | ObjectNode;
+
+const afterUpload: ObjectNode = {
+  type: 'object',
+  description: 'What to do with the local file once Frame.io confirms the upload. Default: leave it in place.',
+  properties: {
+    action: {
+      type: 'string',
+      enum: ['move', 'tag', 'delete', 'leave'],
+      default: 'leave',
+      description: "move: into `to`; tag: mark it uploaded and leave it; delete: remove it; leave: do nothing.",
+    },
+    to: {
+      type: 'string',
+      format: 'path',
+      description: "Folder to move uploaded files into (only with action 'move'). Created on demand; ~ and relative paths are resolved.",
+    },
+  },
+  requiredWhen: { to: { key: 'action', equals: 'move' } },
+};
+
+const onFailure: ObjectNode = {
+  type: 'object',
+  description: 'What to do with a file whose upload failed for good. Default: leave it in place.',
+  properties: {
+    action: {
+      type: 'string',
+      enum: ['move', 'leave'],
+      default: 'leave',
+      description: 'move: into `to` (with a reason file beside it); leave: do nothing.',
+    },
+    to: {
+      type: 'string',
+      format: 'path',
+      description: "Folder to move failed files into (only with action 'move'). Created on demand.",
+    },
+  },
+  requiredWhen: { to: { key: 'action', equals: 'move' } },
+};
+
+const rule: ObjectNode = {
+  type: 'object',
+  description: 'A routing rule. Rules are tried in order; the first whose `match` fits the file decides.',
+  properties: {
+    match: {
+      type: 'string',
+      format: 'glob',
+      description: 'Glob matched against the path relative to the watch folder, e.g. "**/*.exr".',
+    },
+    folder: {
+      type: 'string',
+      format: 'template',
+      description:
+        'Folder path under folder_id (the rule\'s, else the watch\'s). Placeholders: {dir} relative directory, {name} file name, {stem} name without extension, {ext} extension without dot, {date} today as YYYY-MM-DD.',
+    },
+    folder_id: {
+      type: 'string',
+      description: 'Frame.io folder id for matching files. Without `folder`, the relative directory is mirrored under it when mirror_subfolders is on.',
+    },
+    skip: {
+      type: 'boolean',
+      default: false,
+      description: 'true: matching files are not uploaded.',
+    },
+  },
+  required: ['match'],
+  anyOfPresent: ['folder', 'folder_id', 'skip'],
+  exclusive: [
+    ['skip', 'folder'],
+    ['skip', 'folder_id'],
+  ],
+};
+
+const watch: ObjectNode = {
+  type: 'object',
+  description: 'A hot folder: files that appear in it are uploaded to a Frame.io folder.',
+  properties: {
+    name: {
+      type: 'string',
+      description: "Label used in logs and status; must be unique. Default: the folder's base name.",
+    },
+    path: {
+      type: 'string',
+      format: 'path',
+      description: 'The hot folder. ~ and relative paths (relative to the config file) are resolved.',
+    },
+    folder_id: {
+      type: 'string',
+      description: 'Frame.io folder id that receives the files.',
+    },
+    recursive: { type: 'boolean', default: true, description: 'Watch subfolders too.' },
+    mirror_subfolders: {
+      type: 'boolean',
+      default: true,
+      description: 'Recreate the relative directory under folder_id: a/b/clip.mov goes to folder a/b.',
+    },
+    include: {
+      type: 'array',
+      items: { type: 'string', format: 'glob', description: 'Glob relative to the watch folder.' },
+      default: ['**/*'],
+      description: 'Only files matching one of these globs are uploaded.',
+    },
+    exclude: {
+      type: 'array',
+      items: { type: 'string', format: 'glob', description: 'Glob relative to the watch folder.' },
+      default: [],
+      description: 'Files or folders matching these globs are ignored, in addition to the built-in ignores (dotfiles, temp and partial downloads).',
+    },
+    settle_seconds: {
+      type: 'number',
+      default: 10,
+      minimum: 0,
+      description: 'A file is uploaded once its size and modification time have not changed for this long.',
+    },
+    poll: {
+      type: 'boolean',
+      default: false,
+      description: 'true for network shares (SMB/NFS): rescan often instead of trusting file system events.',
+    },
+    rescan_seconds: {
+      type: 'number',
+      default: 60,
+      minimum: 1,
+      defaultWhen: { key: 'poll', equals: true, value: 5 },
+      description: 'Interval of the periodic full rescan. Default 60, or 5 when poll is true.',
+    },
+    rules: {
+      type: 'array',
+      items: rule,
+      default: [],
+      description: 'Routing rules, first match wins. Files matching no rule go to folder_id.',
+    },
+    after_upload: afterUpload,
+    on_failure: onFailure,
+  },
+  required: ['path', 'folder_id'],
+};
+
+export const configSchema: ObjectNode = {
+  type: 'object',
+  description: 'frameio-agent configuration: watch folders and upload them to Frame.io V4.',
+  properties: {
+    frameio: {
+      type: 'object',
+      description: 'How to reach Frame.io and authenticate. Use either token, or client_id with client_secret.',
+      properties: {
+        api_url: { type: 'string', format: 'url', default: 'https://api.frame.io/v4', description: 'Frame.io V4 API base URL.' },
+        ims_url: {
+          type: 'string',
+          format: 'url',
+          default: 'https://ims-na1.adobelogin.com/ims/token/v3',
+          description: 'Adobe IMS token endpoint used with client_id/client_secret.',
+        },
+        account_id: {
+          type: 'string',
+          description: 'Frame.io account id. Needed to run; if absent, taken from FRAMEIO_ACCOUNT_ID.',
+        },
+        token: {
+          type: 'string',
+          secret: true,
+          description: 'Static bearer token, usually "${FRAMEIO_TOKEN}". Not together with client_id.',
+        },
+        client_id: {
+          type: 'string',
+          description: 'Server-to-server credential id (needs client_secret).',
+        },
+        client_secret: {
+          type: 'string',
+          secret: true,
+          description: 'Server-to-server credential secret, usually "${FRAMEIO_CLIENT_SECRET}".',
+        },
+        scope: { type: 'string', default: 'openid,AdobeID,frame.s2s.all', description: 'Scopes requested with client credentials.' },
+        legacy_token: {
+          type: 'boolean',
+          default: false,
+          description: 'Send x-frameio-legacy-token-auth: true (for legacy developer tokens).',
+        },
+        timeout_seconds: { type: 'number', default: 30, minimum: 1, maximum: 600, description: 'Deadline of each API request.' },
+      },
+      exclusive: [['token', 'client_id']],
+      dependentRequired: { client_id: ['client_secret'], client_secret: ['client_id'] },
+    },
+    state_dir: {
+      type: 'string',
+      format: 'path',
+      default: '~/.frameio-agent',
+      description: 'Where the journal and logs live.',
+    },
+    log: {
+      type: 'object',
+      description: 'Logging.',
+      properties: {
+        level: { type: 'string', enum: ['error', 'warn', 'info', 'debug'], default: 'info', description: 'Least severe level written.' },
+        max_size_mb: { type: 'number', default: 10, minimum: 1, maximum: 1024, description: 'Size at which the JSON log file under state_dir/logs is rotated.' },
+        max_files: { type: 'integer', default: 5, minimum: 1, maximum: 100, description: 'Rotated log files kept.' },
+      },
+    },
+    upload: {
+      type: 'object',
+      description: 'Upload concurrency and retry limits.',
+      properties: {
+        max_workers: { type: 'integer', default: 5, minimum: 1, maximum: 64, description: 'Parts of one file uploaded in parallel.' },
+        max_files: { type: 'integer', default: 2, minimum: 1, maximum: 64, description: 'Files uploading at once.' },
+        max_retries: { type: 'integer', default: 3, minimum: 0, maximum: 20, description: 'Retries of one part before the upload fails.' },
+        part_timeout_seconds: { type: 'number', default: 120, minimum: 1, maximum: 3600, description: 'Deadline of one part upload.' },
+        verify_timeout_seconds: {
+          type: 'number',
+          default: 600,
+          minimum: 1,
+          maximum: 86400,
+          description: 'How long to poll the upload status for completion.',
+        },
+        max_upload_attempts: {
+          type: 'integer',
+          default: 3,
+          minimum: 1,
+          maximum: 20,
+          description: 'Whole-upload attempts when Frame.io reports the upload failed.',
+        },
+      },
+    },
+    watches: {
+      type: 'array',
+      items: watch,
+      minItems: 1,
+      description: 'The hot folders. At least one.',
+    },
+  },
+  required: ['watches'],
+};

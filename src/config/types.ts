@@ -1,0 +1,60 @@
+// The validated, defaults-filled configuration every other module reads. camelCase here;
+// the YAML file uses snake_case (see schema.ts for the file's keys and their meaning).
+
+export type AfterUpload = { action: 'move'; to: string } | { action: 'tag' } | { action: 'delete' } | { action: 'leave' };
+export type OnFailure = { action: 'move'; to: string } | { action: 'leave' };
+
+export interface Rule {
+  match: string;
+  skip: boolean;
+  folder?: string;
+  folderId?: string;
+  /** 1-based line of the rule in the config file, for messages. */
+  line?: number;
+}
+
+export interface WatchConfig {
+  name: string;
+  /** Absolute path of the hot folder. */
+  path: string;
+  folderId: string;
+  recursive: boolean;
+  mirrorSubfolders: boolean;
+  include: string[];
+  exclude: string[];
+  settleSeconds: number;
+  poll: boolean;
+  rescanSeconds: number;
+  rules: Rule[];
+  afterUpload: AfterUpload;
+  onFailure: OnFailure;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface AgentConfig {
+  /** Absolute path of the file it came from; null when built without a file (demo mode). */
+  configPath: string | null;
+  frameio: {
+    apiUrl: string;
+    imsUrl: string;
+    accountId?: string;
+    token?: string;
+    clientId?: string;
+    clientSecret?: string;
+    scope: string;
+    legacyToken: boolean;
+    timeoutSeconds: number;
+  };
+  stateDir: string;
+  log: { level: LogLevel; maxSizeMb: number; maxFiles: number };
+  upload: {
+    maxWorkers: number;
+    maxFiles: number;
+    maxRetries: number;
+    partTimeoutSeconds: number;
+    verifyTimeoutSeconds: number;
+    maxUploadAttempts: number;
+  };
+  watches: WatchConfig[];
+}

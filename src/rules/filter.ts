@@ -1,0 +1,102 @@
+// Which paths under a watch root the watcher should look at. Pure: the watcher asks it for every
+// directory (descend or not) and every file (candidate or not).
+import path from 'node:path';
+import picomatch from 'picomatch';
+import type { WatchConfig } from '../config/types.js';
+import { compileGlob, type Matcher } from './glob.js';
+import { defaultIgnoreFor } from './ignores.js';
+
+export type FilterDecision = { accept: boolean; reason?: string };
+export type FileFilter = (relPath: string, isDir: boolean) => FilterDecision;
+
+/** Posix form of `target` relative to `root` when strictly inside it, else undefined. */
+export function relativeInside(root: string, target: string): string | undefined {
+  const rel = path.relative(path.resolve(root), path.resolve(target));
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep).join('/');
+}
+
+/**
+ * Absolute move targets (after_upload.to, on_failure.to) inside the watch's own tree: the
+ * watcher must ignore them, or moved files would be uploaded again.
+ */
+export function ownIgnoredDirs(watch: WatchConfig): string[] {
+  const targets: string[] = [];
+  for (const action of [watch.afterUpload, watch.onFailure]) {
+    if (action.action === 'move' && relativeInside(watch.path, action.to) !== undefined) {
+      const abs = path.resolve(action.to);
+      if (!targets.includes(abs)) targets.push(abs);
+    }
+  }
+  return targets;
+}
+
+function normalizeRel(relPath: string): string {
+  return relPath.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+interface IncludePattern {
+  pattern: string;
+  test: Matcher;
+  /** Segment matchers, or null when the pattern's shape is not segment-wise (then always descend). */
+  segments: Array<Matcher | 'globstar'> | null;
+}
+
+function compileInclude(pattern: string): IncludePattern {
+  const scan = picomatch.scan(pattern, { parts: true });
+  const parts = scan.parts ?? [];
+  const segmentWise = !scan.negated && parts.length > 0 && parts.every((p) => !p.includes('/'));
+  return {
+    pattern,
+    test: compileGlob(pattern),
+    segments: segmentWise ? parts.map((p) => (p.includes('**') ? 'globstar' : compileGlob(p))) : null,
+  };
+}
+
+/** Could a file somewhere below directory `dirParts` match this include pattern? */
+function couldMatchBelow(inc: IncludePattern, dirParts: string[]): boolean {
+  if (inc.segments === null) return true;
+  for (let i = 0; i < dirParts.length; i++) {
+    const seg = inc.segments[i];
+    if (seg === undefined) return false;
+    if (seg === 'globstar') return true;
+    if (!seg(dirParts[i]!)) return false;
+  }
+  return inc.segments.length > dirParts.length;
+}
+
+export function createFileFilter(watch: WatchConfig, ownIgnored: string[]): FileFilter {
+  const own = ownIgnored.map((abs) => relativeInside(watch.path, abs)).filter((r): r is string => r !== undefined);
+  const excludes = watch.exclude.map((pattern) => ({ pattern, test: compileGlob(pattern) }));
+  const includes = watch.include.map(compileInclude);
+
+  return (relPath, isDir) => {
+    const rel = normalizeRel(relPath);
+    if (rel === '' || rel === '.') return isDir ? { accept: true } : { accept: false, reason: 'not a file below the watch folder' };
+    const parts = rel.split('/');
+    if (parts.includes('..') || rel.startsWith('/')) return { accept: false, reason: 'outside the watch folder' };
+
+    for (const name of parts) {
+      const pattern = defaultIgnoreFor(name);
+      if (pattern !== undefined) return { accept: false, reason: `ignored by default ('${pattern}' matches '${name}')` };
+    }
+    for (const dir of own) {
+      if (rel === dir || rel.startsWith(`${dir}/`)) return { accept: false, reason: `inside the agent's own move target '${dir}'` };
+    }
+    if (!watch.recursive && (isDir || parts.length > 1)) return { accept: false, reason: 'the watch is not recursive' };
+
+    // An excluded directory hides everything below it, so test every ancestor too.
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const prefix = parts.slice(0, depth).join('/');
+      const hit = excludes.find((e) => e.test(prefix));
+      if (hit) return { accept: false, reason: `excluded by '${hit.pattern}'` };
+    }
+
+    if (isDir) {
+      if (includes.some((inc) => couldMatchBelow(inc, parts))) return { accept: true };
+      return { accept: false, reason: 'no include pattern can match files below it' };
+    }
+    if (includes.some((inc) => inc.test(rel))) return { accept: true };
+    return { accept: false, reason: `not matched by include (${watch.include.join(', ')})` };
+  };
+}

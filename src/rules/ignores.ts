@@ -1,0 +1,28 @@
+// Names no hot folder should ever upload: editors' and downloaders' temp files, OS litter, and
+// the agent's own sidecars. Matched against each path segment (a name), case-insensitively,
+// so an ignored directory hides everything under it.
+import picomatch from 'picomatch';
+
+export const DEFAULT_IGNORES: string[] = [
+  '.*', // dotfiles and dot-directories (.git, .Trash, .Spotlight-V100, ...)
+  '*.tmp',
+  '*.part',
+  '*.crdownload',
+  '~*', // Office lock files, editor backups
+  '.DS_Store',
+  'Thumbs.db',
+  'desktop.ini',
+  '.*.??????', // rsync's temp name while a transfer is in progress: .clip.mov.Ab12Cd
+  '*.frameio.json', // sidecars the agent writes
+  '*.error.txt', // reason files the agent writes beside failed files
+];
+
+const matchers = DEFAULT_IGNORES.map((pattern) => ({
+  pattern,
+  test: picomatch(pattern, { dot: true, nocase: true, windows: false }),
+}));
+
+/** The default-ignore pattern a single name matches, or undefined. */
+export function defaultIgnoreFor(name: string): string | undefined {
+  return matchers.find((m) => m.test(name))?.pattern;
+}
