@@ -360,3 +360,25 @@ describe('HotFolder stale stats', () => {
     expect(h.hf.pending()).toBe(0);
   });
 });
+
+describe('HotFolder idle cost', () => {
+  it('a rescan of an unchanged tree is one readdir per directory and one stat per file', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) files[`/in/d${i % 5}/f${i}.mov`] = 'x';
+    const calls = { stat: 0, readdir: 0 };
+    const h = harness(files, {}, (base) => ({
+      stat: (p) => (calls.stat++, base.stat(p)),
+      readdir: (p, o) => (calls.readdir++, base.readdir(p, o)),
+    }));
+    await h.hf.start();
+    h.clock.advance(1000);
+    await h.hf.checkDue();
+    for (const f of h.settled) h.hf.markHandled(f);
+    calls.stat = 0;
+    calls.readdir = 0;
+    await h.hf.scanNow();
+    await h.hf.checkDue();
+    expect(calls).toEqual({ stat: 50 + 1, readdir: 5 + 1 }); // + the root's stat and listing
+    expect(h.settled).toHaveLength(50);
+  });
+});
