@@ -57,13 +57,10 @@ export class Journal {
       byKey: p('SELECT * FROM jobs WHERE watch = ? AND rel_path = ?'),
       byAbsPath: p('SELECT * FROM jobs WHERE abs_path = ? ORDER BY id'),
       partsOf: p('SELECT idx, size, url, done_at FROM parts WHERE job_id = ? ORDER BY idx'),
-      insertJob: p(
-        `INSERT INTO jobs (watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, attempts, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'seen', 0, ?, ?)`,
-      ),
+      insertJob: p(SQL.insertJob),
       markPartDone: p(SQL.markPartDone),
       deleteParts: p('DELETE FROM parts WHERE job_id = ?'),
-      insertPart: p('INSERT INTO parts (job_id, idx, size, url) VALUES (?, ?, ?, ?)'),
+      insertPart: p(SQL.insertPart),
       clearDoneExcept: p('UPDATE parts SET done_at = NULL WHERE job_id = ? AND idx NOT IN (SELECT value FROM json_each(?))'),
       setDone: p('UPDATE parts SET done_at = COALESCE(done_at, ?) WHERE job_id = ? AND idx IN (SELECT value FROM json_each(?))'),
       byStates: p('SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id'),

@@ -75,7 +75,13 @@ export const WRITER_PRAGMAS: readonly string[] = [
   'foreign_keys = ON',
 ];
 
-/** Hot-path statements shared with the crash test's child process. */
+/** Statements shared with the crash test's child process, so it writes rows exactly as the Journal does. */
 export const SQL = {
+  /** (watch, rel_path, abs_path, size, mtime_ms, dev, ino, created_at, updated_at) */
+  insertJob: `INSERT INTO jobs (watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, attempts, created_at, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, 'seen', 0, ?, ?)`,
+  /** (job_id, idx, size, url) */
+  insertPart: 'INSERT INTO parts (job_id, idx, size, url) VALUES (?, ?, ?, ?)',
+  /** (done_at, job_id, idx): idempotent, keeps the first confirmation time. */
   markPartDone: 'UPDATE parts SET done_at = COALESCE(done_at, ?) WHERE job_id = ? AND idx = ?',
 } as const;
