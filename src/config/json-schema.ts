@@ -72,7 +72,6 @@ function toJson(node: SchemaNode): Json {
 export function configJsonSchema(): object {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'frameio-agent/agent.schema.json',
     title: 'frameio-agent configuration',
     ...objectJson(configSchema),
   };
