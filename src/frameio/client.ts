@@ -1,0 +1,328 @@
+// The Frame.io V4 calls the agent makes. Each call: wait for a rate-limit slot, send with a
+// deadline, and on failure let errors.ts decide: retry 5xx/network/timeouts with backoff, wait
+// out 429s, renew the token once on a 401, and throw everything else at once.
+import type { Dispatcher } from 'undici';
+import { backoffDelay } from '../util/backoff.js';
+import { realClock, type Clock } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { AuthProvider } from './auth.js';
+import { AgentError, classifyNetworkError, isAgentError, shouldRetry } from './errors.js';
+import { HttpTransport, isSuccess, responseError, type HttpResponse } from './http.js';
+import { collect, paginate } from './pagination.js';
+import { RateLimiter, type EndpointKey, type PaceSnapshot } from './ratelimit.js';
+import type {
+  Account,
+  Child,
+  Comment,
+  FileResource,
+  Folder,
+  ListResponse,
+  LocalUploadFile,
+  Project,
+  RemoteUpload,
+  UploadStatus,
+  Workspace,
+} from './types.js';
+
+export interface FrameioClientOptions {
+  /** e.g. https://api.frame.io/v4 */
+  apiUrl: string;
+  auth: AuthProvider;
+  maxConnections?: number;
+  timeoutMs?: number;
+  /** Retries after a 5xx, network error or timeout (429s and the 401 renewal are counted apart). */
+  maxRetries?: number;
+  /** Consecutive 429s tolerated on one call before giving up. */
+  maxRateLimitRetries?: number;
+  /** Pace calls under Frame.io's per-endpoint limits (default true). */
+  rateLimit?: boolean;
+  retryBaseMs?: number;
+  pageSize?: number;
+  clock?: Clock;
+  logger?: Logger;
+  userAgent?: string;
+  dispatcher?: Dispatcher;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface LocalUploadInput {
+  name: string;
+  file_size: number;
+}
+
+export interface RemoteUploadInput {
+  name: string;
+  source_url: string;
+}
+
+interface CallSpec {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: URL;
+  key: EndpointKey;
+  what: string;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+const seg = encodeURIComponent;
+
+function aborted(what: string, cause?: unknown): AgentError {
+  return new AgentError({ code: 'aborted', kind: 'permanent', message: `${what} was cancelled`, cause });
+}
+
+export class FrameioClient {
+  private readonly http: HttpTransport;
+  private readonly limiter: RateLimiter;
+  private readonly apiBase: string;
+  private readonly auth: AuthProvider;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly maxRetries: number;
+  private readonly maxRateLimitRetries: number;
+  private readonly retryBaseMs: number;
+  private readonly pageSize: number;
+
+  constructor(opts: FrameioClientOptions) {
+    this.apiBase = opts.apiUrl.replace(/\/+$/, '');
+    // Fail at construction, not on the first call, when the URL is unusable.
+    new URL(this.apiBase);
+    this.auth = opts.auth;
+    this.clock = opts.clock ?? realClock;
+    this.logger = opts.logger ?? silentLogger;
+    this.maxRetries = opts.maxRetries ?? 3;
+    this.maxRateLimitRetries = opts.maxRateLimitRetries ?? 8;
+    this.retryBaseMs = opts.retryBaseMs ?? 1000;
+    this.pageSize = opts.pageSize ?? 100;
+    this.http = new HttpTransport({
+      ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.userAgent !== undefined ? { userAgent: opts.userAgent } : {}),
+      ...(opts.dispatcher !== undefined ? { dispatcher: opts.dispatcher } : {}),
+    });
+    this.limiter = new RateLimiter(this.clock, opts.rateLimit ?? true);
+  }
+
+  private url(path: string, query?: Record<string, string>): URL {
+    const u = new URL(this.apiBase + path);
+    for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, v);
+    return u;
+  }
+
+  private async pause(ms: number, spec: CallSpec): Promise<void> {
+    try {
+      await this.clock.sleep(ms, spec.signal);
+    } catch (err) {
+      throw aborted(spec.what, err);
+    }
+  }
+
+  /** One API call with pacing and retries; resolves with a 2xx answer or throws an AgentError. */
+  private async call(spec: CallSpec): Promise<HttpResponse> {
+    let failures = 0;
+    let rateLimited = 0;
+    let renewed = false;
+    for (;;) {
+      if (spec.signal?.aborted) throw aborted(spec.what, spec.signal.reason);
+      let res: HttpResponse;
+      let authHeaders: Record<string, string>;
+      try {
+        authHeaders = await this.auth.headers(spec.signal);
+      } catch (err) {
+        const e = classifyNetworkError(err, spec.what);
+        if (shouldRetry(e) && failures < this.maxRetries) {
+          await this.pause(backoffDelay(failures++, { baseMs: this.retryBaseMs }), spec);
+          continue;
+        }
+        throw e;
+      }
+      let slot;
+      try {
+        slot = await this.limiter.acquire(spec.key, spec.signal);
+      } catch (err) {
+        throw aborted(spec.what, err);
+      }
+      try {
+        res = await this.http.send({
+          method: spec.method,
+          url: spec.url,
+          headers: authHeaders,
+          ...(spec.body !== undefined ? { json: { data: spec.body } } : {}),
+          ...(spec.signal ? { signal: spec.signal } : {}),
+          what: spec.what,
+        });
+      } catch (err) {
+        slot.failed();
+        const e = isAgentError(err) ? err : classifyNetworkError(err, spec.what);
+        if (shouldRetry(e) && failures < this.maxRetries) {
+          const wait = backoffDelay(failures++, { baseMs: this.retryBaseMs });
+          this.logger.debug(`${spec.what}: retrying in ${wait} ms`, { code: e.code, attempt: failures });
+          await this.pause(wait, spec);
+          continue;
+        }
+        throw e;
+      }
+
+      if (res.status === 429) {
+        const err = responseError(res, spec.what);
+        const wait = slot.rateLimited(err.retryAfterMs, res.headers);
+        rateLimited += 1;
+        if (rateLimited > this.maxRateLimitRetries) throw err;
+        this.logger.warn(`${spec.what}: rate limited by Frame.io, waiting ${wait} ms`, { endpoint: spec.key });
+        await this.pause(wait, spec);
+        continue;
+      }
+      slot.done(res.headers);
+      if (isSuccess(res.status)) return res;
+
+      if (res.status === 401 && this.auth.renewable && !renewed) {
+        renewed = true;
+        // Another call may already have renewed the token: only invalidate the one that failed.
+        const current = await this.auth.headers(spec.signal).catch(() => undefined);
+        if (current?.authorization === authHeaders.authorization) this.auth.invalidate();
+        this.logger.info(`${spec.what}: token refused, renewing it once`, { auth: this.auth.describe() });
+        continue;
+      }
+      const err = responseError(res, spec.what);
+      if (shouldRetry(err) && failures < this.maxRetries) {
+        const wait = backoffDelay(failures++, { baseMs: this.retryBaseMs });
+        this.logger.debug(`${spec.what}: retrying in ${wait} ms`, { status: res.status, attempt: failures });
+        await this.pause(wait, spec);
+        continue;
+      }
+      throw err;
+    }
+  }
+
+  private async data<T>(spec: CallSpec): Promise<T> {
+    const res = await this.call(spec);
+    try {
+      return (JSON.parse(res.text) as { data: T }).data;
+    } catch (err) {
+      throw new AgentError({ code: 'bad_response', kind: 'permanent', status: res.status, message: `${spec.what} failed: the answer is not JSON`, cause: err });
+    }
+  }
+
+  /** Every item of a list, page by page (follows links.next). */
+  paginate<T>(path: string, key: EndpointKey, what: string, opts: CallOptions = {}): AsyncGenerator<T, void, undefined> {
+    const first = this.url(path, { page_size: String(this.pageSize) });
+    return paginate<T>(
+      async (url) => {
+        const res = await this.call({ method: 'GET', url, key, what, signal: opts.signal });
+        try {
+          return JSON.parse(res.text) as ListResponse<T>;
+        } catch (err) {
+          throw new AgentError({ code: 'bad_response', kind: 'permanent', status: res.status, message: `${what} failed: the answer is not JSON`, cause: err });
+        }
+      },
+      first,
+      what,
+    );
+  }
+
+  listAccounts(opts?: CallOptions): Promise<Account[]> {
+    return collect(this.paginate<Account>('/accounts', 'list_accounts', 'list accounts', opts));
+  }
+
+  listWorkspaces(accountId: string, opts?: CallOptions): Promise<Workspace[]> {
+    return collect(this.paginate<Workspace>(`/accounts/${seg(accountId)}/workspaces`, 'list_workspaces', `list workspaces in account ${accountId}`, opts));
+  }
+
+  listProjects(accountId: string, workspaceId: string, opts?: CallOptions): Promise<Project[]> {
+    return collect(
+      this.paginate<Project>(`/accounts/${seg(accountId)}/workspaces/${seg(workspaceId)}/projects`, 'list_projects', `list projects in workspace ${workspaceId}`, opts),
+    );
+  }
+
+  getProject(accountId: string, projectId: string, opts: CallOptions = {}): Promise<Project> {
+    return this.data({ method: 'GET', url: this.url(`/accounts/${seg(accountId)}/projects/${seg(projectId)}`), key: 'show_project', what: `show project ${projectId}`, signal: opts.signal });
+  }
+
+  getFolder(accountId: string, folderId: string, opts: CallOptions = {}): Promise<Folder> {
+    return this.data({ method: 'GET', url: this.url(`/accounts/${seg(accountId)}/folders/${seg(folderId)}`), key: 'show_folder', what: `show folder ${folderId}`, signal: opts.signal });
+  }
+
+  listSubfolders(accountId: string, folderId: string, opts?: CallOptions): Promise<Folder[]> {
+    return collect(this.paginate<Folder>(`/accounts/${seg(accountId)}/folders/${seg(folderId)}/folders`, 'list_folders', `list subfolders of folder ${folderId}`, opts));
+  }
+
+  listChildren(accountId: string, folderId: string, opts?: CallOptions): Promise<Child[]> {
+    return collect(this.paginate<Child>(`/accounts/${seg(accountId)}/folders/${seg(folderId)}/children`, 'list_children', `list children of folder ${folderId}`, opts));
+  }
+
+  listFiles(accountId: string, folderId: string, opts?: CallOptions): Promise<FileResource[]> {
+    return collect(this.paginate<FileResource>(`/accounts/${seg(accountId)}/folders/${seg(folderId)}/files`, 'list_files', `list files in folder ${folderId}`, opts));
+  }
+
+  createFolder(accountId: string, parentId: string, name: string, opts: CallOptions = {}): Promise<Folder> {
+    return this.data({
+      method: 'POST',
+      url: this.url(`/accounts/${seg(accountId)}/folders/${seg(parentId)}/folders`),
+      key: 'create_folder',
+      what: `create folder "${name}" in folder ${parentId}`,
+      body: { name },
+      signal: opts.signal,
+    });
+  }
+
+  createLocalUpload(accountId: string, folderId: string, input: LocalUploadInput, opts: CallOptions = {}): Promise<LocalUploadFile> {
+    return this.data({
+      method: 'POST',
+      url: this.url(`/accounts/${seg(accountId)}/folders/${seg(folderId)}/files/local_upload`),
+      key: 'create_local_upload',
+      what: `create upload for ${input.name} in folder ${folderId}`,
+      // Only these two fields exist; anything else is refused with 422.
+      body: { name: input.name, file_size: input.file_size },
+      signal: opts.signal,
+    });
+  }
+
+  createRemoteUpload(accountId: string, folderId: string, input: RemoteUploadInput, opts: CallOptions = {}): Promise<RemoteUpload> {
+    return this.data({
+      method: 'POST',
+      url: this.url(`/accounts/${seg(accountId)}/folders/${seg(folderId)}/files/remote_upload`),
+      key: 'remote_upload',
+      what: `create remote upload for ${input.name} in folder ${folderId}`,
+      body: { name: input.name, source_url: input.source_url },
+      signal: opts.signal,
+    });
+  }
+
+  getFile(accountId: string, fileId: string, opts: CallOptions = {}): Promise<FileResource> {
+    return this.data({ method: 'GET', url: this.url(`/accounts/${seg(accountId)}/files/${seg(fileId)}`), key: 'show_file', what: `show file ${fileId}`, signal: opts.signal });
+  }
+
+  getUploadStatus(accountId: string, fileId: string, opts: CallOptions = {}): Promise<UploadStatus> {
+    return this.data({ method: 'GET', url: this.url(`/accounts/${seg(accountId)}/files/${seg(fileId)}/status`), key: 'upload_status', what: `upload status of file ${fileId}`, signal: opts.signal });
+  }
+
+  async deleteFile(accountId: string, fileId: string, opts: CallOptions = {}): Promise<void> {
+    await this.call({ method: 'DELETE', url: this.url(`/accounts/${seg(accountId)}/files/${seg(fileId)}`), key: 'delete_file', what: `delete file ${fileId}`, signal: opts.signal });
+  }
+
+  createComment(accountId: string, fileId: string, text: string, opts: CallOptions = {}): Promise<Comment> {
+    return this.data({
+      method: 'POST',
+      url: this.url(`/accounts/${seg(accountId)}/files/${seg(fileId)}/comments`),
+      key: 'create_comment',
+      what: `comment on file ${fileId}`,
+      body: { text },
+      signal: opts.signal,
+    });
+  }
+
+  /** Per endpoint: the limits in force, our estimate of the bucket, calls made and 429s drawn. */
+  rateLimitStats(): Partial<Record<EndpointKey, PaceSnapshot>> {
+    return this.limiter.stats();
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+export function createFrameioClient(opts: FrameioClientOptions): FrameioClient {
+  return new FrameioClient(opts);
+}
