@@ -1,0 +1,216 @@
+// Uploads one file's parts to the pre-signed S3 URLs of a Frame.io local upload, like the Python
+// SDK's FrameioUploader but streamed from disk, resumable (skipParts + onPartDone) and strict:
+// a part counts only on a 2xx, the first part that fails for good cancels the others, and a
+// file that changes under the upload stops it.
+import { EventEmitter } from 'node:events';
+import pLimit from 'p-limit';
+import { Agent, type Dispatcher } from 'undici';
+import { AgentError, isAgentError } from '../frameio/errors.js';
+import type { LocalUploadFile } from '../frameio/types.js';
+import type { BackoffOptions } from '../util/backoff.js';
+import { realClock, type Clock } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { describeChange, fileChanged, readFacts, assertUnchanged, type FileFacts } from './file-guard.js';
+import { planParts, urlLabel, type PartPlan } from './plan.js';
+import { ProgressTracker } from './progress.js';
+import { sendPart, type RetryInfo } from './send-part.js';
+
+export type UploadTarget = Pick<LocalUploadFile, 'upload_urls' | 'media_type' | 'file_size' | 'name'>;
+
+export interface UploaderOptions {
+  /** Parallel part PUTs (default 5). */
+  maxWorkers?: number;
+  /** Merged over { 'x-amz-acl': 'private' }; Content-Type is always the media_type, Content-Length always exact. */
+  headers?: Record<string, string>;
+  /** Retries per part after the first attempt (default 3). */
+  maxRetries?: number;
+  /** After each finished part: bytes in finished parts so far, and the file size. */
+  onProgress?: (bytesUploaded: number, totalBytes: number) => void;
+  /** As bytes leave (per read chunk); goes down when a failed attempt is taken back. */
+  onBytes?: (bytesSent: number, totalBytes: number) => void;
+  /** Awaited before a part counts as done (journal it here); a throw fails the upload. */
+  onPartDone?: (index: number, size: number) => void | Promise<void>;
+  /** Part indexes already uploaded by an earlier run: not sent again. */
+  skipParts?: ReadonlySet<number>;
+  signal?: AbortSignal;
+  /** Deadline per attempt. Default 120 s plus 10 s per MiB of the part (a ~100 KiB/s floor). */
+  partTimeoutMs?: number;
+  /** An attempt with no bytes moving and no answer for this long is abandoned (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Shared agent; when absent one Agent with connections = maxWorkers is made and closed after. */
+  dispatcher?: Dispatcher;
+  /** The file's settled facts; any difference before, during or after the upload fails with 'file_changed'. */
+  expect?: { size: number; mtimeMs: number };
+  /** Read-stream buffer size (default 1 MiB). */
+  highWaterMark?: number;
+  clock?: Clock;
+  backoff?: BackoffOptions;
+  logger?: Logger;
+}
+
+export interface UploadResult {
+  /** File size: every byte is now stored, including parts skipped on resume. */
+  bytes: number;
+  /** Bytes PUT by this run. */
+  bytesSent: number;
+  parts: number;
+  partsSent: number;
+  retries: number;
+  durationMs: number;
+}
+
+export interface UploaderEvents {
+  progress: [bytesSent: number, totalBytes: number];
+  part: [index: number, size: number];
+  retry: [info: RetryInfo];
+}
+
+const MiB = 1024 * 1024;
+
+// Lower-cased so a caller's 'Content-Type' cannot sit beside ours; framing headers are ours alone.
+function partHeaders(custom: Record<string, string> | undefined, mediaType: string): Record<string, string> {
+  const out: Record<string, string> = { 'x-amz-acl': 'private' };
+  for (const [k, v] of Object.entries(custom ?? {})) out[k.toLowerCase()] = v;
+  delete out['content-length'];
+  delete out['transfer-encoding'];
+  out['content-type'] = mediaType;
+  return out;
+}
+
+function aborted(name: string, reason: unknown): AgentError {
+  return new AgentError({ code: 'aborted', kind: 'permanent', message: `Upload of "${name}" was cancelled`, cause: reason });
+}
+
+function asAgentError(err: unknown, what: string): AgentError {
+  if (isAgentError(err)) return err;
+  return new AgentError({ code: 'upload_failed', kind: 'permanent', message: `${what}: ${String(err)}`, cause: err });
+}
+
+export class FrameioUploader extends EventEmitter<UploaderEvents> {
+  private readonly opts: UploaderOptions;
+
+  constructor(
+    private readonly file: UploadTarget,
+    private readonly source: string,
+    opts: UploaderOptions = {},
+  ) {
+    super();
+    this.opts = opts;
+  }
+
+  async upload(): Promise<UploadResult> {
+    const { file, source, opts } = this;
+    const name = file.name;
+    const clock = opts.clock ?? realClock;
+    const logger = opts.logger ?? silentLogger;
+    const maxWorkers = Math.max(1, Math.floor(opts.maxWorkers ?? 5));
+    const started = clock.now();
+
+    const parts = planParts(file.upload_urls, file.file_size, name);
+    if (opts.signal?.aborted) throw aborted(name, opts.signal.reason);
+    const baseline = await this.checkBefore(name);
+
+    const skip = opts.skipParts ?? new Set<number>();
+    const todo = parts.filter((p) => !skip.has(p.index));
+    const skippedBytes = parts.reduce((sum, p) => sum + (skip.has(p.index) ? p.size : 0), 0);
+    const progress = new ProgressTracker(file.file_size, skippedBytes, opts, this, logger, name);
+
+    const stop = new AbortController();
+    let firstError: AgentError | undefined;
+    // The first failure wins: the aborts it causes in other parts are consequences, not causes.
+    const fail = (err: AgentError): void => {
+      if (firstError) return;
+      firstError = err;
+      stop.abort(err);
+    };
+    const onCallerAbort = (): void => fail(aborted(name, opts.signal?.reason));
+    if (opts.signal?.aborted) onCallerAbort();
+    else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    const ownAgent = opts.dispatcher ? undefined : new Agent({ connections: maxWorkers });
+    const dispatcher = opts.dispatcher ?? ownAgent!;
+    const limit = pLimit(maxWorkers);
+    let retries = 0;
+    let partsSent = 0;
+    let bytesSent = 0;
+
+    const runPart = async (part: PartPlan): Promise<void> => {
+      if (stop.signal.aborted) return;
+      try {
+        await sendPart(part, {
+          path: source,
+          name,
+          totalParts: parts.length,
+          headers: partHeaders(opts.headers, file.media_type),
+          dispatcher,
+          highWaterMark: opts.highWaterMark ?? MiB,
+          deadlineMs: opts.partTimeoutMs ?? 120_000 + Math.ceil(part.size / MiB) * 10_000,
+          idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+          signal: stop.signal,
+          baseline,
+          maxRetries: Math.max(0, opts.maxRetries ?? 3),
+          backoff: opts.backoff ?? {},
+          clock,
+          urlLabel,
+          onBytes: (delta) => progress.moved(delta),
+          onRetry: (info) => {
+            retries++;
+            logger.warn(`Retrying part ${info.index + 1}/${parts.length} of "${name}" in ${info.delayMs} ms`, {
+              file: name,
+              part: info.index,
+              attempt: info.attempt,
+              code: info.error.code,
+              error: info.error.message,
+            });
+            this.emit('retry', info);
+          },
+        });
+      } catch (err) {
+        fail(asAgentError(err, `Uploading part ${part.index + 1} of "${name}" failed`));
+        return;
+      }
+      // The part is stored on S3 whatever happens next: record it even if the upload is stopping.
+      try {
+        await opts.onPartDone?.(part.index, part.size);
+      } catch (err) {
+        fail(asAgentError(err, `Recording part ${part.index + 1} of "${name}" as done failed`));
+        return;
+      }
+      partsSent++;
+      bytesSent += part.size;
+      progress.partFinished(part.size);
+      this.emit('part', part.index, part.size);
+      logger.debug(`Part ${part.index + 1}/${parts.length} of "${name}" stored`, { file: name, part: part.index, size: part.size });
+    };
+
+    try {
+      // runPart never rejects, so this waits for every part, in flight ones included, to settle.
+      await Promise.all(todo.map((part) => limit(() => runPart(part))));
+      if (firstError) throw firstError;
+      await assertUnchanged(source, baseline, name);
+      return { bytes: file.file_size, bytesSent, parts: parts.length, partsSent, retries, durationMs: clock.now() - started };
+    } finally {
+      opts.signal?.removeEventListener('abort', onCallerAbort);
+      if (ownAgent) await (firstError ? ownAgent.destroy() : ownAgent.close());
+    }
+  }
+
+  /** The facts every part is checked against: the settled ones if given, else what is on disk now. */
+  private async checkBefore(name: string): Promise<FileFacts> {
+    const now = await readFacts(this.source, name);
+    if (now.size !== this.file.file_size) {
+      throw fileChanged(name, `it is ${now.size} bytes but the upload was created for ${this.file.file_size}`);
+    }
+    const expect = this.opts.expect;
+    if (!expect) return now;
+    const baseline: FileFacts = { size: expect.size, mtimeMs: expect.mtimeMs, ...(now.ino ? { ino: now.ino } : {}) };
+    const why = describeChange(baseline, now);
+    if (why !== undefined) throw fileChanged(name, why);
+    return baseline;
+  }
+}
+
+/** Function form: upload `source` to the parts of `file`. */
+export function uploadParts(file: UploadTarget, source: string, opts?: UploaderOptions): Promise<UploadResult> {
+  return new FrameioUploader(file, source, opts).upload();
+}
