@@ -35,7 +35,10 @@ export interface UploaderOptions {
   signal?: AbortSignal;
   /** Deadline per attempt. Default 120 s plus 10 s per MiB of the part (a ~100 KiB/s floor). */
   partTimeoutMs?: number;
-  /** An attempt with no bytes moving and no answer for this long is abandoned (default 60 s). */
+  /**
+   * An attempt with no bytes read into the socket and no answer for this long is abandoned
+   * (default 90 s: socket buffers of a few MB drain slowly on a thin uplink, so not shorter).
+   */
   idleTimeoutMs?: number;
   /** Shared agent; when absent one Agent with connections = maxWorkers is made and closed after. */
   dispatcher?: Dispatcher;
@@ -145,7 +148,7 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
           dispatcher,
           highWaterMark: opts.highWaterMark ?? MiB,
           deadlineMs: opts.partTimeoutMs ?? 120_000 + Math.ceil(part.size / MiB) * 10_000,
-          idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+          idleTimeoutMs: opts.idleTimeoutMs ?? 90_000,
           signal: stop.signal,
           baseline,
           maxRetries: Math.max(0, opts.maxRetries ?? 3),
