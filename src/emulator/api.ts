@@ -8,7 +8,7 @@ import type { RateDecision, RateLimiter } from './rateLimiter.js';
 import { fetchRemoteSource } from './remoteUpload.js';
 import { matchRoute } from './routes.js';
 import { partPath } from './s3.js';
-import { presignPut } from './signing.js';
+import { presignPuts } from './signing.js';
 import type { FileRecord, FolderRecord, Store } from './state.js';
 import type { EmulatorStats, EndpointKey } from './types.js';
 import { checkFileSize, checkName, checkSourceUrl, parseDataBody, type Schema } from './validate.js';
@@ -140,10 +140,8 @@ const HANDLERS: Record<EndpointKey, Handler> = {
     if (isReply(data)) return data;
     const { store, secret, origin, host, urlLifetimeMs } = c.ctx;
     const rec = await store.createFile(f.id, data.name as string, data.file_size as number, 'local_upload');
-    const upload_urls = rec.partSizes.map((size, i) => ({
-      size,
-      url: presignPut({ secret, origin, host, path: partPath(rec.id, i + 1), contentType: rec.mediaType, issuedAt: rec.createdAt, lifetimeMs: urlLifetimeMs }),
-    }));
+    const urls = presignPuts({ secret, origin, host, paths: rec.partSizes.map((_, i) => partPath(rec.id, i + 1)), contentType: rec.mediaType, issuedAt: rec.createdAt, lifetimeMs: urlLifetimeMs });
+    const upload_urls = rec.partSizes.map((size, i) => ({ size, url: urls[i]! }));
     return { status: 201, body: { data: { ...store.fileJson(rec), upload_urls } } };
   },
   create_remote_upload: async (c) => {

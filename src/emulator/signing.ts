@@ -38,38 +38,36 @@ function sign(secret: Buffer, s: SignInput): string {
   return createHmac('sha256', secret).update(canonical).digest('hex');
 }
 
-export function presignPut(opts: {
+/** Signs the PUT URLs of every part of one upload; the shared fields are computed once. */
+export function presignPuts(opts: {
   secret: Buffer;
   origin: string;
   host: string;
-  path: string;
+  paths: string[];
   contentType: string;
   issuedAt: number;
   lifetimeMs: number;
-}): string {
+}): string[] {
   const date = amzDate(opts.issuedAt);
   const credential = `${ACCESS_KEY}/${date.slice(0, 8)}/us-east-1/s3/aws4_request`;
   const expires = String(Math.max(1, Math.ceil(opts.lifetimeMs / 1000)));
-  const signature = sign(opts.secret, {
-    method: 'PUT',
-    path: opts.path,
-    credential,
-    date,
-    expires,
-    signedHeaders: SIGNED_HEADERS,
-    contentType: opts.contentType,
-    host: opts.host,
-    acl: 'private',
+  const shared =
+    `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Credential=${encodeURIComponent(credential)}&X-Amz-Date=${date}` +
+    `&X-Amz-Expires=${expires}&X-Amz-SignedHeaders=${encodeURIComponent(SIGNED_HEADERS)}`;
+  return opts.paths.map((path) => {
+    const signature = sign(opts.secret, {
+      method: 'PUT',
+      path,
+      credential,
+      date,
+      expires,
+      signedHeaders: SIGNED_HEADERS,
+      contentType: opts.contentType,
+      host: opts.host,
+      acl: 'private',
+    });
+    return `${opts.origin}${path}?${shared}&X-Amz-Signature=${signature}`;
   });
-  const q = new URLSearchParams({
-    'X-Amz-Algorithm': ALGORITHM,
-    'X-Amz-Credential': credential,
-    'X-Amz-Date': date,
-    'X-Amz-Expires': expires,
-    'X-Amz-SignedHeaders': SIGNED_HEADERS,
-    'X-Amz-Signature': signature,
-  });
-  return `${opts.origin}${opts.path}?${q.toString()}`;
 }
 
 export const REQUIRED_QUERY = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'] as const;

@@ -22,7 +22,7 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 3000): Promise<
 
 describe('local upload end to end', () => {
   it('assembles parts PUT in parallel and out of order, byte for byte', async () => {
-    emu = await startEmulator({ partSizeTarget: 64 * 1024, rateLimits: false, transcodeDelayMs: 50 });
+    emu = await startEmulator({ partSizeTarget: 64 * 1024, rateLimits: false, transcodeDelayMs: 400 });
     const data = bytes(300_001, 7);
     const up = await createUpload(emu, 'clip.mov', data.length);
     expect(up).toMatchObject({ type: 'file', status: 'created', file_size: data.length, media_type: 'video/quicktime', parent_id: emu.rootFolderId, project_id: emu.projectId });
@@ -42,7 +42,7 @@ describe('local upload end to end', () => {
 
     const shown = await api(emu, 'GET', `${acct(emu)}/files/${up.id}`);
     expect(shown.json.data.status).toBe('uploaded');
-    await sleep(80);
+    await sleep(450);
     expect((await api(emu, 'GET', `${acct(emu)}/files/${up.id}`)).json.data.status).toBe('transcoded');
 
     const f = emu.file(up.id)!;
@@ -88,14 +88,14 @@ describe('local upload end to end', () => {
   });
 
   it('delays upload_complete by statusLagMs', async () => {
-    emu = await startEmulator({ rateLimits: false, statusLagMs: 300 });
+    emu = await startEmulator({ rateLimits: false, statusLagMs: 500 });
     const data = bytes(100);
     const up = await createUpload(emu, 'lag.png', 100);
     await uploadAll(up, data);
     const path = `${acct(emu)}/files/${up.id}/status`;
     expect((await api(emu, 'GET', path)).json.data.upload_complete).toBe(false);
     expect((await api(emu, 'GET', `${acct(emu)}/files/${up.id}`)).json.data.status).toBe('created');
-    await sleep(350);
+    await sleep(550);
     expect((await api(emu, 'GET', path)).json.data.upload_complete).toBe(true);
   });
 
