@@ -157,6 +157,7 @@ const watch: ObjectNode = {
       type: 'array',
       items: { type: 'string', format: 'glob', description: 'Glob relative to the watch folder.' },
       default: ['**/*'],
+      minItems: 1,
       description: 'Only files matching one of these globs are uploaded.',
     },
     exclude: {

@@ -97,6 +97,7 @@ describe('keys and types', () => {
     ]);
     expect(problems(lines('log: {level: info}'))).toEqual(["agent.yaml:1:1 missing required key 'watches'"]);
     expect(problems(lines('watches: []'))).toEqual(['agent.yaml:1:10 watches: needs at least 1 entry']);
+    expect(problems(lines('watches: [{path: /a, folder_id: f, include: []}]'))).toEqual(['agent.yaml:1:45 watches[0].include: needs at least 1 entry']);
   });
 
   it('rejects an empty required value', () => {
