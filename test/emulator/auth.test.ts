@@ -16,7 +16,7 @@ function ims(form: Record<string, string>, contentType = 'application/x-www-form
 
 describe('API authentication', () => {
   it('answers 401 with the real body without a token or with a wrong one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: emu.token }, { authorization: `Basic ${emu.token}` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer nope' }, { authorization: emu.token }, { authorization: `Basic ${emu.token}` }]) {
       const res = await fetch(`${emu.apiUrl}/accounts`, { headers });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual(UNAUTHORIZED);

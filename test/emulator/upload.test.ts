@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { emulatorSummary, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { acct, api, bytes, createUpload, partHeaders, putPart, sleep, uploadAll } from './helpers.js';
 
 let emu: Emulator | undefined;
@@ -99,6 +99,17 @@ describe('local upload end to end', () => {
     expect((await api(emu, 'GET', path)).json.data.upload_complete).toBe(true);
   });
 
+  it('logs requests without the signed query of part URLs', async () => {
+    const lines: string[] = [];
+    emu = await startEmulator({ rateLimits: false, logger: (l) => lines.push(l) });
+    const up = await createUpload(emu, 'l.txt', 2);
+    await uploadAll(up, bytes(2));
+    await sleep(20);
+    expect(lines.some((l) => /^POST \/v4\/accounts\/.+\/local_upload 201/.test(l))).toBe(true);
+    expect(lines.some((l) => /^PUT \/s3\/.+ 200/.test(l))).toBe(true);
+    expect(lines.join('\n')).not.toMatch(/X-Amz-Signature|emulator-token/);
+  });
+
   it("store 'discard' counts bytes but keeps none", async () => {
     emu = await startEmulator({ rateLimits: false, store: 'discard', partSizeTarget: 1000 });
     const up = await createUpload(emu, 'big.exr', 2500);
@@ -172,6 +183,16 @@ describe('delete, comments, folders', () => {
     const project = await api(emu, 'GET', `${acct(emu)}/projects/${emu.projectId}`);
     expect(project.json.data.root_folder_id).toBe(emu.rootFolderId);
     expect(emu.accountId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(emulatorSummary(emu)).toEqual({
+      url: emu.url,
+      apiUrl: `${emu.url}/v4`,
+      imsUrl: `${emu.url}/ims/token/v3`,
+      token: 'emulator-token',
+      accountId: emu.accountId,
+      workspaceId: emu.workspaceId,
+      projectId: emu.projectId,
+      rootFolderId: emu.rootFolderId,
+    });
     const again = await startEmulator({ rateLimits: false, seed: 42 });
     expect(again.accountId).toBe(emu.accountId);
     expect(again.rootFolderId).toBe(emu.rootFolderId);
