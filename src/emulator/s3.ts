@@ -26,6 +26,7 @@ export interface S3Context {
   host: string;
   discard: boolean;
   idleTimeoutMs: number;
+  latencyMs: number;
   /** Requests deliberately left unanswered, so close() can end them. */
   hanging: Set<IncomingMessage>;
 }
@@ -172,6 +173,10 @@ async function acceptPart(req: IncomingMessage, res: ServerResponse, ctx: S3Cont
     ctx.stats.partPuts += 1;
     ctx.stats.bytesAccepted += size;
     if (ctx.store.partReceived(file, index)) ctx.stats.duplicateParts += 1;
+    // Stored first, answered later: a client killed in between leaves a part S3 has but the
+    // client never saw confirmed, as with a real connection dropped after the upload.
+    if (ctx.latencyMs > 0) await new Promise((r) => setTimeout(r, ctx.latencyMs));
+    if (res.destroyed) return;
     // A real ETag is the part's MD5; hashing every byte would slow the benchmark, so this one
     // only has to be stable per (file, part, size).
     const etag = createHash('md5').update(`${file.id}:${index}:${size}`).digest('hex');

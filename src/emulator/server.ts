@@ -90,7 +90,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     decideFailure: () => faults.uploadFails(),
   });
   const apiCtx: ApiContext = { store, auth, limiter, faults, stats, secret, origin, host: hostHeader, urlLifetimeMs: opts.urlLifetimeMs ?? 24 * 3600 * 1000, hanging, background, log };
-  const s3Ctx: S3Context = { store, faults, stats, secret, host: hostHeader, discard, idleTimeoutMs: opts.partIdleTimeoutMs ?? 20_000, hanging };
+  const s3Ctx: S3Context = { store, faults, stats, secret, host: hostHeader, discard, idleTimeoutMs: opts.partIdleTimeoutMs ?? 20_000, latencyMs: opts.partLatencyMs ?? 0, hanging };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', origin);

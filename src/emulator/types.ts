@@ -60,6 +60,8 @@ export interface EmulatorOptions {
   partSizeTarget?: number;
   /** How long a part PUT may go without receiving body bytes before 400 RequestTimeout. Default 20 s. */
   partIdleTimeoutMs?: number;
+  /** Extra delay before a part PUT is answered (after its bytes are stored), to slow uploads down. Default 0. */
+  partLatencyMs?: number;
   /** Delay between `uploaded` and `transcoded`. Default 100 ms. */
   transcodeDelayMs?: number;
   faults?: FaultOptions;

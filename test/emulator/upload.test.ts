@@ -246,3 +246,16 @@ describe('remote upload', () => {
     expect(bad.json.errors[0].source.pointer).toBe('/data/source_url');
   });
 });
+
+describe('part latency', () => {
+  it('stores the part, then answers partLatencyMs later', async () => {
+    emu = await startEmulator({ rateLimits: false, partLatencyMs: 200 });
+    const up = await createUpload(emu, 'slow.mov', 4);
+    const started = Date.now();
+    const pending = putPart(up.upload_urls[0].url, bytes(4), partHeaders('video/quicktime'));
+    await sleep(100);
+    expect(emu.file(up.id)!.partsReceived).toBe(1);
+    expect((await pending).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+});
