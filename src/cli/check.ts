@@ -66,8 +66,11 @@ export async function checkCommand(args: { config?: string; online?: boolean }, 
         const f = await conn.client.getFolder(accountId, id);
         out(io, `  ok   folder ${id} '${f.name}' (${where})`);
       } catch (e) {
+        const ae = classifyNetworkError(e, `show folder ${id}`);
+        // Refused credentials are not a problem with this folder: stop with the auth exit code.
+        if (ae.kind === 'fatal') throw ae;
         bad++;
-        out(io, `  FAIL folder ${id} (${where}): ${classifyNetworkError(e, `show folder ${id}`).message}`);
+        out(io, `  FAIL folder ${id} (${where}): ${ae.message}`);
       }
     }
   } finally {

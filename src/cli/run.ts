@@ -48,6 +48,9 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   try {
     const accountId = await resolveAccountId(conn.client, conn.settings.accountId);
     const agent = await startAgent({ config, client: conn.client, accountId, logger, progress });
+    // The watchers' timers are unref'd so a library user's process can exit; the CLI runs until told to stop.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    void agent.stopped.finally(() => clearInterval(keepAlive));
     let signalled = 0;
     const onSignal = (sig: NodeJS.Signals) => (): void => {
       signalled++;

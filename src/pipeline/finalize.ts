@@ -8,6 +8,7 @@ import type { Journal, Job } from '../journal/index.js';
 import { exists, freeTarget, moveFile } from '../actions/move.js';
 import { writeSidecar } from '../actions/sidecar.js';
 import { VERSION } from '../version.js';
+import { crashPoint } from '../util/crash-point.js';
 
 export interface FinalizeResult {
   /** 'forget': the path is empty now; 'handled': the file stays and must not be re-emitted. */
@@ -68,7 +69,9 @@ export async function finalizeJob(args: { journal: Journal; job: Job; action: Af
         target = await freeTarget(action.to, job.relPath);
       }
       journal.update(job.id, { finalPath: target });
+      crashPoint('before-move');
       await moveFile(job.absPath, target);
+      crashPoint('after-move');
       done({ finalPath: target });
       return { handled: 'forget', note: `moved to ${target}` };
     }

@@ -20,13 +20,15 @@ import { failJob } from './fail.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { backoffDelay } from '../util/backoff.js';
+import { crashPoint } from '../util/crash-point.js';
 import { formatBytes, formatDuration, formatRate } from '../util/format.js';
 
 /** What the runner needs of the Frame.io client (the real one, or a fake in unit tests). */
 export interface RunnerClient {
-  createLocalUpload(accountId: string, folderId: string, body: { name: string; file_size: number }, signal?: AbortSignal): Promise<LocalUploadFile>;
-  getUploadStatus(accountId: string, fileId: string, signal?: AbortSignal): Promise<UploadStatus>;
-  deleteFile(accountId: string, fileId: string, signal?: AbortSignal): Promise<void>;
+  createLocalUpload(accountId: string, folderId: string, body: { name: string; file_size: number }, opts?: { signal?: AbortSignal }): Promise<LocalUploadFile>;
+  getUploadStatus(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<UploadStatus>;
+  deleteFile(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  listFiles(accountId: string, folderId: string): Promise<Array<{ id: string; name: string; file_size: number; status: string }>>;
 }
 
 export interface RunnerFolders {
@@ -163,7 +165,9 @@ export class Runner extends EventEmitter {
         continue;
       }
       if (job.state === 'settled') {
-        // Nothing was sent for it yet: let the watcher settle it afresh.
+        // The create call may have reached Frame.io before the crash without its answer being
+        // journaled: remove such an orphaned placeholder, then let the file settle afresh.
+        await this.removeOrphans(job);
         journal.transition(job.id, 'seen');
         continue;
       }
@@ -233,10 +237,11 @@ export class Runner extends EventEmitter {
       return;
     }
     try {
-      if (job.state !== 'settled') {
-        job = journal.transition(job.id, 'settled', { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path });
-      }
       const folderId = await this.deps.folders.resolve(baseFolderId, segments);
+      // 'settled' with its folder is journaled before the create call, so recovery knows where
+      // an orphaned placeholder could be.
+      const settledFacts = { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path, folderId };
+      job = job.state === 'settled' ? journal.update(job.id, settledFacts) : journal.transition(job.id, 'settled', settledFacts);
       job = await this.createUpload(job, folderId);
     } catch (err) {
       await this.handleError(w, job, facts, err);
@@ -250,8 +255,9 @@ export class Runner extends EventEmitter {
       this.deps.accountId,
       folderId,
       { name: path.basename(job.relPath), file_size: job.size },
-      this.abort.signal,
+      { signal: this.abort.signal },
     );
+    crashPoint('after-create');
     return this.deps.journal.transition(job.id, 'uploading', {
       folderId,
       fileId: created.id,
@@ -283,7 +289,10 @@ export class Runner extends EventEmitter {
           clock: this.deps.clock,
           logger,
           ...(this.deps.dispatcher ? { dispatcher: this.deps.dispatcher } : {}),
-          onPartDone: (index: number) => journal.markPartDone(job.id, index),
+          onPartDone: (index: number) => {
+            journal.markPartDone(job.id, index);
+            crashPoint('after-part');
+          },
           onBytes: (sent: number) => this.deps.progress?.update(progressId, sent),
         },
       );
@@ -291,6 +300,7 @@ export class Runner extends EventEmitter {
       await uploader.upload();
       this.deps.progress?.end(progressId);
       job = journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() });
+      crashPoint('after-uploaded');
     } catch (err) {
       this.deps.progress?.end(progressId);
       await this.handleError(w, job, facts, err);
@@ -356,6 +366,23 @@ export class Runner extends EventEmitter {
       }
       w.hot.markHandled(facts);
       this.summary.done++;
+    }
+  }
+
+  private async removeOrphans(job: Job): Promise<void> {
+    if (!job.folderId) return;
+    const name = path.basename(job.relPath);
+    try {
+      const files = await this.deps.client.listFiles(this.deps.accountId, job.folderId);
+      for (const f of files) {
+        if (f.name === name && f.file_size === job.size && f.status === 'created') {
+          this.deps.logger.info(`removing the unfinished upload of ${job.relPath} left by the last run (file ${f.id})`);
+          await this.deps.client.deleteFile(this.deps.accountId, f.id);
+        }
+      }
+    } catch (err) {
+      const e = classifyNetworkError(err, `look for unfinished uploads of ${job.relPath}`);
+      this.deps.logger.warn(`${e.message} (an empty placeholder may remain in Frame.io)`);
     }
   }
 

@@ -5,7 +5,7 @@ import type { UploadStatus } from '../frameio/types.js';
 import type { Clock } from '../util/clock.js';
 
 export interface StatusSource {
-  getUploadStatus(accountId: string, fileId: string, signal?: AbortSignal): Promise<UploadStatus>;
+  getUploadStatus(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<UploadStatus>;
 }
 
 export interface VerifyOptions {
@@ -24,7 +24,7 @@ export async function waitForUpload(source: StatusSource, accountId: string, fil
   const maxInterval = opts.maxIntervalMs ?? 5000;
   const label = opts.name ?? fileId;
   for (;;) {
-    const status = await source.getUploadStatus(accountId, fileId, opts.signal);
+    const status = await source.getUploadStatus(accountId, fileId, opts.signal ? { signal: opts.signal } : {});
     if (status.upload_failed) {
       throw new AgentError({ code: 'upload_failed', kind: 'retryable', message: `Frame.io reports the upload of ${label} failed (file ${fileId})` });
     }

@@ -97,7 +97,7 @@ describe('run', () => {
     const p = runCli(['run', '--config', cfg], { cwd: root, env: { FRAMEIO_TOKEN: emu.token } });
     await p.waitForOutput(/watching /);
     await fs.writeFile(path.join(hot, 'live.mov'), pattern(5000, 4));
-    await waitFor(async () => (await fs.readdir(path.join(root, 'done')).catch(() => [])).includes('live.mov'), { what: 'live.mov moved', timeoutMs: 15_000 });
+    await waitFor(async () => (await fs.readdir(path.join(root, 'done')).catch(() => [] as string[])).includes('live.mov'), { what: 'live.mov moved', timeoutMs: 15_000 });
     p.child.kill('SIGTERM');
     const { code } = await p.exited;
     expect(code, p.stderr()).toBe(0);

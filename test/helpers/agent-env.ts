@@ -69,7 +69,7 @@ export async function agentEnv(emuOpts: EmulatorOptions = {}): Promise<AgentEnv>
         '  - name: hot',
         `    path: ${JSON.stringify(hot)}`,
         `    folder_id: ${JSON.stringify(emu.rootFolderId)}`,
-        '    settle_seconds: 0.3',
+        ...(opts.watchYaml?.includes('settle_seconds') ? [] : ['    settle_seconds: 0.3']),
         '    rescan_seconds: 1',
         ...(opts.watchYaml ? opts.watchYaml.split('\n').map((l) => `    ${l}`) : []),
         ...(opts.extraWatches ? opts.extraWatches.split('\n').map((l) => `  ${l}`) : []),
