@@ -79,6 +79,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const stop = (): Promise<void> => {
     stopPromise ??= (async () => {
+      clearInterval(requeueTimer);
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
       await dispatcher.close().catch(() => undefined);
@@ -93,6 +94,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     logger.error(`stopping: ${err.message}`);
     void stop();
   });
+
+  // Cheap (only failed files left in place are looked at); lets `retry` work beside a running agent.
+  const requeueTimer = setInterval(() => {
+    const n = runner.requeueRetried();
+    if (n > 0) logger.info(`${n} file(s) queued again by \`retry\``);
+  }, 2000);
+  requeueTimer.unref();
 
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);

@@ -15,6 +15,7 @@ import type { FileFacts } from '../watch/index.js';
 import { route as routeFile } from '../rules/index.js';
 import { FrameioUploader } from '../upload/index.js';
 import { waitForUpload } from './verify.js';
+import { resumeDecision } from './resume.js';
 import { finalizeJob } from './finalize.js';
 import { failJob } from './fail.js';
 import type { Clock } from '../util/clock.js';
@@ -77,6 +78,8 @@ export class Runner extends EventEmitter {
   private readonly deps: RunnerDeps;
   private readonly watches = new Map<string, { config: WatchConfig; hot: RunnerWatch }>();
   private readonly active = new Map<string, Promise<void>>();
+  /** Failed files left in place: a `retry` from another process flips their job to 'seen'. */
+  private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
   private readonly fileLimit;
   private readonly abort = new AbortController();
   private stopping = false;
@@ -130,6 +133,7 @@ export class Runner extends EventEmitter {
     if (job.state === 'failed' && !isNewVersion) {
       this.deps.logger.debug(`${facts.relPath} failed before (${job.lastError}); run \`frameio-agent retry\` to try again`);
       w.hot.markHandled(facts);
+      this.parkedFailures.set(job.id, { watch: watchName, path: facts.path });
       return;
     }
     this.track(key, () => this.process(w, job, facts, r.folderId, r.segments));
@@ -165,15 +169,12 @@ export class Runner extends EventEmitter {
         continue;
       }
       if (job.state === 'settled') {
-        // The create call may have reached Frame.io before the crash without its answer being
-        // journaled: remove such an orphaned placeholder, then let the file settle afresh.
-        await this.removeOrphans(job);
-        journal.transition(job.id, 'seen');
+        // Before the watchers start, so the file cannot be picked up while its orphan is removed.
+        await this.resume(w, job);
         continue;
       }
-      const key = `${job.watch}\0${job.relPath}`;
       resumed++;
-      this.track(key, () => this.resume(w, job));
+      this.track(`${job.watch}\0${job.relPath}`, () => this.resume(w, job));
     }
     return resumed;
   }
@@ -195,31 +196,33 @@ export class Runner extends EventEmitter {
   private async resume(w: { config: WatchConfig; hot: RunnerWatch }, job: Job): Promise<void> {
     const { journal, logger } = this.deps;
     const facts = this.factsOf(job);
-    const st = await this.stat(job.absPath);
-    const unchanged = st !== undefined && st.size === job.size && st.mtimeMs === job.mtimeMs;
-    if (job.state === 'uploaded') {
-      logger.info(`resuming ${job.relPath}: upload finished before the restart, verifying it`);
-      await this.verifyAndFinalize(w, job, facts, st !== undefined && !unchanged);
-      return;
+    const decision = resumeDecision(job, await this.stat(job.absPath), this.deps.clock.now(), this.deps.urlMaxAgeMs ?? 12 * 3600_000);
+    switch (decision.action) {
+      case 'verify':
+        logger.info(`resuming ${job.relPath}: its upload finished before the restart; verifying it`);
+        await this.verifyAndFinalize(w, job, facts, decision.changedSinceUpload);
+        return;
+      case 'resume-parts':
+        logger.info(`resuming ${job.relPath}: ${job.partsDone.length}/${job.parts?.length ?? 0} parts were already uploaded`);
+        await this.uploadVerifyFinalize(w, job, facts);
+        return;
+      case 'drop':
+      case 'restart':
+        logger.info(`restarting the upload of ${job.relPath}: ${decision.why}`);
+        await this.deletePlaceholder(job);
+        if (decision.action === 'drop') {
+          journal.forget(job.id);
+          w.hot.forget(job.absPath);
+          return;
+        }
+        journal.transition(job.id, 'seen');
+        w.hot.resettle(job.absPath);
+        return;
+      case 'resettle':
+        await this.removeOrphans(job);
+        journal.transition(job.id, 'seen');
+        return;
     }
-    // uploading
-    const urlAge = this.deps.clock.now() - (job.urlsCreatedAt ?? 0);
-    const urlMaxAge = this.deps.urlMaxAgeMs ?? 12 * 3600_000;
-    if (unchanged && job.parts && job.fileId && urlAge < urlMaxAge) {
-      logger.info(`resuming ${job.relPath}: ${job.partsDone.length}/${job.parts.length} parts were already uploaded`);
-      await this.uploadVerifyFinalize(w, job, facts);
-      return;
-    }
-    const why = st === undefined ? 'the file is gone' : !unchanged ? 'the file changed' : 'its part URLs are too old';
-    logger.info(`restarting the upload of ${job.relPath}: ${why}`);
-    await this.deletePlaceholder(job);
-    if (st === undefined) {
-      journal.forget(job.id);
-      w.hot.forget(job.absPath);
-      return;
-    }
-    journal.transition(job.id, 'seen');
-    w.hot.resettle(job.absPath);
   }
 
   private async process(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, baseFolderId: string, segments: string[]): Promise<void> {
@@ -464,7 +467,10 @@ export class Runner extends EventEmitter {
     try {
       const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now() });
       if (outcome.handled === 'forget') w.hot.forget(facts.path);
-      else w.hot.markHandled(facts);
+      else {
+        w.hot.markHandled(facts);
+        this.parkedFailures.set(job.id, { watch: job.watch, path: facts.path });
+      }
       if (outcome.note) logger.info(`${job.relPath}: ${outcome.note}`);
     } catch (err) {
       const m = classifyNetworkError(err, `failure action for ${job.relPath}`);
@@ -472,6 +478,24 @@ export class Runner extends EventEmitter {
       w.hot.markHandled(facts);
     }
     this.emit('failed', journal.getById(job.id));
+  }
+
+  /**
+   * `frameio-agent retry` runs in another process and flips a failed job back to 'seen'. A
+   * file that was moved back is new to the watcher anyway; one left in place needs a nudge.
+   */
+  requeueRetried(): number {
+    let n = 0;
+    for (const [id, where] of this.parkedFailures) {
+      const job = this.deps.journal.getById(id);
+      if (job && job.state === 'failed') continue;
+      this.parkedFailures.delete(id);
+      if (job?.state === 'seen') {
+        this.watches.get(where.watch)?.hot.resettle(where.path);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Resolves when nothing is settling or uploading. */
