@@ -21,6 +21,8 @@ export interface AgentOptions {
   progress?: ProgressSink;
   /** Milliseconds in-flight uploads get to finish on stop before they are aborted (and resume next start). */
   stopGraceMs?: number;
+  /** Base wait between whole-job retries after an outage (tests shorten it). */
+  redoBackoffMs?: number;
 }
 
 export interface RunningAgent {
@@ -52,6 +54,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     clock,
     dispatcher,
     ...(opts.progress ? { progress: opts.progress } : {}),
+    ...(opts.redoBackoffMs !== undefined ? { redoBackoffMs: opts.redoBackoffMs } : {}),
   });
   const folders: HotFolder[] = [];
   for (const watch of config.watches) {

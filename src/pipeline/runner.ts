@@ -68,6 +68,9 @@ export interface RunnerDeps {
   redoBackoffMs?: number;
 }
 
+/** With 5 s doubling to a 5 min cap, ten waits ride out an outage of about 25 minutes. */
+const MAX_OUTAGE_TRIES = 10;
+
 export interface RunSummary {
   done: number;
   failed: number;
@@ -80,6 +83,8 @@ export class Runner extends EventEmitter {
   private readonly active = new Map<string, Promise<void>>();
   /** Failed files left in place: a `retry` from another process flips their job to 'seen'. */
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
+  /** Waits spent on outages per job (in memory: a restart is a fresh start anyway). */
+  private readonly outageTries = new Map<number, number>();
   private readonly fileLimit;
   private readonly abort = new AbortController();
   private stopping = false;
@@ -357,6 +362,7 @@ export class Runner extends EventEmitter {
         view_url: job.viewUrl,
         ms: elapsed,
       });
+      this.outageTries.delete(job.id);
       this.emit('done', journal.getById(job.id));
     } catch (err) {
       // The upload is confirmed; only the local action failed. Do not upload again: say so loudly.
@@ -426,41 +432,55 @@ export class Runner extends EventEmitter {
       w.hot.forget(facts.path);
       return;
     }
-    const redoable =
-      e.code === 'upload_url_expired' ||
-      e.code === 'upload_signature_mismatch' ||
-      e.code === 'upload_failed' ||
-      e.code === 'verify_timeout' ||
-      e.kind === 'retryable' ||
-      e.kind === 'rate_limited';
-    if (redoable && current.attempts < config.upload.maxUploadAttempts && !this.stopping) {
-      // Part URLs that refused us, or an upload Frame.io calls failed, cannot be repaired:
-      // a new upload (new placeholder) is the cure. A network outage keeps the same upload.
-      const fresh = e.kind !== 'retryable' || e.code === 'upload_failed' || e.code === 'verify_timeout';
-      const wait = backoffDelay(current.attempts - 1, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
-      logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)} (attempt ${current.attempts + 1} of ${config.upload.maxUploadAttempts})`);
+    const waitOrStop = async (ms: number): Promise<boolean> => {
       try {
-        await this.deps.clock.sleep(wait, this.abort.signal);
+        await this.deps.clock.sleep(ms, this.abort.signal);
+        return true;
       } catch {
-        return; // stopping
+        return false; // stopping: the journal already says where we are
       }
-      if (fresh || current.state !== 'uploading') {
-        if (current.fileId) await this.deletePlaceholder(current);
-        const reset = current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts });
-        const r = routeFile({ relPath: facts.relPath, size: facts.size, mtimeMs: facts.mtimeMs }, w.config, this.now());
-        if (r.skip) return;
-        await this.process(w, reset, facts, r.folderId, r.segments);
-      } else {
-        journal.update(job.id, { attempts: current.attempts + 1 });
-        await this.uploadVerifyFinalize(w, journal.getById(job.id)!, facts);
-      }
+    };
+    // A network outage, 5xx or rate limit that outlasted the client's own retries: the same
+    // upload stays valid, so wait (up to ~25 min in all) and carry on from the journaled step.
+    const outage = (e.kind === 'retryable' || e.kind === 'rate_limited') && e.code !== 'upload_failed' && e.code !== 'verify_timeout';
+    const tries = this.outageTries.get(job.id) ?? 0;
+    if (outage && tries < MAX_OUTAGE_TRIES && !this.stopping) {
+      const wait = e.retryAfterMs ?? backoffDelay(tries, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
+      this.outageTries.set(job.id, tries + 1);
+      logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)}`);
+      if (!(await waitOrStop(wait))) return;
+      if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts, false);
+      else if (current.state === 'uploading') await this.uploadVerifyFinalize(w, current, facts);
+      else await this.reprocess(w, current, facts);
+      return;
+    }
+    // Part URLs that refused us, or an upload Frame.io calls failed or never confirmed, cannot
+    // be repaired: a new upload (new placeholder) is the cure, a bounded number of times.
+    const fresh = e.code === 'upload_url_expired' || e.code === 'upload_signature_mismatch' || e.code === 'upload_failed' || e.code === 'verify_timeout';
+    if (fresh && current.attempts < config.upload.maxUploadAttempts && !this.stopping) {
+      const wait = backoffDelay(current.attempts - 1, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
+      logger.warn(`${job.relPath}: ${e.message}; uploading it again in ${formatDuration(wait)} (attempt ${current.attempts + 1} of ${config.upload.maxUploadAttempts})`);
+      if (!(await waitOrStop(wait))) return;
+      await this.deletePlaceholder(current);
+      await this.reprocess(w, current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts }), facts);
       return;
     }
     await this.fail(w, current, facts, e);
   }
 
+  /** Route again (rules may have changed nothing, but the folder may need creating) and start over. */
+  private async reprocess(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts): Promise<void> {
+    const r = routeFile({ relPath: facts.relPath, size: facts.size, mtimeMs: facts.mtimeMs }, w.config, this.now());
+    if (r.skip) {
+      w.hot.markHandled(facts);
+      return;
+    }
+    await this.process(w, job, facts, r.folderId, r.segments);
+  }
+
   private async fail(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, e: AgentError): Promise<void> {
     const { journal, logger } = this.deps;
+    this.outageTries.delete(job.id);
     if (job.fileId && job.state !== 'uploaded') await this.deletePlaceholder(job);
     this.summary.failed++;
     logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });

@@ -43,7 +43,7 @@ export async function agentEnv(emuOpts: EmulatorOptions = {}): Promise<AgentEnv>
   const stateDir = path.join(root, 'state');
   await fs.mkdir(hot, { recursive: true });
   const emu = await startEmulator({ dataDir: path.join(root, 'emu'), ...emuOpts });
-  const client = createFrameioClient({ apiUrl: emu.apiUrl, auth: staticTokenAuth(emu.token), timeoutMs: 10_000 });
+  const client = createFrameioClient({ apiUrl: emu.apiUrl, auth: staticTokenAuth(emu.token), timeoutMs: 10_000, retryBaseMs: 20 });
   const logger = recordingLogger();
   const agents: RunningAgent[] = [];
   return {
@@ -76,7 +76,7 @@ export async function agentEnv(emuOpts: EmulatorOptions = {}): Promise<AgentEnv>
         '',
       ].join('\n');
       const config = parseConfig(yaml, { fileName: 'test.yaml', env: {}, baseDir: root });
-      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, ...(opts.progress ? { progress: opts.progress } : {}) });
+      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, ...(opts.progress ? { progress: opts.progress } : {}) });
       agents.push(agent);
       return agent;
     },

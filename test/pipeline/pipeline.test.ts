@@ -195,4 +195,39 @@ describe('watch pipeline', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(live(env).map((f) => f.name)).toEqual(['real.mov']);
   });
+
+  it('rides out an API outage during create: waits and carries on, uploading once', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    // More 503s than the client's own retries absorb (1 + max_retries 3 by default).
+    env.emu.inject({ target: 'api', kind: '503', endpoint: 'create_local_upload', count: 6 });
+    await env.write('outage.mov', pattern(2000, 1));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'upload after outage', timeoutMs: 20_000 });
+    expect(agent.runner.summary.failed).toBe(0);
+    expect(env.emu.files().filter((f) => f.name === 'outage.mov')).toHaveLength(1);
+    expect(env.logger.text()).toMatch(/outage\.mov: .*503.*trying again/);
+  });
+
+  it('an outage while verifying re-checks the status; the finished upload is never thrown away', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    env.emu.inject({ target: 'api', kind: '503', endpoint: 'upload_status', count: 6 });
+    await env.write('verify.mov', pattern(2000, 2));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'verified upload', timeoutMs: 20_000 });
+    const all = env.emu.files().filter((f) => f.name === 'verify.mov');
+    expect(all).toHaveLength(1);
+    expect(all[0]!.deleted).toBe(false);
+    expect(env.emu.stats().partPuts).toBe(all[0]!.partCount);
+  });
+
+  it('upload_failed from Frame.io redoes the upload with a new placeholder (bounded)', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    env.emu.inject({ target: 'upload', kind: 'failed', count: 1 });
+    await env.write('redo.mov', pattern(2000, 3));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'redone upload', timeoutMs: 20_000 });
+    const all = env.emu.files().filter((f) => f.name === 'redo.mov');
+    expect(all.filter((f) => f.deleted)).toHaveLength(1);
+    expect(all.filter((f) => !f.deleted && f.uploadComplete)).toHaveLength(1);
+  });
 });
