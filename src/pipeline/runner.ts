@@ -87,6 +87,8 @@ export class Runner extends EventEmitter {
   private readonly outageTries = new Map<number, number>();
   private readonly fileLimit;
   private readonly abort = new AbortController();
+  /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
+  private readonly drain = new AbortController();
   private stopping = false;
   readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0 };
 
@@ -294,6 +296,7 @@ export class Runner extends EventEmitter {
           skipParts: new Set(job.partsDone),
           expect: { size: job.size, mtimeMs: job.mtimeMs },
           signal: this.abort.signal,
+          drainSignal: this.drain.signal,
           clock: this.deps.clock,
           logger,
           ...(this.deps.dispatcher ? { dispatcher: this.deps.dispatcher } : {}),
@@ -410,6 +413,7 @@ export class Runner extends EventEmitter {
     const e: AgentError = isAgentError(err) ? err : classifyNetworkError(err, `upload of ${job.relPath}`);
     const current = journal.getById(job.id) ?? job;
     if (this.stopping && (e.code === 'aborted' || this.abort.signal.aborted)) {
+      // Parts that finished are journaled; the next start resumes from there.
       logger.info(`${job.relPath}: stopped in state '${current.state}' (${current.partsDone.length}/${current.parts?.length ?? 0} parts done); it resumes on the next start`);
       return;
     }
@@ -526,11 +530,12 @@ export class Runner extends EventEmitter {
   }
 
   /**
-   * Stop taking files; give in-flight uploads `graceMs` to finish, then abort them. The
-   * journal already records every finished part, so an aborted upload resumes next start.
+   * Stop taking files and starting parts; parts in flight get `graceMs` to finish, then are
+   * aborted. Every finished part is journaled, so the upload resumes on the next start.
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.drain.abort();
     const all = Promise.allSettled([...this.active.values()]);
     const timer = setTimeout(() => this.abort.abort(new AgentError({ code: 'aborted', kind: 'permanent', message: 'agent stopping' })), graceMs);
     try {

@@ -33,6 +33,11 @@ export interface UploaderOptions {
   /** Part indexes already uploaded by an earlier run: not sent again. */
   skipParts?: ReadonlySet<number>;
   signal?: AbortSignal;
+  /**
+   * Graceful stop: once aborted, no further part starts; parts in flight finish (and reach
+   * onPartDone), then the upload rejects with code 'aborted'. `signal` stays the hard stop.
+   */
+  drainSignal?: AbortSignal;
   /** Deadline per attempt. Default 120 s plus 10 s per MiB of the part (a ~100 KiB/s floor). */
   partTimeoutMs?: number;
   /**
@@ -137,8 +142,13 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
     let partsSent = 0;
     let bytesSent = 0;
 
+    let drained = 0;
     const runPart = async (part: PartPlan): Promise<void> => {
       if (stop.signal.aborted) return;
+      if (opts.drainSignal?.aborted) {
+        drained++;
+        return;
+      }
       try {
         await sendPart(part, {
           path: source,
@@ -190,6 +200,9 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
       // runPart never rejects, so this waits for every part, in flight ones included, to settle.
       await Promise.all(todo.map((part) => limit(() => runPart(part))));
       if (firstError) throw firstError;
+      if (drained > 0) {
+        throw new AgentError({ code: 'aborted', kind: 'permanent', message: `Upload of "${name}" stopped with ${drained} part(s) not yet sent` });
+      }
       await assertUnchanged(source, baseline, name);
       return { bytes: file.file_size, bytesSent, parts: parts.length, partsSent, retries, durationMs: clock.now() - started };
     } finally {

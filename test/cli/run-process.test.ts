@@ -106,6 +106,43 @@ describe('run', () => {
   });
 });
 
+describe('run, stopped mid-upload', () => {
+  it('SIGTERM lets parts in flight finish, records them, exits 0; the next start sends only the rest', async () => {
+    const slow = await startEmulator({ dataDir: path.join(dir, 'emu-slow'), partSizeTarget: 32 * 1024, partLatencyMs: 200 });
+    try {
+      const root = path.join(dir, 'sigterm-mid');
+      const hot = path.join(root, 'hot');
+      await fs.mkdir(hot, { recursive: true });
+      const cfg = path.join(root, 'agent.yaml');
+      await fs.writeFile(
+        cfg,
+        ['frameio:', `  api_url: ${slow.apiUrl}`, `  account_id: ${slow.accountId}`, `  token: ${slow.token}`, `state_dir: ${path.join(root, 'state')}`,
+          'upload:', '  max_workers: 2', 'watches:', `  - path: ${hot}`, `    folder_id: ${slow.rootFolderId}`, '    settle_seconds: 0.2', ''].join('\n'),
+      );
+      const data = pattern(32 * 1024 * 20, 8);
+      await fs.writeFile(path.join(hot, 'long.mov'), data);
+      const p = runCli(['run', '--config', cfg], { cwd: root });
+      await waitFor(() => slow.stats().partPuts >= 4, { what: 'a few parts', timeoutMs: 15_000 });
+      const t0 = Date.now();
+      p.child.kill('SIGTERM');
+      const { code } = await p.exited;
+      expect(code, p.stderr()).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      const sent = slow.stats().partPuts;
+      expect(sent).toBeLessThan(20);
+      expect(p.stderr()).toMatch(new RegExp(`long\\.mov: stopped in state 'uploading' \\(${sent}/20 parts done\\)`));
+      const again = runCli(['run', '--once', '--config', cfg], { cwd: root });
+      expect((await again.exited).code, again.stderr()).toBe(0);
+      expect(again.stderr()).toMatch(new RegExp(`resuming long\\.mov: ${sent}/20 parts were already uploaded`));
+      expect(slow.stats().partPuts).toBe(20);
+      const f = slow.files().find((x) => x.name === 'long.mov')!;
+      expect((await slow.readFile(f.id)).equals(data)).toBe(true);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 describe('check', () => {
   it('prints the resolved plan for a valid config', async () => {
     const { root, cfg } = await setup('check-ok');

@@ -128,3 +128,33 @@ describe('command line', () => {
     expect(io.stderrText()).toMatch(/unknown command 'uplaod'/);
   });
 });
+
+describe('frameio-agent remote-upload', () => {
+  it('has Frame.io fetch a URL, waits for it, and prints the view_url', async () => {
+    const http = await import('node:http');
+    const bytes = pattern(50_000, 21);
+    const source = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(bytes.length) });
+      res.end(bytes);
+    });
+    await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
+    const port = (source.address() as { port: number }).port;
+    try {
+      const io = memoryIO(envFor(), dir);
+      const code = await main(['remote-upload', `http://127.0.0.1:${port}/media/remote.mov`, '--folder', emu.rootFolderId], io);
+      expect(code, io.stderrText()).toBe(0);
+      const f = emu.files().find((x) => x.name === 'remote.mov')!;
+      expect(f.uploadComplete).toBe(true);
+      expect((await emu.readFile(f.id)).equals(bytes)).toBe(true);
+      expect(io.stdoutText()).toBe(`remote.mov\t${emu.url}/view/${f.id}\n`);
+    } finally {
+      source.close();
+    }
+  });
+
+  it('refuses a string that is not a URL (exit 2)', async () => {
+    const io = memoryIO(envFor(), dir);
+    expect(await main(['remote-upload', 'not a url', '--folder', emu.rootFolderId], io)).toBe(2);
+    expect(io.stderrText()).toMatch(/'not a url' is not a URL/);
+  });
+});

@@ -230,4 +230,16 @@ describe('watch pipeline', () => {
     expect(all.filter((f) => f.deleted)).toHaveLength(1);
     expect(all.filter((f) => !f.deleted && f.uploadComplete)).toHaveLength(1);
   });
+
+  it('a file changed after it was uploaded is a new version and is uploaded again', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    const p = await env.write('v.mov', pattern(1000, 1));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'first version' });
+    await fs.writeFile(p, pattern(1500, 2));
+    await waitFor(() => agent.runner.summary.done === 2, { what: 'second version', timeoutMs: 15_000 });
+    const versions = completeNamed(env, 'v.mov');
+    expect(versions).toHaveLength(2);
+    expect(versions.map((f) => f.fileSize).sort()).toEqual([1000, 1500]);
+  });
 });
