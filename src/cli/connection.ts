@@ -18,17 +18,8 @@ export interface ConnectionFlags {
   emulator?: boolean;
 }
 
-export interface ConnectionSettings {
-  apiUrl: string;
-  imsUrl: string;
-  accountId?: string;
-  token?: string;
-  clientId?: string;
-  clientSecret?: string;
-  scope: string;
-  legacyToken: boolean;
-  timeoutMs: number;
-}
+/** The config's `frameio` block after flags and environment were applied. */
+export type ConnectionSettings = Omit<AgentConfig['frameio'], 'timeoutSeconds'> & { timeoutMs: number };
 
 export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, config?: AgentConfig): ConnectionSettings {
   const f = config?.frameio;
