@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { handleApi, type ApiContext } from './api.js';
 import { Auth } from './auth.js';
 import { FaultPlan } from './faults.js';
-import { sendError } from './http.js';
+import { sendError, sendJson } from './http.js';
 import { DEFAULT_PART_SIZE_TARGET } from './partPlan.js';
 import { RateLimiter } from './rateLimiter.js';
 import { seededRandom, uuidSource } from './rng.js';
@@ -101,6 +101,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       stats.requests.ims_token += 1;
       return auth.handleImsToken(req, res, url);
     }
+    // Read-only introspection for a client in another process (the benchmark): what stats() and
+    // files() return in-process. Outside /v4, so it never counts as or affects a Frame.io call.
+    if (p === '/__emulator/stats' && req.method === 'GET') return sendJson(res, 200, { ...stats, faultsInjected: faults.injectedCount });
+    if (p === '/__emulator/files' && req.method === 'GET') return sendJson(res, 200, store.allFiles().map((f) => store.emulatedFile(f)));
     if (p.startsWith('/view/')) {
       stats.requests.view += 1;
       return viewPage(res, store, p.slice('/view/'.length));

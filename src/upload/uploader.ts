@@ -4,7 +4,7 @@
 // file that changes under the upload stops it.
 import { EventEmitter } from 'node:events';
 import pLimit from 'p-limit';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { AgentError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile } from '../frameio/types.js';
 import type { BackoffOptions } from '../util/backoff.js';
@@ -12,6 +12,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { describeChange, fileChanged, readFacts, assertUnchanged, type FileFacts } from './file-guard.js';
 import { planParts, urlLabel, type PartPlan } from './plan.js';
+import { BufferPool } from './buffer-pool.js';
 import { ProgressTracker } from './progress.js';
 import { sendPart, type RetryInfo } from './send-part.js';
 
@@ -45,11 +46,15 @@ export interface UploaderOptions {
    * (default 90 s: socket buffers of a few MB drain slowly on a thin uplink, so not shorter).
    */
   idleTimeoutMs?: number;
-  /** Shared agent; when absent one Agent with connections = maxWorkers is made and closed after. */
+  /**
+   * Ignored; kept so existing callers compile. Part PUTs use node:http with process-wide
+   * keep-alive pools (src/upload/http-agents.ts), because pooled read buffers need per-write
+   * callbacks that undici does not offer (see put-part.ts).
+   */
   dispatcher?: Dispatcher;
   /** The file's settled facts; any difference before, during or after the upload fails with 'file_changed'. */
   expect?: { size: number; mtimeMs: number };
-  /** Read-stream buffer size (default 1 MiB). */
+  /** Size of one disk read / socket write; each worker holds two such buffers (default 1 MiB). */
   highWaterMark?: number;
   clock?: Clock;
   backoff?: BackoffOptions;
@@ -135,8 +140,7 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
     if (opts.signal?.aborted) onCallerAbort();
     else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
-    const ownAgent = opts.dispatcher ? undefined : new Agent({ connections: maxWorkers });
-    const dispatcher = opts.dispatcher ?? ownAgent!;
+    const pool = new BufferPool(Math.max(16 * 1024, Math.floor(opts.highWaterMark ?? MiB)), 2 * maxWorkers);
     const limit = pLimit(maxWorkers);
     let retries = 0;
     let partsSent = 0;
@@ -155,8 +159,7 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
           name,
           totalParts: parts.length,
           headers: partHeaders(opts.headers, file.media_type),
-          dispatcher,
-          highWaterMark: opts.highWaterMark ?? MiB,
+          pool,
           deadlineMs: opts.partTimeoutMs ?? 120_000 + Math.ceil(part.size / MiB) * 10_000,
           idleTimeoutMs: opts.idleTimeoutMs ?? 90_000,
           signal: stop.signal,
@@ -207,7 +210,6 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
       return { bytes: file.file_size, bytesSent, parts: parts.length, partsSent, retries, durationMs: clock.now() - started };
     } finally {
       opts.signal?.removeEventListener('abort', onCallerAbort);
-      if (ownAgent) await (firstError ? ownAgent.destroy() : ownAgent.close());
     }
   }
 
