@@ -18,6 +18,7 @@ import { waitForUpload } from './verify.js';
 import { resumeDecision } from './resume.js';
 import { finalizeJob } from './finalize.js';
 import { failJob } from './fail.js';
+import { readMatchingSidecar } from '../actions/sidecar.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -143,6 +144,11 @@ export class Runner extends EventEmitter {
       this.parkedFailures.set(job.id, { watch: watchName, path: facts.path });
       return;
     }
+    if (job.state === 'uploading' || job.state === 'uploaded') {
+      // An upload left under way (e.g. after a fatal stop) continues; it is never started twice.
+      this.track(key, () => this.resume(w, job));
+      return;
+    }
     this.track(key, () => this.process(w, job, facts, r.folderId, r.segments));
   }
 
@@ -234,6 +240,15 @@ export class Runner extends EventEmitter {
 
   private async process(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, baseFolderId: string, segments: string[]): Promise<void> {
     const { journal, logger } = this.deps;
+    // A tag sidecar for this exact version means it was uploaded, even if the journal that
+    // knew it is gone (a wiped state_dir, another machine sharing the folder).
+    const tagged = await readMatchingSidecar(facts.path, facts.size, facts.mtimeMs);
+    if (tagged) {
+      logger.info(`${facts.relPath} is already in Frame.io (${tagged.view_url ?? tagged.frameio_file_id}, per its .frameio.json); not uploading it again`);
+      journal.forget(job.id);
+      w.hot.markHandled(facts);
+      return;
+    }
     const check = await w.hot.recheck(facts);
     if (check === 'gone') {
       logger.info(`${facts.relPath} vanished before its upload started; dropped`);

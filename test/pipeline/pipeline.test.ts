@@ -242,4 +242,16 @@ describe('watch pipeline', () => {
     expect(versions).toHaveLength(2);
     expect(versions.map((f) => f.fileSize).sort()).toEqual([1000, 1500]);
   });
+
+  it('tag: a tagged file is not uploaded again even when the journal is lost', async () => {
+    env = await agentEnv();
+    let agent = await env.start({ watchYaml: 'after_upload: { action: tag }' });
+    await env.write('keep.mov', pattern(900, 3));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'upload' });
+    await agent.stop();
+    await fs.rm(env.stateDir, { recursive: true, force: true });
+    agent = await env.start({ watchYaml: 'after_upload: { action: tag }' });
+    await waitFor(() => /keep\.mov is already in Frame\.io/.test(env!.logger.text()), { what: 'sidecar recognised' });
+    expect(live(env).filter((f) => f.name === 'keep.mov')).toHaveLength(1);
+  });
 });
