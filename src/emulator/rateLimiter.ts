@@ -44,9 +44,12 @@ interface Bucket {
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   enabled: boolean;
+  private readonly limits: Record<EndpointKey, Limit>;
 
-  constructor(enabled: boolean) {
+  /** `overrides` stand for an account on another plan: the figures enforced and advertised. */
+  constructor(enabled: boolean, overrides: Partial<Record<EndpointKey, Limit>> = {}) {
     this.enabled = enabled;
+    this.limits = { ...LIMITS, ...overrides };
   }
 
   private drained(key: string, limit: Limit, now: number): Bucket {
@@ -60,7 +63,7 @@ export class RateLimiter {
 
   /** Count one request by `principal` against `endpoint`; refuses it when the bucket is full. */
   take(principal: string, endpoint: EndpointKey, now: number): RateDecision {
-    const limit = LIMITS[endpoint];
+    const limit = this.limits[endpoint];
     const b = this.drained(`${principal}\n${endpoint}`, limit, now);
     let allowed = true;
     if (this.enabled) {
@@ -74,7 +77,7 @@ export class RateLimiter {
 
   /** Headers for an answer that did not consume a slot (401s, injected faults). */
   peek(principal: string, endpoint: EndpointKey, now: number): RateDecision {
-    const limit = LIMITS[endpoint];
+    const limit = this.limits[endpoint];
     const b = this.drained(`${principal}\n${endpoint}`, limit, now);
     const remaining = this.enabled ? Math.max(0, Math.floor(limit.limit - b.level + 1e-9)) : limit.limit;
     return { allowed: remaining > 0, limit: limit.limit, remaining, windowMs: limit.windowMs };

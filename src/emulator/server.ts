@@ -58,7 +58,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   await mkdir(dataDir, { recursive: true });
   const log = opts.logger ?? (() => {});
   const faults = new FaultPlan(seededRandom((opts.seed ?? Date.now()) ^ 0xfa017), opts.faults);
-  const limiter = new RateLimiter(opts.rateLimits ?? true);
+  const limiter = new RateLimiter(opts.rateLimits ?? true, opts.limits);
   const auth = new Auth({
     token: opts.token ?? 'emulator-token',
     clientId: opts.clientId ?? 'emulator-client',

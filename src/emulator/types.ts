@@ -55,6 +55,12 @@ export interface EmulatorOptions {
   dataDir?: string;
   store?: 'disk' | 'discard';
   rateLimits?: boolean;
+  /**
+   * Per-endpoint figures instead of the documented ones (`LIMITS`), enforced and sent in the
+   * x-ratelimit headers; the agent's pacing follows those headers. The benchmark uses this to
+   * advertise "no real limit" when rate limits are off.
+   */
+  limits?: Partial<Record<EndpointKey, { limit: number; windowMs: number }>>;
   urlLifetimeMs?: number;
   statusLagMs?: number;
   partSizeTarget?: number;
