@@ -3,7 +3,7 @@
 // credentials and that every destination folder exists.
 import { ownIgnoredDirs } from '../config/index.js';
 import type { AgentConfig, WatchConfig } from '../config/types.js';
-import { classifyNetworkError } from '../frameio/errors.js';
+import { checkDestinations } from './destinations.js';
 import { cliLogger } from './cli-logger.js';
 import { findConfigPath, loadConfigFor } from './config-file.js';
 import { openConnection, resolveAccountId, resolveSettings } from './connection.js';
@@ -54,23 +54,23 @@ export async function checkCommand(args: { config?: string; online?: boolean }, 
   const conn = await openConnection({ flags: {}, env: io.env, config, logger });
   let bad = 0;
   try {
+    // A real call first: only an answer proves the credentials work.
+    const accounts = await conn.client.listAccounts();
+    out(io, `\nonline: credentials accepted (${accounts.length} account(s) visible)`);
     const accountId = await resolveAccountId(conn.client, conn.settings.accountId);
-    out(io, `\nonline: credentials accepted, account ${accountId}`);
-    const ids = new Map<string, string>();
-    for (const w of config.watches) {
-      ids.set(w.folderId, `watch '${w.name}'`);
-      w.rules.forEach((r, i) => r.folderId && ids.set(r.folderId, `watch '${w.name}' rule ${i + 1}`));
+    if (!accounts.some((a) => a.id === accountId)) {
+      bad++;
+      out(io, `  FAIL account ${accountId} is not one these credentials can see: ${accounts.map((a) => a.id).join(', ') || 'none'}`);
+    } else {
+      out(io, `  ok   account ${accountId}`);
     }
-    for (const [id, where] of ids) {
-      try {
-        const f = await conn.client.getFolder(accountId, id);
-        out(io, `  ok   folder ${id} '${f.name}' (${where})`);
-      } catch (e) {
-        const ae = classifyNetworkError(e, `show folder ${id}`);
-        // Refused credentials are not a problem with this folder: stop with the auth exit code.
-        if (ae.kind === 'fatal') throw ae;
+    for (const d of await checkDestinations(conn.client, accountId, config)) {
+      const where = d.usedBy.join(', ');
+      if (d.error) {
         bad++;
-        out(io, `  FAIL folder ${id} (${where}): ${ae.message}`);
+        out(io, `  FAIL folder ${d.id} (${where}): ${d.error.message}`);
+      } else {
+        out(io, `  ok   folder ${d.id} '${d.name}' (${where})`);
       }
     }
   } finally {

@@ -12,8 +12,12 @@ export function findConfigPath(flag: string | undefined, io: CliIO): string | un
   return fs.existsSync(local) ? local : undefined;
 }
 
-export async function loadConfigFor(flag: string | undefined, io: CliIO, opts: { checkPaths?: boolean } = {}): Promise<AgentConfig | undefined> {
+export async function loadConfigFor(
+  flag: string | undefined,
+  io: CliIO,
+  opts: { checkPaths?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<AgentConfig | undefined> {
   const p = findConfigPath(flag, io);
   if (!p) return undefined;
-  return loadConfig(p, { env: io.env, checkPaths: opts.checkPaths ?? true });
+  return loadConfig(p, { env: opts.env ?? io.env, checkPaths: opts.checkPaths ?? true });
 }

@@ -28,7 +28,13 @@ export async function forgetCommand(args: { paths: string[]; config?: string; st
         }
         journal.forget(job.id);
         await fs.rm(sidecarPath(job.absPath), { force: true });
-        out(io, `forgotten: ${job.watch}/${job.relPath} (it will be uploaded again when the agent next sees it)`);
+        const inPlace = await fs.stat(job.absPath).then(() => true, () => false);
+        out(
+          io,
+          inPlace
+            ? `forgotten: ${job.watch}/${job.relPath} (it is uploaded again when the agent next starts or the file changes)`
+            : `forgotten: ${job.watch}/${job.relPath} (to upload it again, put it back at ${job.absPath})`,
+        );
       }
     }
     return missing ? EXIT.failed : EXIT.ok;

@@ -2,7 +2,7 @@
 // the folder_id to put in the config. `--folder <id>` lists that folder's subfolders instead.
 import { cliLogger } from './cli-logger.js';
 import { openConnection, type ConnectionFlags } from './connection.js';
-import { EXIT } from './exit.js';
+import { EXIT, UsageError } from './exit.js';
 import { out, type CliIO } from './io.js';
 import type { AgentConfig } from '../config/types.js';
 import type { FrameioClient } from '../frameio/index.js';
@@ -22,7 +22,9 @@ export async function lsCommand(args: ConnectionFlags & { folder?: string; depth
   const { client } = conn;
   const depth = args.depth ?? 2;
   try {
-    const accounts = conn.settings.accountId ? [{ id: conn.settings.accountId, display_name: '' }] : await client.listAccounts();
+    const visible = await client.listAccounts();
+    const accounts = conn.settings.accountId ? visible.filter((a) => a.id === conn.settings.accountId) : visible;
+    if (accounts.length === 0) throw new UsageError(`account ${conn.settings.accountId} is not one these credentials can see (visible: ${visible.map((a) => a.id).join(', ') || 'none'})`);
     if (args.folder) {
       const accountId = accounts[0]?.id;
       if (!accountId) throw new Error('no account');
@@ -32,7 +34,8 @@ export async function lsCommand(args: ConnectionFlags & { folder?: string; depth
       return EXIT.ok;
     }
     for (const a of accounts) {
-      out(io, `account ${a.display_name ?? ''}  account_id: ${a.id}`.replace('account   ', 'account '));
+      const name = a.display_name || a.name;
+      out(io, `account ${name ? `${name}  ` : ''}account_id: ${a.id}`);
       for (const w of await client.listWorkspaces(a.id)) {
         out(io, `  workspace ${w.name}  workspace_id: ${w.id}`);
         for (const p of await client.listProjects(a.id, w.id)) {

@@ -17,26 +17,9 @@ import { retryCommand } from './retry.js';
 import { forgetCommand } from './forget.js';
 import { emulatorCommand } from './emulator.js';
 import { loadConfigFor } from './config-file.js';
+import { COMMAND_HELP, GENERAL_HELP } from './help.js';
+import { nearest } from '../config/suggest.js';
 
-const HELP = `frameio-agent ${VERSION}: watch folders and upload what lands in them to Frame.io
-
-Usage:
-  frameio-agent run [--config agent.yaml] [--once]   watch and upload (no config + no credentials: demo on the built-in emulator)
-  frameio-agent check [--config agent.yaml] [--online]  validate the config and print the plan
-  frameio-agent upload <file…> --folder <id>          upload files now, with progress
-  frameio-agent remote-upload <url> --name <n> --folder <id>
-  frameio-agent ls [--folder <id>] [--depth N]         accounts, workspaces, projects, folders with ids
-  frameio-agent status [--json]                        what the agent has done and is doing
-  frameio-agent retry <path>… | --failed               queue failed files again
-  frameio-agent forget <path>…                         let a file be uploaded again
-  frameio-agent emulator [--port N] [--no-rate-limits] the built-in Frame.io + S3 emulator
-
-Connection (flags, then environment, then the config file):
-  --token / FRAMEIO_TOKEN, FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET, --api-url / FRAMEIO_API_URL,
-  --account / FRAMEIO_ACCOUNT_ID; --emulator uses a built-in emulator instead (upload, ls, remote-upload).
-
-Exit codes: 0 ok · 1 something failed · 2 bad usage or config · 3 credentials refused
-`;
 
 const common = {
   config: { type: 'string', short: 'c' },
@@ -50,10 +33,17 @@ const connection = {
 } as const;
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, positionals = false) {
+  const all = { ...common, ...options };
   try {
-    return parseArgs({ args: argv, options: { ...common, ...options }, allowPositionals: positionals, strict: true });
+    return parseArgs({ args: argv, options: all, allowPositionals: positionals, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nRun \`frameio-agent --help\` for usage.`);
+    const msg = (e as Error).message;
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(msg)?.[1];
+    if (unknown) {
+      const near = nearest(unknown.replace(/^-+/, ''), Object.keys(all));
+      throw new UsageError(`unknown option '${unknown}'${near ? ` — did you mean '--${near}'?` : ''} (see \`frameio-agent <command> --help\`)`);
+    }
+    throw new UsageError(`${msg.split('. To specify')[0]} (see \`frameio-agent <command> --help\`)`);
   }
 }
 
@@ -74,21 +64,26 @@ function num(v: string | undefined, name: string): number | undefined {
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `<command> --help` explains the command and does nothing else.
+    if (command !== undefined && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
+      out(io, COMMAND_HELP[command]!);
+      return EXIT.ok;
+    }
     switch (command) {
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        out(io, HELP);
+        out(io, GENERAL_HELP);
         return command === undefined ? EXIT.usage : EXIT.ok;
       case '--version':
       case '-v':
+      case '-V':
       case 'version':
         out(io, VERSION);
         return EXIT.ok;
       case 'upload': {
         const { values: v, positionals } = parse(rest, { ...connection, folder: { type: 'string' }, workers: { type: 'string' }, retries: { type: 'string' } }, true);
-        if (v.help) return out(io, HELP), EXIT.ok;
         const config = v.config ? await loadConfigFor(v.config, io, { checkPaths: false }) : undefined;
         const workers = int(v.workers, 'workers');
         const retries = int(v.retries, 'retries');
@@ -208,8 +203,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           io,
         );
       }
-      default:
-        throw new UsageError(`unknown command '${command}'. Run \`frameio-agent --help\` for the list.`);
+      default: {
+        const near = nearest(command, Object.keys(COMMAND_HELP));
+        throw new UsageError(`unknown command '${command}'${near ? ` — did you mean '${near}'?` : ''}. Run \`frameio-agent --help\` for the list.`);
+      }
     }
   } catch (e) {
     if (e instanceof ConfigError) {

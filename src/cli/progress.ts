@@ -63,6 +63,16 @@ export class ProgressView {
     this.writeLine(line);
   }
 
+  /**
+   * Write to another stream that shares the terminal (stdout results): the bars are cleared
+   * first and drawn again after, so the cursor movement never erases the line.
+   */
+  around(write: () => void): void {
+    if (this.tty) this.clear();
+    write();
+    if (this.tty) this.redraw(true);
+  }
+
   /** Print a line above the bars (log output goes through here so bars never garble it). */
   writeLine(line?: string): void {
     if (this.tty) this.clear();

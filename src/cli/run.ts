@@ -11,6 +11,10 @@ import { EXIT, UsageError, exitCodeFor } from './exit.js';
 import type { CliIO } from './io.js';
 import type { AgentConfig } from '../config/types.js';
 import type { Emulator } from '../emulator/index.js';
+import type { FrameioClient } from '../frameio/index.js';
+import { isAgentError } from '../frameio/errors.js';
+import type { Logger } from '../util/logger.js';
+import { checkDestinations } from './destinations.js';
 
 export interface RunArgs {
   config?: string;
@@ -18,6 +22,29 @@ export interface RunArgs {
   demo?: boolean;
   /** For tests: resolve this promise to stop, instead of waiting for a signal. */
   stopSignal?: Promise<void>;
+}
+
+/**
+ * A folder that does not exist would fail every file: refuse to start instead. A folder that
+ * cannot be looked up right now (network, 5xx) is not a reason to stay down: files wait.
+ */
+async function confirmDestinations(client: FrameioClient, accountId: string, config: AgentConfig, logger: Logger): Promise<void> {
+  let checks;
+  try {
+    checks = await checkDestinations(client, accountId, config);
+  } catch (e) {
+    if (isAgentError(e) && e.kind === 'fatal') throw e;
+    logger.warn(`could not check the destination folders now (${(e as Error).message}); starting anyway`);
+    return;
+  }
+  const missing = checks.filter((c) => c.error && (c.error.code === 'not_found' || c.error.code === 'forbidden'));
+  for (const c of checks) {
+    if (c.error && !missing.includes(c)) logger.warn(`could not check folder ${c.id} (${c.usedBy.join(', ')}) now: ${c.error.message}; starting anyway`);
+  }
+  if (missing.length > 0) {
+    const lines = missing.map((c) => `  folder_id ${c.id} (${c.usedBy.join(', ')}): ${c.error!.message}`);
+    throw new UsageError(`run: destination folder(s) not found in account ${accountId}; fix the config (find ids with \`frameio-agent ls\`):\n${lines.join('\n')}`);
+  }
 }
 
 export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
@@ -47,6 +74,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   const signals: Array<[NodeJS.Signals, () => void]> = [];
   try {
     const accountId = await resolveAccountId(conn.client, conn.settings.accountId);
+    await confirmDestinations(conn.client, accountId, config, logger);
     const agent = await startAgent({ config, client: conn.client, accountId, logger, progress });
     // The watchers' timers are unref'd so a library user's process can exit; the CLI runs until told to stop.
     const keepAlive = setInterval(() => undefined, 1 << 30);

@@ -8,10 +8,18 @@ import { loadConfigFor } from './config-file.js';
 import { UsageError } from './exit.js';
 import type { CliIO } from './io.js';
 
+// These commands only need state_dir: credentials referenced as ${FRAMEIO_TOKEN} may be unset in
+// a monitoring shell, so missing variables get a stand-in instead of failing the whole file.
+const lenientEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  new Proxy(env, { get: (target, key) => (typeof key === 'string' ? (target[key] ?? 'unset') : undefined) });
+
 export async function stateDirFor(args: { config?: string; stateDir?: string }, io: CliIO): Promise<string> {
   if (args.stateDir) return path.resolve(io.cwd, args.stateDir);
-  const config = await loadConfigFor(args.config, io, { checkPaths: false });
+  const config = await loadConfigFor(args.config, io, { checkPaths: false, env: lenientEnv(io.env) });
   if (config) return config.stateDir;
+  // After the no-config demo, its journal is the one a user means.
+  const demo = path.join(io.cwd, '.frameio-agent-demo');
+  if (fs.existsSync(journalPath(demo))) return demo;
   return path.join(os.homedir(), '.frameio-agent');
 }
 

@@ -12,6 +12,8 @@ export async function statusCommand(args: { config?: string; stateDir?: string; 
     const inFlight = journal.inFlight();
     const failures = journal.recentFailures(args.limit ?? 10);
     const done = journal.recentDone(args.limit ?? 5);
+    // Jobs still in the pipeline that hit an outage and are waiting to try again.
+    const waiting = journal.listByState('seen', 'settled', 'uploading', 'uploaded').filter((j) => j.lastError);
     if (args.json) {
       out(
         io,
@@ -19,6 +21,7 @@ export async function statusCommand(args: { config?: string; stateDir?: string; 
           {
             counts,
             in_flight: inFlight.map((j) => ({ watch: j.watch, path: j.relPath, size: j.size, bytes_done: j.bytesDone, parts_done: j.partsDone.length, parts: j.parts?.length ?? 0, file_id: j.fileId })),
+            waiting: waiting.map((j) => ({ watch: j.watch, path: j.relPath, state: j.state, error: j.lastError, code: j.lastErrorCode, since: new Date(j.updatedAt).toISOString() })),
             failures: failures.map((j) => ({ watch: j.watch, path: j.relPath, error: j.lastError, code: j.lastErrorCode, at: new Date(j.updatedAt).toISOString(), moved_to: j.finalPath })),
             recent: done.map((j) => ({ watch: j.watch, path: j.relPath, view_url: j.viewUrl, at: j.doneAt ? new Date(j.doneAt).toISOString() : null })),
           },
@@ -35,6 +38,10 @@ export async function statusCommand(args: { config?: string; stateDir?: string; 
         const pct = j.size ? Math.floor((j.bytesDone / j.size) * 100) : 100;
         out(io, `  ${j.watch}/${j.relPath}  ${pct}%  ${formatBytes(j.bytesDone)}/${formatBytes(j.size)}  parts ${j.partsDone.length}/${j.parts?.length ?? 0}`);
       }
+    }
+    if (waiting.length) {
+      out(io, '\nwaiting to try again:');
+      for (const j of waiting) out(io, `  ${j.watch}/${j.relPath} (${j.state}): ${j.lastError}`);
     }
     if (failures.length) {
       out(io, '\nrecent failures:');

@@ -76,7 +76,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
             await waitForUpload(conn.client, accountId, created.id, { timeoutMs: 600_000, clock: realClock, name });
             const ms = Date.now() - started;
             logger.info(`uploaded ${name} ${formatBytes(f.size)} in ${formatDuration(ms)} (${formatRate((f.size * 1000) / Math.max(1, ms))})`);
-            out(io, `${name}\t${created.view_url}`);
+            progress.around(() => out(io, `${name}\t${created.view_url}`));
           } catch (e) {
             progress.end(f.path);
             const ae = classifyNetworkError(e, `upload of ${name}`);
@@ -89,6 +89,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
       ),
     );
     if (failed > 0) logger.error(`${failed} of ${files.length} file(s) failed`);
+    if (conn.emulator) logger.info('(the built-in emulator stops with this command, and its view URLs with it; `frameio-agent emulator` runs one that stays up)');
     return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     await conn.close();

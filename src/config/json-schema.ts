@@ -53,6 +53,7 @@ function toJson(node: SchemaNode): Json {
         description: node.description,
         ...(node.enum ? { enum: [...node.enum] } : {}),
         ...(node.format === 'url' ? { format: 'uri' } : {}),
+        ...(node.format === 'id' ? { pattern: '^[A-Za-z0-9_-]+$' } : {}),
         ...(node.default !== undefined ? { default: node.default } : {}),
       };
     case 'integer':

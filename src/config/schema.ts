@@ -10,8 +10,8 @@ export interface StringNode extends Base {
   type: 'string';
   default?: string;
   enum?: readonly string[];
-  /** path: ~ and relative paths are resolved; glob: must compile; template: folder placeholders checked. */
-  format?: 'path' | 'glob' | 'template' | 'url';
+  /** path: ~ and relative paths are resolved; glob: must compile; template: folder placeholders checked; id: a Frame.io id (UUID). */
+  format?: 'path' | 'glob' | 'template' | 'url' | 'id';
   /** Never echo the value in messages. */
   secret?: boolean;
 }
@@ -114,6 +114,7 @@ const rule: ObjectNode = {
     },
     folder_id: {
       type: 'string',
+      format: 'id',
       description: 'Frame.io folder id for matching files. Without `folder`, the relative directory is mirrored under it when mirror_subfolders is on.',
     },
     skip: {
@@ -145,6 +146,7 @@ const watch: ObjectNode = {
     },
     folder_id: {
       type: 'string',
+      format: 'id',
       description: 'Frame.io folder id that receives the files.',
     },
     recursive: { type: 'boolean', default: true, description: 'Watch subfolders too.' },
@@ -213,6 +215,7 @@ export const configSchema: ObjectNode = {
         },
         account_id: {
           type: 'string',
+          format: 'id',
           description: 'Frame.io account id. Needed to run; if absent, taken from FRAMEIO_ACCOUNT_ID.',
         },
         token: {

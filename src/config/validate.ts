@@ -70,7 +70,7 @@ function scalarText(ctx: ValidateContext, node: unknown, path: string): { text: 
   if (typeof v !== 'string') return { text: node.source ?? String(v), fromString: false };
   const r = interpolate(v, ctx.env);
   const at = posOf(ctx, node);
-  for (const name of r.missing) addIssue(ctx, path, at, `environment variable '${name}' is not set (use \${${name}:-default} for a fallback)`);
+  for (const name of r.missing) addIssue(ctx, path, at, `environment variable '${name}' is not set (export ${name}=…, or write \${${name}:-default} for a fallback)`);
   for (const ref of r.malformed) addIssue(ctx, path, at, `invalid variable reference '${ref}' (write $\${ for a literal \${)`);
   if (r.missing.length > 0 || r.malformed.length > 0) return INVALID;
   return { text: r.value, fromString: true };
@@ -94,12 +94,23 @@ function validateString(ctx: ValidateContext, node: unknown, schema: StringNode,
     schema.format === 'glob' ? globProblem(text)
     : schema.format === 'template' ? folderTemplateProblem(text)
     : schema.format === 'url' ? urlProblem(text)
+    : schema.format === 'id' ? idProblem(text)
     : undefined;
   if (problem) {
     addIssue(ctx, path, at, problem);
     return INVALID;
   }
   return schema.format === 'path' ? ctx.resolvePath(text) : text;
+}
+
+// Frame.io V4 ids are UUIDs. Only the shape is checked here (a pasted placeholder such as
+// "<uuid>", a URL or a path is caught); whether the folder exists is checked online, by
+// `check --online` and when `run` starts.
+export const FRAMEIO_ID = /^[A-Za-z0-9_-]+$/;
+
+function idProblem(text: string): string | undefined {
+  if (FRAMEIO_ID.test(text)) return undefined;
+  return `'${text}' is not a Frame.io id (ids look like 3fa85f64-5717-4562-b3fc-2c963f66afa6); find them with \`frameio-agent ls\``;
 }
 
 function urlProblem(text: string): string | undefined {

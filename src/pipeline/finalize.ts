@@ -19,7 +19,7 @@ export interface FinalizeResult {
 export async function finalizeJob(args: { journal: Journal; job: Job; action: AfterUpload; now: Date }): Promise<FinalizeResult> {
   const { journal, job, action, now } = args;
   const done = (patch: Partial<Job> = {}): void => {
-    journal.transition(job.id, 'done', { doneAt: now.getTime(), ...patch });
+    journal.transition(job.id, 'done', { doneAt: now.getTime(), lastError: null, lastErrorCode: null, ...patch });
   };
   switch (action.action) {
     case 'leave':

@@ -453,7 +453,8 @@ export class Runner extends EventEmitter {
     }
     const waitOrStop = async (ms: number): Promise<boolean> => {
       try {
-        await this.deps.clock.sleep(ms, this.abort.signal);
+        // A stop ends the wait at once: nothing is in flight while waiting.
+        await this.deps.clock.sleep(ms, AbortSignal.any([this.abort.signal, this.drain.signal]));
         return true;
       } catch {
         return false; // stopping: the journal already says where we are
@@ -466,6 +467,8 @@ export class Runner extends EventEmitter {
     if (outage && tries < MAX_OUTAGE_TRIES && !this.stopping) {
       const wait = e.retryAfterMs ?? backoffDelay(tries, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
       this.outageTries.set(job.id, tries + 1);
+      // Recorded so `status` shows why the file is waiting.
+      journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
       logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)}`);
       if (!(await waitOrStop(wait))) return;
       if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts, false);

@@ -8,7 +8,8 @@ export function registerSecret(value: string | undefined | null): void {
   if (value && value.length >= 8) secrets.add(value);
 }
 
-const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
+// A real token is long; a short word after "bearer" ("a bearer token") is prose, not a secret.
+const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi;
 // Pre-signed S3 URLs carry a signature and credential that grant write access until expiry.
 const AMZ_QUERY = /([?&]X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi;
 const FORM_SECRET = /((?:client_secret|access_token|refresh_token)["']?\s*[=:]\s*["']?)[^&\s"',}]+/gi;

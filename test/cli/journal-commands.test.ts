@@ -46,6 +46,22 @@ describe('status', () => {
     expect(after.recent[0].view_url).toMatch(/\/view\//);
   });
 
+  it('shows a file waiting out an outage, with the reason; stopping ends the wait at once', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    env.emu.inject({ target: 'api', kind: '503', endpoint: 'create_local_upload', count: 1000 });
+    await env.write('waiting.mov', 'w');
+    await waitFor(() => agent.journal.listByState('seen', 'settled').some((j) => j.lastErrorCode === 'server_error'), { what: 'outage recorded' });
+    const text = await cli(env, ['status']);
+    expect(text.out).toMatch(/waiting to try again:\n\s+hot\/waiting\.mov \((seen|settled)\): create upload for waiting\.mov .*503/);
+    const json = JSON.parse((await cli(env, ['status', '--json'])).out);
+    expect(json.waiting[0]).toMatchObject({ path: 'waiting.mov', code: 'server_error' });
+    const t0 = Date.now();
+    await agent.stop();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(agent.runner.summary.failed).toBe(0);
+  });
+
   it('says clearly when there is no journal yet (exit 2)', async () => {
     env = await agentEnv();
     const r = await cli(env, ['status']);

@@ -178,3 +178,26 @@ describe('demo mode', () => {
     expect(await fs.readdir(path.join(root, 'hotfolder', '_uploaded'))).toEqual(['first.mov']);
   });
 });
+
+describe('run refuses a destination that does not exist', () => {
+  it('exits 2 naming the folder and the watch, before touching any file', async () => {
+    const { root, hot, cfg } = await setup('missing-folder');
+    const text = await fs.readFile(cfg, 'utf8');
+    await fs.writeFile(cfg, text.replace(`folder_id: ${emu.rootFolderId}`, 'folder_id: 00000000-0000-4000-8000-000000000000'));
+    await fs.writeFile(path.join(hot, 'stays.mov'), 'data');
+    const p = runCli(['run', '--once', '--config', cfg], { cwd: root, env: { FRAMEIO_TOKEN: emu.token } });
+    const { code } = await p.exited;
+    expect(code).toBe(2);
+    expect(p.stderr()).toMatch(/destination folder\(s\) not found .*\n\s+folder_id 00000000-0000-4000-8000-000000000000 \(watch 'hot'\): .*404/);
+    expect(await fs.readdir(hot)).toEqual(['stays.mov']);
+  });
+});
+
+describe('check --online with refused credentials', () => {
+  it('never claims the credentials were accepted', async () => {
+    const { root, cfg } = await setup('check-refused');
+    const p = runCli(['check', '--online', '--config', cfg], { cwd: root, env: { FRAMEIO_TOKEN: 'refused-token-123456789' } });
+    expect((await p.exited).code).toBe(3);
+    expect(p.stdout()).not.toMatch(/accepted/);
+  });
+});

@@ -136,8 +136,8 @@ describe('environment interpolation', () => {
 
   it('reports a missing variable with its name and line', () => {
     expect(problems(lines('frameio:', '  token: ${FRAMEIO_TOKEN}', 'watches:', '  - path: /a', '    folder_id: ${FOLDER}'))).toEqual([
-      "agent.yaml:2:10 frameio.token: environment variable 'FRAMEIO_TOKEN' is not set (use ${FRAMEIO_TOKEN:-default} for a fallback)",
-      "agent.yaml:5:16 watches[0].folder_id: environment variable 'FOLDER' is not set (use ${FOLDER:-default} for a fallback)",
+      "agent.yaml:2:10 frameio.token: environment variable 'FRAMEIO_TOKEN' is not set (export FRAMEIO_TOKEN=…, or write ${FRAMEIO_TOKEN:-default} for a fallback)",
+      "agent.yaml:5:16 watches[0].folder_id: environment variable 'FOLDER' is not set (export FOLDER=…, or write ${FOLDER:-default} for a fallback)",
     ]);
   });
 

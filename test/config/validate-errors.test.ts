@@ -209,3 +209,19 @@ describe('watches', () => {
     ]);
   });
 });
+
+describe('Frame.io ids', () => {
+  it('refuses a pasted placeholder or a URL where an id belongs', async () => {
+    const { parseConfig, ConfigError } = await import('../../src/config/index.js');
+    const text = ['frameio:', '  account_id: "<uuid>"', 'watches:', '  - path: /tmp', '    folder_id: https://app.frame.io/folder/1', ''].join('\n');
+    try {
+      parseConfig(text, { fileName: 'agent.yaml', env: {}, baseDir: '/tmp' });
+      expect.unreachable('should have thrown');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const lines = (e as InstanceType<typeof ConfigError>).issues.map((i) => `${i.line}:${i.path}`);
+      expect(lines).toEqual(['2:frameio.account_id', '5:watches[0].folder_id']);
+      expect((e as Error).message).toMatch(/'<uuid>' is not a Frame\.io id/);
+    }
+  });
+});

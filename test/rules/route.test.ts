@@ -75,3 +75,15 @@ describe('route', () => {
     }
   });
 });
+
+describe('agent.example.yaml', () => {
+  it('its proxies skip rule wins over the broader .mov rule (first match wins)', async () => {
+    const fsP = await import('node:fs/promises');
+    const { parseConfig } = await import('../../src/config/index.js');
+    const { route: routeFn } = await import('../../src/rules/index.js');
+    const text = await fsP.readFile(new URL('../../agent.example.yaml', import.meta.url), 'utf8');
+    const cfg = parseConfig(text, { fileName: 'agent.example.yaml', env: { FRAMEIO_TOKEN: 't' }, baseDir: '/tmp' });
+    const r = routeFn({ relPath: 'shot1/proxies/p.mov' }, cfg.watches[0]!, new Date());
+    expect(r.skip).toBe(true);
+  });
+});

@@ -1,0 +1,104 @@
+// Help texts, one per command, so `frameio-agent <command> --help` explains that command and
+// does nothing else.
+import { VERSION } from '../version.js';
+
+const CONNECTION = `Connection (flags, then environment, then the config file):
+  --token <t>        bearer token (env FRAMEIO_TOKEN); or FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET
+  --api-url <url>    default https://api.frame.io/v4 (env FRAMEIO_API_URL)
+  --account <id>     account id (env FRAMEIO_ACCOUNT_ID); optional when the credentials see one account
+  --emulator         use a built-in emulator started for this command instead (no account needed)
+  -c, --config <f>   read connection settings from this config file`;
+
+const STATE = `  -c, --config <f>   the agent's config (its state_dir holds the journal); default ./agent.yaml
+  --state-dir <dir>  the state_dir itself (default: from the config, else ./.frameio-agent-demo
+                     after the demo, else ~/.frameio-agent)`;
+
+export const GENERAL_HELP = `frameio-agent ${VERSION}: watch folders and upload what lands in them to Frame.io
+
+Usage:
+  frameio-agent run [--config agent.yaml] [--once]      watch and upload (no config + no credentials: demo on the built-in emulator)
+  frameio-agent check [--config agent.yaml] [--online]  validate the config and print the plan
+  frameio-agent upload <file…> --folder <id>            upload files now, with progress
+  frameio-agent remote-upload <url> --folder <id>       have Frame.io fetch a URL
+  frameio-agent ls [--folder <id>] [--depth N]          accounts, workspaces, projects, folders with ids
+  frameio-agent status [--json]                         what the agent has done and is doing
+  frameio-agent retry <path>… | --failed                queue failed files again
+  frameio-agent forget <path>…                          let a file be uploaded again
+  frameio-agent emulator [--port N] [--no-rate-limits]  the built-in Frame.io + S3 emulator
+
+\`frameio-agent <command> --help\` explains a command's options.
+Exit codes: 0 ok · 1 something failed · 2 bad usage or config · 3 credentials refused
+`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  run: `Usage: frameio-agent run [--config agent.yaml] [--once] [--demo]
+
+Watch the configured hot folders and upload what settles in them, until SIGINT/SIGTERM (a second
+signal forces the exit; unfinished uploads resume on the next start).
+  -c, --config <f>   config file (default: $FRAMEIO_AGENT_CONFIG, else ./agent.yaml)
+  --once             process what is in the hot folders now, then exit: 0 if all succeeded, 1 if any failed
+  --demo             run on the built-in emulator and ./hotfolder (the default with no config and no credentials)
+Credentials come from the config file or FRAMEIO_TOKEN / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET.
+`,
+  check: `Usage: frameio-agent check [--config agent.yaml] [--online]
+
+Validate the config file and print the resolved plan: each watch, where its files go, what happens after.
+  -c, --config <f>   config file (default: $FRAMEIO_AGENT_CONFIG, else ./agent.yaml)
+  --online           also check the credentials and that every destination folder exists
+`,
+  upload: `Usage: frameio-agent upload <file…> --folder <id> [options]
+
+Upload files now: a progress bar each, confirmed with Frame.io's status call; prints name<TAB>view_url.
+  --folder <id>      destination folder (find ids with \`frameio-agent ls\`)
+  --workers <n>      parallel parts per file (default 5)
+  --retries <n>      retries per part (default 3)
+${CONNECTION}
+`,
+  'remote-upload': `Usage: frameio-agent remote-upload <url> --folder <id> [--name <name>] [--no-wait]
+
+Have Frame.io fetch a file from a public URL (up to 50 GB); waits until it is uploaded unless --no-wait.
+  --folder <id>      destination folder
+  --name <name>      file name in Frame.io (default: the URL's last path segment)
+${CONNECTION}
+`,
+  ls: `Usage: frameio-agent ls [--folder <id>] [--depth N]
+
+List accounts → workspaces → projects → folders with their ids (the folder_id for the config).
+  --folder <id>      list this folder's subfolders instead
+  --depth <n>        how many folder levels to show (default 2)
+${CONNECTION}
+`,
+  status: `Usage: frameio-agent status [--json]
+
+Counts by state, uploads in flight with progress, files waiting on an outage, recent failures and uploads.
+Reads the journal read-only: safe while the agent runs.
+  --json             machine-readable output
+${STATE}
+`,
+  retry: `Usage: frameio-agent retry <path>… | --failed
+
+Queue failed files again; files the failure action moved away are moved back first. A running agent
+picks them up within seconds.
+  --failed           every failed file
+${STATE}
+`,
+  forget: `Usage: frameio-agent forget <path>…
+
+Drop a file's record (and its .frameio.json tag) so it is uploaded again the next time the agent sees it
+in a hot folder.
+${STATE}
+`,
+  emulator: `Usage: frameio-agent emulator [options]
+
+Run the built-in Frame.io V4 + S3 emulator until Ctrl-C, and print the settings to use it.
+  --port <n>             port (default: any free one)      --host <h>   default 127.0.0.1
+  --data-dir <dir>       keep uploaded files here (default: a temp dir removed on exit)
+  --token <t>            bearer token it accepts (default emulator-token)
+  --seed <n>             same seed → same ids across restarts
+  --no-rate-limits       switch off Frame.io's per-endpoint rate limits
+  --discard              keep no bytes (benchmarks)
+  --json                 print one JSON line with url, token and ids
+Faults: --url-lifetime <ms>, --status-lag <ms>, --part-error-rate <0..1>, --part-reset-rate <0..1>,
+        --api-429-rate <0..1>
+`,
+};
