@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'file_vanished'
   | 'file_unreadable'
   | 'config_invalid'
-  | 'auth_failed';
+  | 'auth_failed'
+  | 'tls_untrusted';
 
 export interface AgentErrorOptions {
   code: ErrorCode;
@@ -201,6 +202,8 @@ const NETWORK_CODES = new Set([
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ]);
 
+const TLS_TRUST_CODES = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
 function errCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
@@ -225,6 +228,15 @@ export function classifyNetworkError(err: unknown, what: string): AgentError {
   }
   if (name === 'AbortError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') {
     return new AgentError({ code: 'aborted', kind: 'permanent', message: `${what} was cancelled`, cause: err });
+  }
+  if (code !== undefined && TLS_TRUST_CODES.test(code)) {
+    // Retrying cannot fix trust; nothing will work until the certificate chain is trusted.
+    return new AgentError({
+      code: 'tls_untrusted',
+      kind: 'fatal',
+      message: `${what} failed: the server's TLS certificate is not trusted (${code}). If a proxy re-signs TLS, point NODE_EXTRA_CA_CERTS at its CA certificate.`,
+      cause: err,
+    });
   }
   if (code !== undefined && NETWORK_CODES.has(code)) {
     return new AgentError({ code: 'network', kind: 'retryable', message: `${what} failed: network error ${code} (${msg})`, cause: err });
