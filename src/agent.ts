@@ -1,6 +1,5 @@
-// Composition root: builds the real edges (journal, Frame.io client, S3 connection pool,
-// watchers, clock, logger) and wires them to the runner. Nothing else constructs them.
-import { Agent as UndiciAgent } from 'undici';
+// Composition root: builds the real edges (journal, Frame.io client, watchers, clock,
+// logger) and wires them to the runner. Nothing else constructs them.
 import type { AgentConfig } from './config/types.js';
 import { ownIgnoredDirs } from './config/index.js';
 import { createFileFilter } from './rules/index.js';
@@ -39,11 +38,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
   const journal = Journal.open(journalPath(config.stateDir));
-  // One pool for all part PUTs: connections capped to what the limits can use at once.
-  const dispatcher = new UndiciAgent({
-    connections: config.upload.maxWorkers * config.upload.maxFiles,
-    keepAliveTimeout: 30_000,
-  });
   const runner = new Runner({
     config,
     accountId,
@@ -52,7 +46,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     journal,
     logger,
     clock,
-    dispatcher,
     ...(opts.progress ? { progress: opts.progress } : {}),
     ...(opts.redoBackoffMs !== undefined ? { redoBackoffMs: opts.redoBackoffMs } : {}),
   });
@@ -85,7 +78,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       clearInterval(requeueTimer);
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
-      await dispatcher.close().catch(() => undefined);
       journal.close();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
     })();

@@ -6,7 +6,6 @@ import path from 'node:path';
 import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import pLimit from 'p-limit';
-import type { Dispatcher } from 'undici';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
 import type { WatchConfig, AgentConfig } from '../config/types.js';
@@ -60,7 +59,6 @@ export interface RunnerDeps {
   journal: Journal;
   logger: Logger;
   clock: Clock;
-  dispatcher?: Dispatcher;
   progress?: ProgressSink;
   now?: () => Date;
   /** Part URLs older than this are treated as expired on resume (the lifetime is undocumented). */
@@ -314,7 +312,6 @@ export class Runner extends EventEmitter {
           drainSignal: this.drain.signal,
           clock: this.deps.clock,
           logger,
-          ...(this.deps.dispatcher ? { dispatcher: this.deps.dispatcher } : {}),
           onPartDone: (index: number) => {
             journal.markPartDone(job.id, index);
             crashPoint('after-part');

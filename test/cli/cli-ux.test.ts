@@ -65,9 +65,9 @@ function terminal(): { stream: (tty: boolean) => Writable & { isTTY?: boolean; c
         lines.splice(lines.length - 1 - Number(m[1]), Number(m[1]));
         continue;
       }
-      const chunks = part.split('\n');
-      lines[lines.length - 1] += chunks[0];
-      for (const c of chunks.slice(1)) lines.push(c);
+      const [first = '', ...rest] = part.split('\n');
+      lines[lines.length - 1] = (lines[lines.length - 1] ?? '') + first;
+      for (const c of rest) lines.push(c);
     }
   };
   return {
