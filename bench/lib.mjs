@@ -2,7 +2,7 @@
 // process, file fixtures in /tmp. Everything listens on 127.0.0.1 only.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -113,4 +113,16 @@ export async function makeFile(file, size, { sparse = false } = {}) {
 
 export function fmt(n, digits = 1) {
   return Number.isFinite(n) ? n.toFixed(digits) : String(n);
+}
+
+let jobSeq = 0;
+/** bench/upload-child.mjs with `cfg` (passed through a file under `tmp`). */
+export async function runUploader(tmp, cfg) {
+  const file = path.join(tmp, `uploader-${process.pid}-${jobSeq++}.json`);
+  await writeFile(file, JSON.stringify(cfg));
+  try {
+    return await runNodeChild(path.join(ROOT, 'bench/upload-child.mjs'), [file]);
+  } finally {
+    await rm(file, { force: true });
+  }
 }

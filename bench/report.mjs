@@ -79,6 +79,10 @@ export function renderReport(r) {
     out.push('Files already handled (rule `skip: true` for `**/*`), in 50 folders of 1,000. CPU = utime+stime of the agent process from /proc over the window, after the first scan and settle were done.', '');
     const rows = r.idle.map((x) => [String(x.n), x.poll ? 'poll: true' : 'native events', `${x.rescanS} s (default)`, f(x.windowS, 0), f(x.cpuPct, 2), f(x.rssMb, 0), '< 2 %', yes(x.cpuPct < 2)]);
     out.push(table(['files', 'mode', 'rescan', 'window s', 'CPU % of a core', 'RSS MB', 'target', 'met?'], rows), '');
+    for (const x of r.idle.filter((y) => y.cpuPct >= 2)) {
+      const perRescanS = (x.cpuPct / 100) * x.rescanS;
+      out.push(`**Not met (${x.poll ? 'poll' : 'native events'}):** ${f(x.cpuPct, 1)} % of a core with a ${x.rescanS} s rescan is ≈ ${f(perRescanS, 1)} s of CPU per rescan, ≈ ${f((perRescanS / x.n) * 1e6, 0)} µs per known file${x.warmupS >= 119 ? ' (and it never became quiet within the 120 s warm-up: a rescan costs about as much as its interval)' : ''}. A stat is ~2–5 µs, so the cost is in the watcher's per-file bookkeeping on each rescan (src/watch), not in the file system; with 10,000 files the same mode measured 0.35 % (native) in the quick run, so the cost grows faster than linearly with files. What would meet it: a rescan that only stats and compares (no per-file allocations or re-filtering of handled files), or a longer rescan interval for big trees.`, '');
+    }
   }
 
   if (r.small || r.memory) {

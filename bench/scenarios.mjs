@@ -3,9 +3,8 @@
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startAgent, writeConfig } from './agent.mjs';
-import { createUpload, GiB, makeFile, MiB, runNodeChild, sleep, startEmulatorProcess } from './lib.mjs';
+import { createUpload, GiB, makeFile, MiB, runUploader, sleep, startEmulatorProcess } from './lib.mjs';
 
-const CHILD = new URL('./upload-child.mjs', import.meta.url).pathname;
 
 /** Scenario 2: one sparse file of each size, 8 workers, emulator --discard. */
 export async function memory({ tmp, quick, log }) {
@@ -17,7 +16,7 @@ export async function memory({ tmp, quick, log }) {
       const source = path.join(tmp, `sparse-${size}.bin`);
       await makeFile(source, size, { sparse: true });
       const target = await createUpload(emu, path.basename(source), size);
-      const r = await runNodeChild(CHILD, [JSON.stringify({ mode: 'ours', target, source, workers: 8 })]);
+      const r = await runUploader(tmp, { mode: 'ours', target, source, workers: 8 });
       await rm(source, { force: true });
       const row = { size, parts: target.upload_urls.length, seconds: r.ms / 1000, mbps: size / MiB / (r.ms / 1000), maxRssMb: r.maxRssMb, cpuS: r.cpuS };
       log(`  ${(size / MiB).toFixed(0).padStart(6)} MiB  ${row.parts} parts  ${row.seconds.toFixed(1)} s  ${row.mbps.toFixed(0)} MB/s  peak RSS ${row.maxRssMb.toFixed(0)} MB`);

@@ -5,9 +5,8 @@ import { once } from 'node:events';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { createUpload, fmt, GiB, makeFile, MiB, procStatus, runNodeChild, startEmulatorProcess } from './lib.mjs';
+import { createUpload, fmt, GiB, makeFile, MiB, procStatus, runUploader, startEmulatorProcess } from './lib.mjs';
 
-const CHILD = new URL('./upload-child.mjs', import.meta.url).pathname;
 const SINK = new URL('./sink.mjs', import.meta.url).pathname;
 
 async function startSink() {
@@ -90,7 +89,7 @@ export async function throughput({ tmp, quick, log }) {
       log(`  ${server.padEnd(8)} ${label.padEnd(34)} ${fmt(row.mbps, 0).padStart(6)} MB/s  peak RSS ${fmt(row.maxRssMb, 0)} MB`);
       return row;
     };
-    const child = (mode, workers, extra = {}) => (target) => runNodeChild(CHILD, [JSON.stringify({ mode, target, source, workers, ...extra })]);
+    const child = (mode, workers, extra = {}) => (target) => runUploader(tmp, { mode, target, source, workers, ...extra });
     for (const server of ['emulator', 'sink']) {
       rows.push(await run(server, 'ours, 5 workers', child('ours', 5)));
       rows.push(await run(server, 'curl, 5 parallel', (t) => curlUpload(t, files, 5)));

@@ -1,13 +1,14 @@
 // One uploader in its own process, so its peak RSS is its own: `ours` is FrameioUploader from
 // dist/upload; `seed` is the seed-style baseline (each part read whole into memory with a
 // ranged read, then PUT as one Buffer, like the Python SDK's FrameioUploader).
-// Usage: node upload-child.mjs '<json {mode, target, source, workers, highWaterMark?}>'
-import { open } from 'node:fs/promises';
+// Usage: node upload-child.mjs <file holding json {mode, target, source, workers, highWaterMark?}>
+// (a file, not argv: a 10 GiB plan's 512 signed URLs exceed the kernel's argument size limit)
+import { open, readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { Agent, request } from 'undici';
 import { FrameioUploader } from '../dist/upload/index.js';
 
-const cfg = JSON.parse(process.argv[2]);
+const cfg = JSON.parse(await readFile(process.argv[2], 'utf8'));
 const { target, source, workers } = cfg;
 
 async function seedStyle() {
