@@ -1,4 +1,4 @@
-export { Journal, journalPath } from './journal.js';
+export { Journal, journalPath, type WriteOptions } from './journal.js';
 export { TRANSITIONS } from './transitions.js';
 export { JournalError, type JournalErrorReason } from './errors.js';
 export { SCHEMA_VERSION } from './schema.js';

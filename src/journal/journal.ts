@@ -30,6 +30,11 @@ const UPLOAD_RESET: JobPatch = {
   finalPath: null,
 };
 
+export interface WriteOptions {
+  /** 'full' (default): fsynced before returning. 'normal': survives kill -9, not a power cut. */
+  sync?: 'full' | 'normal';
+}
+
 function given(patch: JobPatch): JobPatch {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as JobPatch;
 }
@@ -103,7 +108,8 @@ export class Journal {
     const known = this.get(watch, relPath);
     if (known && !this.isNewVersion(known, facts)) return { job: known, isNew: false, isNewVersion: false };
     this.writable('observe');
-    return this.db
+    // A lost 'seen' row costs nothing: the next scan sees the file again.
+    return this.withSync('normal', () => this.db
       .transaction((): ObserveResult => {
         const now = this.now();
         const factPatch: JobPatch = { absPath, size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino };
@@ -126,13 +132,16 @@ export class Journal {
         this.apply(existing, checkPatch(reset, describeJob(existing)), now, 'seen');
         return { job: this.mustGet(existing.id, 'observe'), isNew: false, isNewVersion: true };
       })
-      .immediate();
+      .immediate());
   }
 
-  /** Validated state change plus field patch, in one durable transaction. */
-  transition(id: number, to: JobState, patch: JobPatch = {}): Job {
+  /**
+   * Validated state change plus field patch, in one transaction: fsynced before it returns, or
+   * with `sync: 'normal'` safe against a crash but not a power cut until the next full write.
+   */
+  transition(id: number, to: JobState, patch: JobPatch = {}, opts: WriteOptions = {}): Job {
     this.writable('transition');
-    return this.db
+    return this.withSync(opts.sync ?? 'full', () => this.db
       .transaction((): Job => {
         const job = this.mustGet(id, `transition to ${to}`);
         assertTransition(job, to);
@@ -146,25 +155,29 @@ export class Journal {
         this.apply(job, checkPatch(effective, what), now, to);
         return this.mustGet(id, 'transition');
       })
-      .immediate();
+      .immediate());
   }
 
   /** Field patch without a state change (finalPath before a move, re-settled size/mtime, attempts). */
-  update(id: number, patch: JobPatch): Job {
+  update(id: number, patch: JobPatch, opts: WriteOptions = {}): Job {
     this.writable('update');
-    return this.db
+    return this.withSync(opts.sync ?? 'full', () => this.db
       .transaction((): Job => {
         const job = this.mustGet(id, 'update');
         this.apply(job, checkPatch(given(patch), describeJob(job)), this.now(), undefined);
         return this.mustGet(id, 'update');
       })
-      .immediate();
+      .immediate());
   }
 
-  /** One small autocommitted UPDATE, fsynced before it returns (synchronous=FULL). */
+  /**
+   * One small autocommitted UPDATE. Not fsynced by itself (synchronous=NORMAL): a kill -9 keeps
+   * it, a power cut may lose the last few, which only means those parts are sent again; the
+   * next full write (e.g. 'uploaded' before a delete) makes them durable with it.
+   */
   markPartDone(id: number, index: number): void {
     this.writable('markPartDone');
-    const r = this.q.markPartDone.run(this.now(), id, index);
+    const r = this.withSync('normal', () => this.q.markPartDone.run(this.now(), id, index));
     if (r.changes === 1) return;
     const job = this.mustGet(id, `markPartDone(${index})`);
     throw new JournalError(
@@ -272,6 +285,18 @@ export class Journal {
 
   private isNewVersion(job: Job, facts: FileFacts): boolean {
     return (job.state === 'done' || job.state === 'failed') && (job.size !== facts.size || job.mtimeMs !== facts.mtimeMs);
+  }
+
+  // WAL appends every commit to one file, so a full (fsynced) commit also makes every earlier
+  // 'normal' commit durable: the journal can only lose a suffix of its history, never a middle.
+  private withSync<T>(mode: 'full' | 'normal', fn: () => T): T {
+    if (mode === 'full') return fn();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   private writable(op: string): void {

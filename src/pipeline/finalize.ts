@@ -19,7 +19,9 @@ export interface FinalizeResult {
 export async function finalizeJob(args: { journal: Journal; job: Job; action: AfterUpload; now: Date }): Promise<FinalizeResult> {
   const { journal, job, action, now } = args;
   const done = (patch: Partial<Job> = {}): void => {
-    journal.transition(job.id, 'done', { doneAt: now.getTime(), lastError: null, lastErrorCode: null, ...patch });
+    // Not fsynced: if a power cut loses it, the job is verified and finalized again, which is
+    // harmless (a move finds its journaled target, a delete finds the file gone).
+    journal.transition(job.id, 'done', { doneAt: now.getTime(), lastError: null, lastErrorCode: null, ...patch }, { sync: 'normal' });
   };
   switch (action.action) {
     case 'leave':

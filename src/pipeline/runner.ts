@@ -219,8 +219,20 @@ export class Runner extends EventEmitter {
         return;
       case 'drop':
       case 'restart':
+        // Never delete a finished upload: a power cut can lose the journal's last records
+        // ('uploaded', 'done') while Frame.io already has every part.
+        const remote = job.fileId ? await this.remoteState(job) : 'incomplete';
+        if (remote === 'complete') {
+          logger.info(`${job.relPath}: Frame.io already has the complete upload from before the restart; keeping it`);
+          journal.transition(job.id, 'uploaded');
+          journal.transition(job.id, 'done', { doneAt: this.deps.clock.now() });
+          if (decision.action === 'drop') w.hot.forget(job.absPath);
+          else w.hot.resettle(job.absPath);
+          return;
+        }
         logger.info(`restarting the upload of ${job.relPath}: ${decision.why}`);
-        await this.deletePlaceholder(job);
+        if (remote === 'incomplete') await this.deletePlaceholder(job);
+        else logger.warn(`could not ask Frame.io about the earlier upload of ${job.relPath} (file ${job.fileId}); leaving it in place rather than risk deleting a finished upload`);
         if (decision.action === 'drop') {
           journal.forget(job.id);
           w.hot.forget(job.absPath);
@@ -322,7 +334,10 @@ export class Runner extends EventEmitter {
       this.deps.progress?.start(progressId, job.relPath, job.size);
       await uploader.upload();
       this.deps.progress?.end(progressId);
-      job = journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() });
+      // Fsynced only when the next step destroys the original (delete); a move journals its
+      // target with a full write first, and for tag/leave a lost record only means verifying again.
+      const destructive = w.config.afterUpload.action === 'delete';
+      job = journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() }, { sync: destructive ? 'full' : 'normal' });
       crashPoint('after-uploaded');
     } catch (err) {
       this.deps.progress?.end(progressId);
@@ -390,6 +405,16 @@ export class Runner extends EventEmitter {
       }
       w.hot.markHandled(facts);
       this.summary.done++;
+    }
+  }
+
+  private async remoteState(job: Job): Promise<'complete' | 'incomplete' | 'unknown'> {
+    try {
+      const st = await this.deps.client.getUploadStatus(this.deps.accountId, job.fileId!);
+      return st.upload_complete ? 'complete' : 'incomplete';
+    } catch (err) {
+      // Already gone in Frame.io: nothing to keep. Anything else: we cannot tell.
+      return isAgentError(err) && err.code === 'not_found' ? 'incomplete' : 'unknown';
     }
   }
 

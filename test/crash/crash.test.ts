@@ -133,3 +133,34 @@ describe('kill -9 at each step', () => {
     });
   }
 });
+
+describe('a journal that lost its last records (power cut)', () => {
+  it('never deletes an upload Frame.io already has complete, even when the original is gone', async () => {
+    const root = path.join(dir, 'lost-records');
+    const hot = path.join(root, 'hot');
+    await fs.mkdir(hot, { recursive: true });
+    const emu = await startEmulator({ dataDir: path.join(root, 'emu') });
+    try {
+      const cfg = path.join(root, 'agent.yaml');
+      await fs.writeFile(
+        cfg,
+        ['frameio:', `  api_url: ${emu.apiUrl}`, `  account_id: ${emu.accountId}`, `  token: ${emu.token}`, `state_dir: ${path.join(root, 'state')}`,
+          'watches:', `  - path: ${hot}`, `    folder_id: ${emu.rootFolderId}`, '    settle_seconds: 0.2', '    after_upload: { action: delete }', ''].join('\n'),
+      );
+      await fs.writeFile(path.join(hot, 'one.mov'), pattern(50_000, 3));
+      // One part: after it is journaled the upload is complete in Frame.io, but the journal
+      // still says 'uploading' — as if a power cut lost 'uploaded', 'done' and the delete's record.
+      const p = runCli(['run', '--config', cfg], { cwd: root, env: { FRAMEIO_AGENT_CRASH_AT: 'after-part' } });
+      expect((await p.exited).signal).toBe('SIGKILL');
+      await fs.rm(path.join(hot, 'one.mov'));
+      const again = runCli(['run', '--once', '--config', cfg], { cwd: root });
+      expect((await again.exited).code, again.stderr()).toBe(0);
+      expect(again.stderr()).toMatch(/one\.mov: Frame\.io already has the complete upload/);
+      const files = emu.files().filter((f) => f.name === 'one.mov');
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatchObject({ deleted: false, uploadComplete: true });
+    } finally {
+      await emu.close();
+    }
+  });
+});

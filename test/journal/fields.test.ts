@@ -156,3 +156,29 @@ describe('queries', () => {
     expect(again.job.parts).toBeNull();
   });
 });
+
+describe('write durability', () => {
+  it('part records and observations skip the fsync but leave the connection at synchronous=FULL', async () => {
+    const { Journal } = await import('../../src/journal/index.js');
+    const os = await import('node:os');
+    const fsP = await import('node:fs/promises');
+    const pathM = await import('node:path');
+    const dir = await fsP.mkdtemp(pathM.join(os.tmpdir(), 'fia-sync-'));
+    try {
+      const j = Journal.open(pathM.join(dir, 'journal.sqlite'));
+      const { job } = j.observe('w', 'a.mov', '/x/a.mov', { size: 1, mtimeMs: 1, dev: 1, ino: 1 });
+      j.transition(job.id, 'settled');
+      j.transition(job.id, 'uploading', { fileId: 'f', parts: [{ size: 1, url: 'http://s3/p' }], partsDone: [] });
+      j.markPartDone(job.id, 0);
+      j.transition(job.id, 'uploaded', {}, { sync: 'normal' });
+      const db = (j as unknown as { db: { pragma(s: string, o: { simple: boolean }): unknown } }).db;
+      expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      j.close();
+      const again = Journal.open(pathM.join(dir, 'journal.sqlite'));
+      expect(again.getById(job.id)).toMatchObject({ state: 'uploaded', partsDone: [0] });
+      again.close();
+    } finally {
+      await fsP.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
