@@ -20,16 +20,8 @@ export type {
   RequestKey,
 } from './types.js';
 
-export interface EmulatorSummary {
-  url: string;
-  apiUrl: string;
-  imsUrl: string;
-  token: string;
-  accountId: string;
-  workspaceId: string;
-  projectId: string;
-  rootFolderId: string;
-}
+/** What a client needs to talk to the emulator: printed by `frameio-agent emulator --json`. */
+export type EmulatorSummary = Pick<Emulator, 'url' | 'apiUrl' | 'imsUrl' | 'token' | 'accountId' | 'workspaceId' | 'projectId' | 'rootFolderId'>;
 
 /** What `frameio-agent emulator` prints: everything a client needs to point at the emulator. */
 export function emulatorSummary(emu: Emulator): EmulatorSummary {
