@@ -1,19 +1,18 @@
 // The hot folder: candidates from the initial scan, periodic rescans (the source of truth on
-// SMB/NFS, where inotify misses other machines' writes) and chokidar events (a hint that makes
-// things faster). Every observation is a fresh stat fed to the Settler; a file is emitted once
+// SMB/NFS, where inotify misses other machines' writes) and native events from one fs.watch per
+// directory (a hint that makes things faster). Every observation is a fresh stat fed to the Settler; a file is emitted once
 // per version (size, mtime, ino) and then belongs to the caller until markHandled/resettle.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { FSWatcher } from 'chokidar';
 import pLimit from 'p-limit';
 import { AgentError, classifyNetworkError } from '../frameio/errors.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { relPosix, startNativeWatcher } from './native.js';
+import { relPosix, startNativeWatcher, type NativeWatcher } from './native.js';
 import { createRealWatchFs } from './real-fs.js';
 import { Settler } from './settler.js';
 import type { FileFacts, HotFolderOptions, WatchFs, WatchStats } from './types.js';
-import { errCode, toFacts, walkTree } from './walk.js';
+import { errCode, walkTree } from './walk.js';
 
 export interface HotFolderEvents {
   settled: [facts: FileFacts];
@@ -24,6 +23,18 @@ export interface HotFolderEvents {
 const STAT_CONCURRENCY = 16;
 // setInterval takes a 32-bit delay; larger values fire immediately.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * The rescan interval is stretched to at least this many times the last pass's CPU time, so a
+ * huge tree never costs more than ~1.5 % of a core on average, whatever rescanMs says.
+ */
+const RESCAN_CPU_FACTOR = 70;
+/** After a pass found stats slow (a network share), this many passes skip the sync-stat probe. */
+const ASYNC_PASSES = 10;
+
+const processCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 function isGoneCode(err: unknown): boolean {
   const code = errCode(err);
@@ -40,7 +51,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   private readonly tickMs: number;
   private readonly limit = pLimit(STAT_CONCURRENCY);
 
-  private native: FSWatcher | undefined;
+  private native: NativeWatcher | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -59,6 +70,12 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   private inflight = 0;
   private readonly touched = new Map<string, number>();
 
+  private readonly cpuMs: () => number;
+  private effectiveRescanMs: number;
+  private stretchLogged = false;
+  /** Passes left that start with promise stats (the last probe found them slow). */
+  private asyncPassesLeft = 0;
+
   constructor(private readonly opts: HotFolderOptions) {
     super();
     if (!(opts.rescanMs > 0)) throw new RangeError(`rescanMs must be > 0, got ${opts.rescanMs}`);
@@ -66,7 +83,9 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     this.fs = opts.fs ?? createRealWatchFs();
     this.clock = opts.clock ?? realClock;
     this.logger = opts.logger ?? silentLogger;
-    this.settler = new Settler(opts.settleMs);
+    this.settler = new Settler(opts.settleMs, (p) => this.relOf(p));
+    this.cpuMs = opts.cpuMs ?? processCpuMs;
+    this.effectiveRescanMs = opts.rescanMs;
     this.useNative = opts.useNative ?? !opts.poll;
     if (opts.poll && this.useNative) throw new RangeError('poll: true means rescan only; useNative cannot be true with it');
     this.tickMs = Math.max(20, opts.tickMs ?? Math.min(250, opts.settleMs / 4));
@@ -76,15 +95,18 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   async start(): Promise<void> {
     if (this.started) throw new Error('HotFolder.start() called twice');
     this.started = true;
+    // Before the first pass: each directory gets its watcher right before it is listed.
+    this.startNative();
     await this.scanNow();
     if (this.closed) return;
     this.tickTimer = setInterval(() => this.background(this.checkDue()), Math.min(this.tickMs, MAX_TIMER_MS));
-    this.rescanTimer = setInterval(() => {
-      if (!this.scanning) this.background(this.scanNow());
-    }, Math.min(this.opts.rescanMs, MAX_TIMER_MS));
     this.tickTimer.unref();
-    this.rescanTimer.unref();
-    if (this.rootOk) this.startNative();
+    this.scheduleRescan();
+  }
+
+  /** The interval between rescans in use: rescanMs, or longer when a pass is expensive. */
+  rescanIntervalMs(): number {
+    return this.effectiveRescanMs;
   }
 
   /** A full rescan now; if one is running, a new one starts after it (it may have passed the file already). */
@@ -93,6 +115,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     if (this.closed) return;
     const run = this.runScan().finally(() => {
       if (this.scanning === run) this.scanning = undefined;
+      if (this.tickTimer) this.scheduleRescan(); // counted from the end of this pass
     });
     this.scanning = run;
     return run;
@@ -100,12 +123,12 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
 
   /** What the tick timer runs: a fresh stat of every candidate that has been quiet for settleMs. */
   async checkDue(): Promise<void> {
-    if (this.ticking || this.closed) return;
+    if (this.ticking || this.closed || this.settler.pending() === 0) return; // idle: no work, no garbage
     this.ticking = true;
     const seq = this.begin();
     try {
       const due = this.settler.due(this.clock.now());
-      await Promise.all(due.map((f) => this.limit(() => this.statAndApply(f.path, f.relPath, seq))));
+      await Promise.all(due.map((f) => this.limit(() => this.statAndApply(f.path, seq))));
     } finally {
       this.ticking = false;
       this.end();
@@ -153,7 +176,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.tickTimer);
-    clearInterval(this.rescanTimer);
+    clearTimeout(this.rescanTimer);
     this.hints.clear();
     const native = this.native;
     this.native = undefined;
@@ -169,16 +192,22 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
       if (!(await this.checkRoot())) return;
       this.settler.beginPass();
       const failedDirs = new Set<string>();
-      let incomplete: string[];
+      const native = this.native;
+      const since = native?.generation() ?? 0;
+      const cpu0 = this.cpuMs();
+      let result;
       try {
-        const result = await walkTree({
+        result = await walkTree({
           fs: this.fs,
           root: this.root,
           recursive: this.opts.recursive,
           filter: this.opts.filter,
           concurrency: STAT_CONCURRENCY,
-          onFile: (f) => {
-            if (!this.closed && !this.isStale(f.path, seq)) this.apply(f);
+          startAsync: this.asyncPassesLeft > 0,
+          isKnown: (p) => this.settler.has(p),
+          ...(native ? { onDir: (abs: string) => native.attach(abs) } : {}),
+          onFile: (abs, st) => {
+            if (!this.closed && !this.isStale(abs, seq)) this.apply(abs, st);
           },
           onDirError: (_rel, abs, err) => {
             failedDirs.add(abs);
@@ -190,7 +219,6 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
             this.logger.debug(`cannot stat ${f.path} (${err.code ?? err.message}); it is tried again next rescan`, { path: f.path });
           },
         });
-        incomplete = result.incomplete;
       } catch (err) {
         this.rootFailed(err); // the root itself could not be listed
         return;
@@ -201,18 +229,69 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
         this.unreadable.delete(dir);
         this.logger.info(`${dir} can be listed again`, { dir });
       }
+      const incomplete = result.incomplete;
       this.sweep(incomplete, seq);
+      if (native && native === this.native) {
+        const listed = new Set(result.dirs);
+        native.prune(listed, (abs) => this.underAny(this.relOf(abs), incomplete), since);
+      }
+      this.adaptStatMode(result.statMode);
+      this.adaptInterval(this.cpuMs() - cpu0, result.files);
     } finally {
       this.end();
     }
+  }
+
+  private adaptStatMode(mode: 'sync' | 'async'): void {
+    if (!this.fs.statSync) return;
+    if (this.asyncPassesLeft > 0) {
+      this.asyncPassesLeft--;
+    } else if (mode === 'async') {
+      this.asyncPassesLeft = ASYNC_PASSES - 1;
+      this.logger.debug(`stats under ${this.root} are slow (a network share?): rescans use parallel stats`, { root: this.root });
+    }
+  }
+
+  // A pass over a huge tree can cost seconds of CPU; rescanning it every few seconds would keep
+  // a core busy while nothing happens. Native events still bring new files in at once.
+  private adaptInterval(cpuMs: number, files: number): void {
+    const wanted = Math.max(this.opts.rescanMs, Math.ceil(RESCAN_CPU_FACTOR * Math.max(0, cpuMs)));
+    this.effectiveRescanMs = wanted;
+    if (wanted > this.opts.rescanMs && !this.stretchLogged) {
+      this.stretchLogged = true;
+      this.logger.info(
+        `rescan every ${Math.round(wanted / 1000)} s for ${files.toLocaleString('en-US')} files (a pass costs ${Math.round(cpuMs)} ms of CPU; every ${this.opts.rescanMs / 1000} s would use more than 1.5 % of a core)`,
+        { root: this.root },
+      );
+    }
+  }
+
+  private scheduleRescan(): void {
+    if (this.closed) return;
+    clearTimeout(this.rescanTimer);
+    this.rescanTimer = setTimeout(() => {
+      if (!this.scanning) this.background(this.scanNow());
+    }, Math.min(this.effectiveRescanMs, MAX_TIMER_MS));
+    this.rescanTimer.unref();
+  }
+
+  private underAny(rel: string, dirs: string[]): boolean {
+    return dirs.some((d) => rel === d || rel.startsWith(`${d}/`));
+  }
+
+  /** POSIX path relative to the root, without path.relative's normalising for paths we built. */
+  private relOf(abs: string): string {
+    const prefix = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
+    if (!abs.startsWith(prefix)) return relPosix(this.root, abs);
+    const rel = abs.slice(prefix.length);
+    return path.sep === '/' ? rel : rel.split(path.sep).join('/');
   }
 
   /** Known paths this pass did not see are gone, except below directories it could not read. */
   private sweep(incomplete: string[], seq: number): void {
     for (const p of this.settler.unseen()) {
       if (this.isStale(p, seq)) continue;
-      const rel = this.settler.get(p)?.relPath ?? relPosix(this.root, p);
-      if (incomplete.some((d) => rel === d || rel.startsWith(`${d}/`))) continue;
+      if (incomplete.length > 0 && this.underAny(this.relOf(p), incomplete)) continue;
       this.vanished(p);
     }
   }
@@ -263,11 +342,12 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
 
   // ---- observations ---------------------------------------------------------------------
 
-  private apply(f: FileFacts): void {
-    if (this.settler.observe(f, this.clock.now()) === 'settled') this.emitSettled(f);
+  private apply(abs: string, st: WatchStats): void {
+    if (this.settler.observeVersion(abs, st, this.clock.now()) !== 'settled') return;
+    this.emitSettled({ path: abs, relPath: this.relOf(abs), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino });
   }
 
-  private async statAndApply(abs: string, rel: string, seq: number): Promise<void> {
+  private async statAndApply(abs: string, seq: number): Promise<void> {
     let st: WatchStats;
     try {
       st = await this.fs.stat(abs);
@@ -282,7 +362,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
       this.vanished(abs); // replaced by a directory: no longer a file candidate
       return;
     }
-    this.apply(toFacts(abs, rel, st));
+    this.apply(abs, st);
   }
 
   private vanished(abs: string): void {
@@ -312,8 +392,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   // ---- native hints ---------------------------------------------------------------------
 
   private startNative(): void {
-    if (!this.useNative || this.closed) return;
-    this.stopNative();
+    if (!this.useNative || this.closed || this.native) return;
     this.native = startNativeWatcher({
       root: this.root,
       recursive: this.opts.recursive,
@@ -323,10 +402,9 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     });
   }
 
+  /** The root went away: its watchers are useless; the next pass that lists it attaches again. */
   private stopNative(): void {
-    const native = this.native;
-    this.native = undefined;
-    native?.close().catch(() => undefined);
+    this.native?.clear();
   }
 
   private hint(abs: string): void {
@@ -358,7 +436,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
         for (const p of batch) this.hints.delete(p);
         const seq = this.begin();
         try {
-          await Promise.all(batch.map((p) => this.limit(() => this.statAndApply(p, relPosix(this.root, p), seq))));
+          await Promise.all(batch.map((p) => this.limit(() => this.statAndApply(p, seq))));
         } finally {
           this.end();
         }

@@ -7,25 +7,20 @@
 // `cp -p` and rsync keep old mtimes on files that are still being written.
 import type { FileFacts } from './types.js';
 
+/** What identifies a version of a file; a WatchStats or FileFacts fits. */
+export interface FileVersion {
+  size: number;
+  mtimeMs: number;
+  dev: number;
+  ino: number;
+}
+
 const SETTLING = 0;
 /** Emitted; the caller owns it until markHandled() or resettle(). Observations are ignored. */
 const EMITTED = 1;
 /** This version is done; a different version re-arms settling. */
 const HANDLED = 2;
 type Phase = typeof SETTLING | typeof EMITTED | typeof HANDLED;
-
-interface Entry {
-  relPath: string;
-  size: number;
-  mtimeMs: number;
-  dev: number;
-  ino: number;
-  /** When we last saw (size, mtime, ino) change; the quiet period runs from here. */
-  quietSince: number;
-  phase: Phase;
-  /** Pass number of the last observation, so a rescan can find paths it did not see. */
-  pass: number;
-}
 
 export type Observation =
   | 'new' // first time seen: settling starts
@@ -35,40 +30,63 @@ export type Observation =
   | 'held' // already emitted, waiting for markHandled/resettle
   | 'handled'; // this version was handled already
 
-function sameVersion(e: Entry, f: FileFacts): boolean {
-  return e.size === f.size && e.mtimeMs === f.mtimeMs && e.ino === f.ino && e.dev === f.dev;
-}
+const INITIAL_CAPACITY = 64;
 
+// A hot folder can hold tens of thousands of handled files, so per-path state lives in columns
+// (typed arrays indexed by a slot number) instead of one object per path: ~50 bytes per path
+// plus the Map entry and the path string, and nothing for the garbage collector to trace.
 export class Settler {
-  private readonly entries = new Map<string, Entry>();
+  private readonly slots = new Map<string, number>();
+  private readonly freeSlots: number[] = [];
+  private used = 0;
+  private size_ = new Float64Array(INITIAL_CAPACITY);
+  private mtime = new Float64Array(INITIAL_CAPACITY);
+  private dev = new Float64Array(INITIAL_CAPACITY);
+  private ino = new Float64Array(INITIAL_CAPACITY);
+  /** When we last saw (size, mtime, ino) change; the quiet period runs from here. */
+  private quietSince = new Float64Array(INITIAL_CAPACITY);
+  private phase = new Uint8Array(INITIAL_CAPACITY);
+  /** Pass number of the last observation, so a rescan can find paths it did not see. */
+  private pass = new Uint32Array(INITIAL_CAPACITY);
+  /** Only kept when no relPathOf was given. */
+  private readonly rel: Array<string | undefined> = [];
   /** Paths in SETTLING, so the tick's due() costs nothing while the folder is idle. */
   private readonly settling = new Set<string>();
   private currentPass = 0;
 
-  constructor(private readonly settleMs: number) {
+  /** `relPathOf` derives a relative path from the absolute one, so it need not be stored per path. */
+  constructor(
+    private readonly settleMs: number,
+    private readonly relPathOf?: (path: string) => string,
+  ) {
     if (!(settleMs >= 0)) throw new RangeError(`settleMs must be >= 0, got ${settleMs}`);
   }
 
   observe(facts: FileFacts, now: number): Observation {
-    const e = this.entries.get(facts.path);
-    if (!e) {
-      this.entries.set(facts.path, this.entry(facts, now, SETTLING));
-      this.settling.add(facts.path);
+    return this.observeVersion(facts.path, facts, now, facts.relPath);
+  }
+
+  /** observe() without a FileFacts: a rescan passes the stat result as it is. */
+  observeVersion(path: string, v: FileVersion, now: number, relPath?: string): Observation {
+    const i = this.slots.get(path);
+    if (i === undefined) {
+      this.create(path, v, now, SETTLING, relPath);
+      this.settling.add(path);
       return 'new';
     }
-    e.pass = this.currentPass;
-    if (e.phase === EMITTED) return 'held';
-    if (!sameVersion(e, facts)) {
-      this.update(e, facts);
-      e.quietSince = now;
-      e.phase = SETTLING;
-      this.settling.add(facts.path);
+    this.pass[i] = this.currentPass;
+    if (this.phase[i] === EMITTED) return 'held';
+    if (!this.sameVersion(i, v)) {
+      this.write(i, v);
+      this.quietSince[i] = now;
+      this.phase[i] = SETTLING;
+      this.settling.add(path);
       return 'changed';
     }
-    if (e.phase === HANDLED) return 'handled';
-    if (now - e.quietSince >= this.settleMs) {
-      e.phase = EMITTED;
-      this.settling.delete(facts.path);
+    if (this.phase[i] === HANDLED) return 'handled';
+    if (now - this.quietSince[i]! >= this.settleMs) {
+      this.phase[i] = EMITTED;
+      this.settling.delete(path);
       return 'settled';
     }
     return 'waiting';
@@ -78,30 +96,30 @@ export class Settler {
   due(now: number): FileFacts[] {
     const out: FileFacts[] = [];
     for (const path of this.settling) {
-      const e = this.entries.get(path);
-      if (e && now - e.quietSince >= this.settleMs) out.push(this.facts(path, e));
+      const i = this.slots.get(path);
+      if (i !== undefined && now - this.quietSince[i]! >= this.settleMs) out.push(this.facts(path, i));
     }
     return out;
   }
 
   /** Back to settling, quiet period from now (e.g. the file changed mid-upload). */
   resettle(path: string, now: number): boolean {
-    const e = this.entries.get(path);
-    if (!e) return false;
-    e.phase = SETTLING;
-    e.quietSince = now;
+    const i = this.slots.get(path);
+    if (i === undefined) return false;
+    this.phase[i] = SETTLING;
+    this.quietSince[i] = now;
     this.settling.add(path);
     return true;
   }
 
   /** This version is done: observations of the same (size, mtime, ino) no longer settle it. */
   markHandled(facts: FileFacts): void {
-    const e = this.entries.get(facts.path);
-    if (e) {
-      this.update(e, facts);
-      e.phase = HANDLED;
+    const i = this.slots.get(facts.path);
+    if (i !== undefined) {
+      this.write(i, facts);
+      this.phase[i] = HANDLED;
     } else {
-      this.entries.set(facts.path, this.entry(facts, 0, HANDLED));
+      this.create(facts.path, facts, 0, HANDLED, facts.relPath);
     }
     this.settling.delete(facts.path);
   }
@@ -109,13 +127,22 @@ export class Settler {
   /** Forget a path; true when it was still settling (a candidate that vanished). */
   remove(path: string): boolean {
     const wasSettling = this.settling.delete(path);
-    this.entries.delete(path);
+    const i = this.slots.get(path);
+    if (i !== undefined) {
+      this.slots.delete(path);
+      if (!this.relPathOf) this.rel[i] = undefined;
+      this.freeSlots.push(i);
+    }
     return wasSettling;
   }
 
+  has(path: string): boolean {
+    return this.slots.has(path);
+  }
+
   get(path: string): FileFacts | undefined {
-    const e = this.entries.get(path);
-    return e ? this.facts(path, e) : undefined;
+    const i = this.slots.get(path);
+    return i === undefined ? undefined : this.facts(path, i);
   }
 
   isSettling(path: string): boolean {
@@ -127,32 +154,62 @@ export class Settler {
   }
 
   size(): number {
-    return this.entries.size;
+    return this.slots.size;
   }
 
   /** Start a rescan pass; entries not observed before unseen() is called were not found. */
   beginPass(): void {
-    this.currentPass++;
+    this.currentPass = (this.currentPass + 1) >>> 0;
   }
 
   unseen(): string[] {
     const out: string[] = [];
-    for (const [path, e] of this.entries) if (e.pass !== this.currentPass) out.push(path);
+    for (const [path, i] of this.slots) if (this.pass[i] !== this.currentPass) out.push(path);
     return out;
   }
 
-  private entry(f: FileFacts, now: number, phase: Phase): Entry {
-    return { relPath: f.relPath, size: f.size, mtimeMs: f.mtimeMs, dev: f.dev, ino: f.ino, quietSince: now, phase, pass: this.currentPass };
+  private sameVersion(i: number, v: FileVersion): boolean {
+    return this.size_[i] === v.size && this.mtime[i] === v.mtimeMs && this.ino[i] === v.ino && this.dev[i] === v.dev;
   }
 
-  private update(e: Entry, f: FileFacts): void {
-    e.size = f.size;
-    e.mtimeMs = f.mtimeMs;
-    e.dev = f.dev;
-    e.ino = f.ino;
+  private create(path: string, v: FileVersion, now: number, phase: Phase, relPath: string | undefined): void {
+    const i = this.freeSlots.pop() ?? this.grow();
+    this.slots.set(path, i);
+    this.write(i, v);
+    this.quietSince[i] = now;
+    this.phase[i] = phase;
+    this.pass[i] = this.currentPass;
+    if (!this.relPathOf) this.rel[i] = relPath;
   }
 
-  private facts(path: string, e: Entry): FileFacts {
-    return { path, relPath: e.relPath, size: e.size, mtimeMs: e.mtimeMs, dev: e.dev, ino: e.ino };
+  private grow(): number {
+    const i = this.used++;
+    if (i < this.phase.length) return i;
+    const cap = this.phase.length * 2;
+    const widen = <T extends Float64Array | Uint8Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.size_ = widen(this.size_, (n) => new Float64Array(n));
+    this.mtime = widen(this.mtime, (n) => new Float64Array(n));
+    this.dev = widen(this.dev, (n) => new Float64Array(n));
+    this.ino = widen(this.ino, (n) => new Float64Array(n));
+    this.quietSince = widen(this.quietSince, (n) => new Float64Array(n));
+    this.phase = widen(this.phase, (n) => new Uint8Array(n));
+    this.pass = widen(this.pass, (n) => new Uint32Array(n));
+    return i;
+  }
+
+  private write(i: number, v: FileVersion): void {
+    this.size_[i] = v.size;
+    this.mtime[i] = v.mtimeMs;
+    this.dev[i] = v.dev;
+    this.ino[i] = v.ino;
+  }
+
+  private facts(path: string, i: number): FileFacts {
+    const relPath = this.relPathOf ? this.relPathOf(path) : (this.rel[i] ?? path);
+    return { path, relPath, size: this.size_[i]!, mtimeMs: this.mtime[i]!, dev: this.dev[i]!, ino: this.ino[i]! };
   }
 }

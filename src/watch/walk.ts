@@ -1,110 +1,255 @@
 // One rescan pass: readdir(withFileTypes) + one stat per accepted file. This is the source of
 // truth on network shares, where native events miss writes made by other machines.
+//
+// Cost matters: a hot folder can hold tens of thousands of handled files that are re-stat'ed on
+// every pass. On a local disk a synchronous stat is ~5 µs of CPU while a promise stat is ~50 µs
+// (a libuv threadpool round trip), so stats run synchronously in short slices that yield to the
+// event loop. On a network share each stat is a round trip: the first stats of a pass are timed
+// and a slow answer switches the rest of the pass to parallel promise stats.
 import path from 'node:path';
-import pLimit from 'p-limit';
-import type { FileFacts, Filter, WatchDirent, WatchFs, WatchStats } from './types.js';
+import type { Filter, WatchDirent, WatchFs, WatchStats } from './types.js';
+
+export type StatMode = 'sync' | 'async';
 
 export interface WalkOptions {
   fs: WatchFs;
   root: string;
   recursive: boolean;
   filter: Filter;
-  /** Parallel stats: a network share answers one stat per round trip. */
+  /** Parallel promise stats in async mode: a network share answers one stat per round trip. */
   concurrency?: number;
-  onFile(facts: FileFacts): void;
+  /** Start in async mode (e.g. the previous pass found stats slow); default: probe with sync stats. */
+  startAsync?: boolean;
+  /** Paths already known were accepted by the filter when they became known: no need to ask again. */
+  isKnown?(absPath: string): boolean;
+  /** Called before a directory is listed (native watchers attach here, so nothing falls in between). */
+  onDir?(absDir: string, relDir: string): void;
+  onFile(absPath: string, st: WatchStats): void;
   /** A directory below the root could not be listed (EACCES, EIO…); its files were not seen. */
   onDirError(relDir: string, absDir: string, err: NodeJS.ErrnoException): void;
   /** A file that was listed could not be stat'ed for a reason other than vanishing. */
   onFileError(facts: { path: string; relPath: string }, err: NodeJS.ErrnoException): void;
+  /** High-resolution ms clock for slicing and stat timing (tests inject one). */
+  hrNow?(): number;
 }
 
 export interface WalkResult {
   /** Directories (relative) whose contents are unknown this pass: do not treat their files as gone. */
   incomplete: string[];
   files: number;
+  /** Absolute directories listed this pass. */
+  dirs: string[];
+  /** The mode the pass ended in. */
+  statMode: StatMode;
 }
 
 // A directory loop can only come from entries of unknown type (DT_UNKNOWN on some network
 // filesystems) that stat as directories; real symlinks to directories are skipped outright.
 const MAX_DEPTH = 64;
+/** Yield to the event loop after this much synchronous work, so uploads in flight never stall. */
+const SLICE_MS = 3;
+/** Sync stats timed at the start of a pass to decide between sync and async. */
+const PROBE_STATS = 16;
+/** Median sync stat above this: a network share, where parallel round trips win. */
+const SLOW_STAT_MS = 0.2;
+/** One sync stat this slow blocks the event loop too long to risk another. */
+const STALL_STAT_MS = 50;
+/** Directories listed concurrently (bounded: each holds its listing until its files are done). */
+const DIR_WORKERS = 4;
 
 export function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
-export function toFacts(abs: string, rel: string, st: WatchStats): FileFacts {
-  return { path: abs, relPath: rel, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+const defaultHrNow = (): number => performance.now();
+
+interface DirJob {
+  abs: string;
+  rel: string;
+  depth: number;
 }
 
-export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
-  const limit = pLimit(opts.concurrency ?? 16);
-  const result: WalkResult = { incomplete: [], files: 0 };
+type StatOutcome = WatchStats | 'gone' | NodeJS.ErrnoException;
 
-  const statFile = async (abs: string, rel: string, known: 'file' | 'unknown'): Promise<void> => {
-    let st: WatchStats;
+export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
+  const concurrency = opts.concurrency ?? 16;
+  const hrNow = opts.hrNow ?? defaultHrNow;
+  const statSync = opts.fs.statSync?.bind(opts.fs);
+  const result: WalkResult = { incomplete: [], files: 0, dirs: [], statMode: statSync && !opts.startAsync ? 'sync' : 'async' };
+  const probe: number[] = [];
+  let sliceStart = hrNow();
+
+  const join = (absDir: string, name: string): string => (absDir.endsWith(path.sep) ? absDir + name : absDir + path.sep + name);
+  const relJoin = (relDir: string, name: string): string => (relDir === '' ? name : `${relDir}/${name}`);
+
+  const statOneSync = (abs: string): StatOutcome => {
     try {
-      st = await limit(() => opts.fs.stat(abs));
+      return statSync!(abs) ?? 'gone';
     } catch (err) {
-      // Vanished between readdir and stat: simply not seen this pass.
-      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return;
-      opts.onFileError({ path: abs, relPath: rel }, err as NodeJS.ErrnoException);
+      return isGone(err) ? 'gone' : (err as NodeJS.ErrnoException);
+    }
+  };
+  const statOneAsync = async (abs: string): Promise<StatOutcome> => {
+    try {
+      return await opts.fs.stat(abs);
+    } catch (err) {
+      return isGone(err) ? 'gone' : (err as NodeJS.ErrnoException);
+    }
+  };
+
+  // Sync stats, timing the first few of the pass; may switch the pass to async mode.
+  const timedSync = (abs: string): StatOutcome => {
+    if (probe.length >= PROBE_STATS) return statOneSync(abs);
+    const t0 = hrNow();
+    const out = statOneSync(abs);
+    const took = hrNow() - t0;
+    probe.push(took);
+    if (took > STALL_STAT_MS || (probe.length === PROBE_STATS && median(probe) > SLOW_STAT_MS)) result.statMode = 'async';
+    return out;
+  };
+
+  const handleStat = (abs: string, relDir: string, name: string, st: StatOutcome, known: 'file' | 'unknown'): void => {
+    if (st === 'gone') return; // vanished between readdir and stat: simply not seen this pass
+    if (st instanceof Error) {
+      const rel = relJoin(relDir, name);
+      opts.onFileError({ path: abs, relPath: rel }, st);
       result.incomplete.push(rel);
       return;
     }
-    if (!st.isFile()) return;
-    if (known === 'unknown' && !opts.filter(rel, false).accept) return;
+    if (!st.isFile()) return; // a symlink to a directory: skipped (loops)
+    if (known === 'unknown' && !opts.isKnown?.(abs) && !opts.filter(relJoin(relDir, name), false).accept) return;
     result.files++;
-    opts.onFile(toFacts(abs, rel, st));
+    opts.onFile(abs, st);
   };
 
-  const visit = async (absDir: string, relDir: string, depth: number): Promise<void> => {
-    let entries: WatchDirent[];
-    try {
-      entries = await limit(() => opts.fs.readdir(absDir, { withFileTypes: true }));
-    } catch (err) {
-      if (relDir === '') throw err; // the caller decides what a broken root means
-      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return; // removed mid-walk
-      opts.onDirError(relDir, absDir, err as NodeJS.ErrnoException);
-      result.incomplete.push(relDir);
-      return;
-    }
-    const work: Promise<void>[] = [];
-    for (const entry of entries) {
-      const name = String(entry.name);
-      const rel = relDir === '' ? name : `${relDir}/${name}`;
-      const abs = path.join(absDir, name);
-      if (entry.isDirectory()) {
-        if (opts.recursive && depth < MAX_DEPTH && opts.filter(rel, true).accept) work.push(visit(abs, rel, depth + 1));
-      } else if (entry.isFile()) {
-        if (opts.filter(rel, false).accept) work.push(statFile(abs, rel, 'file'));
-      } else if (entry.isSymbolicLink()) {
-        // stat follows the link: a link to a file is a file; a link to a directory is skipped (loops).
-        work.push(statFile(abs, rel, 'unknown'));
-      } else if (!isSpecial(entry)) {
-        work.push(unknownEntry(abs, rel, depth));
+  /** Files of one directory; `names[i]` with `kinds[i]` ('file' or 'unknown' = symlink). */
+  const statFiles = async (absDir: string, relDir: string, names: string[], kinds: Array<'file' | 'unknown'>): Promise<void> => {
+    let i = 0;
+    while (i < names.length && result.statMode === 'sync') {
+      const abs = join(absDir, names[i]!);
+      handleStat(abs, relDir, names[i]!, timedSync(abs), kinds[i]!);
+      i++;
+      if ((i & 15) === 0 && hrNow() - sliceStart >= SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = hrNow();
       }
     }
-    await Promise.all(work);
+    if (i >= names.length) return;
+    // Async mode: a few stats in flight, pulled from the listing (never one promise per file up front).
+    const worker = async (): Promise<void> => {
+      while (i < names.length) {
+        const k = i++;
+        const abs = join(absDir, names[k]!);
+        handleStat(abs, relDir, names[k]!, await statOneAsync(abs), kinds[k]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, names.length - i) }, worker));
   };
 
-  // DT_UNKNOWN: the type is only known after a stat.
-  const unknownEntry = async (abs: string, rel: string, depth: number): Promise<void> => {
-    let st: WatchStats;
+  const pending: DirJob[] = [{ abs: opts.root, rel: '', depth: 0 }];
+  let active = 0;
+  let wake: (() => void) | undefined;
+  let rootError: unknown;
+
+  const descend = (abs: string, rel: string, depth: number): void => {
+    if (opts.recursive && depth < MAX_DEPTH && opts.filter(rel, true).accept) pending.push({ abs, rel, depth });
+  };
+
+  const visit = async (job: DirJob): Promise<void> => {
+    opts.onDir?.(job.abs, job.rel);
+    let entries: WatchDirent[];
     try {
-      st = await limit(() => opts.fs.stat(abs));
-    } catch {
+      entries = await opts.fs.readdir(job.abs, { withFileTypes: true });
+    } catch (err) {
+      if (job.rel === '') {
+        rootError = err ?? new Error(`cannot list ${job.abs}`); // the caller decides what a broken root means
+        return;
+      }
+      if (isGone(err)) return; // removed mid-walk
+      opts.onDirError(job.rel, job.abs, err as NodeJS.ErrnoException);
+      result.incomplete.push(job.rel);
       return;
     }
-    if (st.isDirectory()) {
-      if (opts.recursive && depth < MAX_DEPTH && opts.filter(rel, true).accept) await visit(abs, rel, depth + 1);
-    } else if (st.isFile() && opts.filter(rel, false).accept) {
-      result.files++;
-      opts.onFile(toFacts(abs, rel, st));
+    result.dirs.push(job.abs);
+    const names: string[] = [];
+    const kinds: Array<'file' | 'unknown'> = [];
+    const unknown: string[] = [];
+    for (const entry of entries) {
+      const name = String(entry.name);
+      if (entry.isDirectory()) {
+        descend(join(job.abs, name), relJoin(job.rel, name), job.depth + 1);
+      } else if (entry.isFile()) {
+        if (opts.isKnown?.(join(job.abs, name)) || opts.filter(relJoin(job.rel, name), false).accept) {
+          names.push(name);
+          kinds.push('file');
+        }
+      } else if (entry.isSymbolicLink()) {
+        // stat follows the link: a link to a file is a file; a link to a directory is skipped (loops).
+        names.push(name);
+        kinds.push('unknown');
+      } else if (!isSpecial(entry)) {
+        unknown.push(name);
+      }
+    }
+    await statFiles(job.abs, job.rel, names, kinds);
+    // DT_UNKNOWN: the type is only known after a stat.
+    for (const name of unknown) {
+      const abs = join(job.abs, name);
+      const st = await statOneAsync(abs);
+      if (st === 'gone' || st instanceof Error) continue;
+      const rel = relJoin(job.rel, name);
+      if (st.isDirectory()) descend(abs, rel, job.depth + 1);
+      else if (st.isFile() && (opts.isKnown?.(abs) || opts.filter(rel, false).accept)) {
+        result.files++;
+        opts.onFile(abs, st);
+      }
     }
   };
 
-  await visit(opts.root, '', 0);
+  // A few directory workers share one stack; a worker that finds the stack empty waits for the
+  // others (they may push subdirectories) and all finish when nothing is pending or active.
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const job = pending.pop();
+      if (!job) {
+        if (active === 0) {
+          wake?.();
+          return;
+        }
+        await new Promise<void>((r) => {
+          const prev = wake;
+          wake = () => {
+            prev?.();
+            r();
+          };
+        });
+        continue;
+      }
+      active++;
+      try {
+        await visit(job);
+      } finally {
+        active--;
+        const w = wake;
+        wake = undefined;
+        w?.();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: DIR_WORKERS }, worker));
+  if (rootError !== undefined) throw rootError;
   return result;
+}
+
+function isGone(err: unknown): boolean {
+  const code = errCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 /** FIFOs, sockets and devices are never uploads; entries that report no type at all get a stat. */
