@@ -1,4 +1,4 @@
-// Real temp directories, real chokidar, real timers: settleMs 300, rescan 1 s.
+// Real temp directories, real fs.watch, real timers: settleMs 300, rescan 1 s.
 import { appendFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,7 +91,7 @@ describe('HotFolder on a real directory', () => {
   });
 
   it('picks up a rename into the folder and a rename from a filtered temp name from native events alone', async () => {
-    // The rescan is too slow to matter here: only chokidar's unlink + add can find these in time.
+    // The rescan is too slow to matter here: only native events can find these in time.
     const { hf, settled } = watcher({ rescanMs: 60_000 });
     await hf.start();
     await writeFile(path.join(outside, 'moved.mov'), 'moved');
@@ -114,5 +114,35 @@ describe('HotFolder on a real directory', () => {
     await appendFile(path.join(dir, 'before.mov'), 'more');
     await delay(RESCAN + SETTLE);
     expect(settled.map((f) => f.relPath)).toEqual(['before.mov']);
+  });
+
+  it('hints files in a subdirectory created after start, and in a folder moved in whole, from native events alone', async () => {
+    const { hf, settled } = watcher({ rescanMs: 60_000 });
+    await hf.start();
+    await mkdir(path.join(dir, 'shot1', 'frames'), { recursive: true });
+    // No pause: a file written before the new directory's watcher exists is found by its listing.
+    await writeFile(path.join(dir, 'shot1', 'frames', 'f.0001.exr'), 'frame');
+    await mkdir(path.join(outside, 'shot2', 'sub'), { recursive: true });
+    await writeFile(path.join(outside, 'shot2', 'sub', 'f.0002.exr'), 'frame2');
+    await rename(path.join(outside, 'shot2'), path.join(dir, 'shot2'));
+    await until(() => settled.length >= 2, 4000);
+    expect(settled.map((f) => `${f.relPath}:${f.size}`).sort()).toEqual(['shot1/frames/f.0001.exr:5', 'shot2/sub/f.0002.exr:6']);
+    // Later writes inside the new directories are events too.
+    await writeFile(path.join(dir, 'shot2', 'sub', 'f.0003.exr'), 'f3');
+    await until(() => settled.length >= 3, 4000);
+    expect(settled[2]!.relPath).toBe('shot2/sub/f.0003.exr');
+  });
+
+  it('watches each directory once, not each file, and drops the watchers of removed directories', async () => {
+    for (const d of ['a', 'b', 'b/c']) {
+      await mkdir(path.join(dir, d), { recursive: true });
+      for (let i = 0; i < 30; i++) await writeFile(path.join(dir, d, `f${i}.mov`), 'x');
+    }
+    const { hf } = watcher({ rescanMs: 60_000 });
+    await hf.start();
+    const native = (hf as unknown as { native: { size(): number } }).native;
+    expect(native.size()).toBe(4); // the root, a, b, b/c
+    await rm(path.join(dir, 'b'), { recursive: true });
+    await until(() => native.size() === 2, 4000);
   });
 });

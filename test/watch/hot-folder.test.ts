@@ -3,7 +3,7 @@
 import { memfs } from 'memfs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HotFolder } from '../../src/watch/hot-folder.js';
-import type { FileFacts, Filter, HotFolderOptions, WatchFs } from '../../src/watch/types.js';
+import type { FileFacts, Filter, HotFolderOptions, WatchFs, WatchStats } from '../../src/watch/types.js';
 import type { Clock } from '../../src/util/clock.js';
 import type { Logger } from '../../src/util/logger.js';
 
@@ -48,7 +48,11 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((h) => h.close()));
 });
 
-function harness(files: Record<string, string>, opts: Partial<HotFolderOptions> = {}, wrap?: (fs: WatchFs) => WatchFs): Harness {
+function harness(
+  files: Record<string, string>,
+  opts: Partial<HotFolderOptions> = {},
+  wrap?: (fs: WatchFs, mem: ReturnType<typeof memfs>['fs']) => WatchFs,
+): Harness {
   const { fs } = memfs(files, '/');
   fs.mkdirSync('/in', { recursive: true });
   const clock = new FakeClock();
@@ -64,7 +68,7 @@ function harness(files: Record<string, string>, opts: Partial<HotFolderOptions> 
     filter: acceptAll,
     clock,
     logger: log,
-    fs: wrap ? wrap(base) : base,
+    fs: wrap ? wrap(base, fs) : base,
     ...opts,
   });
   open.push(hf);
@@ -380,5 +384,66 @@ describe('HotFolder idle cost', () => {
     await h.hf.checkDue();
     expect(calls).toEqual({ stat: 50 + 1, readdir: 5 + 1 }); // + the root's stat and listing
     expect(h.settled).toHaveLength(50);
+  });
+});
+
+describe('HotFolder rescan cost', () => {
+  // memfs's statSync stands in for the local-disk fast path.
+  const withSync = (counts: { stat: number; statSync: number }) => (base: WatchFs, mem: Harness['fs']): WatchFs => ({
+    stat: (p) => (counts.stat++, base.stat(p)),
+    readdir: (p, o) => base.readdir(p, o),
+    statSync: (p) => {
+      counts.statSync++;
+      try {
+        return mem.statSync(p) as WatchStats;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+  });
+
+  it('uses the synchronous stat when the fs has one, with the same results', async () => {
+    const counts = { stat: 0, statSync: 0 };
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) files[`/in/d${i % 4}/f${i}.mov`] = 'x'.repeat(i);
+    const h = harness(files, {}, withSync(counts));
+    await h.hf.start();
+    h.clock.advance(1000);
+    await h.hf.scanNow();
+    expect(h.settled.map((f) => `${f.relPath}:${f.size}`).sort()).toEqual(Object.keys(files).map((p) => `${p.slice(4)}:${files[p]!.length}`).sort());
+    expect(h.settled.find((f) => f.relPath === 'd3/f7.mov')).toMatchObject({ path: '/in/d3/f7.mov', ino: h.fs.statSync('/in/d3/f7.mov').ino });
+    expect(counts).toEqual({ stat: 2, statSync: 80 }); // promises only for the root check of each pass
+    h.fs.unlinkSync('/in/d1/f1.mov');
+    h.fs.writeFileSync('/in/d1/new.mov', 'n');
+    await h.hf.scanNow();
+    expect(h.hf.pending()).toBe(1);
+  });
+
+  it('stretches the rescan interval to 70 times a pass\'s CPU time, and says so once', async () => {
+    let cpu = 0;
+    let passCost = 0;
+    const h = harness(
+      { '/in/a.mov': 'a', '/in/b.mov': 'b' },
+      { rescanMs: 5000, cpuMs: () => cpu },
+      (base) => ({
+        stat: (p) => base.stat(p),
+        readdir: (p, o) => ((cpu += passCost), base.readdir(p, o)),
+      }),
+    );
+    await h.hf.start();
+    expect(h.hf.rescanIntervalMs()).toBe(5000);
+    passCost = 50; // 70 × 50 ms = 3.5 s: below rescanMs, unchanged
+    await h.hf.scanNow();
+    expect(h.hf.rescanIntervalMs()).toBe(5000);
+    passCost = 1000;
+    await h.hf.scanNow();
+    expect(h.hf.rescanIntervalMs()).toBe(70_000);
+    await h.hf.scanNow();
+    const infos = h.log.lines.filter((l) => l.level === 'info' && l.message.startsWith('rescan every'));
+    expect(infos.map((l) => l.message)).toEqual([expect.stringContaining('rescan every 70 s for 2 files')]);
+    passCost = 10;
+    await h.hf.scanNow();
+    expect(h.hf.rescanIntervalMs()).toBe(5000);
   });
 });
