@@ -30,11 +30,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const RESCAN_CPU_FACTOR = 70;
 /** After a pass found stats slow (a network share), this many passes skip the sync-stat probe. */
 const ASYNC_PASSES = 10;
-
-const processCpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+/** CPU of one promise stat outside the walk's own turns (threadpool, completion); measured ~50 µs. */
+const ASYNC_STAT_CPU_MS = 0.05;
 
 function isGoneCode(err: unknown): boolean {
   const code = errCode(err);
@@ -70,7 +67,6 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   private inflight = 0;
   private readonly touched = new Map<string, number>();
 
-  private readonly cpuMs: () => number;
   private effectiveRescanMs: number;
   private stretchLogged = false;
   /** Passes left that start with promise stats (the last probe found them slow). */
@@ -84,7 +80,6 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     this.clock = opts.clock ?? realClock;
     this.logger = opts.logger ?? silentLogger;
     this.settler = new Settler(opts.settleMs, (p) => this.relOf(p));
-    this.cpuMs = opts.cpuMs ?? processCpuMs;
     this.effectiveRescanMs = opts.rescanMs;
     this.useNative = opts.useNative ?? !opts.poll;
     if (opts.poll && this.useNative) throw new RangeError('poll: true means rescan only; useNative cannot be true with it');
@@ -194,7 +189,6 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
       const failedDirs = new Set<string>();
       const native = this.native;
       const since = native?.generation() ?? 0;
-      const cpu0 = this.cpuMs();
       let result;
       try {
         result = await walkTree({
@@ -203,6 +197,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
           recursive: this.opts.recursive,
           filter: this.opts.filter,
           concurrency: STAT_CONCURRENCY,
+          ...(this.opts.hrNow ? { hrNow: this.opts.hrNow } : {}),
           startAsync: this.asyncPassesLeft > 0,
           isKnown: (p) => this.settler.has(p),
           ...(native ? { onDir: (abs: string) => native.attach(abs) } : {}),
@@ -236,7 +231,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
         native.prune(listed, (abs) => this.underAny(this.relOf(abs), incomplete), since);
       }
       this.adaptStatMode(result.statMode);
-      this.adaptInterval(this.cpuMs() - cpu0, result.files);
+      this.adaptInterval(result.workMs + result.asyncStats * ASYNC_STAT_CPU_MS, result.files);
     } finally {
       this.end();
     }

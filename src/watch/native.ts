@@ -62,7 +62,7 @@ export function startNativeWatcher(opts: NativeWatchOptions): NativeWatcher {
     if (closed || watchers.has(absDir)) return;
     let w: FSWatcher;
     try {
-      w = watch(absDir, { persistent: false }, (_event, name) => onEvent(absDir, name));
+      w = watch(absDir, { persistent: false }, (event, name) => onEvent(absDir, event, name));
     } catch (err) {
       onWatchError(absDir, err as NodeJS.ErrnoException);
       return;
@@ -95,13 +95,14 @@ export function startNativeWatcher(opts: NativeWatchOptions): NativeWatcher {
     }
   };
 
-  const onEvent = (dir: string, name: string | Buffer | null): void => {
+  const onEvent = (dir: string, event: string, name: string | Buffer | null): void => {
     if (closed) return;
     // Without a name there is nothing to look at: the next rescan covers it.
     if (name === null || name === undefined) return;
     const abs = join(dir, String(name));
     opts.onHint(abs);
-    if (opts.recursive || watchers.has(abs)) void checkDirectory(abs);
+    // Directories appear and vanish with 'rename'; 'change' (a write) floods during copies.
+    if (event === 'rename' && (opts.recursive || watchers.has(abs))) void checkDirectory(abs);
   };
 
   // A directory appearing (mkdir, a folder moved in) needs its own watcher, and its contents may

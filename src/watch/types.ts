@@ -60,6 +60,6 @@ export interface HotFolderOptions {
   useNative?: boolean;
   /** How often due candidates are re-checked; default min(250, settleMs / 4), at least 20 ms. */
   tickMs?: number;
-  /** CPU time of this process in ms (default from process.cpuUsage()); tests inject one. */
-  cpuMs?: () => number;
+  /** High-resolution ms clock that times a rescan's own work (default performance.now); tests inject one. */
+  hrNow?: () => number;
 }

@@ -29,7 +29,7 @@ export interface WalkOptions {
   onDirError(relDir: string, absDir: string, err: NodeJS.ErrnoException): void;
   /** A file that was listed could not be stat'ed for a reason other than vanishing. */
   onFileError(facts: { path: string; relPath: string }, err: NodeJS.ErrnoException): void;
-  /** High-resolution ms clock for slicing and stat timing (tests inject one). */
+  /** High-resolution ms clock for slicing, stat timing and workMs (tests inject one). */
   hrNow?(): number;
 }
 
@@ -41,6 +41,13 @@ export interface WalkResult {
   dirs: string[];
   /** The mode the pass ended in. */
   statMode: StatMode;
+  /**
+   * Main-thread time spent in the walk's own code (ms), excluding waits and whatever else the
+   * process ran meanwhile (uploads): process CPU time would count those too.
+   */
+  workMs: number;
+  /** Promise stats: their threadpool side is not in workMs. */
+  asyncStats: number;
 }
 
 // A directory loop can only come from entries of unknown type (DT_UNKNOWN on some network
@@ -76,9 +83,28 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
   const concurrency = opts.concurrency ?? 16;
   const hrNow = opts.hrNow ?? defaultHrNow;
   const statSync = opts.fs.statSync?.bind(opts.fs);
-  const result: WalkResult = { incomplete: [], files: 0, dirs: [], statMode: statSync && !opts.startAsync ? 'sync' : 'async' };
+  const result: WalkResult = { incomplete: [], files: 0, dirs: [], statMode: statSync && !opts.startAsync ? 'sync' : 'async', workMs: 0, asyncStats: 0 };
   const probe: number[] = [];
   let sliceStart = hrNow();
+  // workMs counts the walk's own turns: a turn starts when a wait() resumes and ends at the next
+  // wait() or when a worker returns. Several workers interleave, so a resume first books a turn
+  // that ended without a wait (e.g. via an inner await), and only then starts its own.
+  let running = true;
+  const endTurn = (): void => {
+    const now = hrNow();
+    if (running) result.workMs += now - sliceStart;
+    sliceStart = now;
+    running = false;
+  };
+  const wait = async <T>(p: Promise<T>): Promise<T> => {
+    endTurn();
+    try {
+      return await p;
+    } finally {
+      endTurn();
+      running = true;
+    }
+  };
 
   const join = (absDir: string, name: string): string => (absDir.endsWith(path.sep) ? absDir + name : absDir + path.sep + name);
   const relJoin = (relDir: string, name: string): string => (relDir === '' ? name : `${relDir}/${name}`);
@@ -92,7 +118,8 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
   };
   const statOneAsync = async (abs: string): Promise<StatOutcome> => {
     try {
-      return await opts.fs.stat(abs);
+      result.asyncStats++;
+      return await wait(opts.fs.stat(abs));
     } catch (err) {
       return isGone(err) ? 'gone' : (err as NodeJS.ErrnoException);
     }
@@ -130,10 +157,7 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
       const abs = join(absDir, names[i]!);
       handleStat(abs, relDir, names[i]!, timedSync(abs), kinds[i]!);
       i++;
-      if ((i & 15) === 0 && hrNow() - sliceStart >= SLICE_MS) {
-        await yieldToLoop();
-        sliceStart = hrNow();
-      }
+      if ((i & 15) === 0 && hrNow() - sliceStart >= SLICE_MS) await wait(yieldToLoop());
     }
     if (i >= names.length) return;
     // Async mode: a few stats in flight, pulled from the listing (never one promise per file up front).
@@ -160,7 +184,7 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
     opts.onDir?.(job.abs, job.rel);
     let entries: WatchDirent[];
     try {
-      entries = await opts.fs.readdir(job.abs, { withFileTypes: true });
+      entries = await wait(opts.fs.readdir(job.abs, { withFileTypes: true }));
     } catch (err) {
       if (job.rel === '') {
         rootError = err ?? new Error(`cannot list ${job.abs}`); // the caller decides what a broken root means
@@ -215,15 +239,18 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
       if (!job) {
         if (active === 0) {
           wake?.();
+          endTurn();
           return;
         }
-        await new Promise<void>((r) => {
-          const prev = wake;
-          wake = () => {
-            prev?.();
-            r();
-          };
-        });
+        await wait(
+          new Promise<void>((r) => {
+            const prev = wake;
+            wake = () => {
+              prev?.();
+              r();
+            };
+          }),
+        );
         continue;
       }
       active++;

@@ -49,6 +49,7 @@ describe('walkTree stat strategy', () => {
     expect(seen).toHaveLength(100);
     expect(t.calls).toEqual({ stat: 0, statSync: 100 });
     expect(r.dirs.sort()).toEqual(['/in', '/in/d0', '/in/d1']);
+    expect(r.workMs).toBeCloseTo(100 * 0.01, 6); // only our own turns are timed
   });
 
   it('switches the rest of the pass to promise stats when the first stats are slow', async () => {
