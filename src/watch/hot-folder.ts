@@ -198,7 +198,9 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
           filter: this.opts.filter,
           concurrency: STAT_CONCURRENCY,
           ...(this.opts.hrNow ? { hrNow: this.opts.hrNow } : {}),
-          startAsync: this.asyncPassesLeft > 0,
+          // poll: true is the user telling us this is a network share: a hard mount that hangs
+          // must never block the event loop (and every upload) in a synchronous stat.
+          startAsync: this.opts.poll || this.asyncPassesLeft > 0,
           isKnown: (p) => this.settler.has(p),
           ...(native ? { onDir: (abs: string) => native.attach(abs) } : {}),
           onFile: (abs, st) => {

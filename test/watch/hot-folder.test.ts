@@ -407,7 +407,8 @@ describe('HotFolder rescan cost', () => {
     const counts = { stat: 0, statSync: 0 };
     const files: Record<string, string> = {};
     for (let i = 0; i < 40; i++) files[`/in/d${i % 4}/f${i}.mov`] = 'x'.repeat(i);
-    const h = harness(files, {}, withSync(counts));
+    // A local folder (poll: false); native hints are off so memfs needs no fs.watch.
+    const h = harness(files, { poll: false, useNative: false }, withSync(counts));
     await h.hf.start();
     h.clock.advance(1000);
     await h.hf.scanNow();
@@ -418,6 +419,17 @@ describe('HotFolder rescan cost', () => {
     h.fs.writeFileSync('/in/d1/new.mov', 'n');
     await h.hf.scanNow();
     expect(h.hf.pending()).toBe(1);
+  });
+
+  it('never uses a synchronous stat on a polled (network) folder, where a hung mount would block everything', async () => {
+    const counts = { stat: 0, statSync: 0 };
+    const h = harness({ '/in/a.mov': 'a', '/in/sub/b.mov': 'b' }, { poll: true }, withSync(counts));
+    await h.hf.start();
+    h.clock.advance(1000);
+    await h.hf.scanNow();
+    expect(h.settled.map((f) => f.relPath).sort()).toEqual(['a.mov', 'sub/b.mov']);
+    expect(counts.statSync).toBe(0);
+    expect(counts.stat).toBeGreaterThanOrEqual(4);
   });
 
   it('stretches the rescan interval to 70 times a pass\'s own work time, and says so once', async () => {
