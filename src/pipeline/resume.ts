@@ -4,7 +4,7 @@ import type { Job } from '../journal/index.js';
 
 export type ResumeDecision =
   /** Parts all arrived before the crash: ask Frame.io, then finalize. Never upload again. */
-  | { action: 'verify'; changedSinceUpload: boolean }
+  | { action: 'verify' }
   /** Same file, URLs still fresh: send only the parts not journaled as done. */
   | { action: 'resume-parts' }
   /** The upload cannot be continued: delete its placeholder and upload afresh once settled. */
@@ -25,8 +25,9 @@ export function resumeDecision(job: Job, now: FileNow | undefined, nowMs: number
     case 'settled':
       return { action: 'resettle' };
     case 'uploaded':
-      // A vanished original after 'uploaded' is a delete or move that finished before the crash.
-      return { action: 'verify', changedSinceUpload: now !== undefined && !unchanged };
+      // Whatever the original is now (changed, moved, deleted), what Frame.io holds is checked
+      // first; the runner then looks at the original before finalizing.
+      return { action: 'verify' };
     case 'uploading': {
       if (now === undefined) return { action: 'drop', why: 'the file is gone' };
       if (!unchanged) return { action: 'restart', why: 'the file changed' };

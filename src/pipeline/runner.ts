@@ -211,7 +211,7 @@ export class Runner extends EventEmitter {
     switch (decision.action) {
       case 'verify':
         logger.info(`resuming ${job.relPath}: its upload finished before the restart; verifying it`);
-        await this.verifyAndFinalize(w, job, facts, decision.changedSinceUpload);
+        await this.verifyAndFinalize(w, job, facts);
         return;
       case 'resume-parts':
         logger.info(`resuming ${job.relPath}: ${job.partsDone.length}/${job.parts?.length ?? 0} parts were already uploaded`);
@@ -346,15 +346,13 @@ export class Runner extends EventEmitter {
     }
     // A change right after the last part means Frame.io holds the old version: keep that
     // upload, leave this new version in place and let it settle and upload on its own.
-    const after = await w.hot.recheck(facts);
-    await this.verifyAndFinalize(w, job, facts, after !== 'same' && after !== 'gone', started);
+    await this.verifyAndFinalize(w, job, facts, started);
   }
 
   private async verifyAndFinalize(
     w: { config: WatchConfig; hot: RunnerWatch },
     job: Job,
     facts: FileFacts,
-    changedSinceUpload: boolean,
     started?: number,
   ): Promise<void> {
     const { journal, config, logger, clock } = this.deps;
@@ -369,8 +367,19 @@ export class Runner extends EventEmitter {
       await this.handleError(w, job, facts, err);
       return;
     }
+    // Looked at only now, after the confirmation: the original may have changed or gone
+    // while Frame.io was still assembling the upload.
+    const local = await w.hot.recheck(facts).catch(() => 'same' as const);
     try {
-      if (changedSinceUpload) {
+      // A move journals its target first: a vanished original there means the move already happened.
+      if (local === 'gone' && !(w.config.afterUpload.action === 'move' && job.finalPath)) {
+        journal.transition(job.id, 'done', { doneAt: clock.now() });
+        logger.info(`uploaded ${job.relPath} → ${job.viewUrl ?? job.fileId}; the original was removed meanwhile, so there is nothing to ${w.config.afterUpload.action}`);
+        w.hot.forget(facts.path);
+        this.summary.done++;
+        return;
+      }
+      if (local === 'changed') {
         journal.transition(job.id, 'done', { doneAt: clock.now() });
         logger.warn(`${job.relPath} changed after its upload finished; the uploaded version is kept in Frame.io and the new version will be uploaded once it settles`);
         w.hot.resettle(facts.path);
@@ -493,7 +502,7 @@ export class Runner extends EventEmitter {
       journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
       logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)}`);
       if (!(await waitOrStop(wait))) return;
-      if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts, false);
+      if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts);
       else if (current.state === 'uploading') await this.uploadVerifyFinalize(w, current, facts);
       else await this.reprocess(w, current, facts);
       return;

@@ -254,4 +254,16 @@ describe('watch pipeline', () => {
     await waitFor(() => /keep\.mov is already in Frame\.io/.test(env!.logger.text()), { what: 'sidecar recognised' });
     expect(live(env).filter((f) => f.name === 'keep.mov')).toHaveLength(1);
   });
+
+  it('an original removed after its upload but before confirmation: confirmed, nothing to tag, no error', async () => {
+    env = await agentEnv({ statusLagMs: 1000 });
+    const agent = await env.start({ watchYaml: 'after_upload: { action: tag }' });
+    const p = await env.write('brief.mov', pattern(3000, 4));
+    await waitFor(() => live(env!).some((f) => f.name === 'brief.mov' && f.partsReceived === f.partCount), { what: 'parts received' });
+    await fs.rm(p);
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'confirmed', timeoutMs: 15_000 });
+    expect(env.logger.text()).toMatch(/brief\.mov .*the original was removed meanwhile, so there is nothing to tag/);
+    expect(env.logger.records.filter((r) => r.level === 'error')).toEqual([]);
+    expect(completeNamed(env, 'brief.mov')).toHaveLength(1);
+  });
 });

@@ -53,11 +53,11 @@ describe('resumeDecision', () => {
   it('uploading without journaled URLs → restart', () => {
     expect(resumeDecision(job({ parts: null }), same, now, 12 * HOUR)).toMatchObject({ action: 'restart' });
   });
-  it('uploaded → verify, never upload again; notes a change since the upload', () => {
-    expect(resumeDecision(job({ state: 'uploaded' }), same, now, 12 * HOUR)).toEqual({ action: 'verify', changedSinceUpload: false });
-    expect(resumeDecision(job({ state: 'uploaded' }), { size: 7, mtimeMs: 1 }, now, 12 * HOUR)).toEqual({ action: 'verify', changedSinceUpload: true });
+  it('uploaded → verify, never upload again, whatever the original is now', () => {
+    expect(resumeDecision(job({ state: 'uploaded' }), same, now, 12 * HOUR)).toEqual({ action: 'verify' });
+    expect(resumeDecision(job({ state: 'uploaded' }), { size: 7, mtimeMs: 1 }, now, 12 * HOUR)).toEqual({ action: 'verify' });
     // Original already moved or deleted by a finalize that finished before the crash.
-    expect(resumeDecision(job({ state: 'uploaded' }), undefined, now, 12 * HOUR)).toEqual({ action: 'verify', changedSinceUpload: false });
+    expect(resumeDecision(job({ state: 'uploaded' }), undefined, now, 12 * HOUR)).toEqual({ action: 'verify' });
   });
   it('settled → remove any orphaned placeholder and settle afresh', () => {
     expect(resumeDecision(job({ state: 'settled', fileId: null }), same, now, 12 * HOUR)).toEqual({ action: 'resettle' });
