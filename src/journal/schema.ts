@@ -60,6 +60,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'a one-row counter that a group commit bumps, so its fsync always has a frame to write',
+    sql: `
+      CREATE TABLE sync_marker (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+      INSERT INTO sync_marker (id, n) VALUES (1, 0);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -276,7 +276,8 @@ export class Runner extends EventEmitter {
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
       const settledFacts = { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path, folderId };
-      job = job.state === 'settled' ? journal.update(job.id, settledFacts) : journal.transition(job.id, 'settled', settledFacts);
+      job = job.state === 'settled' ? journal.update(job.id, settledFacts, { sync: 'normal' }) : journal.transition(job.id, 'settled', settledFacts, { sync: 'normal' });
+      await journal.flush();
       job = await this.createUpload(job, folderId);
     } catch (err) {
       await this.handleError(w, job, facts, err);
@@ -293,6 +294,8 @@ export class Runner extends EventEmitter {
       { signal: this.abort.signal },
     );
     crashPoint('after-create');
+    // On disk before any part is sent (the flush in uploadVerifyFinalize): a power cut must never
+    // forget the file id of an upload that may complete.
     return this.deps.journal.transition(job.id, 'uploading', {
       folderId,
       fileId: created.id,
@@ -302,7 +305,7 @@ export class Runner extends EventEmitter {
       partsDone: [],
       urlsCreatedAt: this.deps.clock.now(),
       attempts: job.attempts + 1,
-    });
+    }, { sync: 'normal' });
   }
 
   private async uploadVerifyFinalize(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts): Promise<void> {
@@ -310,6 +313,7 @@ export class Runner extends EventEmitter {
     const progressId = `${job.watch}:${job.relPath}`;
     const started = this.deps.clock.now();
     try {
+      await journal.flush();
       const parts = job.parts ?? [];
       const uploader = new FrameioUploader(
         { upload_urls: parts, media_type: job.mediaType ?? 'application/octet-stream', file_size: job.size, name: path.basename(job.relPath) },

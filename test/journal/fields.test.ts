@@ -182,3 +182,36 @@ describe('write durability', () => {
     }
   });
 });
+
+describe('group commit', () => {
+  it('flush() shares one fsynced commit among callers in the same turn, and makes earlier normal writes durable', async () => {
+    const { Journal } = await import('../../src/journal/index.js');
+    const os = await import('node:os');
+    const fsP = await import('node:fs/promises');
+    const pathM = await import('node:path');
+    const dir = await fsP.mkdtemp(pathM.join(os.tmpdir(), 'fia-flush-'));
+    try {
+      const file = pathM.join(dir, 'journal.sqlite');
+      const j = Journal.open(file);
+      const a = j.observe('w', 'a.mov', '/x/a.mov', { size: 1, mtimeMs: 1, dev: 1, ino: 1 }).job;
+      const b = j.observe('w', 'b.mov', '/x/b.mov', { size: 1, mtimeMs: 1, dev: 1, ino: 2 }).job;
+      j.transition(a.id, 'settled', {}, { sync: 'normal' });
+      j.transition(b.id, 'settled', {}, { sync: 'normal' });
+      const db = (j as unknown as { db: { prepare(s: string): { get(): { n: number } } } }).db;
+      const before = db.prepare('SELECT n FROM sync_marker').get().n;
+      const p1 = j.flush();
+      const p2 = j.flush();
+      expect(p2).toBe(p1);
+      await Promise.all([p1, p2]);
+      expect(db.prepare('SELECT n FROM sync_marker').get().n).toBe(before + 1);
+      await j.flush();
+      expect(db.prepare('SELECT n FROM sync_marker').get().n).toBe(before + 2);
+      j.close();
+      const again = Journal.open(file);
+      expect(again.listByState('settled').map((x) => x.relPath)).toEqual(['a.mov', 'b.mov']);
+      again.close();
+    } finally {
+      await fsP.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
