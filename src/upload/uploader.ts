@@ -4,7 +4,6 @@
 // file that changes under the upload stops it.
 import { EventEmitter } from 'node:events';
 import pLimit from 'p-limit';
-import type { Dispatcher } from 'undici';
 import { AgentError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile } from '../frameio/types.js';
 import type { BackoffOptions } from '../util/backoff.js';
@@ -46,12 +45,6 @@ export interface UploaderOptions {
    * (default 90 s: socket buffers of a few MB drain slowly on a thin uplink, so not shorter).
    */
   idleTimeoutMs?: number;
-  /**
-   * Ignored; kept so existing callers compile. Part PUTs use node:http with process-wide
-   * keep-alive pools (src/upload/http-agents.ts), because pooled read buffers need per-write
-   * callbacks that undici does not offer (see put-part.ts).
-   */
-  dispatcher?: Dispatcher;
   /** The file's settled facts; any difference before, during or after the upload fails with 'file_changed'. */
   expect?: { size: number; mtimeMs: number };
   /** Size of one disk read / socket write; each worker holds two such buffers (default 1 MiB). */

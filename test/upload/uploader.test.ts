@@ -1,7 +1,6 @@
 // The happy paths: bytes arrive intact with the headers S3's signature demands, in parallel
 // within the worker cap, with progress, resume and journal hooks behaving as promised.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Agent } from 'undici';
 import { FrameioUploader, uploadParts } from '../../src/upload/index.js';
 import { FAST_BACKOFF, splitSizes, startS3Stub, tempFile, type S3Stub, type TempFile } from './s3-stub.js';
 
@@ -162,20 +161,5 @@ describe('FrameioUploader', () => {
     const none = await uploadParts({ name: 'e.mov', file_size: 0, media_type: MEDIA, upload_urls: [] }, file.path);
     expect(none).toMatchObject({ parts: 0, partsSent: 0, bytes: 0 });
     expect(stub.requests).toHaveLength(1);
-  });
-
-  it('uses a shared dispatcher without closing it', async () => {
-    file = await tempFile(500);
-    stub = await startS3Stub(MEDIA);
-    const agent = new Agent({ connections: 2 });
-    try {
-      await uploadParts({ name: 'a.mov', file_size: 500, media_type: MEDIA, upload_urls: stub.urls([250, 250]) }, file.path, {
-        dispatcher: agent,
-      });
-      expect(agent.closed).toBe(false);
-      expect(stub.assembled(2).equals(file.content)).toBe(true);
-    } finally {
-      await agent.close();
-    }
   });
 });
