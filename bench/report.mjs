@@ -62,6 +62,10 @@ export function renderReport(r) {
     out.push(table(['files', 'limits', 'max_files', 'complete', 'files/s', 'files/s incl. start', 'creates/file', 'status/file', '429s', 'peak RSS MB', 'RSS 1st half → 2nd half MB', 'target', 'met?'], rows), '');
     if (r.smallLimited) out.push(`With limits on, ${r.smallLimited.n} files were run (not 10,000: that would take ~35 min at 5/s); that is enough for a steady rate.`, '');
     const free = r.small.filter((x) => !x.rateLimits).at(-1);
+    const shortRuns = r.small.filter((x) => !x.rateLimits && x !== free && x.filesPerS < 200);
+    if (free && free.filesPerS >= 200 && shortRuns.length > 0) {
+      out.push(`The 10,000-file drop runs at ${f(free.filesPerS, 0)} files/s once under way; the shorter drops (${shortRuns.map((x) => x.n).join(', ')} files) stay below 200 because their "steady" window still includes the ramp-up: the first scan, settling, folder lookups and connection set-up are paid once and not yet amortised. The agent used ${f(free.cpuS / free.wallS * 100, 0)} % of one core during the large run; the emulator, on the same 2 cores, the rest.`, '');
+    }
     if (free && free.filesPerS < 200) {
       out.push(`**200 files/s is not met on this machine.** Per file the agent makes 1 create + 1 status call + 1 part PUT, journals 5–6 SQLite writes (one fsync shared by the files in flight, the rest unsynced, see DEVELOPERS.md) and stats the file a few times; the emulator (a second Node process) serves the 3 requests. Both share 2 cores: at ${f(free.filesPerS, 0)} files/s the agent used ${f(free.cpuS / free.wallS * 100, 0)} % of one core on average and the emulator the rest. What would meet it: more cores (agent and server not competing), and the agent's per-file cost below ~5 ms of CPU.`, '');
     }
