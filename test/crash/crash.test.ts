@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { runCli } from '../helpers/cli-process.js';
 import { pattern, tempDir } from '../helpers/tmp.js';
+import { seededRandom } from '../../src/emulator/rng.js';
 
 const WORKERS = 4;
 const SIZE = 2 * 1024 * 1024 + 12_345;
@@ -19,16 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => cleanup());
 
-/** A small seeded generator so every run of the suite kills at the same moments. */
-function rng(seed: number): () => number {
-  let x = seed * 2654435761 >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 async function scenario(name: string): Promise<{ emu: Emulator; root: string; hot: string; done: string; cfg: string; data: Buffer }> {
   const root = path.join(dir, name);
@@ -88,7 +79,7 @@ describe('kill -9 at random moments', () => {
     it(`seed ${seed}: restart with run --once finishes the job exactly once`, async () => {
       const s = await scenario(`random-${seed}`);
       try {
-        const next = rng(seed);
+        const next = seededRandom(seed);
         const p = runCli(['run', '--config', s.cfg], { cwd: s.root });
         await p.waitForOutput(/watching /);
         // Settling takes ~0.2-0.5 s and the upload ~0.5 s: spread the kills over all of it.

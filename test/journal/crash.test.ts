@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal, type JobState } from '../../src/journal/index.js';
 import { SQL, WRITER_PRAGMAS } from '../../src/journal/schema.js';
+import { seededRandom } from '../../src/emulator/rng.js';
 
 const PARTS_PER_JOB = 40;
 
@@ -57,16 +58,6 @@ for (let n = 0; Date.now() < stopAt; n++) {
 
 const RANK: Record<JobState, number> = { seen: 0, settled: 1, uploading: 2, uploaded: 3, done: 4, failed: -1 };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Reported {
   rank: number;
@@ -133,7 +124,7 @@ describe('kill -9 during writes', () => {
     it(`loses no reported commit and stays intact (seed ${seed})`, async () => {
       const dbPath = join(dir, 'state', 'journal.sqlite');
       Journal.open(dbPath).close(); // the real module creates the schema the child writes into
-      const delayMs = 600 + Math.floor(mulberry32(seed)() * 1400); // ~1-3k commits at fsync pace
+      const delayMs = 600 + Math.floor(seededRandom(seed)() * 1400); // ~1-3k commits at fsync pace
       const { reported, lines } = await runAndKill(dir, dbPath, delayMs);
       expect(lines).toBeGreaterThan(100); // the kill landed mid-stream, not before the work
 

@@ -180,3 +180,8 @@ export function splitSizes(total: number, count: number): number[] {
 }
 
 export const FAST_BACKOFF = { baseMs: 1, maxMs: 5 };
+
+/** The create-local-upload answer the uploader needs, pointing at the stub's part URLs. */
+export function stubTarget(s: S3Stub, sizes: number[], name: string, mediaType: string): { name: string; file_size: number; media_type: string; upload_urls: ReturnType<S3Stub['urls']> } {
+  return { name, file_size: sizes.reduce((a, b) => a + b, 0), media_type: mediaType, upload_urls: s.urls(sizes) };
+}

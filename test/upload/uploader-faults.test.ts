@@ -5,7 +5,7 @@ import { AgentError } from '../../src/frameio/errors.js';
 import { FrameioUploader, uploadParts, type RetryInfo } from '../../src/upload/index.js';
 import type { Clock } from '../../src/util/clock.js';
 import type { Logger } from '../../src/util/logger.js';
-import { FAST_BACKOFF, FAULTS, SIGNATURE, startS3Stub, tempFile, type Action, type S3Stub, type TempFile } from './s3-stub.js';
+import { FAST_BACKOFF, FAULTS, SIGNATURE, startS3Stub, stubTarget, tempFile, type Action, type S3Stub, type TempFile } from './s3-stub.js';
 
 const MEDIA = 'video/mp4';
 let stub: S3Stub | undefined;
@@ -17,12 +17,7 @@ afterEach(async () => {
   file = undefined;
 });
 
-const target = (s: S3Stub, sizes: number[]) => ({
-  name: 'clip.mp4',
-  file_size: sizes.reduce((a, b) => a + b, 0),
-  media_type: MEDIA,
-  upload_urls: s.urls(sizes),
-});
+const target = (s: S3Stub, sizes: number[]) => stubTarget(s, sizes, 'clip.mp4', MEDIA);
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];

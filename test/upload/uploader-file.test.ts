@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/frameio/errors.js';
 import { uploadParts } from '../../src/upload/index.js';
 import { openPartBody } from '../../src/upload/part-body.js';
-import { FAST_BACKOFF, startS3Stub, tempFile, type S3Stub, type TempFile } from './s3-stub.js';
+import { FAST_BACKOFF, startS3Stub, stubTarget, tempFile, type S3Stub, type TempFile } from './s3-stub.js';
 
 const MEDIA = 'image/jpeg';
 let stub: S3Stub | undefined;
@@ -18,12 +18,7 @@ afterEach(async () => {
   file = undefined;
 });
 
-const target = (s: S3Stub, sizes: number[]) => ({
-  name: 'still.jpg',
-  file_size: sizes.reduce((a, b) => a + b, 0),
-  media_type: MEDIA,
-  upload_urls: s.urls(sizes),
-});
+const target = (s: S3Stub, sizes: number[]) => stubTarget(s, sizes, 'still.jpg', MEDIA);
 
 describe('file checks', () => {
   it('uploads when the file still matches its settled facts', async () => {
