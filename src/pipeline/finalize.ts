@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AfterUpload } from '../config/types.js';
 import type { Journal, Job } from '../journal/index.js';
-import { exists, freeTarget, moveFile } from '../actions/move.js';
+import { exists, freeTarget, moveFile, sameFile } from '../actions/move.js';
 import { writeSidecar } from '../actions/sidecar.js';
 import { VERSION } from '../version.js';
 import { crashPoint } from '../util/crash-point.js';
@@ -63,16 +63,31 @@ export async function finalizeJob(args: { journal: Journal; job: Job; action: Af
           return { handled: 'forget', note: `moved to ${target}` };
         }
         if (srcThere && dstThere) {
-          // A cross-device copy finished but the source was not yet removed, or the name was
-          // taken meanwhile: never overwrite, pick a fresh name.
+          if (await sameFile(job.absPath, target)) {
+            // A cross-device move copied the file (and fsynced it) but stopped before removing
+            // the original: finish it rather than make a second copy.
+            await fs.unlink(job.absPath);
+            done({ finalPath: target });
+            return { handled: 'forget', note: `moved to ${target}` };
+          }
+          // The name was taken by something else meanwhile: never overwrite, pick a fresh name.
           target = await freeTarget(action.to, job.relPath);
         }
       } else {
         target = await freeTarget(action.to, job.relPath);
       }
-      journal.update(job.id, { finalPath: target });
-      crashPoint('before-move');
-      await moveFile(job.absPath, target);
+      for (let attempt = 0; ; attempt++) {
+        journal.update(job.id, { finalPath: target });
+        crashPoint('before-move');
+        try {
+          await moveFile(job.absPath, target);
+          break;
+        } catch (err) {
+          // Another move took the name between our check and our move: choose again.
+          if (attempt >= 3 || !(await exists(target))) throw err;
+          target = await freeTarget(action.to, job.relPath);
+        }
+      }
       crashPoint('after-move');
       done({ finalPath: target });
       return { handled: 'forget', note: `moved to ${target}` };

@@ -218,21 +218,26 @@ export class Runner extends EventEmitter {
         await this.uploadVerifyFinalize(w, job, facts);
         return;
       case 'drop':
-      case 'restart':
+      case 'restart': {
+        const fileUnchanged = decision.action === 'restart' && decision.why === 'its part URLs are too old';
         // Never delete a finished upload: a power cut can lose the journal's last records
         // ('uploaded', 'done') while Frame.io already has every part.
-        const remote = job.fileId ? await this.remoteState(job) : 'incomplete';
-        if (remote === 'complete') {
-          logger.info(`${job.relPath}: Frame.io already has the complete upload from before the restart; keeping it`);
-          journal.transition(job.id, 'uploaded');
-          journal.transition(job.id, 'done', { doneAt: this.deps.clock.now() });
+        const outcome = await this.abandonUpload(job);
+        if (outcome === 'kept' && (await this.remoteState(job)) === 'complete') {
+          if (fileUnchanged) {
+            // Same file, upload complete: carry on to the after-upload action.
+            journal.transition(job.id, 'uploaded');
+            await this.verifyAndFinalize(w, journal.getById(job.id)!, facts);
+            return;
+          }
+          this.recordComplete(job);
+          this.summary.done++;
           if (decision.action === 'drop') w.hot.forget(job.absPath);
           else w.hot.resettle(job.absPath);
           return;
         }
+        if (outcome === 'kept') return; // Frame.io could not be asked: decide on the next start
         logger.info(`restarting the upload of ${job.relPath}: ${decision.why}`);
-        if (remote === 'incomplete') await this.deletePlaceholder(job);
-        else logger.warn(`could not ask Frame.io about the earlier upload of ${job.relPath} (file ${job.fileId}); leaving it in place rather than risk deleting a finished upload`);
         if (decision.action === 'drop') {
           journal.forget(job.id);
           w.hot.forget(job.absPath);
@@ -241,6 +246,7 @@ export class Runner extends EventEmitter {
         journal.transition(job.id, 'seen');
         w.hot.resettle(job.absPath);
         return;
+      }
       case 'resettle':
         await this.removeOrphans(job);
         journal.transition(job.id, 'seen');
@@ -448,41 +454,78 @@ export class Runner extends EventEmitter {
     }
   }
 
-  private async deletePlaceholder(job: Job): Promise<void> {
-    if (!job.fileId) return;
+  /**
+   * Give up on an upload: delete its placeholder in Frame.io, unless Frame.io has (or is about
+   * to have) the complete file, or cannot be asked. Returns 'kept' when the upload stays.
+   * Deleting a finished upload would lose the only copy once the original is moved or gone.
+   */
+  private async abandonUpload(job: Job): Promise<'deleted' | 'kept'> {
+    if (!job.fileId) return 'deleted';
+    let remote = await this.remoteState(job);
+    const allPartsStored = job.parts !== null && job.parts.length > 0 && job.partsDone.length === job.parts.length;
+    if (remote === 'incomplete' && allPartsStored) {
+      // Every part is stored: Frame.io is assembling it. Give it a moment before deciding.
+      try {
+        await waitForUpload(this.deps.client, this.deps.accountId, job.fileId, { timeoutMs: 30_000, clock: this.deps.clock, name: job.relPath });
+        remote = 'complete';
+      } catch {
+        remote = await this.remoteState(job);
+      }
+    }
+    if (remote === 'complete') {
+      this.deps.logger.info(`${job.relPath}: Frame.io has this upload complete (file ${job.fileId}); keeping it`);
+      return 'kept';
+    }
+    if (remote === 'unknown') {
+      this.deps.logger.warn(`could not ask Frame.io about the upload of ${job.relPath} (file ${job.fileId}); leaving it in place rather than risk deleting a finished upload`);
+      return 'kept';
+    }
     try {
       await this.deps.client.deleteFile(this.deps.accountId, job.fileId);
     } catch (err) {
       const e = classifyNetworkError(err, `delete abandoned upload of ${job.relPath}`);
       this.deps.logger.warn(`${e.message} (an empty placeholder may remain in Frame.io)`);
     }
+    return 'deleted';
+  }
+
+  /** An upload found complete while abandoning it: record it as done for the version it holds. */
+  private recordComplete(job: Job): void {
+    const { journal, clock } = this.deps;
+    let current = journal.getById(job.id) ?? job;
+    if (current.state !== 'uploaded') current = journal.transition(job.id, 'uploaded');
+    journal.transition(current.id, 'done', { doneAt: clock.now() });
   }
 
   private async handleError(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, err: unknown): Promise<void> {
     const { journal, logger, config } = this.deps;
     const e: AgentError = isAgentError(err) ? err : classifyNetworkError(err, `upload of ${job.relPath}`);
     const current = journal.getById(job.id) ?? job;
-    if (this.stopping && (e.code === 'aborted' || this.abort.signal.aborted)) {
-      // Parts that finished are journaled; the next start resumes from there.
-      logger.info(`${job.relPath}: stopped in state '${current.state}' (${current.partsDone.length}/${current.parts?.length ?? 0} parts done); it resumes on the next start`);
-      return;
-    }
     if (e.kind === 'fatal') {
       logger.error(`${job.relPath}: ${e.message}`, { code: e.code });
       this.emit('fatal', e);
       return;
     }
+    if (this.stopping) {
+      // Whatever went wrong while stopping (an abort, or an outage the part retries ran out
+      // on), the journal says where the job is: the next start resumes it; nothing is failed.
+      logger.info(`${job.relPath}: stopped in state '${current.state}' (${current.partsDone.length}/${current.parts?.length ?? 0} parts done); it resumes on the next start`);
+      return;
+    }
     if (e.code === 'file_changed') {
       logger.warn(`${job.relPath} changed while uploading; the upload is abandoned and starts again once the file settles`);
-      await this.deletePlaceholder(current);
-      journal.transition(job.id, 'seen');
+      if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') {
+        this.recordComplete(current); // the earlier version is in Frame.io; the new one follows
+      } else {
+        journal.transition(job.id, 'seen');
+      }
       w.hot.resettle(facts.path);
       return;
     }
     if (e.code === 'file_vanished') {
       logger.warn(`${job.relPath} vanished while uploading; dropped`);
-      await this.deletePlaceholder(current);
-      journal.forget(job.id);
+      if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') this.recordComplete(current);
+      else journal.forget(job.id);
       w.hot.forget(facts.path);
       return;
     }
@@ -518,7 +561,11 @@ export class Runner extends EventEmitter {
       const wait = backoffDelay(current.attempts - 1, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
       logger.warn(`${job.relPath}: ${e.message}; uploading it again in ${formatDuration(wait)} (attempt ${current.attempts + 1} of ${config.upload.maxUploadAttempts})`);
       if (!(await waitOrStop(wait))) return;
-      await this.deletePlaceholder(current);
+      if ((await this.abandonUpload(current)) === 'kept') {
+        // Frame.io completed it after all (or cannot be asked): never upload the same version twice.
+        if ((await this.remoteState(current)) === 'complete') await this.verifyAndFinalize(w, journal.getById(job.id)!, facts);
+        return;
+      }
       await this.reprocess(w, current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts }), facts);
       return;
     }
@@ -538,7 +585,14 @@ export class Runner extends EventEmitter {
   private async fail(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, e: AgentError): Promise<void> {
     const { journal, logger } = this.deps;
     this.outageTries.delete(job.id);
-    if (job.fileId && job.state !== 'uploaded') await this.deletePlaceholder(job);
+    if (job.fileId && job.state !== 'uploaded' && (await this.abandonUpload(job)) === 'kept') {
+      if ((await this.remoteState(job)) === 'complete') {
+        // The upload is whole in Frame.io: it did not fail; finish it instead.
+        this.deps.journal.transition(job.id, 'uploaded');
+        await this.verifyAndFinalize(w, this.deps.journal.getById(job.id)!, facts);
+        return;
+      }
+    }
     this.summary.failed++;
     logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
     try {

@@ -14,6 +14,8 @@ export const DEFAULT_IGNORES: string[] = [
   'desktop.ini',
   '.*.??????', // rsync's temp name while a transfer is in progress: .clip.mov.Ab12Cd
   '*.frameio.json', // sidecars the agent writes
+  '*.frameio.json.tmp-*', // a sidecar being written (left behind if the agent was killed)
+  '.*.frameio-partial', // a cross-device move in progress
   '*.error.txt', // reason files the agent writes beside failed files
 ];
 

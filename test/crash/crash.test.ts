@@ -146,7 +146,7 @@ describe('a journal that lost its last records (power cut)', () => {
       await fs.rm(path.join(hot, 'one.mov'));
       const again = runCli(['run', '--once', '--config', cfg], { cwd: root });
       expect((await again.exited).code, again.stderr()).toBe(0);
-      expect(again.stderr()).toMatch(/one\.mov: Frame\.io already has the complete upload/);
+      expect(again.stderr()).toMatch(/one\.mov: Frame\.io has this upload complete \(file [0-9a-f-]+\); keeping it/);
       const files = emu.files().filter((f) => f.name === 'one.mov');
       expect(files).toHaveLength(1);
       expect(files[0]).toMatchObject({ deleted: false, uploadComplete: true });

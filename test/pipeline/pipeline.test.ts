@@ -266,4 +266,15 @@ describe('watch pipeline', () => {
     expect(env.logger.records.filter((r) => r.level === 'error')).toEqual([]);
     expect(completeNamed(env, 'brief.mov')).toHaveLength(1);
   });
+
+  it('a verification deadline never throws away an upload Frame.io then completes: no second upload', async () => {
+    env = await agentEnv({ statusLagMs: 2500 });
+    const agent = await env.start({ uploadYaml: 'verify_timeout_seconds: 1' });
+    await env.write('slowverify.mov', pattern(2000, 6));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'confirmed', timeoutMs: 20_000 });
+    const all = env.emu.files().filter((f) => f.name === 'slowverify.mov');
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ deleted: false, uploadComplete: true });
+    expect(env.logger.text()).toMatch(/slowverify\.mov: Frame\.io has this upload complete/);
+  });
 });

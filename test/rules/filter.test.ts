@@ -17,7 +17,9 @@ describe('default ignores', () => {
     'Thumbs.db': ['Thumbs.db', 'a/thumbs.db'],
     'desktop.ini': ['desktop.ini'],
     '.*.??????': ['.clip.mov.Ab12Cd'],
-    '*.frameio.json': ['clip.mov.frameio.json'],
+    '*.frameio.json.tmp-*': ['clip.mov.frameio.json.tmp-4242', 'a/b.exr.frameio.json.tmp-1'],
+  '.*.frameio-partial': ['.clip.mov.4242-1700000000000.frameio-partial', 'done/.x.mov.1-2.frameio-partial'],
+  '*.frameio.json': ['clip.mov.frameio.json'],
     '*.error.txt': ['clip.mov.error.txt'],
   };
 
