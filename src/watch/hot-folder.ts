@@ -140,7 +140,9 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
       throw classifyNetworkError(err, `re-check of ${facts.path}`);
     }
     if (!st.isFile()) return 'gone';
-    const same = st.size === facts.size && st.mtimeMs === facts.mtimeMs && st.ino === facts.ino && st.dev === facts.dev;
+    // A remount (USB disk, network share after a reboot) can change st_dev and inode numbers;
+    // only on the same device does a different inode mean a replaced file.
+    const same = st.size === facts.size && st.mtimeMs === facts.mtimeMs && (st.dev !== facts.dev || st.ino === facts.ino);
     return same ? 'same' : 'changed';
   }
 

@@ -326,6 +326,17 @@ describe('HotFolder over memfs', () => {
     expect(await h.hf.recheck(f)).toBe('gone');
   });
 
+  it('recheck: another inode on the same device is a replaced file; after a remount (new device) size and mtime decide', async () => {
+    const h = harness({ '/in/a.mov': 'a' });
+    await h.hf.start();
+    h.clock.advance(1000);
+    await h.hf.checkDue();
+    const f = h.settled[0]!;
+    expect(await h.hf.recheck({ ...f, ino: f.ino + 1000 })).toBe('changed');
+    expect(await h.hf.recheck({ ...f, dev: f.dev + 1, ino: f.ino + 1000 })).toBe('same');
+    expect(await h.hf.recheck({ ...f, dev: f.dev + 1, size: f.size + 1 })).toBe('changed');
+  });
+
   it('emits nothing after close', async () => {
     const h = harness({ '/in/a.mov': 'a' });
     await h.hf.start();
