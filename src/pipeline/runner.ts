@@ -125,16 +125,23 @@ export class Runner extends EventEmitter {
       w.hot.markHandled(facts);
       return;
     }
-    const { job, isNewVersion } = this.deps.journal.observe(watchName, facts.relPath, facts.path, {
+    const observed = this.deps.journal.observe(watchName, facts.relPath, facts.path, {
       size: facts.size,
       mtimeMs: facts.mtimeMs,
       dev: facts.dev,
       ino: facts.ino,
     });
-    if (job.state === 'done' && !isNewVersion) {
-      this.deps.logger.debug(`${facts.relPath} was uploaded before (${job.viewUrl ?? job.fileId}); not uploading it again`);
+    const { isNewVersion } = observed;
+    if (observed.job.state === 'done' && !isNewVersion) {
+      this.deps.logger.debug(`${facts.relPath} was uploaded before (${observed.job.viewUrl ?? observed.job.fileId}); not uploading it again`);
       w.hot.markHandled(facts);
       return;
+    }
+    let job = observed.job;
+    if (job.state === 'failed' && !isNewVersion && job.finalPath && job.finalPath !== facts.path) {
+      // on_failure moved it away and a person put it back: that is the retry its reason file offers.
+      this.deps.logger.info(`${facts.relPath} is back in the hot folder after failing; trying it again`);
+      job = this.deps.journal.transition(job.id, 'seen', { attempts: 0, lastError: null, lastErrorCode: null });
     }
     if (job.state === 'failed' && !isNewVersion) {
       this.deps.logger.debug(`${facts.relPath} failed before (${job.lastError}); run \`frameio-agent retry\` to try again`);

@@ -277,4 +277,18 @@ describe('watch pipeline', () => {
     expect(all[0]).toMatchObject({ deleted: false, uploadComplete: true });
     expect(env.logger.text()).toMatch(/slowverify\.mov: Frame\.io has this upload complete/);
   });
+
+  it('a failed file put back into the hot folder is tried again, as its reason file says', async () => {
+    env = await agentEnv();
+    const failed = path.join(env.root, 'failed');
+    const agent = await env.start({ uploadYaml: 'max_upload_attempts: 1', watchYaml: `on_failure: { action: move, to: ${JSON.stringify(failed)} }` });
+    env.emu.inject({ target: 'part', kind: 'expired', count: 1 });
+    await env.write('back.mov', pattern(700, 8));
+    await waitFor(() => agent.runner.summary.failed === 1, { what: 'failure' });
+    expect(await fs.readFile(path.join(failed, 'back.mov.error.txt'), 'utf8')).toMatch(/move the file back into the hot folder/);
+    await fs.rename(path.join(failed, 'back.mov'), path.join(env.hot, 'back.mov'));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'retried upload', timeoutMs: 15_000 });
+    expect(completeNamed(env, 'back.mov')).toHaveLength(1);
+    expect(env.logger.text()).toMatch(/back\.mov is back in the hot folder after failing; trying it again/);
+  });
 });
