@@ -1,6 +1,6 @@
 // The failure action: park the original where a person will look, with a note that says why.
 import fs from 'node:fs/promises';
-import { freeTarget, moveFile } from './move.js';
+import { moveFile } from './move.js';
 
 export function reasonText(relPath: string, message: string, code: string | null, when: Date): string {
   return [
@@ -18,11 +18,6 @@ export function reasonText(relPath: string, message: string, code: string | null
 
 export function reasonPath(movedTo: string): string {
   return `${movedTo}.error.txt`;
-}
-
-/** Choose the target (journal it first), then call moveToFailed with it. */
-export async function failedTarget(failedDir: string, relPath: string): Promise<string> {
-  return freeTarget(failedDir, relPath);
 }
 
 export async function moveToFailed(src: string, target: string, reason: string): Promise<void> {

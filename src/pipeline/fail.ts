@@ -3,15 +3,16 @@
 import type { OnFailure } from '../config/types.js';
 import type { Journal, Job } from '../journal/index.js';
 import type { AgentError } from '../frameio/errors.js';
-import { failedTarget, moveToFailed, reasonText } from '../actions/failure.js';
-import { exists } from '../actions/move.js';
+import { moveToFailed, reasonText } from '../actions/failure.js';
+import { exists, freeTarget } from '../actions/move.js';
 
 export async function failJob(args: { journal: Journal; job: Job; error: AgentError; action: OnFailure; now: Date }): Promise<{ handled: 'forget' | 'handled'; note?: string }> {
   const { journal, job, error, action, now } = args;
   journal.transition(job.id, 'failed', { lastError: error.message, lastErrorCode: error.code });
   if (action.action === 'leave') return { handled: 'handled' };
   if (!(await exists(job.absPath))) return { handled: 'forget' };
-  const target = await failedTarget(action.to, job.relPath);
+  // Chosen and journaled before the move, like an after-upload move.
+  const target = await freeTarget(action.to, job.relPath);
   journal.update(job.id, { finalPath: target });
   await moveToFailed(job.absPath, target, reasonText(job.relPath, error.message, error.code, now));
   return { handled: 'forget', note: `moved to ${target} (reason in ${target}.error.txt)` };

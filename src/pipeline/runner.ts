@@ -101,10 +101,6 @@ export class Runner extends EventEmitter {
     this.watches.set(config.name, { config, hot });
   }
 
-  get signal(): AbortSignal {
-    return this.abort.signal;
-  }
-
   isIdle(): boolean {
     if (this.active.size > 0) return false;
     for (const { hot } of this.watches.values()) if (hot.pending() > 0) return false;

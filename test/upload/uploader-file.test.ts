@@ -3,9 +3,7 @@
 import { rename, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import { truncateSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentError } from '../../src/frameio/errors.js';
 import { uploadParts } from '../../src/upload/index.js';
-import { openPartBody } from '../../src/upload/part-body.js';
 import { FAST_BACKOFF, startS3Stub, stubTarget, tempFile, type S3Stub, type TempFile } from './s3-stub.js';
 
 const MEDIA = 'image/jpeg';
@@ -74,19 +72,6 @@ describe('file checks', () => {
     expect((err as Error).message).toMatch(/got shorter/);
     expect(stub.attempts(0)).toBe(1);
     expect(stub.stored.size).toBe(0);
-  });
-
-  it('a part body that runs past the end of the file fails as file_changed', async () => {
-    file = await tempFile(1000, 'still.jpg');
-    const body = openPartBody(file.path, { index: 1, offset: 600, size: 600 }, 'still.jpg', 256, () => {});
-    let got = 0;
-    const err = await (async () => {
-      for await (const chunk of body) got += (chunk as Buffer).length;
-    })().catch((e: unknown) => e);
-    expect(got).toBe(400);
-    expect(err).toBeInstanceOf(AgentError);
-    expect(err).toMatchObject({ code: 'file_changed' });
-    expect((err as Error).message).toMatch(/part 2 ended after 400 of 600 bytes/);
   });
 
   it('fails with file_changed when the file is modified during the last part', async () => {
