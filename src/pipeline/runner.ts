@@ -596,7 +596,6 @@ export class Runner extends EventEmitter {
         return;
       }
     }
-    this.summary.failed++;
     logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
     try {
       const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now() });
@@ -611,6 +610,8 @@ export class Runner extends EventEmitter {
       logger.error(`${m.message}; the file stays where it is`);
       w.hot.markHandled(facts);
     }
+    // Counted once the failure action is done, so a reader of the summary finds the file parked.
+    this.summary.failed++;
     this.emit('failed', journal.getById(job.id));
   }
 
