@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'file_unreadable'
   | 'config_invalid'
   | 'auth_failed'
-  | 'tls_untrusted';
+  | 'tls_untrusted'
+  | 'journal_unwritable';
 
 export interface AgentErrorOptions {
   code: ErrorCode;

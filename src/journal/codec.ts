@@ -6,6 +6,7 @@ import type { Job, JobPatch, JobState, PartRecord } from './types.js';
 
 export interface JobRow {
   id: number;
+  share_id: string;
   watch: string;
   rel_path: string;
   abs_path: string;
@@ -16,6 +17,7 @@ export interface JobRow {
   state: JobState;
   folder_id: string | null;
   file_id: string | null;
+  previous_file_id: string | null;
   view_url: string | null;
   media_type: string | null;
   parts_count: number | null;
@@ -28,6 +30,9 @@ export interface JobRow {
   updated_at: number;
   uploaded_at: number | null;
   done_at: number | null;
+  owner: string | null;
+  lease_until: number | null;
+  fence: number;
 }
 
 export interface PartRow {
@@ -40,6 +45,7 @@ export interface PartRow {
 export function rowToJob(row: JobRow, partRows: PartRow[]): Job {
   return {
     id: row.id,
+    shareId: row.share_id,
     watch: row.watch,
     relPath: row.rel_path,
     absPath: row.abs_path,
@@ -50,6 +56,7 @@ export function rowToJob(row: JobRow, partRows: PartRow[]): Job {
     state: row.state,
     folderId: row.folder_id,
     fileId: row.file_id,
+    previousFileId: row.previous_file_id,
     viewUrl: row.view_url,
     mediaType: row.media_type,
     parts: row.parts_count === null ? null : partRows.map((p) => ({ size: p.size, url: p.url })),
@@ -63,6 +70,9 @@ export function rowToJob(row: JobRow, partRows: PartRow[]): Job {
     updatedAt: row.updated_at,
     uploadedAt: row.uploaded_at,
     doneAt: row.done_at,
+    owner: row.owner,
+    leaseExpiresAt: row.lease_until,
+    fence: row.fence,
   };
 }
 
@@ -77,6 +87,7 @@ export const SCALAR_FIELDS = {
   ino: ['ino', 'number'],
   folderId: ['folder_id', 'string?'],
   fileId: ['file_id', 'string?'],
+  previousFileId: ['previous_file_id', 'string?'],
   viewUrl: ['view_url', 'string?'],
   mediaType: ['media_type', 'string?'],
   urlsCreatedAt: ['urls_created_at', 'number?'],
@@ -91,7 +102,7 @@ export const SCALAR_FIELDS = {
 
 export type ScalarField = keyof typeof SCALAR_FIELDS;
 
-const FIXED_FIELDS = new Set(['id', 'state', 'watch', 'relPath', 'createdAt']);
+const FIXED_FIELDS = new Set(['id', 'state', 'shareId', 'watch', 'relPath', 'createdAt', 'owner', 'leaseExpiresAt', 'fence']);
 
 function okScalar(kind: ScalarKind, v: unknown): boolean {
   if (v === null) return kind.endsWith('?');

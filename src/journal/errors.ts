@@ -11,7 +11,9 @@ export type JournalErrorReason =
   | 'readonly' // a write through a read-only journal
   | 'illegal_transition'
   | 'invalid_patch'
-  | 'not_found';
+  | 'not_found'
+  | 'unwritable' // the disk under state_dir is full or failing: transient, retried when space returns
+  | 'stale_owner'; // a write or renewal from a claim that another owner has since taken
 
 const KIND: Record<JournalErrorReason, { code: ErrorCode; kind: ErrorKind }> = {
   // Without its journal the agent cannot promise "never twice": stop.
@@ -25,6 +27,9 @@ const KIND: Record<JournalErrorReason, { code: ErrorCode; kind: ErrorKind }> = {
   illegal_transition: { code: 'conflict', kind: 'permanent' },
   invalid_patch: { code: 'invalid_request', kind: 'permanent' },
   not_found: { code: 'not_found', kind: 'permanent' },
+  // Nothing about the job is wrong: the same write succeeds once the disk has room again.
+  unwritable: { code: 'journal_unwritable', kind: 'retryable' },
+  stale_owner: { code: 'conflict', kind: 'permanent' },
 };
 
 export class JournalError extends AgentError {
@@ -35,4 +40,29 @@ export class JournalError extends AgentError {
     this.name = 'JournalError';
     this.reason = reason;
   }
+}
+
+/** The store could not write right now (disk full, I/O error): hold the file and try again later. */
+export function isStoreUnwritable(err: unknown): err is JournalError {
+  return err instanceof JournalError && err.reason === 'unwritable';
+}
+
+const WRITE_FAILURES: Array<[RegExp, string]> = [
+  [/^SQLITE_FULL/, 'the disk is full'],
+  [/^SQLITE_IOERR/, 'an I/O error'],
+  [/^SQLITE_BUSY/, 'it stayed locked by another process'],
+];
+
+/**
+ * A SQLite failure that says "cannot write here now" becomes JournalError('unwritable') naming
+ * the state directory, so the message tells a person where to free space. Others pass through.
+ */
+export function describeWriteError(err: unknown, what: string, stateDir: string): unknown {
+  if (err instanceof JournalError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return err;
+  const hit = WRITE_FAILURES.find(([re]) => re.test(code));
+  if (!hit) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new JournalError('unwritable', `Cannot write the journal in state_dir ${stateDir} (${what}): ${hit[1]} (${code}: ${msg})`, err);
 }

@@ -1,10 +1,11 @@
 // The agent's memory across crashes: one row per watched file, written by the runner before each
 // next step, so after power loss or kill -9 nothing is lost, uploaded twice, or moved too early.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { realClock, type Clock } from '../util/clock.js';
 import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type PartRow } from './codec.js';
-import { JournalError } from './errors.js';
+import { JournalError, describeWriteError } from './errors.js';
+import { checkFence, decideClaim, type Lease } from './leases.js';
 import { openDatabase } from './open.js';
 import { SQL } from './schema.js';
 import { assertTransition, describeJob } from './transitions.js';
@@ -33,6 +34,8 @@ const UPLOAD_RESET: JobPatch = {
 export interface WriteOptions {
   /** 'full' (default): fsynced before returning. 'normal': survives kill -9, not a power cut. */
   sync?: 'full' | 'normal';
+  /** When given, the write is refused unless this claim is still the job's current one. */
+  lease?: Lease;
 }
 
 function given(patch: JobPatch): JobPatch {
@@ -48,7 +51,8 @@ export class Journal {
   private pendingFlush: Promise<void> | undefined;
   private readonly q: Record<
     | 'byId' | 'byKey' | 'byAbsPath' | 'partsOf' | 'insertJob' | 'markPartDone' | 'deleteParts' | 'insertPart'
-    | 'clearDoneExcept' | 'setDone' | 'byStates' | 'all' | 'counts' | 'inFlight' | 'failures' | 'done' | 'deleteJob' | 'touch',
+    | 'clearDoneExcept' | 'setDone' | 'byStates' | 'all' | 'counts' | 'inFlight' | 'failures' | 'done' | 'deleteJob' | 'touch'
+    | 'sameInode' | 'movePath' | 'setClaim',
     Stmt
   >;
 
@@ -60,7 +64,7 @@ export class Journal {
     const p = (sql: string): Stmt => db.prepare(sql);
     this.q = {
       byId: p('SELECT * FROM jobs WHERE id = ?'),
-      byKey: p('SELECT * FROM jobs WHERE watch = ? AND rel_path = ?'),
+      byKey: p('SELECT * FROM jobs WHERE share_id = ? AND rel_path = ?'),
       byAbsPath: p('SELECT * FROM jobs WHERE abs_path = ? ORDER BY id'),
       partsOf: p('SELECT idx, size, url, done_at FROM parts WHERE job_id = ? ORDER BY idx'),
       insertJob: p(SQL.insertJob),
@@ -80,6 +84,12 @@ export class Journal {
       done: p("SELECT * FROM jobs WHERE state = 'done' ORDER BY done_at DESC, id DESC LIMIT ?"),
       deleteJob: p('DELETE FROM jobs WHERE id = ?'),
       touch: p('UPDATE sync_marker SET n = n + 1 WHERE id = 1'),
+      sameInode: p(
+        `SELECT * FROM jobs WHERE ino = ? AND dev = ? AND size = ? AND mtime_ms = ? AND share_id = ? AND rel_path <> ?
+         AND state = 'done' ORDER BY id DESC LIMIT 1`,
+      ),
+      movePath: p('UPDATE jobs SET rel_path = ?, abs_path = ?, watch = ?, updated_at = ? WHERE id = ?'),
+      setClaim: p('UPDATE jobs SET owner = ?, lease_until = ?, fence = ? WHERE id = ?'),
     };
   }
 
@@ -89,8 +99,9 @@ export class Journal {
     return new Journal(dbPath, openDatabase(dbPath, readonly), readonly, opts.clock ?? realClock);
   }
 
-  get(watch: string, relPath: string): Job | undefined {
-    return this.load(this.q.byKey.get(watch, relPath) as JobRow | undefined);
+  /** By identity: the share (the watch name unless configured otherwise) and the path within it. */
+  get(shareId: string, relPath: string): Job | undefined {
+    return this.load(this.q.byKey.get(shareId, relPath) as JobRow | undefined);
   }
 
   getById(id: number): Job | undefined {
@@ -103,27 +114,37 @@ export class Journal {
 
   /**
    * Record a file the watcher saw. New → 'seen'. A done/failed job whose size or mtime differ is a
-   * new version: back to 'seen' with a clean slate. Anything else is left for the runner to judge.
+   * new version: back to 'seen' with a clean slate (the old file id kept as previousFileId). A new
+   * path whose file the share has as done under another path (same dev, inode, size, mtime: a
+   * renamed folder) takes over that row instead of starting a second upload. Anything else is
+   * left for the runner to judge.
    */
-  observe(watch: string, relPath: string, absPath: string, facts: FileFacts): ObserveResult {
+  observe(watch: string, relPath: string, absPath: string, facts: FileFacts, opts: { shareId?: string } = {}): ObserveResult {
+    const shareId = opts.shareId ?? watch;
     // Rescans call this for every file: answer the common "known, unchanged" case without a write lock.
-    const known = this.get(watch, relPath);
+    const known = this.get(shareId, relPath);
     if (known && !this.isNewVersion(known, facts)) return { job: known, isNew: false, isNewVersion: false };
     this.writable('observe');
     // A lost 'seen' row costs nothing: the next scan sees the file again.
-    return this.withSync('normal', () => this.db
-      .transaction((): ObserveResult => {
+    return this.write('observe', 'normal', (): ObserveResult => {
         const now = this.now();
         const factPatch: JobPatch = { absPath, size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino };
-        const existing = this.get(watch, relPath);
+        const existing = this.get(shareId, relPath);
         if (!existing) {
           checkPatch(factPatch, `"${relPath}" (watch "${watch}")`);
-          const r = this.q.insertJob.run(watch, relPath, absPath, facts.size, facts.mtimeMs, facts.dev, facts.ino, now, now);
+          const moved = this.q.sameInode.get(facts.ino, facts.dev, facts.size, facts.mtimeMs, shareId, relPath) as JobRow | undefined;
+          if (moved) {
+            this.q.movePath.run(relPath, absPath, watch, now, moved.id);
+            return { job: this.mustGet(moved.id, 'observe'), isNew: false, isNewVersion: false, movedFrom: moved.rel_path };
+          }
+          const r = this.q.insertJob.run(shareId, watch, relPath, absPath, facts.size, facts.mtimeMs, facts.dev, facts.ino, now, now);
           return { job: this.mustGet(Number(r.lastInsertRowid), 'observe'), isNew: true, isNewVersion: false };
         }
         if (!this.isNewVersion(existing, facts)) return { job: existing, isNew: false, isNewVersion: false };
         const reset: JobPatch = {
           ...UPLOAD_RESET,
+          // The upload of the version before stays in Frame.io; remember it for a version stack.
+          previousFileId: existing.fileId ?? existing.previousFileId,
           ...factPatch,
           folderId: null, // routing runs again after settling; the rules may place the new version elsewhere
           mediaType: null,
@@ -133,8 +154,7 @@ export class Journal {
         };
         this.apply(existing, checkPatch(reset, describeJob(existing)), now, 'seen');
         return { job: this.mustGet(existing.id, 'observe'), isNew: false, isNewVersion: true };
-      })
-      .immediate());
+      });
   }
 
   /**
@@ -143,9 +163,9 @@ export class Journal {
    */
   transition(id: number, to: JobState, patch: JobPatch = {}, opts: WriteOptions = {}): Job {
     this.writable('transition');
-    return this.withSync(opts.sync ?? 'full', () => this.db
-      .transaction((): Job => {
+    return this.write('transition', opts.sync ?? 'full', (): Job => {
         const job = this.mustGet(id, `transition to ${to}`);
+        checkFence(job, opts.lease, `transition to ${to}`);
         assertTransition(job, to);
         const what = describeJob(job);
         const explicit = given(patch);
@@ -156,20 +176,18 @@ export class Journal {
         const effective = { ...this.entryDefaults(to, explicit, now), ...explicit };
         this.apply(job, checkPatch(effective, what), now, to);
         return this.mustGet(id, 'transition');
-      })
-      .immediate());
+      });
   }
 
   /** Field patch without a state change (finalPath before a move, re-settled size/mtime, attempts). */
   update(id: number, patch: JobPatch, opts: WriteOptions = {}): Job {
     this.writable('update');
-    return this.withSync(opts.sync ?? 'full', () => this.db
-      .transaction((): Job => {
+    return this.write('update', opts.sync ?? 'full', (): Job => {
         const job = this.mustGet(id, 'update');
+        checkFence(job, opts.lease, 'update');
         this.apply(job, checkPatch(given(patch), describeJob(job)), this.now(), undefined);
         return this.mustGet(id, 'update');
-      })
-      .immediate());
+      });
   }
 
   /**
@@ -177,9 +195,10 @@ export class Journal {
    * it, a power cut may lose the last few, which only means those parts are sent again; the
    * next full write (e.g. 'uploaded' before a delete) makes them durable with it.
    */
-  markPartDone(id: number, index: number): void {
+  markPartDone(id: number, index: number, opts: Pick<WriteOptions, 'lease'> = {}): void {
     this.writable('markPartDone');
-    const r = this.withSync('normal', () => this.q.markPartDone.run(this.now(), id, index));
+    if (opts.lease) checkFence(this.mustGet(id, `markPartDone(${index})`), opts.lease, `markPartDone(${index})`);
+    const r = this.guard('markPartDone', () => this.withSync('normal', () => this.q.markPartDone.run(this.now(), id, index)));
     if (r.changes === 1) return;
     const job = this.mustGet(id, `markPartDone(${index})`);
     throw new JournalError(
@@ -220,11 +239,63 @@ export class Journal {
   }
 
   /** Delete the job (and its parts) so the file will be uploaded again, on purpose. */
-  forget(id: number): void {
+  forget(id: number, opts: Pick<WriteOptions, 'lease'> = {}): void {
     this.writable('forget');
-    if (this.q.deleteJob.run(id).changes === 0) {
-      throw new JournalError('not_found', `No job ${id} in journal ${this.path}; nothing to forget`);
-    }
+    this.write('forget', 'full', () => {
+      const job = this.getById(id);
+      if (!job) throw new JournalError('not_found', `No job ${id} in journal ${this.path}; nothing to forget`);
+      checkFence(job, opts.lease, 'forget');
+      this.q.deleteJob.run(id);
+    });
+  }
+
+  /**
+   * Take the job for `owner` until now + leaseMs. Refused (undefined) while another owner's lease
+   * is live; an expired lease is taken over with a new fencing token, so the old holder's writes
+   * that name its lease are refused from then on. Claiming again while holding it extends it.
+   */
+  claim(id: number, owner: string, leaseMs: number): Lease | undefined {
+    this.writable('claim');
+    checkLeaseMs(leaseMs);
+    return this.write('claim', 'full', (): Lease | undefined => {
+      const job = this.mustGet(id, 'claim');
+      const now = this.now();
+      const decision = decideClaim(job, owner, now);
+      if (decision === 'refuse') return undefined;
+      const token = decision === 'extend' ? job.fence : job.fence + 1;
+      this.q.setClaim.run(owner, now + leaseMs, token, id);
+      return { jobId: id, owner, token, expiresAt: now + leaseMs };
+    });
+  }
+
+  /** Extend a lease still current (nobody claimed the job since, even if it lapsed); else stale_owner. */
+  renew(lease: Lease, leaseMs: number): Lease {
+    this.writable('renew');
+    checkLeaseMs(leaseMs);
+    return this.write('renew', 'full', (): Lease => {
+      const job = this.mustGet(lease.jobId, 'renew');
+      checkFence(job, lease, 'renew');
+      const expiresAt = this.now() + leaseMs;
+      this.q.setClaim.run(lease.owner, expiresAt, lease.token, job.id);
+      return { ...lease, expiresAt };
+    });
+  }
+
+  /** Give the job up; false when the lease was no longer current (nothing changed). */
+  release(lease: Lease): boolean {
+    this.writable('release');
+    return this.write('release', 'full', (): boolean => {
+      const job = this.getById(lease.jobId);
+      if (!job || job.owner !== lease.owner || job.fence !== lease.token) return false;
+      // The fence stays: a token handed out before must never become current again.
+      this.q.setClaim.run(null, null, job.fence, job.id);
+      return true;
+    });
+  }
+
+  /** Resolves once a pending group commit has run (whatever its outcome), so close() does not cut it off. */
+  async settled(): Promise<void> {
+    await this.pendingFlush?.catch(() => undefined);
   }
 
   close(): void {
@@ -306,13 +377,26 @@ export class Journal {
       try {
         // A real change (a no-op UPDATE writes no frame), committed with synchronous=FULL: the
         // WAL is fsynced, and every earlier frame, from any job, becomes durable with it.
-        this.q.touch.run();
+        this.guard('flush', () => this.q.touch.run());
         resolve();
       } catch (e) {
         reject(e);
       }
     });
     return promise;
+  }
+
+  /** One IMMEDIATE transaction at the given sync level, with disk-full/I/O errors made explicit. */
+  private write<T>(op: string, mode: 'full' | 'normal', fn: () => T): T {
+    return this.guard(op, () => this.withSync(mode, () => this.db.transaction(fn).immediate()));
+  }
+
+  private guard<T>(op: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw describeWriteError(err, op, dirname(this.path));
+    }
   }
 
   // WAL appends every commit to one file, so a full (fsynced) commit also makes every earlier
@@ -350,6 +434,10 @@ export class Journal {
   private loadAll(rows: JobRow[]): Job[] {
     return rows.map((row) => rowToJob(row, this.partRows(row.id)));
   }
+}
+
+function checkLeaseMs(ms: number): void {
+  if (!Number.isInteger(ms) || ms < 1) throw new JournalError('invalid_patch', `leaseMs must be a positive integer, got ${ms}`);
 }
 
 function checkLimit(limit: number): number {

@@ -68,6 +68,73 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO sync_marker (id, n) VALUES (1, 0);
     `,
   },
+  {
+    version: 3,
+    description:
+      'job identity is (share_id, rel_path), not the watch name; previous_file_id for version stacks; ' +
+      'owner/lease_until/fence for claims; an inode index to recognise renamed folders',
+    // SQLite cannot drop a UNIQUE constraint in place: rebuild both tables. parts is rebuilt too
+    // because dropping jobs with foreign keys on would cascade-delete every part row.
+    sql: `
+      CREATE TABLE jobs_v3 (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        share_id         TEXT    NOT NULL, -- where the file lives, independent of the mount point
+        watch            TEXT    NOT NULL, -- which configured watch handles it on this machine
+        rel_path         TEXT    NOT NULL,
+        abs_path         TEXT    NOT NULL,
+        size             INTEGER NOT NULL,
+        mtime_ms         REAL    NOT NULL,
+        dev              INTEGER NOT NULL,
+        ino              INTEGER NOT NULL,
+        state            TEXT    NOT NULL CHECK (state IN ('seen','settled','uploading','uploaded','done','failed')),
+        folder_id        TEXT,
+        file_id          TEXT,
+        previous_file_id TEXT,
+        view_url         TEXT,
+        media_type       TEXT,
+        parts_count      INTEGER,
+        urls_created_at  INTEGER,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        last_error       TEXT,
+        last_error_code  TEXT,
+        final_path       TEXT,
+        owner            TEXT,              -- holder of the claim, NULL when free
+        lease_until      INTEGER,           -- ms epoch the claim lapses
+        fence            INTEGER NOT NULL DEFAULT 0, -- bumped by every new claim: a stale holder's token
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        uploaded_at      INTEGER,
+        done_at          INTEGER,
+        UNIQUE (share_id, rel_path)
+      );
+      INSERT INTO jobs_v3 (id, share_id, watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, folder_id, file_id,
+                           view_url, media_type, parts_count, urls_created_at, attempts, last_error, last_error_code,
+                           final_path, created_at, updated_at, uploaded_at, done_at)
+        SELECT id, watch, watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, folder_id, file_id,
+               view_url, media_type, parts_count, urls_created_at, attempts, last_error, last_error_code,
+               final_path, created_at, updated_at, uploaded_at, done_at FROM jobs;
+      -- Keep AUTOINCREMENT's high-water mark: a forgotten job's id must never come back.
+      DELETE FROM sqlite_sequence WHERE name = 'jobs_v3';
+      INSERT INTO sqlite_sequence (name, seq) SELECT 'jobs_v3', seq FROM sqlite_sequence WHERE name = 'jobs';
+      CREATE TABLE parts_v3 (
+        job_id  INTEGER NOT NULL REFERENCES jobs_v3 (id) ON DELETE CASCADE,
+        idx     INTEGER NOT NULL CHECK (idx >= 0),
+        size    INTEGER NOT NULL,
+        url     TEXT    NOT NULL,
+        done_at INTEGER,
+        PRIMARY KEY (job_id, idx)
+      ) WITHOUT ROWID;
+      INSERT INTO parts_v3 (job_id, idx, size, url, done_at) SELECT job_id, idx, size, url, done_at FROM parts;
+      DROP TABLE parts;
+      DROP TABLE jobs;
+      ALTER TABLE jobs_v3 RENAME TO jobs;
+      ALTER TABLE parts_v3 RENAME TO parts;
+      CREATE INDEX jobs_state_updated ON jobs (state, updated_at);
+      CREATE INDEX jobs_state_done ON jobs (state, done_at);
+      CREATE INDEX jobs_abs_path ON jobs (abs_path);
+      CREATE INDEX jobs_inode ON jobs (ino);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
@@ -85,9 +152,9 @@ export const WRITER_PRAGMAS: readonly string[] = [
 
 /** Statements shared with the crash test's child process, so it writes rows exactly as the Journal does. */
 export const SQL = {
-  /** (watch, rel_path, abs_path, size, mtime_ms, dev, ino, created_at, updated_at) */
-  insertJob: `INSERT INTO jobs (watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, attempts, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, 'seen', 0, ?, ?)`,
+  /** (share_id, watch, rel_path, abs_path, size, mtime_ms, dev, ino, created_at, updated_at) */
+  insertJob: `INSERT INTO jobs (share_id, watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, attempts, created_at, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'seen', 0, ?, ?)`,
   /** (job_id, idx, size, url) */
   insertPart: 'INSERT INTO parts (job_id, idx, size, url) VALUES (?, ?, ?, ?)',
   /** (done_at, job_id, idx): idempotent, keeps the first confirmation time. */

@@ -13,9 +13,15 @@ export interface PartRecord {
 
 export interface Job {
   id: number;
-  /** Watch name from the config. */
+  /**
+   * What identifies the file together with relPath: the share it lives on, independent of where
+   * that share is mounted on this machine. Defaults to the watch name.
+   */
+  shareId: string;
+  /** Watch name from the config: which watch handles the file here. */
   watch: string;
   relPath: string;
+  /** Where the file is on this machine; an attribute, not part of the identity. */
   absPath: string;
   size: number;
   mtimeMs: number;
@@ -25,6 +31,8 @@ export interface Job {
   /** Destination Frame.io folder. */
   folderId: string | null;
   fileId: string | null;
+  /** The Frame.io file id of the version uploaded before this one (kept for version stacks). */
+  previousFileId: string | null;
   viewUrl: string | null;
   mediaType: string | null;
   /** upload_urls with sizes, from create-local-upload; null until an upload exists. */
@@ -43,9 +51,18 @@ export interface Job {
   updatedAt: number;
   uploadedAt: number | null;
   doneAt: number | null;
+  /** Holder of the claim (see JobStore.claim), null when unclaimed. */
+  owner: string | null;
+  /** ms epoch the claim lapses; another owner may take the job after it. */
+  leaseExpiresAt: number | null;
+  /** Fencing token: raised by every new claim, so a write from an earlier holder is refused. */
+  fence: number;
 }
 
-export type JobPatch = Partial<Omit<Job, 'id' | 'state' | 'watch' | 'relPath' | 'createdAt'>>;
+/** Set only through observe/claim/renew/release, never patched. */
+type Fixed = 'id' | 'state' | 'shareId' | 'watch' | 'relPath' | 'createdAt' | 'owner' | 'leaseExpiresAt' | 'fence';
+
+export type JobPatch = Partial<Omit<Job, Fixed>>;
 
 export interface FileFacts {
   size: number;
@@ -58,4 +75,9 @@ export interface ObserveResult {
   job: Job;
   isNew: boolean;
   isNewVersion: boolean;
+  /**
+   * Set when the path was new but the file is one the journal has as done under another path
+   * of the same share (same dev, inode, size, mtime): a renamed folder. The row moved here.
+   */
+  movedFrom?: string;
 }

@@ -7,6 +7,7 @@ const HOUR = 3600_000;
 function job(patch: Partial<Job>): Job {
   return {
     id: 1,
+    shareId: 'w',
     watch: 'w',
     relPath: 'a/clip.mov',
     absPath: '/hot/a/clip.mov',
@@ -17,6 +18,7 @@ function job(patch: Partial<Job>): Job {
     state: 'uploading',
     folderId: 'f',
     fileId: 'file-1',
+    previousFileId: null,
     viewUrl: 'v',
     mediaType: 'video/quicktime',
     parts: [{ size: 100, url: 'http://s3/part0' }],
@@ -30,6 +32,9 @@ function job(patch: Partial<Job>): Job {
     updatedAt: 0,
     uploadedAt: null,
     doneAt: null,
+    owner: null,
+    leaseExpiresAt: null,
+    fence: 0,
     ...patch,
   };
 }

@@ -1,0 +1,111 @@
+// The JobStore over the local SQLite journal (journal.ts): the agent's own store today. The
+// journal is synchronous (better-sqlite3); here every call becomes a promise, and a failure a
+// rejection rather than a throw, so callers are written for any backend.
+import type { Clock } from '../util/clock.js';
+import { Journal, journalPath, type WriteOptions } from './journal.js';
+import type { Lease } from './leases.js';
+import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
+import type { FileFacts, Job, JobPatch, JobState, ObserveResult } from './types.js';
+
+function toSync(opts: WriteIntent | undefined): WriteOptions {
+  const out: WriteOptions = { sync: opts?.durable === 'crash' ? 'normal' : 'full' };
+  if (opts?.lease) out.lease = opts.lease;
+  return out;
+}
+
+export class SqliteJobStore implements JobStore {
+  readonly location: string;
+  readonly readonly: boolean;
+
+  private constructor(private readonly journal: Journal) {
+    this.location = journal.path;
+    this.readonly = journal.readonly;
+  }
+
+  /** Open (creating it and migrating the schema) the journal file; readonly only reads. */
+  static open(file: string, opts: { readonly?: boolean; clock?: Pick<Clock, 'now'> } = {}): SqliteJobStore {
+    return new SqliteJobStore(Journal.open(file, opts));
+  }
+
+  /** The journal in a state directory (`<state_dir>/journal.sqlite`). */
+  static inStateDir(stateDir: string, opts: { readonly?: boolean; clock?: Pick<Clock, 'now'> } = {}): SqliteJobStore {
+    return SqliteJobStore.open(journalPath(stateDir), opts);
+  }
+
+  async observe(watch: string, relPath: string, absPath: string, facts: FileFacts, opts?: ObserveOptions): Promise<ObserveResult> {
+    return this.journal.observe(watch, relPath, absPath, facts, opts);
+  }
+
+  async get(shareId: string, relPath: string): Promise<Job | undefined> {
+    return this.journal.get(shareId, relPath);
+  }
+
+  async getById(id: number): Promise<Job | undefined> {
+    return this.journal.getById(id);
+  }
+
+  async findByPath(absPath: string): Promise<Job[]> {
+    return this.journal.findByPath(absPath);
+  }
+
+  async transition(id: number, to: JobState, patch?: JobPatch, opts?: WriteIntent): Promise<Job> {
+    return this.journal.transition(id, to, patch, toSync(opts));
+  }
+
+  async update(id: number, patch: JobPatch, opts?: WriteIntent): Promise<Job> {
+    return this.journal.update(id, patch, toSync(opts));
+  }
+
+  async markPartDone(id: number, index: number, opts?: Pick<WriteIntent, 'lease'>): Promise<void> {
+    this.journal.markPartDone(id, index, opts?.lease ? { lease: opts.lease } : {});
+  }
+
+  async forget(id: number, opts?: Pick<WriteIntent, 'lease'>): Promise<void> {
+    this.journal.forget(id, opts?.lease ? { lease: opts.lease } : {});
+  }
+
+  async listByState(...states: JobState[]): Promise<Job[]> {
+    return this.journal.listByState(...states);
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    return this.journal.counts();
+  }
+
+  async inFlight(): Promise<Array<Job & { bytesDone: number }>> {
+    return this.journal.inFlight();
+  }
+
+  async recentFailures(limit?: number): Promise<Job[]> {
+    return this.journal.recentFailures(limit);
+  }
+
+  async recentDone(limit?: number): Promise<Job[]> {
+    return this.journal.recentDone(limit);
+  }
+
+  async claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined> {
+    return this.journal.claim(jobId, owner, leaseMs);
+  }
+
+  async renew(lease: Lease, leaseMs: number): Promise<Lease> {
+    return this.journal.renew(lease, leaseMs);
+  }
+
+  async release(lease: Lease): Promise<boolean> {
+    return this.journal.release(lease);
+  }
+
+  flush(): Promise<void> {
+    try {
+      return this.journal.flush();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.journal.settled();
+    this.journal.close();
+  }
+}

@@ -1,0 +1,82 @@
+// The job store seam: everything the runner, the after-upload steps, the CLI and the agent need
+// to remember about files, as an async interface, so a store shared by several agents (e.g.
+// PostgreSQL) can stand where the local SQLite journal stands today. Every backend must pass
+// test/journal/contract.ts.
+import type { Lease } from './leases.js';
+import type { FileFacts, Job, JobPatch, JobState, ObserveResult } from './types.js';
+
+export type { Lease } from './leases.js';
+
+/**
+ * How much a write must survive before its promise resolves.
+ *  - 'power-loss': on stable storage (fsynced); use before any step that cannot be undone, such as
+ *    creating an upload, sending parts to it, moving or deleting an original.
+ *  - 'crash': survives the agent being killed (kill -9) at once; after a power cut it may be lost
+ *    until the next 'power-loss' write or flush(), and a backend only ever loses the newest
+ *    writes that way, never one from the middle.
+ */
+export type Durability = 'power-loss' | 'crash';
+
+export interface WriteIntent {
+  /** Default 'power-loss'. */
+  durable?: Durability;
+  /** Refuse the write (JournalError 'stale_owner') unless this is still the job's current claim. */
+  lease?: Lease;
+}
+
+export interface ObserveOptions {
+  /** The share the file lives on (a future `share_id` watch key); defaults to the watch name. */
+  shareId?: string;
+}
+
+export interface JobStore {
+  /** Where the jobs are kept, for messages (a file path; never a credential). */
+  readonly location: string;
+  readonly readonly: boolean;
+
+  /**
+   * Record a settled file. Identity is (shareId, relPath), never the mount point; absPath is an
+   * attribute. New → 'seen' (isNew). A done/failed job whose size or mtime changed → 'seen'
+   * with a clean slate, its last file id kept in previousFileId (isNewVersion). A new path whose
+   * file the share has as done elsewhere (same dev, inode, size, mtime) takes that job over
+   * (movedFrom). Durability 'crash': a lost observation only means the next scan observes again.
+   */
+  observe(watch: string, relPath: string, absPath: string, facts: FileFacts, opts?: ObserveOptions): Promise<ObserveResult>;
+  get(shareId: string, relPath: string): Promise<Job | undefined>;
+  getById(id: number): Promise<Job | undefined>;
+  findByPath(absPath: string): Promise<Job[]>;
+
+  /** A legal state change (see TRANSITIONS) plus a field patch, atomically; else 'illegal_transition'. */
+  transition(id: number, to: JobState, patch?: JobPatch, opts?: WriteIntent): Promise<Job>;
+  /** A field patch without a state change. */
+  update(id: number, patch: JobPatch, opts?: WriteIntent): Promise<Job>;
+  /** Idempotent; durability 'crash' (a lost part record only means the part is sent again). */
+  markPartDone(id: number, index: number, opts?: Pick<WriteIntent, 'lease'>): Promise<void>;
+  /** Delete the job so its file is uploaded again, on purpose. */
+  forget(id: number, opts?: Pick<WriteIntent, 'lease'>): Promise<void>;
+
+  /** Jobs in any of the given states (all when none given), oldest first. */
+  listByState(...states: JobState[]): Promise<Job[]>;
+  counts(): Promise<Record<JobState, number>>;
+  /** Uploading jobs with the bytes of their confirmed parts. */
+  inFlight(): Promise<Array<Job & { bytesDone: number }>>;
+  recentFailures(limit?: number): Promise<Job[]>;
+  recentDone(limit?: number): Promise<Job[]>;
+
+  /**
+   * Take the job for `owner` for leaseMs. undefined while another owner's lease is live; a lapsed
+   * lease is taken over with a higher token. Claiming a job one already holds extends it.
+   */
+  claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined>;
+  /** Extend a lease that is still current; 'stale_owner' once another owner has claimed the job. */
+  renew(lease: Lease, leaseMs: number): Promise<Lease>;
+  /** Give the job up; false (and no change) when the lease was no longer current. */
+  release(lease: Lease): Promise<boolean>;
+
+  /**
+   * Group commit: resolves once every write made before the call is 'power-loss' durable;
+   * callers in the same turn of the event loop share one sync.
+   */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
