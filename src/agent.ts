@@ -4,7 +4,7 @@ import type { AgentConfig } from './config/types.js';
 import { ownIgnoredDirs } from './config/index.js';
 import { createFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
-import { Journal, journalPath } from './journal/index.js';
+import { SqliteJobStore, type JobStore } from './journal/index.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type ProgressSink, type RunSummary } from './pipeline/runner.js';
 import { realClock, type Clock } from './util/clock.js';
@@ -26,7 +26,7 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   runner: Runner;
-  journal: Journal;
+  journal: JobStore;
   /** Resolves when the agent has stopped; `fatal` is set when it stopped because nothing could work. */
   stopped: Promise<{ summary: RunSummary; fatal?: AgentError }>;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
@@ -37,7 +37,7 @@ export interface RunningAgent {
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
-  const journal = Journal.open(journalPath(config.stateDir));
+  const journal: JobStore = SqliteJobStore.inStateDir(config.stateDir);
   const runner = new Runner({
     config,
     accountId,
@@ -61,7 +61,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       clock,
       logger,
     });
-    hot.on('settled', (facts) => runner.handleSettled(watch.name, facts));
+    hot.on('settled', (facts) => void runner.handleSettled(watch.name, facts));
     hot.on('gone', (p: string) => logger.info(`${p} vanished before it settled; dropped`));
     hot.on('error', (err: Error) => logger.error(`watch '${watch.name}': ${err.message}`));
     runner.addWatch(watch, hot);
@@ -78,7 +78,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       clearInterval(requeueTimer);
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
-      journal.close();
+      await journal.close();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
     })();
     return stopPromise;
@@ -91,9 +91,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
 
   // Cheap (only failed files left in place are looked at); lets `retry` work beside a running agent.
+  // Also offers again the files that waited for an unwritable journal (disk full), once it can write.
   const requeueTimer = setInterval(() => {
-    const n = runner.requeueRetried();
-    if (n > 0) logger.info(`${n} file(s) queued again by \`retry\``);
+    void (async () => {
+      const n = await runner.requeueRetried();
+      if (n > 0) logger.info(`${n} file(s) queued again by \`retry\``);
+      await runner.retryHeld();
+    })().catch((err: unknown) => logger.error(`journal check failed: ${(err as Error).message}`));
   }, 2000);
   requeueTimer.unref();
 

@@ -11,7 +11,7 @@ export async function forgetCommand(args: { paths: string[]; config?: string; st
   if (args.paths.length === 0) throw new UsageError('forget: name the file(s) to forget');
   const journal = await openJournal(args, io, false);
   try {
-    const all = journal.listByState('seen', 'settled', 'uploading', 'uploaded', 'done', 'failed');
+    const all = await journal.listByState('seen', 'settled', 'uploading', 'uploaded', 'done', 'failed');
     let missing = 0;
     for (const p of args.paths) {
       const jobs = matchJobs(all, p, io.cwd);
@@ -26,7 +26,7 @@ export async function forgetCommand(args: { paths: string[]; config?: string; st
           missing++;
           continue;
         }
-        journal.forget(job.id);
+        await journal.forget(job.id);
         await fs.rm(sidecarPath(job.absPath), { force: true });
         const inPlace = await fs.stat(job.absPath).then(() => true, () => false);
         out(
@@ -39,6 +39,6 @@ export async function forgetCommand(args: { paths: string[]; config?: string; st
     }
     return missing ? EXIT.failed : EXIT.ok;
   } finally {
-    journal.close();
+    await journal.close();
   }
 }

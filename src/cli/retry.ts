@@ -18,7 +18,7 @@ export async function retryCommand(args: { paths: string[]; failed?: boolean; co
   if (!args.failed && args.paths.length === 0) throw new UsageError('retry: name a file, or pass --failed for every failed file');
   const journal = await openJournal(args, io, false);
   try {
-    const failed = journal.listByState('failed');
+    const failed = await journal.listByState('failed');
     const jobs = args.failed ? failed : args.paths.flatMap((p) => {
       const m = matchJobs(failed, p, io.cwd);
       if (m.length === 0) err(io, `retry: ${p} is not a failed file in the journal`);
@@ -31,7 +31,7 @@ export async function retryCommand(args: { paths: string[]; failed?: boolean; co
           await moveFile(job.finalPath, job.absPath);
           await fs.rm(reasonPath(job.finalPath), { force: true });
         }
-        journal.transition(job.id, 'seen', { attempts: 0, lastError: null, lastErrorCode: null, finalPath: null });
+        await journal.transition(job.id, 'seen', { attempts: 0, lastError: null, lastErrorCode: null, finalPath: null });
         out(io, `queued again: ${job.watch}/${job.relPath}`);
       } catch (e) {
         problems++;
@@ -41,6 +41,6 @@ export async function retryCommand(args: { paths: string[]; failed?: boolean; co
     if (jobs.length === 0 && args.failed) out(io, 'no failed files');
     return problems || (!args.failed && jobs.length < args.paths.length) ? EXIT.failed : EXIT.ok;
   } finally {
-    journal.close();
+    await journal.close();
   }
 }

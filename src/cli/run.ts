@@ -103,7 +103,10 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     logger.info(`stopped: ${summary.done} uploaded, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped by rules` : ''}`);
     if (emulator) logger.info(`the demo emulator kept its files under ${path.join(io.cwd, '.frameio-agent-demo', 'emulator')}`);
     if (fatal) return exitCodeFor(fatal);
-    if (args.once && summary.failed > 0) return EXIT.failed;
+    if (summary.held > 0) {
+      logger.error(`${summary.held} file(s) were not uploaded because the journal in ${config.stateDir} could not be written; free space there and run again`);
+    }
+    if (args.once && (summary.failed > 0 || summary.held > 0)) return EXIT.failed;
     return EXIT.ok;
   } finally {
     for (const [sig, h] of signals) process.off(sig, h);

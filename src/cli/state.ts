@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { Journal, journalPath } from '../journal/index.js';
+import { SqliteJobStore, journalPath, type JobStore } from '../journal/index.js';
 import { loadConfigFor } from './config-file.js';
 import { UsageError } from './exit.js';
 import type { CliIO } from './io.js';
@@ -23,11 +23,28 @@ export async function stateDirFor(args: { config?: string; stateDir?: string }, 
   return path.join(os.homedir(), '.frameio-agent');
 }
 
-export async function openJournal(args: { config?: string; stateDir?: string }, io: CliIO, readonly: boolean): Promise<Journal> {
+export async function openJournal(args: { config?: string; stateDir?: string }, io: CliIO, readonly: boolean): Promise<JobStore> {
   const dir = await stateDirFor(args, io);
   const file = journalPath(dir);
   if (!fs.existsSync(file)) {
     throw new UsageError(`no journal at ${file}: the agent has not run with this state_dir yet (pass --config or --state-dir)`);
   }
-  return Journal.open(file, { readonly });
+  return SqliteJobStore.open(file, { readonly });
+}
+
+/** Below this, SQLite cannot count on appending to its WAL: the journal is as good as unwritable. */
+const JOURNAL_MIN_FREE_BYTES = 1024 * 1024;
+
+/**
+ * Free space where the journal lives. A separate process cannot see the agent's write errors,
+ * but it can see their usual cause: a full state_dir (the agent's log names it too).
+ */
+export async function stateDirSpace(dir: string): Promise<{ dir: string; freeBytes: number | null; full: boolean }> {
+  try {
+    const st = await fs.promises.statfs(dir);
+    const freeBytes = Number(st.bavail) * Number(st.bsize);
+    return { dir, freeBytes, full: freeBytes < JOURNAL_MIN_FREE_BYTES };
+  } catch {
+    return { dir, freeBytes: null, full: false }; // cannot tell (e.g. not a local directory)
+  }
 }

@@ -1,25 +1,28 @@
 // `frameio-agent status [--json]`: counts by state, uploads in flight with progress, the last
 // failures with reasons. Reads the journal read-only, so it never disturbs a running agent.
 import { formatBytes } from '../util/format.js';
-import { openJournal } from './state.js';
+import path from 'node:path';
+import { openJournal, stateDirSpace } from './state.js';
 import { EXIT } from './exit.js';
 import { out, type CliIO } from './io.js';
 
 export async function statusCommand(args: { config?: string; stateDir?: string; json?: boolean; limit?: number }, io: CliIO): Promise<number> {
   const journal = await openJournal(args, io, true);
   try {
-    const counts = journal.counts();
-    const inFlight = journal.inFlight();
-    const failures = journal.recentFailures(args.limit ?? 10);
-    const done = journal.recentDone(args.limit ?? 5);
+    const counts = await journal.counts();
+    const inFlight = await journal.inFlight();
+    const failures = await journal.recentFailures(args.limit ?? 10);
+    const done = await journal.recentDone(args.limit ?? 5);
     // Jobs still in the pipeline that hit an outage and are waiting to try again.
-    const waiting = journal.listByState('seen', 'settled', 'uploading', 'uploaded').filter((j) => j.lastError);
+    const waiting = (await journal.listByState('seen', 'settled', 'uploading', 'uploaded')).filter((j) => j.lastError);
+    const space = await stateDirSpace(path.dirname(journal.location));
     if (args.json) {
       out(
         io,
         JSON.stringify(
           {
             counts,
+            state_dir: { path: space.dir, free_bytes: space.freeBytes, journal_writable: !space.full },
             in_flight: inFlight.map((j) => ({ watch: j.watch, path: j.relPath, size: j.size, bytes_done: j.bytesDone, parts_done: j.partsDone.length, parts: j.parts?.length ?? 0, file_id: j.fileId })),
             waiting: waiting.map((j) => ({ watch: j.watch, path: j.relPath, state: j.state, error: j.lastError, code: j.lastErrorCode, since: new Date(j.updatedAt).toISOString() })),
             failures: failures.map((j) => ({ watch: j.watch, path: j.relPath, error: j.lastError, code: j.lastErrorCode, at: new Date(j.updatedAt).toISOString(), moved_to: j.finalPath })),
@@ -32,6 +35,9 @@ export async function statusCommand(args: { config?: string; stateDir?: string; 
       return EXIT.ok;
     }
     out(io, Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join('  '));
+    if (space.full) {
+      out(io, `\njournal: state_dir ${space.dir} is full (${formatBytes(space.freeBytes ?? 0)} free): the agent cannot record progress, so new and unfinished files wait until space is freed (they resume by themselves)`);
+    }
     if (inFlight.length) {
       out(io, '\nuploading:');
       for (const j of inFlight) {
@@ -55,6 +61,6 @@ export async function statusCommand(args: { config?: string; stateDir?: string; 
     }
     return EXIT.ok;
   } finally {
-    journal.close();
+    await journal.close();
   }
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AfterUpload } from '../config/types.js';
-import type { Journal, Job } from '../journal/index.js';
+import type { JobStore, Job } from '../journal/index.js';
 import { exists, freeTarget, moveFile, sameFile } from '../actions/move.js';
 import { writeSidecar } from '../actions/sidecar.js';
 import { VERSION } from '../version.js';
@@ -16,16 +16,16 @@ export interface FinalizeResult {
   note?: string;
 }
 
-export async function finalizeJob(args: { journal: Journal; job: Job; action: AfterUpload; now: Date }): Promise<FinalizeResult> {
+export async function finalizeJob(args: { journal: JobStore; job: Job; action: AfterUpload; now: Date }): Promise<FinalizeResult> {
   const { journal, job, action, now } = args;
-  const done = (patch: Partial<Job> = {}): void => {
+  const done = async (patch: Partial<Job> = {}): Promise<void> => {
     // Not fsynced: if a power cut loses it, the job is verified and finalized again, which is
     // harmless (a move finds its journaled target, a delete finds the file gone).
-    journal.transition(job.id, 'done', { doneAt: now.getTime(), lastError: null, lastErrorCode: null, ...patch }, { sync: 'normal' });
+    await journal.transition(job.id, 'done', { doneAt: now.getTime(), lastError: null, lastErrorCode: null, ...patch }, { durable: 'crash' });
   };
   switch (action.action) {
     case 'leave':
-      done();
+      await done();
       return { handled: 'handled' };
     case 'delete': {
       try {
@@ -34,7 +34,7 @@ export async function finalizeJob(args: { journal: Journal; job: Job; action: Af
         // Already gone (a crash after the unlink, before the journal said done) is success.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      done();
+      await done();
       return { handled: 'forget', note: 'original deleted' };
     }
     case 'tag': {
@@ -50,7 +50,7 @@ export async function finalizeJob(args: { journal: Journal; job: Job; action: Af
         verified_at: now.toISOString(),
         agent: `frameio-agent ${VERSION}`,
       });
-      done();
+      await done();
       return { handled: 'handled', note: `tagged (${path.basename(sidecar)})` };
     }
     case 'move': {
@@ -59,7 +59,7 @@ export async function finalizeJob(args: { journal: Journal; job: Job; action: Af
         const srcThere = await exists(job.absPath);
         const dstThere = await exists(target);
         if (!srcThere && dstThere) {
-          done();
+          await done();
           return { handled: 'forget', note: `moved to ${target}` };
         }
         if (srcThere && dstThere) {
@@ -67,7 +67,7 @@ export async function finalizeJob(args: { journal: Journal; job: Job; action: Af
             // A cross-device move copied the file (and fsynced it) but stopped before removing
             // the original: finish it rather than make a second copy.
             await fs.unlink(job.absPath);
-            done({ finalPath: target });
+            await done({ finalPath: target });
             return { handled: 'forget', note: `moved to ${target}` };
           }
           // The name was taken by something else meanwhile: never overwrite, pick a fresh name.
@@ -77,7 +77,7 @@ export async function finalizeJob(args: { journal: Journal; job: Job; action: Af
         target = await freeTarget(action.to, job.relPath);
       }
       for (let attempt = 0; ; attempt++) {
-        journal.update(job.id, { finalPath: target });
+        await journal.update(job.id, { finalPath: target });
         crashPoint('before-move');
         try {
           await moveFile(job.absPath, target);
@@ -89,7 +89,7 @@ export async function finalizeJob(args: { journal: Journal; job: Job; action: Af
         }
       }
       crashPoint('after-move');
-      done({ finalPath: target });
+      await done({ finalPath: target });
       return { handled: 'forget', note: `moved to ${target}` };
     }
   }

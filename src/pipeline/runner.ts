@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
 import type { WatchConfig, AgentConfig } from '../config/types.js';
-import type { Journal, Job } from '../journal/index.js';
+import { isStoreUnwritable, type JobStore, type Job } from '../journal/index.js';
 import type { FileFacts } from '../watch/index.js';
 import { route as routeFile } from '../rules/index.js';
 import { FrameioUploader } from '../upload/index.js';
@@ -56,7 +56,7 @@ export interface RunnerDeps {
   accountId: string;
   client: RunnerClient;
   folders: RunnerFolders;
-  journal: Journal;
+  journal: JobStore;
   logger: Logger;
   clock: Clock;
   progress?: ProgressSink;
@@ -74,6 +74,8 @@ export interface RunSummary {
   done: number;
   failed: number;
   skipped: number;
+  /** Files seen while the journal could not be written, waiting for it (see retryHeld). */
+  held: number;
 }
 
 export class Runner extends EventEmitter {
@@ -89,7 +91,13 @@ export class Runner extends EventEmitter {
   /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
   private readonly drain = new AbortController();
   private stopping = false;
-  readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0 };
+  readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, held: 0 };
+  /** Files held while the journal cannot be written, by key; offered again by retryHeld(). */
+  private readonly held = new Map<string, { watch: string; path: string }>();
+  /** Set while journal writes fail, so the failure is logged once, not once per file. */
+  private storeDown: string | undefined;
+  /** Renamed folders already reported (watch, old dir, new dir), so a rename logs once. */
+  private readonly renamesLogged = new Set<string>();
 
   constructor(deps: RunnerDeps) {
     super();
@@ -107,12 +115,31 @@ export class Runner extends EventEmitter {
     return true;
   }
 
-  /** Entry point from a watcher: a file has settled. */
-  handleSettled(watchName: string, facts: FileFacts): void {
+  /** Entry point from a watcher: a file has settled. Resolves once the file is admitted (never rejects). */
+  handleSettled(watchName: string, facts: FileFacts): Promise<void> {
     const w = this.watches.get(watchName);
-    if (!w || this.stopping) return;
+    if (!w || this.stopping) return Promise.resolve();
     const key = `${watchName}\0${facts.relPath}`;
-    if (this.active.has(key)) return;
+    if (this.active.has(key)) return Promise.resolve();
+    // Reserved before the first await: a second settled event for this path arriving while the
+    // journal is consulted must not pass the guard above and start a second upload.
+    let admitted!: () => void;
+    const reservation = new Promise<void>((r) => (admitted = r));
+    this.active.set(key, reservation);
+    return this.admit(w, watchName, key, facts)
+      .catch((err: unknown) => {
+        if (isStoreUnwritable(err)) return this.holdForStore(key, facts.path, err);
+        const e = classifyNetworkError(err, `journal for ${facts.relPath}`);
+        this.deps.logger.error(e.message, { code: e.code });
+        if (e.kind === 'fatal') this.emit('fatal', e);
+      })
+      .finally(() => {
+        if (this.active.get(key) === reservation) this.active.delete(key);
+        admitted();
+      });
+  }
+
+  private async admit(w: { config: WatchConfig; hot: RunnerWatch }, watchName: string, key: string, facts: FileFacts): Promise<void> {
     const now = this.now();
     const r = routeFile({ relPath: facts.relPath, size: facts.size, mtimeMs: facts.mtimeMs }, w.config, now);
     if (r.skip) {
@@ -121,12 +148,13 @@ export class Runner extends EventEmitter {
       w.hot.markHandled(facts);
       return;
     }
-    const observed = this.deps.journal.observe(watchName, facts.relPath, facts.path, {
+    const observed = await this.deps.journal.observe(watchName, facts.relPath, facts.path, {
       size: facts.size,
       mtimeMs: facts.mtimeMs,
       dev: facts.dev,
       ino: facts.ino,
     });
+    if (observed.movedFrom !== undefined) this.noteRenamed(watchName, observed.movedFrom, facts.relPath);
     const { isNewVersion } = observed;
     if (observed.job.state === 'done' && !isNewVersion) {
       this.deps.logger.debug(`${facts.relPath} was uploaded before (${observed.job.viewUrl ?? observed.job.fileId}); not uploading it again`);
@@ -137,7 +165,7 @@ export class Runner extends EventEmitter {
     if (job.state === 'failed' && !isNewVersion && job.finalPath && job.finalPath !== facts.path) {
       // on_failure moved it away and a person put it back: that is the retry its reason file offers.
       this.deps.logger.info(`${facts.relPath} is back in the hot folder after failing; trying it again`);
-      job = this.deps.journal.transition(job.id, 'seen', { attempts: 0, lastError: null, lastErrorCode: null });
+      job = await this.deps.journal.transition(job.id, 'seen', { attempts: 0, lastError: null, lastErrorCode: null });
     }
     if (job.state === 'failed' && !isNewVersion) {
       this.deps.logger.debug(`${facts.relPath} failed before (${job.lastError}); run \`frameio-agent retry\` to try again`);
@@ -159,6 +187,9 @@ export class Runner extends EventEmitter {
       await work();
     })
       .catch((err: unknown) => {
+        // A journal write outside process()'s own handling (resume, forget): wait for the journal.
+        // The watcher resolves a path relative to its root, so the relPath in the key will do.
+        if (isStoreUnwritable(err)) return this.holdForStore(key, key.slice(key.indexOf('\0') + 1), err);
         // process() handles its own errors; anything here is a bug or a fatal error.
         const e = classifyNetworkError(err, 'pipeline');
         this.deps.logger.error(e.message, { code: e.code });
@@ -176,7 +207,7 @@ export class Runner extends EventEmitter {
   async recover(): Promise<number> {
     const { journal, logger } = this.deps;
     let resumed = 0;
-    for (const job of journal.listByState('settled', 'uploading', 'uploaded')) {
+    for (const job of await journal.listByState('settled', 'uploading', 'uploaded')) {
       const w = this.watches.get(job.watch);
       if (!w) {
         logger.warn(`journal has ${job.relPath} (${job.state}) for watch '${job.watch}', which is no longer configured; leaving it`);
@@ -229,11 +260,11 @@ export class Runner extends EventEmitter {
         if (outcome === 'kept' && (await this.remoteState(job)) === 'complete') {
           if (fileUnchanged) {
             // Same file, upload complete: carry on to the after-upload action.
-            journal.transition(job.id, 'uploaded');
-            await this.verifyAndFinalize(w, journal.getById(job.id)!, facts);
+            await journal.transition(job.id, 'uploaded');
+            await this.verifyAndFinalize(w, (await journal.getById(job.id))!, facts);
             return;
           }
-          this.recordComplete(job);
+          await this.recordComplete(job);
           this.summary.done++;
           if (decision.action === 'drop') w.hot.forget(job.absPath);
           else w.hot.resettle(job.absPath);
@@ -242,17 +273,17 @@ export class Runner extends EventEmitter {
         if (outcome === 'kept') return; // Frame.io could not be asked: decide on the next start
         logger.info(`restarting the upload of ${job.relPath}: ${decision.why}`);
         if (decision.action === 'drop') {
-          journal.forget(job.id);
+          await journal.forget(job.id);
           w.hot.forget(job.absPath);
           return;
         }
-        journal.transition(job.id, 'seen');
+        await journal.transition(job.id, 'seen');
         w.hot.resettle(job.absPath);
         return;
       }
       case 'resettle':
         await this.removeOrphans(job);
-        journal.transition(job.id, 'seen');
+        await journal.transition(job.id, 'seen');
         return;
     }
   }
@@ -264,14 +295,14 @@ export class Runner extends EventEmitter {
     const tagged = await readMatchingSidecar(facts.path, facts.size, facts.mtimeMs);
     if (tagged) {
       logger.info(`${facts.relPath} is already in Frame.io (${tagged.view_url ?? tagged.frameio_file_id}, per its .frameio.json); not uploading it again`);
-      journal.forget(job.id);
+      await journal.forget(job.id);
       w.hot.markHandled(facts);
       return;
     }
     const check = await w.hot.recheck(facts);
     if (check === 'gone') {
       logger.info(`${facts.relPath} vanished before its upload started; dropped`);
-      journal.forget(job.id);
+      await journal.forget(job.id);
       w.hot.forget(facts.path);
       return;
     }
@@ -285,7 +316,7 @@ export class Runner extends EventEmitter {
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
       const settledFacts = { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path, folderId };
-      job = job.state === 'settled' ? journal.update(job.id, settledFacts, { sync: 'normal' }) : journal.transition(job.id, 'settled', settledFacts, { sync: 'normal' });
+      job = job.state === 'settled' ? await journal.update(job.id, settledFacts, { durable: 'crash' }) : await journal.transition(job.id, 'settled', settledFacts, { durable: 'crash' });
       await journal.flush();
       job = await this.createUpload(job, folderId);
     } catch (err) {
@@ -305,7 +336,7 @@ export class Runner extends EventEmitter {
     crashPoint('after-create');
     // On disk before any part is sent (the flush in uploadVerifyFinalize): a power cut must never
     // forget the file id of an upload that may complete.
-    return this.deps.journal.transition(job.id, 'uploading', {
+    return await this.deps.journal.transition(job.id, 'uploading', {
       folderId,
       fileId: created.id,
       viewUrl: created.view_url,
@@ -314,7 +345,7 @@ export class Runner extends EventEmitter {
       partsDone: [],
       urlsCreatedAt: this.deps.clock.now(),
       attempts: job.attempts + 1,
-    }, { sync: 'normal' });
+    }, { durable: 'crash' });
   }
 
   private async uploadVerifyFinalize(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts): Promise<void> {
@@ -337,8 +368,8 @@ export class Runner extends EventEmitter {
           drainSignal: this.drain.signal,
           clock: this.deps.clock,
           logger,
-          onPartDone: (index: number) => {
-            journal.markPartDone(job.id, index);
+          onPartDone: async (index: number) => {
+            await journal.markPartDone(job.id, index);
             crashPoint('after-part');
           },
           onBytes: (sent: number) => this.deps.progress?.update(progressId, sent),
@@ -350,7 +381,7 @@ export class Runner extends EventEmitter {
       // Fsynced only when the next step destroys the original (delete); a move journals its
       // target with a full write first, and for tag/leave a lost record only means verifying again.
       const destructive = w.config.afterUpload.action === 'delete';
-      job = journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() }, { sync: destructive ? 'full' : 'normal' });
+      job = await journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() }, { durable: destructive ? 'power-loss' : 'crash' });
       crashPoint('after-uploaded');
     } catch (err) {
       this.deps.progress?.end(progressId);
@@ -386,14 +417,14 @@ export class Runner extends EventEmitter {
     try {
       // A move journals its target first: a vanished original there means the move already happened.
       if (local === 'gone' && !(w.config.afterUpload.action === 'move' && job.finalPath)) {
-        journal.transition(job.id, 'done', { doneAt: clock.now() });
+        await journal.transition(job.id, 'done', { doneAt: clock.now() });
         logger.info(`uploaded ${job.relPath} → ${job.viewUrl ?? job.fileId}; the original was removed meanwhile, so there is nothing to ${w.config.afterUpload.action}`);
         w.hot.forget(facts.path);
         this.summary.done++;
         return;
       }
       if (local === 'changed') {
-        journal.transition(job.id, 'done', { doneAt: clock.now() });
+        await journal.transition(job.id, 'done', { doneAt: clock.now() });
         logger.warn(`${job.relPath} changed after its upload finished; the uploaded version is kept in Frame.io and the new version will be uploaded once it settles`);
         w.hot.resettle(facts.path);
         this.summary.done++;
@@ -415,13 +446,18 @@ export class Runner extends EventEmitter {
         ms: elapsed,
       });
       this.outageTries.delete(job.id);
-      this.emit('done', journal.getById(job.id));
+      this.emit('done', await journal.getById(job.id));
     } catch (err) {
+      if (isStoreUnwritable(err)) {
+        // Not a failed action: the journal could not record it. Offered again when it can.
+        this.holdForStore(`${job.watch}\0${job.relPath}`, facts.path, err);
+        return;
+      }
       // The upload is confirmed; only the local action failed. Do not upload again: say so loudly.
       const e = classifyNetworkError(err, `after-upload action '${w.config.afterUpload.action}' for ${job.relPath}`);
       logger.error(`${e.message}; the file IS uploaded (${job.viewUrl ?? job.fileId}) and stays where it is`, { code: e.code });
       try {
-        journal.transition(job.id, 'done', { doneAt: clock.now(), lastError: e.message, lastErrorCode: e.code });
+        await journal.transition(job.id, 'done', { doneAt: clock.now(), lastError: e.message, lastErrorCode: e.code });
       } catch {
         /* already done */
       }
@@ -493,17 +529,22 @@ export class Runner extends EventEmitter {
   }
 
   /** An upload found complete while abandoning it: record it as done for the version it holds. */
-  private recordComplete(job: Job): void {
+  private async recordComplete(job: Job): Promise<void> {
     const { journal, clock } = this.deps;
-    let current = journal.getById(job.id) ?? job;
-    if (current.state !== 'uploaded') current = journal.transition(job.id, 'uploaded');
-    journal.transition(current.id, 'done', { doneAt: clock.now() });
+    let current = (await journal.getById(job.id)) ?? job;
+    if (current.state !== 'uploaded') current = await journal.transition(job.id, 'uploaded');
+    await journal.transition(current.id, 'done', { doneAt: clock.now() });
   }
 
   private async handleError(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, err: unknown): Promise<void> {
     const { journal, logger, config } = this.deps;
+    if (isStoreUnwritable(err)) {
+      // The journal says where the job was last recorded; it carries on from there once it can write.
+      this.holdForStore(`${job.watch}\0${job.relPath}`, facts.path, err);
+      return;
+    }
     const e: AgentError = isAgentError(err) ? err : classifyNetworkError(err, `upload of ${job.relPath}`);
-    const current = journal.getById(job.id) ?? job;
+    const current = (await journal.getById(job.id)) ?? job;
     if (e.kind === 'fatal') {
       logger.error(`${job.relPath}: ${e.message}`, { code: e.code });
       this.emit('fatal', e);
@@ -518,17 +559,17 @@ export class Runner extends EventEmitter {
     if (e.code === 'file_changed') {
       logger.warn(`${job.relPath} changed while uploading; the upload is abandoned and starts again once the file settles`);
       if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') {
-        this.recordComplete(current); // the earlier version is in Frame.io; the new one follows
+        await this.recordComplete(current); // the earlier version is in Frame.io; the new one follows
       } else {
-        journal.transition(job.id, 'seen');
+        await journal.transition(job.id, 'seen');
       }
       w.hot.resettle(facts.path);
       return;
     }
     if (e.code === 'file_vanished') {
       logger.warn(`${job.relPath} vanished while uploading; dropped`);
-      if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') this.recordComplete(current);
-      else journal.forget(job.id);
+      if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') await this.recordComplete(current);
+      else await journal.forget(job.id);
       w.hot.forget(facts.path);
       return;
     }
@@ -549,7 +590,7 @@ export class Runner extends EventEmitter {
       const wait = e.retryAfterMs ?? backoffDelay(tries, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
       this.outageTries.set(job.id, tries + 1);
       // Recorded so `status` shows why the file is waiting.
-      journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
+      await journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
       logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)}`);
       if (!(await waitOrStop(wait))) return;
       if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts);
@@ -566,10 +607,10 @@ export class Runner extends EventEmitter {
       if (!(await waitOrStop(wait))) return;
       if ((await this.abandonUpload(current)) === 'kept') {
         // Frame.io completed it after all (or cannot be asked): never upload the same version twice.
-        if ((await this.remoteState(current)) === 'complete') await this.verifyAndFinalize(w, journal.getById(job.id)!, facts);
+        if ((await this.remoteState(current)) === 'complete') await this.verifyAndFinalize(w, (await journal.getById(job.id))!, facts);
         return;
       }
-      await this.reprocess(w, current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts }), facts);
+      await this.reprocess(w, current.state === 'seen' ? current : await journal.transition(job.id, 'seen', { attempts: current.attempts }), facts);
       return;
     }
     await this.fail(w, current, facts, e);
@@ -591,8 +632,8 @@ export class Runner extends EventEmitter {
     if (job.fileId && job.state !== 'uploaded' && (await this.abandonUpload(job)) === 'kept') {
       if ((await this.remoteState(job)) === 'complete') {
         // The upload is whole in Frame.io: it did not fail; finish it instead.
-        this.deps.journal.transition(job.id, 'uploaded');
-        await this.verifyAndFinalize(w, this.deps.journal.getById(job.id)!, facts);
+        await this.deps.journal.transition(job.id, 'uploaded');
+        await this.verifyAndFinalize(w, (await this.deps.journal.getById(job.id))!, facts);
         return;
       }
     }
@@ -606,23 +647,27 @@ export class Runner extends EventEmitter {
       }
       if (outcome.note) logger.info(`${job.relPath}: ${outcome.note}`);
     } catch (err) {
+      if (isStoreUnwritable(err)) {
+        this.holdForStore(`${job.watch}\0${job.relPath}`, facts.path, err);
+        return;
+      }
       const m = classifyNetworkError(err, `failure action for ${job.relPath}`);
       logger.error(`${m.message}; the file stays where it is`);
       w.hot.markHandled(facts);
     }
     // Counted once the failure action is done, so a reader of the summary finds the file parked.
     this.summary.failed++;
-    this.emit('failed', journal.getById(job.id));
+    this.emit('failed', await journal.getById(job.id));
   }
 
   /**
    * `frameio-agent retry` runs in another process and flips a failed job back to 'seen'. A
    * file that was moved back is new to the watcher anyway; one left in place needs a nudge.
    */
-  requeueRetried(): number {
+  async requeueRetried(): Promise<number> {
     let n = 0;
     for (const [id, where] of this.parkedFailures) {
-      const job = this.deps.journal.getById(id);
+      const job = await this.deps.journal.getById(id);
       if (job && job.state === 'failed') continue;
       this.parkedFailures.delete(id);
       if (job?.state === 'seen') {
@@ -631,6 +676,57 @@ export class Runner extends EventEmitter {
       }
     }
     return n;
+  }
+
+  /**
+   * A journal write failed (disk full, I/O error): nothing about the file is wrong, so it is not
+   * failed; it waits, and retryHeld() offers it again once the journal can be written. Logged once
+   * per outage, with the state_dir named in the error.
+   */
+  private holdForStore(key: string, filePath: string, err: Error): void {
+    const watch = key.slice(0, key.indexOf('\0'));
+    this.held.set(key, { watch, path: filePath });
+    this.summary.held = this.held.size;
+    if (this.storeDown === undefined) {
+      this.storeDown = err.message;
+      this.deps.logger.error(`${err.message}; new and unfinished files wait and are tried again once the journal can be written`, {
+        code: 'journal_unwritable',
+      });
+    } else {
+      this.deps.logger.debug(`${filePath} waits for the journal to be writable again`);
+    }
+  }
+
+  /**
+   * Called periodically: if files are held for the journal, try a durable write; once it
+   * succeeds, every held file is settled again (from its journaled state). Returns how many.
+   */
+  async retryHeld(): Promise<number> {
+    if (this.held.size === 0 || this.stopping) return 0;
+    try {
+      await this.deps.journal.flush();
+    } catch (err) {
+      if (isStoreUnwritable(err)) return 0;
+      throw err;
+    }
+    if (this.storeDown !== undefined) this.deps.logger.info('the journal can be written again; files that waited for it are picked up');
+    this.storeDown = undefined;
+    const held = [...this.held.values()];
+    this.held.clear();
+    this.summary.held = 0;
+    for (const h of held) this.watches.get(h.watch)?.hot.resettle(h.path);
+    return held.length;
+  }
+
+  private noteRenamed(watch: string, from: string, to: string): void {
+    const key = `${watch}\0${path.posix.dirname(from)}\0${path.posix.dirname(to)}`;
+    const line = `${to} is ${from} under a new name (same file: device, inode, size and mtime); it was uploaded before and is not uploaded again`;
+    if (this.renamesLogged.has(key)) {
+      this.deps.logger.debug(line);
+      return;
+    }
+    this.renamesLogged.add(key);
+    this.deps.logger.info(`${line}; other files of ${path.posix.dirname(from)} moved to ${path.posix.dirname(to)} are recognised the same way`);
   }
 
   /** Resolves when nothing is settling or uploading. */

@@ -30,7 +30,7 @@ describe('status', () => {
     await env.write('broken.mov', 'x');
     await waitFor(() => agent.runner.summary.failed === 1, { what: 'failure' });
     await env.write('slow.mov', pattern(320 * 1024, 1));
-    await waitFor(() => agent.journal.inFlight().some((j) => j.partsDone.length >= 2), { what: 'parts in flight', timeoutMs: 15_000 });
+    await waitFor(async () => (await agent.journal.inFlight()).some((j) => j.partsDone.length >= 2), { what: 'parts in flight', timeoutMs: 15_000 });
     const text = await cli(env, ['status']);
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/failed: 1/);
@@ -51,7 +51,7 @@ describe('status', () => {
     const agent = await env.start();
     env.emu.inject({ target: 'api', kind: '503', endpoint: 'create_local_upload', count: 1000 });
     await env.write('waiting.mov', 'w');
-    await waitFor(() => agent.journal.listByState('seen', 'settled').some((j) => j.lastErrorCode === 'server_error'), { what: 'outage recorded' });
+    await waitFor(async () => (await agent.journal.listByState('seen', 'settled')).some((j) => j.lastErrorCode === 'server_error'), { what: 'outage recorded' });
     const text = await cli(env, ['status']);
     expect(text.out).toMatch(/waiting to try again:\n\s+hot\/waiting\.mov \((seen|settled)\): create upload for waiting\.mov .*503/);
     const json = JSON.parse((await cli(env, ['status', '--json'])).out);
