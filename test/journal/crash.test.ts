@@ -39,7 +39,7 @@ const stopAt = Date.now() + 20000; // never outlive a broken test
 out('ready');
 for (let n = 0; Date.now() < stopAt; n++) {
   const now = Date.now();
-  const id = Number(insertJob.run('crash', 'f' + n + '.mov', '/in/f' + n + '.mov', parts * 1024, now, 1, n, now, now).lastInsertRowid);
+  const id = Number(insertJob.run('crash', 'crash', 'f' + n + '.mov', '/in/f' + n + '.mov', parts * 1024, now, 1, n, now, now).lastInsertRowid);
   out('job ' + id);
   setState.run('settled', Date.now(), id);
   out('state ' + id + ' settled');

@@ -85,14 +85,14 @@ describe('Journal.open', () => {
   it('refuses a journal from a newer frameio-agent and leaves it untouched', () => {
     const path = join(dir, 'j.sqlite');
     openJ(path).close();
-    raw(path, (db) => db.pragma('user_version = 3'));
+    raw(path, (db) => db.pragma(`user_version = ${SCHEMA_VERSION + 1}`));
     const err = openError(path);
     expect(err.reason).toBe('newer_schema');
     expect(err.kind).toBe('fatal');
     expect(err.message).toContain(path);
-    expect(err.message).toContain(`was written by a newer frameio-agent (schema v3); this one understands up to v${SCHEMA_VERSION}`);
+    expect(err.message).toContain(`was written by a newer frameio-agent (schema v${SCHEMA_VERSION + 1}); this one understands up to v${SCHEMA_VERSION}`);
     expect(openError(path, { readonly: true }).reason).toBe('newer_schema');
-    raw(path, (db) => expect(db.pragma('user_version', { simple: true })).toBe(3));
+    raw(path, (db) => expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1));
   });
 
   it('refuses a file that is not SQLite, naming the path, without overwriting it', () => {
