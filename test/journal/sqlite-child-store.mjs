@@ -1,0 +1,11 @@
+// The SQLite backend for contract-writer.mjs: the built module (dist/), on the journal at DB_PATH.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../../dist/journal/index.js', import.meta.url));
+if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
+const { SqliteJobStore } = await import(dist);
+
+export async function openStore() {
+  return SqliteJobStore.open(process.env.DB_PATH);
+}
