@@ -24,6 +24,13 @@ function describeOpenError(dbPath: string, err: unknown): JournalError {
       err,
     );
   }
+  if (code !== undefined && /^SQLITE_(FULL|IOERR)/.test(code)) {
+    return new JournalError(
+      'unopenable',
+      `Cannot open journal ${dbPath} (${msg}); the state directory ${dirname(dbPath)} may be full or failing: free space there and start again`,
+      err,
+    );
+  }
   if (code === 'SQLITE_CANTOPEN') {
     return new JournalError('unopenable', `Cannot open journal ${dbPath} (${msg}); check that the state directory exists and is writable`, err);
   }
