@@ -1,30 +1,30 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Journal, journalPath } from '../../src/journal/index.js';
+import { SqliteJobStore, journalPath, type JobStore } from '../../src/journal/index.js';
 import type { FileFacts } from '../../src/journal/index.js';
 
 export interface TempJournal {
   dir: string;
   path: string;
-  journal: Journal;
+  journal: JobStore;
   clock: { t: number; now(): number };
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
-/** A journal in a fresh temp dir (nested, so open() must create directories) with a manual clock. */
+/** The SQLite store in a fresh temp dir (nested, so open() must create directories) with a manual clock. */
 export function tempJournal(): TempJournal {
   const dir = mkdtempSync(join(tmpdir(), 'journal-test-'));
   const path = journalPath(join(dir, 'state', 'nested'));
   const clock = { t: 1_700_000_000_000, now() { return this.t; } };
-  const journal = Journal.open(path, { clock });
+  const journal = SqliteJobStore.open(path, { clock });
   return {
     dir,
     path,
     journal,
     clock,
-    cleanup() {
-      journal.close();
+    async cleanup() {
+      await journal.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -38,6 +38,35 @@ describe('migrations', () => {
     expect(() => Journal.open(path)).toThrow(`schema v${SCHEMA_VERSION + 1}); this one understands up to v${SCHEMA_VERSION}`);
   });
 
+  it('v3 keys jobs by (share_id, rel_path), keeps every job, part and the id high-water mark of a v2 journal', () => {
+    const path = join(dir, 'v2.sqlite');
+    const v2 = openDatabase(path, false, MIGRATIONS.slice(0, 2));
+    const insert = v2.prepare(
+      "INSERT INTO jobs (watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, file_id, parts_count, created_at, updated_at) VALUES ('cams', ?, ?, 10, 1.5, 1, ?, 'uploading', 'f-1', 1, 1, 1)",
+    );
+    for (let i = 1; i <= 3; i++) insert.run(`c${i}.mov`, `/in/c${i}.mov`, i);
+    v2.prepare("INSERT INTO parts (job_id, idx, size, url, done_at) VALUES (2, 0, 10, 'https://s3/p', 7)").run();
+    v2.prepare('DELETE FROM jobs WHERE id = 3').run(); // forgotten: its id must never come back
+    v2.close();
+
+    const j = Journal.open(path);
+    try {
+      expect(j.get('cams', 'c2.mov')).toMatchObject({ id: 2, shareId: 'cams', watch: 'cams', fileId: 'f-1', previousFileId: null, parts: [{ size: 10, url: 'https://s3/p' }], partsDone: [0], owner: null, fence: 0 });
+      expect(j.listByState().map((x) => x.id)).toEqual([1, 2]);
+      expect(j.observe('cams', 'new.mov', '/in/new.mov', facts()).job.id).toBe(4);
+      j.forget(2); // parts still cascade with the job after the table rebuild
+    } finally {
+      j.close();
+    }
+    const db = openDatabase(path, true);
+    try {
+      expect(db.prepare('SELECT count(*) FROM parts').pluck().get()).toBe(0);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('a failing migration rolls back completely and leaves the old version', () => {
     const path = join(dir, 'j.sqlite');
     Journal.open(path).close();

@@ -7,16 +7,16 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-function toDone(id: number): void {
-  t.journal.transition(id, 'settled');
-  t.journal.transition(id, 'uploading', { parts: PARTS, fileId: 'file-1', folderId: 'folder-1', attempts: 1 });
-  t.journal.transition(id, 'uploaded', { viewUrl: 'https://view/1', mediaType: 'video' });
-  t.journal.transition(id, 'done', { finalPath: '/done/a.mov' });
+async function toDone(id: number): Promise<void> {
+  await t.journal.transition(id, 'settled');
+  await t.journal.transition(id, 'uploading', { parts: PARTS, fileId: 'file-1', folderId: 'folder-1', attempts: 1 });
+  await t.journal.transition(id, 'uploaded', { viewUrl: 'https://view/1', mediaType: 'video' });
+  await t.journal.transition(id, 'done', { finalPath: '/done/a.mov' });
 }
 
 describe('observe', () => {
-  it('records a new file as seen with its facts', () => {
-    const r = t.journal.observe('cams', 'day1/a.mov', '/in/day1/a.mov', facts());
+  it('records a new file as seen with its facts', async () => {
+    const r = await t.journal.observe('cams', 'day1/a.mov', '/in/day1/a.mov', facts());
     expect(r.isNew).toBe(true);
     expect(r.isNewVersion).toBe(false);
     expect(r.job).toMatchObject({
@@ -34,48 +34,48 @@ describe('observe', () => {
       createdAt: t.clock.t,
       updatedAt: t.clock.t,
     });
-    expect(t.journal.get('cams', 'day1/a.mov')).toEqual(r.job);
-    expect(t.journal.findByPath('/in/day1/a.mov')).toEqual([r.job]);
+    expect(await t.journal.get('cams', 'day1/a.mov')).toEqual(r.job);
+    expect(await t.journal.findByPath('/in/day1/a.mov')).toEqual([r.job]);
   });
 
-  it('keeps the same relPath apart in different watches', () => {
-    const a = t.journal.observe('a', 'x.mov', '/a/x.mov', facts()).job;
-    const b = t.journal.observe('b', 'x.mov', '/b/x.mov', facts()).job;
+  it('keeps the same relPath apart in different watches', async () => {
+    const a = (await t.journal.observe('a', 'x.mov', '/a/x.mov', facts())).job;
+    const b = (await t.journal.observe('b', 'x.mov', '/b/x.mov', facts())).job;
     expect(a.id).not.toBe(b.id);
   });
 
-  it('leaves a known, unchanged file alone', () => {
-    const first = t.journal.observe('w', 'a.mov', '/in/a.mov', facts()).job;
-    t.journal.transition(first.id, 'settled');
+  it('leaves a known, unchanged file alone', async () => {
+    const first = (await t.journal.observe('w', 'a.mov', '/in/a.mov', facts())).job;
+    await t.journal.transition(first.id, 'settled');
     t.clock.t += 5000;
-    const again = t.journal.observe('w', 'a.mov', '/in/a.mov', facts());
-    expect(again).toEqual({ job: t.journal.getById(first.id), isNew: false, isNewVersion: false });
+    const again = await t.journal.observe('w', 'a.mov', '/in/a.mov', facts());
+    expect(again).toEqual({ job: await t.journal.getById(first.id), isNew: false, isNewVersion: false });
     expect(again.job.state).toBe('settled');
     expect(again.job.updatedAt).toBe(first.updatedAt);
   });
 
-  it('leaves an in-progress job alone even if the file grew (settling is the runner\'s call)', () => {
-    const job = t.journal.observe('w', 'a.mov', '/in/a.mov', facts()).job;
-    t.journal.transition(job.id, 'settled');
-    t.journal.transition(job.id, 'uploading', { parts: PARTS });
-    const r = t.journal.observe('w', 'a.mov', '/in/a.mov', facts({ size: 5000 }));
+  it('leaves an in-progress job alone even if the file grew (settling is the runner\'s call)', async () => {
+    const job = (await t.journal.observe('w', 'a.mov', '/in/a.mov', facts())).job;
+    await t.journal.transition(job.id, 'settled');
+    await t.journal.transition(job.id, 'uploading', { parts: PARTS });
+    const r = await t.journal.observe('w', 'a.mov', '/in/a.mov', facts({ size: 5000 }));
     expect(r.isNewVersion).toBe(false);
     expect(r.job).toMatchObject({ state: 'uploading', size: 1000 });
   });
 
-  it('a done file with the same size and mtime stays done', () => {
-    const job = t.journal.observe('w', 'a.mov', '/in/a.mov', facts()).job;
-    toDone(job.id);
-    const r = t.journal.observe('w', 'a.mov', '/in/a.mov', facts({ ino: 999 }));
+  it('a done file with the same size and mtime stays done', async () => {
+    const job = (await t.journal.observe('w', 'a.mov', '/in/a.mov', facts())).job;
+    await toDone(job.id);
+    const r = await t.journal.observe('w', 'a.mov', '/in/a.mov', facts({ ino: 999 }));
     expect(r.isNewVersion).toBe(false);
     expect(r.job.state).toBe('done');
   });
 
-  it('a done file with a new mtime is a new version: back to seen, upload fields cleared', () => {
-    const job = t.journal.observe('w', 'a.mov', '/in/a.mov', facts()).job;
-    toDone(job.id);
+  it('a done file with a new mtime is a new version: back to seen, upload fields cleared', async () => {
+    const job = (await t.journal.observe('w', 'a.mov', '/in/a.mov', facts())).job;
+    await toDone(job.id);
     t.clock.t += 60_000;
-    const r = t.journal.observe('w', 'a.mov', '/in/a.mov', facts({ mtimeMs: 1_700_000_050_000, ino: 777 }));
+    const r = await t.journal.observe('w', 'a.mov', '/in/a.mov', facts({ mtimeMs: 1_700_000_050_000, ino: 777 }));
     expect(r.isNew).toBe(false);
     expect(r.isNewVersion).toBe(true);
     expect(r.job).toMatchObject({
@@ -100,18 +100,18 @@ describe('observe', () => {
     });
   });
 
-  it('a failed file that changed size is a new version; unchanged it stays failed', () => {
-    const job = t.journal.observe('w', 'a.mov', '/in/a.mov', facts()).job;
-    t.journal.transition(job.id, 'failed', { lastError: 'permanent: 403', lastErrorCode: 'forbidden' });
-    t.journal.update(job.id, { attempts: 3 });
-    expect(t.journal.observe('w', 'a.mov', '/in/a.mov', facts()).job.state).toBe('failed');
-    const r = t.journal.observe('w', 'a.mov', '/in/a.mov', facts({ size: 2000 }));
+  it('a failed file that changed size is a new version; unchanged it stays failed', async () => {
+    const job = (await t.journal.observe('w', 'a.mov', '/in/a.mov', facts())).job;
+    await t.journal.transition(job.id, 'failed', { lastError: 'permanent: 403', lastErrorCode: 'forbidden' });
+    await t.journal.update(job.id, { attempts: 3 });
+    expect((await t.journal.observe('w', 'a.mov', '/in/a.mov', facts())).job.state).toBe('failed');
+    const r = await t.journal.observe('w', 'a.mov', '/in/a.mov', facts({ size: 2000 }));
     expect(r.isNewVersion).toBe(true);
     expect(r.job).toMatchObject({ state: 'seen', size: 2000, attempts: 0, lastError: null, lastErrorCode: null });
   });
 
-  it('rejects non-numeric facts with a message naming the file', () => {
-    expect(() => t.journal.observe('w', 'bad.mov', '/in/bad.mov', facts({ size: Number.NaN }))).toThrow(/"size" of "bad.mov"/);
-    expect(t.journal.get('w', 'bad.mov')).toBeUndefined();
+  it('rejects non-numeric facts with a message naming the file', async () => {
+    await expect(t.journal.observe('w', 'bad.mov', '/in/bad.mov', facts({ size: Number.NaN }))).rejects.toThrow(/"size" of "bad.mov"/);
+    expect(await t.journal.get('w', 'bad.mov')).toBeUndefined();
   });
 });

@@ -20,17 +20,17 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-function jobIn(state: JobState): Job {
-  let job = t.journal.observe('w', `clips/file${n++}.mov`, `/in/clips/file${n}.mov`, facts()).job;
+async function jobIn(state: JobState): Promise<Job> {
+  let job = ((await t.journal.observe('w', `clips/file${n++}.mov`, `/in/clips/file${n}.mov`, facts()))).job;
   for (const s of ROUTE[state]) {
-    job = t.journal.transition(job.id, s, s === 'failed' ? { lastError: 'boom' } : s === 'uploading' ? { parts: PARTS } : {});
+    job = await t.journal.transition(job.id, s, s === 'failed' ? { lastError: 'boom' } : s === 'uploading' ? { parts: PARTS } : {});
   }
   expect(job.state).toBe(state);
   return job;
 }
 
 describe('TRANSITIONS', () => {
-  it('matches the documented table', () => {
+  it('matches the documented table', async () => {
     expect(TRANSITIONS).toEqual({
       seen: ['settled', 'failed'],
       settled: ['uploading', 'seen', 'failed'],
@@ -45,19 +45,19 @@ describe('TRANSITIONS', () => {
   for (const from of STATES) {
     for (const to of STATES) {
       const legal = TRANSITIONS[from].includes(to);
-      it(`${from} → ${to} is ${legal ? 'allowed and persisted' : 'refused and changes nothing'}`, () => {
-        const job = jobIn(from);
+      it(`${from} → ${to} is ${legal ? 'allowed and persisted' : 'refused and changes nothing'}`, async () => {
+        const job = await jobIn(from);
         const patch = to === 'failed' ? { lastError: 'it broke', lastErrorCode: 'server_error' } : {};
         t.clock.t += 1000;
         if (legal) {
-          const after = t.journal.transition(job.id, to, patch);
+          const after = await t.journal.transition(job.id, to, patch);
           expect(after.state).toBe(to);
           expect(after.updatedAt).toBe(t.clock.t);
-          expect(t.journal.getById(job.id)?.state).toBe(to);
+          expect((await t.journal.getById(job.id))?.state).toBe(to);
         } else {
           let err: unknown;
           try {
-            t.journal.transition(job.id, to, patch);
+            await t.journal.transition(job.id, to, patch);
           } catch (e) {
             err = e;
           }
@@ -65,7 +65,7 @@ describe('TRANSITIONS', () => {
           expect((err as JournalError).reason).toBe('illegal_transition');
           expect((err as Error).message).toContain(`${from} → ${to}`);
           expect((err as Error).message).toContain(job.relPath);
-          expect(t.journal.getById(job.id)).toEqual(job);
+          expect(await t.journal.getById(job.id)).toEqual(job);
         }
       });
     }
@@ -73,20 +73,20 @@ describe('TRANSITIONS', () => {
 });
 
 describe('state entry rules', () => {
-  it('entering failed requires lastError, and stores it', () => {
-    const job = jobIn('uploading');
-    expect(() => t.journal.transition(job.id, 'failed')).toThrow(/needs lastError/);
-    expect(() => t.journal.transition(job.id, 'failed', { lastError: '  ' })).toThrow(/needs lastError/);
-    expect(t.journal.getById(job.id)?.state).toBe('uploading');
-    const failed = t.journal.transition(job.id, 'failed', { lastError: 'HTTP 403', lastErrorCode: 'forbidden' });
+  it('entering failed requires lastError, and stores it', async () => {
+    const job = await jobIn('uploading');
+    await expect(t.journal.transition(job.id, 'failed')).rejects.toThrow(/needs lastError/);
+    await expect(t.journal.transition(job.id, 'failed', { lastError: '  ' })).rejects.toThrow(/needs lastError/);
+    expect((await t.journal.getById(job.id))?.state).toBe('uploading');
+    const failed = await t.journal.transition(job.id, 'failed', { lastError: 'HTTP 403', lastErrorCode: 'forbidden' });
     expect(failed).toMatchObject({ state: 'failed', lastError: 'HTTP 403', lastErrorCode: 'forbidden' });
   });
 
-  it('entering seen from another state starts the upload clean', () => {
-    const job = jobIn('uploading');
-    t.journal.update(job.id, { fileId: 'f1', viewUrl: 'https://view/1', urlsCreatedAt: 5, finalPath: '/done/x', folderId: 'folder-9', attempts: 2 });
-    t.journal.markPartDone(job.id, 0);
-    const redo = t.journal.transition(job.id, 'seen', { lastError: 'file changed', lastErrorCode: 'file_changed' });
+  it('entering seen from another state starts the upload clean', async () => {
+    const job = await jobIn('uploading');
+    await t.journal.update(job.id, { fileId: 'f1', viewUrl: 'https://view/1', urlsCreatedAt: 5, finalPath: '/done/x', folderId: 'folder-9', attempts: 2 });
+    await t.journal.markPartDone(job.id, 0);
+    const redo = await t.journal.transition(job.id, 'seen', { lastError: 'file changed', lastErrorCode: 'file_changed' });
     expect(redo).toMatchObject({
       state: 'seen',
       fileId: null,
@@ -103,32 +103,32 @@ describe('state entry rules', () => {
     });
   });
 
-  it('entering seen keeps what the patch sets explicitly', () => {
-    const job = jobIn('uploaded');
-    const redo = t.journal.transition(job.id, 'seen', { fileId: 'keep-me', parts: [PARTS[0]!] });
+  it('entering seen keeps what the patch sets explicitly', async () => {
+    const job = await jobIn('uploaded');
+    const redo = await t.journal.transition(job.id, 'seen', { fileId: 'keep-me', parts: [PARTS[0]!] });
     expect(redo.fileId).toBe('keep-me');
     expect(redo.parts).toEqual([PARTS[0]]);
   });
 
-  it('stamps uploadedAt and doneAt, and drops spent part URLs when done', () => {
-    const job = jobIn('uploading');
+  it('stamps uploadedAt and doneAt, and drops spent part URLs when done', async () => {
+    const job = await jobIn('uploading');
     t.clock.t = 2_000;
-    expect(t.journal.transition(job.id, 'uploaded').uploadedAt).toBe(2_000);
+    expect((await t.journal.transition(job.id, 'uploaded')).uploadedAt).toBe(2_000);
     t.clock.t = 3_000;
-    const done = t.journal.transition(job.id, 'done', { finalPath: '/done/a.mov' });
+    const done = await t.journal.transition(job.id, 'done', { finalPath: '/done/a.mov' });
     expect(done).toMatchObject({ doneAt: 3_000, uploadedAt: 2_000, parts: null, partsDone: [], finalPath: '/done/a.mov' });
   });
 
-  it('rejects unknown states and unknown jobs', () => {
-    const job = jobIn('seen');
-    expect(() => t.journal.transition(job.id, 'bogus' as JobState)).toThrow(/Unknown job state "bogus"/);
-    expect(() => t.journal.transition(99_999, 'settled')).toThrow(/No job 99999/);
+  it('rejects unknown states and unknown jobs', async () => {
+    const job = await jobIn('seen');
+    await expect(t.journal.transition(job.id, 'bogus' as JobState)).rejects.toThrow(/Unknown job state "bogus"/);
+    await expect(t.journal.transition(99_999, 'settled')).rejects.toThrow(/No job 99999/);
   });
 
-  it('rolls back the state change when the patch is invalid', () => {
-    const job = jobIn('settled');
-    expect(() => t.journal.transition(job.id, 'uploading', { parts: PARTS, partsDone: [7] })).toThrow(/part 7/);
-    const after = t.journal.getById(job.id);
+  it('rolls back the state change when the patch is invalid', async () => {
+    const job = await jobIn('settled');
+    await expect(t.journal.transition(job.id, 'uploading', { parts: PARTS, partsDone: [7] })).rejects.toThrow(/part 7/);
+    const after = await t.journal.getById(job.id);
     expect(after?.state).toBe('settled');
     expect(after?.parts).toBeNull();
   });
