@@ -69,6 +69,29 @@ describe('state_dir full', () => {
     expect(e.emu.files().filter((f) => !f.deleted)).toHaveLength(5);
   });
 
+  it('a disk that fills mid-upload stops the upload where the journal left it; it resumes into the same Frame.io file', async () => {
+    env = await agentEnv({ partSizeTarget: 16 * 1024, partLatencyMs: 100 });
+    disk = await mountSmallDisk(env.stateDir);
+    const agent = await env.start();
+    agents.push(agent);
+    const data = pattern(400 * 1024, 5);
+    await env.write('big.mov', data);
+    await waitFor(async () => (await agent.journal.inFlight()).some((j) => j.partsDone.length >= 2), { what: 'parts recorded', timeoutMs: 15_000 });
+    await disk.fill();
+    await waitFor(() => agent.runner.summary.held === 1, { what: 'upload held for the journal', timeoutMs: 15_000 });
+    const e = env;
+    expect((await agent.journal.listByState('uploading')).map((j) => j.relPath)).toEqual(['big.mov']);
+
+    await disk.free();
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'upload finished', timeoutMs: 20_000 });
+    const files = e.emu.files().filter((f) => f.name === 'big.mov' && !f.deleted);
+    expect(files).toHaveLength(1); // resumed into the same file, not a second upload
+    expect(files[0]!.uploadComplete).toBe(true);
+    expect((await e.emu.readFile(files[0]!.id)).equals(data)).toBe(true);
+    expect(agent.runner.summary.failed).toBe(0);
+    expect(e.logger.text()).toMatch(/resuming big\.mov: [1-9]\d*\/\d+ parts were already uploaded/);
+  });
+
   it('run --once exits 1 when files could not be journaled, and the next run uploads them once', async () => {
     env = await agentEnv();
     disk = await mountSmallDisk(env.stateDir);
