@@ -711,10 +711,21 @@ export class Runner extends EventEmitter {
     }
     if (this.storeDown !== undefined) this.deps.logger.info('the journal can be written again; files that waited for it are picked up');
     this.storeDown = undefined;
-    const held = [...this.held.values()];
+    const held = [...this.held.entries()];
     this.held.clear();
     this.summary.held = 0;
-    for (const h of held) this.watches.get(h.watch)?.hot.resettle(h.path);
+    for (const [key, h] of held) {
+      const w = this.watches.get(h.watch);
+      if (!w) continue;
+      const job = await this.deps.journal.get(h.watch, key.slice(key.indexOf('\0') + 1));
+      // An upload under way carries on from its journaled state: its original may already be
+      // moved (the disk filled between the move and 'done'), so the watcher might never offer it.
+      if (job && (job.state === 'uploading' || job.state === 'uploaded')) {
+        if (!this.active.has(key)) this.track(key, () => this.resume(w, job));
+      } else {
+        w.hot.resettle(h.path);
+      }
+    }
     return held.length;
   }
 
