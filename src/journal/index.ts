@@ -1,4 +1,5 @@
-export { Journal, journalPath, type WriteOptions } from './journal.js';
+// The synchronous engine (Journal) stays inside src/journal: everything else goes through JobStore.
+export { journalPath } from './journal.js';
 export { TRANSITIONS } from './transitions.js';
 export { JournalError, isStoreUnwritable, type JournalErrorReason } from './errors.js';
 export type { JobStore, Durability, WriteIntent, ObserveOptions, Lease } from './store.js';

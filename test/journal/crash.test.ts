@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Journal, type JobState } from '../../src/journal/index.js';
+import { SqliteJobStore, type JobState } from '../../src/journal/index.js';
 import { SQL, WRITER_PRAGMAS } from '../../src/journal/schema.js';
 import { seededRandom } from '../../src/emulator/rng.js';
 
@@ -123,12 +123,12 @@ describe('kill -9 during writes', () => {
   for (const seed of [11, 22, 33]) {
     it(`loses no reported commit and stays intact (seed ${seed})`, async () => {
       const dbPath = join(dir, 'state', 'journal.sqlite');
-      Journal.open(dbPath).close(); // the real module creates the schema the child writes into
+      await SqliteJobStore.open(dbPath).close(); // the real module creates the schema the child writes into
       const delayMs = 600 + Math.floor(seededRandom(seed)() * 1400); // ~1-3k commits at fsync pace
       const { reported, lines } = await runAndKill(dir, dbPath, delayMs);
       expect(lines).toBeGreaterThan(100); // the kill landed mid-stream, not before the work
 
-      const journal = Journal.open(dbPath);
+      const journal = SqliteJobStore.open(dbPath);
       try {
         const check = new Database(dbPath, { readonly: true });
         try {
@@ -140,7 +140,7 @@ describe('kill -9 during writes', () => {
 
         // Everything reported is there; beyond it, at most the one commit the kill cut off before its print.
         let unreported = 0;
-        const all = journal.listByState();
+        const all = await journal.listByState();
         for (const job of all) {
           const r = reported.get(job.id);
           expect(job.partsDone).toEqual(job.partsDone.map((_, i) => i)); // parts were confirmed in order
@@ -153,19 +153,19 @@ describe('kill -9 during writes', () => {
           unreported += RANK[job.state] - r.rank + job.partsDone.length - r.parts.size;
           if (RANK[job.state] >= RANK.uploading) expect(job.parts).toHaveLength(PARTS_PER_JOB);
         }
-        for (const id of reported.keys()) expect(journal.getById(id)).toBeDefined();
+        for (const id of reported.keys()) expect(await journal.getById(id)).toBeDefined();
         expect(unreported).toBeLessThanOrEqual(1);
 
         // The reopened journal carries on: the interrupted job resumes where the child left it.
-        const resume = journal.inFlight()[0];
+        const resume = (await journal.inFlight())[0];
         if (resume) {
           const next = resume.parts!.findIndex((_, i) => !resume.partsDone.includes(i));
-          if (next >= 0) journal.markPartDone(resume.id, next);
-          expect(journal.transition(resume.id, 'uploaded').state).toBe('uploaded');
+          if (next >= 0) await journal.markPartDone(resume.id, next);
+          expect((await journal.transition(resume.id, 'uploaded')).state).toBe('uploaded');
         }
-        expect(Object.values(journal.counts()).reduce((a, b) => a + b, 0)).toBe(all.length);
+        expect(Object.values(await journal.counts()).reduce((a, b) => a + b, 0)).toBe(all.length);
       } finally {
-        journal.close();
+        await journal.close();
       }
     });
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Journal, JournalError } from '../../src/journal/index.js';
+import { JournalError, SqliteJobStore } from '../../src/journal/index.js';
 import { openDatabase } from '../../src/journal/open.js';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from '../../src/journal/schema.js';
 import { facts } from './helpers.js';
@@ -16,16 +16,16 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const V2: Migration = { version: SCHEMA_VERSION + 1, description: 'test: notes column', sql: 'ALTER TABLE jobs ADD COLUMN note TEXT;' };
 
 describe('migrations', () => {
-  it('are numbered 1, 2, 3 … in order', () => {
+  it('are numbered 1, 2, 3 … in order', async () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
   });
 
-  it('upgrade an existing journal in place, keeping its jobs', () => {
+  it('upgrade an existing journal in place, keeping its jobs', async () => {
     const path = join(dir, 'j.sqlite');
-    const j = Journal.open(path);
-    const id = j.observe('w', 'a.mov', '/in/a.mov', facts()).job.id;
-    j.close();
+    const j = SqliteJobStore.open(path);
+    const id = (await j.observe('w', 'a.mov', '/in/a.mov', facts())).job.id;
+    await j.close();
 
     const db = openDatabase(path, false, [...MIGRATIONS, V2]);
     try {
@@ -35,10 +35,10 @@ describe('migrations', () => {
       db.close();
     }
     // The current agent now refuses the upgraded file rather than writing rows without the new column.
-    expect(() => Journal.open(path)).toThrow(`schema v${SCHEMA_VERSION + 1}); this one understands up to v${SCHEMA_VERSION}`);
+    expect(() => SqliteJobStore.open(path)).toThrow(`schema v${SCHEMA_VERSION + 1}); this one understands up to v${SCHEMA_VERSION}`);
   });
 
-  it('v3 keys jobs by (share_id, rel_path), keeps every job, part and the id high-water mark of a v2 journal', () => {
+  it('v3 keys jobs by (share_id, rel_path), keeps every job, part and the id high-water mark of a v2 journal', async () => {
     const path = join(dir, 'v2.sqlite');
     const v2 = openDatabase(path, false, MIGRATIONS.slice(0, 2));
     const insert = v2.prepare(
@@ -49,14 +49,14 @@ describe('migrations', () => {
     v2.prepare('DELETE FROM jobs WHERE id = 3').run(); // forgotten: its id must never come back
     v2.close();
 
-    const j = Journal.open(path);
+    const j = SqliteJobStore.open(path);
     try {
-      expect(j.get('cams', 'c2.mov')).toMatchObject({ id: 2, shareId: 'cams', watch: 'cams', fileId: 'f-1', previousFileId: null, parts: [{ size: 10, url: 'https://s3/p' }], partsDone: [0], owner: null, fence: 0 });
-      expect(j.listByState().map((x) => x.id)).toEqual([1, 2]);
-      expect(j.observe('cams', 'new.mov', '/in/new.mov', facts()).job.id).toBe(4);
-      j.forget(2); // parts still cascade with the job after the table rebuild
+      expect(await j.get('cams', 'c2.mov')).toMatchObject({ id: 2, shareId: 'cams', watch: 'cams', fileId: 'f-1', previousFileId: null, parts: [{ size: 10, url: 'https://s3/p' }], partsDone: [0], owner: null, fence: 0 });
+      expect((await j.listByState()).map((x) => x.id)).toEqual([1, 2]);
+      expect((await j.observe('cams', 'new.mov', '/in/new.mov', facts())).job.id).toBe(4);
+      await j.forget(2); // parts still cascade with the job after the table rebuild
     } finally {
-      j.close();
+      await j.close();
     }
     const db = openDatabase(path, true);
     try {
@@ -67,9 +67,9 @@ describe('migrations', () => {
     }
   });
 
-  it('a failing migration rolls back completely and leaves the old version', () => {
+  it('a failing migration rolls back completely and leaves the old version', async () => {
     const path = join(dir, 'j.sqlite');
-    Journal.open(path).close();
+    await SqliteJobStore.open(path).close();
     const broken: Migration = { version: SCHEMA_VERSION + 1, description: 'broken', sql: 'CREATE TABLE extra (x); SELECT * FROM no_such_table;' };
     expect(() => openDatabase(path, false, [...MIGRATIONS, broken])).toThrow(JournalError);
     const db = openDatabase(path, false);
@@ -81,9 +81,9 @@ describe('migrations', () => {
     }
   });
 
-  it('a read-only opener does not migrate: it asks for the agent to run first', () => {
+  it('a read-only opener does not migrate: it asks for the agent to run first', async () => {
     const path = join(dir, 'j.sqlite');
-    Journal.open(path).close();
+    await SqliteJobStore.open(path).close();
     expect(() => openDatabase(path, true, [...MIGRATIONS, V2])).toThrow(`schema v${SCHEMA_VERSION} and needs upgrading to v${SCHEMA_VERSION + 1}; start the agent once`);
   });
 });
