@@ -4,12 +4,15 @@
 // a bandwidth timetable) and applies to the next slot handed out, never cancelling running
 // parts. p-limit 7 can change its concurrency, but it is one FIFO queue without per-file
 // fairness or per-task abort, so this is a small queue of its own.
+import type { PartTransport } from './transport.js';
 
 export interface SchedulerOptions {
   /** Part PUTs in flight across every file. */
   concurrency: number;
   /** Files in flight (runFile); unlimited when omitted. */
   maxFiles?: number;
+  /** How every upload using this scheduler sends its parts (the process's composed layers). */
+  transport?: PartTransport;
 }
 
 export interface SchedulerStats {
@@ -23,6 +26,7 @@ export interface SchedulerStats {
 
 interface Task {
   run: () => void;
+  reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -43,6 +47,10 @@ function enqueue<T>(queue: Task[], fn: () => Promise<T> | T, signal: AbortSignal
   return new Promise<T>((resolve, reject) => {
     if (signal?.aborted) return reject(abortReason(signal));
     const task: Task = {
+      reject: (reason) => {
+        if (task.onAbort) signal?.removeEventListener('abort', task.onAbort);
+        reject(reason);
+      },
       signal,
       onAbort: undefined,
       run: () => {
@@ -81,7 +89,16 @@ export class FileLane {
     readonly label: string,
     /** Cap on this file's parts in flight (today's max_workers); the global limit still applies. */
     public maxParts: number,
-  ) {}
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    // One listener for the whole file, not one per queued part (a file can have hundreds).
+    signal?.addEventListener('abort', this.dropQueued, { once: true });
+  }
+
+  private readonly dropQueued = (): void => {
+    const reason = abortReason(this.signal!);
+    for (const t of this.waiting.splice(0)) t.reject(reason);
+  };
 
   get activeParts(): number {
     return this.active;
@@ -94,6 +111,7 @@ export class FileLane {
   /** Runs `fn` when this file gets a part slot. Rejects, without running it, if `signal` aborts first. */
   run<T>(fn: () => Promise<T> | T, signal?: AbortSignal): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`file lane "${this.label}" is closed`));
+    if (this.signal?.aborted) return Promise.reject(abortReason(this.signal));
     return enqueue(
       this.waiting,
       fn,
@@ -113,6 +131,7 @@ export class FileLane {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.signal?.removeEventListener('abort', this.dropQueued);
     for (const t of this.waiting.splice(0)) if (t.onAbort) t.signal?.removeEventListener('abort', t.onAbort);
     this.scheduler.detach(this);
   }
@@ -128,8 +147,10 @@ export class TransferScheduler {
   private cursor = 0;
   private readonly files: Task[] = [];
   private pumping = false;
+  readonly transport: PartTransport | undefined;
 
   constructor(opts: SchedulerOptions) {
+    this.transport = opts.transport;
     this.concurrency = count(opts.concurrency, 'concurrency');
     this.maxFiles = opts.maxFiles === undefined ? Infinity : count(opts.maxFiles, 'maxFiles');
   }
@@ -171,9 +192,9 @@ export class TransferScheduler {
     );
   }
 
-  /** A part queue for one file, taking its turn with every other open file. */
-  openFile(label: string, opts: { maxParts?: number } = {}): FileLane {
-    const lane = new FileLane(this, label, opts.maxParts === undefined ? Infinity : count(opts.maxParts, 'maxParts'));
+  /** A part queue for one file, taking its turn with every other open file; `signal` drops all its queued parts. */
+  openFile(label: string, opts: { maxParts?: number; signal?: AbortSignal } = {}): FileLane {
+    const lane = new FileLane(this, label, opts.maxParts === undefined ? Infinity : count(opts.maxParts, 'maxParts'), opts.signal);
     this.lanes.push(lane);
     return lane;
   }

@@ -171,6 +171,24 @@ describe('TransferScheduler', () => {
     expect(s2.stats()).toMatchObject({ activeFiles: 0, queuedFiles: 0 });
   });
 
+  it("a file's signal drops all its queued parts with one listener, and refuses new ones", async () => {
+    const s = new TransferScheduler({ concurrency: 1 });
+    const stop = new AbortController();
+    const started: string[] = [];
+    const gates = new Map<string, Gate>();
+    const a = s.openFile('a', { signal: stop.signal });
+    const parts = queueParts(a, 'a', 4, started, gates);
+    const why = new Error('stop');
+    stop.abort(why);
+    for (const p of parts.slice(1)) await expect(p).rejects.toBe(why);
+    await expect(a.run(() => 1)).rejects.toBe(why);
+    expect(s.stats()).toMatchObject({ activeParts: 1, queuedParts: 0 });
+    gates.get('a0')!.open();
+    await parts[0];
+    expect(started).toEqual(['a0']);
+    a.close();
+  });
+
   it('a part that throws frees its slot and rejects only its own promise', async () => {
     const s = new TransferScheduler({ concurrency: 1 });
     const lane = s.openFile('x');
