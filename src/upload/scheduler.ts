@@ -81,6 +81,8 @@ function enqueue<T>(queue: Task[], fn: () => Promise<T> | T, signal: AbortSignal
 export class FileLane {
   /** @internal */ readonly waiting: Task[] = [];
   /** @internal */ active = 0;
+  /** @internal The scheduler's turn count when this lane last got a slot (0: never). */
+  lastTurn = 0;
   private closed = false;
 
   /** @internal */
@@ -143,8 +145,8 @@ export class TransferScheduler {
   private activeParts = 0;
   private activeFiles = 0;
   private readonly lanes: FileLane[] = [];
-  /** Index in `lanes` of the lane asked first for the next slot. */
-  private cursor = 0;
+  /** Counts slots handed out; a lane remembers the count at its last turn. */
+  private turns = 0;
   private readonly files: Task[] = [];
   private pumping = false;
   readonly transport: PartTransport | undefined;
@@ -204,8 +206,6 @@ export class TransferScheduler {
     const i = this.lanes.indexOf(lane);
     if (i < 0) return;
     this.lanes.splice(i, 1);
-    if (i < this.cursor) this.cursor--;
-    if (this.cursor >= this.lanes.length) this.cursor = 0;
     this.pump();
   }
 
@@ -237,17 +237,18 @@ export class TransferScheduler {
     }
   }
 
-  /** Round-robin: the first lane from the cursor with a waiting part and room under its own cap. */
+  /**
+   * Round-robin as "least recently served": of the lanes with a waiting part and room under
+   * their own cap, the one whose last turn is oldest; a file that never had a turn goes first
+   * (in the order files were opened), even if it arrived after the others' last turns.
+   */
   private nextLane(): FileLane | undefined {
-    const n = this.lanes.length;
-    for (let k = 0; k < n; k++) {
-      const i = (this.cursor + k) % n;
-      const lane = this.lanes[i]!;
-      if (lane.waiting.length > 0 && lane.active < lane.maxParts) {
-        this.cursor = (i + 1) % n;
-        return lane;
-      }
+    let best: FileLane | undefined;
+    for (const lane of this.lanes) {
+      if (lane.waiting.length === 0 || lane.active >= lane.maxParts) continue;
+      if (!best || lane.lastTurn < best.lastTurn) best = lane;
     }
-    return undefined;
+    if (best) best.lastTurn = ++this.turns;
+    return best;
   }
 }

@@ -5,6 +5,12 @@ import type { PartTransport, TransportLayer } from '../transport.js';
 
 export class PauseGate {
   private gate: { promise: Promise<void>; open: () => void } | undefined;
+  private held = 0;
+
+  /** Part attempts waiting at the gate now (for a status page, and for tests to await). */
+  get waiting(): number {
+    return this.held;
+  }
 
   get paused(): boolean {
     return this.gate !== undefined;
@@ -21,6 +27,16 @@ export class PauseGate {
     const g = this.gate;
     this.gate = undefined;
     g?.open();
+  }
+
+  /** wait(), counted in `waiting` while it lasts. */
+  async waitCounted(signal?: AbortSignal): Promise<void> {
+    this.held++;
+    try {
+      await this.wait(signal);
+    } finally {
+      this.held--;
+    }
   }
 
   /** Resolves when not paused; rejects with the signal's reason if it aborts first. */
@@ -43,7 +59,7 @@ export class PauseGate {
 export function pauseLayer(gate: PauseGate): TransportLayer {
   return (next: PartTransport): PartTransport => ({
     send: async (req) => {
-      if (gate.paused) await req.hold(gate.wait(req.signal));
+      if (gate.paused) await req.hold(gate.waitCounted(req.signal));
       return next.send(req);
     },
   });
