@@ -5,14 +5,13 @@
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
-import pLimit from 'p-limit';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
 import type { WatchConfig, AgentConfig } from '../config/types.js';
 import type { Journal, Job } from '../journal/index.js';
 import type { FileFacts } from '../watch/index.js';
 import { route as routeFile } from '../rules/index.js';
-import { FrameioUploader } from '../upload/index.js';
+import { FrameioUploader, createTransfers, type TransferScheduler } from '../upload/index.js';
 import { waitForUpload } from './verify.js';
 import { resumeDecision } from './resume.js';
 import { finalizeJob } from './finalize.js';
@@ -65,6 +64,8 @@ export interface RunnerDeps {
   urlMaxAgeMs?: number;
   /** Base of the wait between whole-upload attempts after a network outage. */
   redoBackoffMs?: number;
+  /** The process's one scheduler (src/agent.ts); without it the runner builds its own from config.upload. */
+  scheduler?: TransferScheduler;
 }
 
 /** With 5 s doubling to a 5 min cap, ten waits ride out an outage of about 25 minutes. */
@@ -84,7 +85,7 @@ export class Runner extends EventEmitter {
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
   /** Waits spent on outages per job (in memory: a restart is a fresh start anyway). */
   private readonly outageTries = new Map<number, number>();
-  private readonly fileLimit;
+  private readonly scheduler: TransferScheduler;
   private readonly abort = new AbortController();
   /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
   private readonly drain = new AbortController();
@@ -94,7 +95,7 @@ export class Runner extends EventEmitter {
   constructor(deps: RunnerDeps) {
     super();
     this.deps = deps;
-    this.fileLimit = pLimit(deps.config.upload.maxFiles);
+    this.scheduler = deps.scheduler ?? createTransfers(deps.config.upload).scheduler;
   }
 
   addWatch(config: WatchConfig, hot: RunnerWatch): void {
@@ -154,7 +155,7 @@ export class Runner extends EventEmitter {
   }
 
   private track(key: string, work: () => Promise<void>): void {
-    const p = this.fileLimit(async () => {
+    const p = this.scheduler.runFile(async () => {
       if (this.stopping) return;
       await work();
     })
@@ -329,6 +330,7 @@ export class Runner extends EventEmitter {
         job.absPath,
         {
           maxWorkers: config.upload.maxWorkers,
+          scheduler: this.scheduler,
           maxRetries: config.upload.maxRetries,
           partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
           skipParts: new Set(job.partsDone),

@@ -9,3 +9,4 @@ export { TokenBucket, type ByteBudget, type TokenBucketOptions } from './layers/
 export { budgetLayer } from './layers/budget.js';
 export { PauseGate, pauseLayer } from './layers/pause-gate.js';
 export { meterLayer, TransferAccounting, type TransferMeter, type FileAccount } from './layers/accounting.js';
+export { createTransfers, type Transfers } from './transfers.js';
