@@ -59,7 +59,8 @@ export interface UploaderOptions {
   /** Window of the throughput floor (default 60 s of sending time). */
   slowWindowMs?: number;
   /**
-   * An attempt with no bytes read into the socket and no answer for this long is abandoned
+   * An attempt with no bytes taken by the socket and no answer for this long (time held by the
+   * budget or pause not counted) is abandoned
    * (default 90 s: socket buffers of a few MB drain slowly on a thin uplink, so not shorter).
    */
   idleTimeoutMs?: number;

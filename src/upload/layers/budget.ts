@@ -16,7 +16,10 @@ export function budgetLayer(budget: ByteBudget): TransportLayer {
         source: {
           size: inner.size,
           async read(buf, length, position) {
-            const n = Math.max(1, Math.min(length, budget.maxGrant()));
+            const grant = budget.maxGrant();
+            // No limit set (the usual case): no wait, no hold, no promise per chunk.
+            if (grant === Infinity) return inner.read(buf, length, position);
+            const n = Math.max(1, Math.min(length, grant));
             await req.hold(budget.take(n, req.signal));
             return inner.read(buf, n, position);
           },
