@@ -7,6 +7,7 @@ import { HotFolder } from './watch/index.js';
 import { Journal, journalPath } from './journal/index.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type ProgressSink, type RunSummary } from './pipeline/runner.js';
+import { createTransfers, type TransferScheduler, type Transfers } from './upload/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
@@ -29,6 +30,10 @@ export interface AgentOptions {
 export interface RunningAgent {
   runner: Runner;
   journal: Journal;
+  /** The one scheduler of part and file slots: setConcurrency / setMaxFiles at run time. */
+  scheduler: TransferScheduler;
+  /** The transport's controls: pause gate, byte budget (bandwidth), accounting (metrics). */
+  transfers: Transfers;
   /** Resolves when the agent has stopped; `fatal` is set when it stopped because nothing could work. */
   stopped: Promise<{ summary: RunSummary; fatal?: AgentError }>;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
@@ -40,7 +45,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
   const journal = Journal.open(journalPath(config.stateDir));
+  const transfers = createTransfers(config.upload);
   const runner = new Runner({
+    scheduler: transfers.scheduler,
     config,
     accountId,
     client,
@@ -109,6 +116,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   return {
     runner,
     journal,
+    scheduler: transfers.scheduler,
+    transfers,
     stopped,
     whenIdle: () => runner.whenIdle(),
     stop,

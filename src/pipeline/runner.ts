@@ -5,14 +5,13 @@
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
-import pLimit from 'p-limit';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
 import type { WatchConfig, AgentConfig } from '../config/types.js';
 import type { Journal, Job } from '../journal/index.js';
 import type { FileFacts } from '../watch/index.js';
 import { route as routeFile } from '../rules/index.js';
-import { FrameioUploader } from '../upload/index.js';
+import { FrameioUploader, createTransfers, type TransferScheduler } from '../upload/index.js';
 import { waitForUpload } from './verify.js';
 import { resumeDecision } from './resume.js';
 import { decideNext, type OutageBook } from './decide.js';
@@ -67,6 +66,8 @@ export interface RunnerDeps {
   redoBackoffMs?: number;
   /** Longest single wait for the service to come back (default a minute; tests shorten it). */
   maxWaitMs?: number;
+  /** The process's one scheduler (src/agent.ts); without it the runner builds its own from config.upload. */
+  scheduler?: TransferScheduler;
 }
 
 /** Longest single wait for the service: a returning network is noticed within a minute. */
@@ -86,7 +87,7 @@ export class Runner extends EventEmitter {
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
   /** Outage bookkeeping per job (in memory: a restart is a fresh start anyway). */
   private readonly outages = new Map<number, OutageBook>();
-  private readonly fileLimit;
+  private readonly scheduler: TransferScheduler;
   private readonly abort = new AbortController();
   /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
   private readonly drain = new AbortController();
@@ -96,7 +97,7 @@ export class Runner extends EventEmitter {
   constructor(deps: RunnerDeps) {
     super();
     this.deps = deps;
-    this.fileLimit = pLimit(deps.config.upload.maxFiles);
+    this.scheduler = deps.scheduler ?? createTransfers(deps.config.upload).scheduler;
   }
 
   addWatch(config: WatchConfig, hot: RunnerWatch): void {
@@ -156,7 +157,7 @@ export class Runner extends EventEmitter {
   }
 
   private track(key: string, work: () => Promise<void>): void {
-    const p = this.fileLimit(async () => {
+    const p = this.scheduler.runFile(async () => {
       if (this.stopping) return;
       await work();
     })
@@ -337,6 +338,7 @@ export class Runner extends EventEmitter {
         job.absPath,
         {
           maxWorkers: config.upload.maxWorkers,
+          scheduler: this.scheduler,
           maxRetries: config.upload.maxRetries,
           partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
           skipParts: new Set(job.partsDone),

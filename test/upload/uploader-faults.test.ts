@@ -54,7 +54,7 @@ describe('retryable faults', () => {
     const retries: RetryInfo[] = [];
     const up = new FrameioUploader(target(stub, [100_000, 100_000, 100_000]), file.path, {
       backoff: FAST_BACKOFF,
-      partTimeoutMs: 400,
+      idleTimeoutMs: 400,
       highWaterMark: 16 * 1024,
     });
     up.on('retry', (info) => retries.push(info));
