@@ -6,7 +6,8 @@ import { createFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
 import { Journal, journalPath } from './journal/index.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
-import { Runner, type ProgressSink, type RunSummary } from './pipeline/runner.js';
+import { Runner, type RunSummary } from './pipeline/runner.js';
+import { EventBus, type PipelineEvents } from './events/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
@@ -17,7 +18,11 @@ export interface AgentOptions {
   accountId: string;
   logger: Logger;
   clock?: Clock;
-  progress?: ProgressSink;
+  /**
+   * The bus the pipeline publishes on. Made here unless the caller brings one, which lets it
+   * subscribe before anything starts (uploads resumed at start publish at once).
+   */
+  events?: EventBus;
   /** Milliseconds in-flight uploads get to finish on stop before they are aborted (and resume next start). */
   stopGraceMs?: number;
   /** Base wait between whole-job retries after an outage (tests shorten it). */
@@ -27,10 +32,14 @@ export interface AgentOptions {
 export interface RunningAgent {
   runner: Runner;
   journal: Journal;
+  /** Pipeline events: subscribe here for progress, status, metrics. */
+  events: PipelineEvents & { drained(): Promise<void> };
   /** Resolves when the agent has stopped; `fatal` is set when it stopped because nothing could work. */
   stopped: Promise<{ summary: RunSummary; fatal?: AgentError }>;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
   whenIdle(): Promise<void>;
+  /** Rescan every watch folder now, as the periodic rescan would; resolves when the passes are done. */
+  rescan(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +47,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
   const journal = Journal.open(journalPath(config.stateDir));
+  const events = opts.events ?? new EventBus({ logger });
   const runner = new Runner({
     config,
     accountId,
@@ -46,7 +56,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     journal,
     logger,
     clock,
-    ...(opts.progress ? { progress: opts.progress } : {}),
+    events,
     ...(opts.redoBackoffMs !== undefined ? { redoBackoffMs: opts.redoBackoffMs } : {}),
   });
   const folders: HotFolder[] = [];
@@ -106,8 +116,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   return {
     runner,
     journal,
+    events,
     stopped,
     whenIdle: () => runner.whenIdle(),
+    rescan: async () => {
+      await Promise.all(folders.map((f) => f.scanNow()));
+    },
     stop,
   };
 }

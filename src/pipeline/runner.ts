@@ -23,6 +23,7 @@ import type { Logger } from '../util/logger.js';
 import { backoffDelay } from '../util/backoff.js';
 import { crashPoint } from '../util/crash-point.js';
 import { formatBytes, formatDuration, formatRate } from '../util/format.js';
+import type { EventPayloads, PipelineEvent, PipelineEventType, PipelineEvents } from '../events/index.js';
 
 /** What the runner needs of the Frame.io client (the real one, or a fake in unit tests). */
 export interface RunnerClient {
@@ -45,12 +46,6 @@ export interface RunnerWatch {
   pending(): number;
 }
 
-export interface ProgressSink {
-  start(id: string, name: string, total: number): void;
-  update(id: string, bytes: number): void;
-  end(id: string, line?: string): void;
-}
-
 export interface RunnerDeps {
   config: AgentConfig;
   accountId: string;
@@ -59,7 +54,8 @@ export interface RunnerDeps {
   journal: Journal;
   logger: Logger;
   clock: Clock;
-  progress?: ProgressSink;
+  /** Observers (progress bars, status, metrics) learn of each step here; they never slow or break it. */
+  events?: PipelineEvents;
   now?: () => Date;
   /** Part URLs older than this are treated as expired on resume (the lifetime is undocumented). */
   urlMaxAgeMs?: number;
@@ -69,6 +65,8 @@ export interface RunnerDeps {
 
 /** With 5 s doubling to a 5 min cap, ten waits ride out an outage of about 25 minutes. */
 const MAX_OUTAGE_TRIES = 10;
+/** Steps that needed S3 or Frame.io to answer with success: one of them after an outage means it is over for that job. */
+const OUTAGE_OVER: ReadonlySet<PipelineEventType> = new Set(['part-done', 'uploaded', 'verified', 'finalized']);
 
 export interface RunSummary {
   done: number;
@@ -84,6 +82,8 @@ export class Runner extends EventEmitter {
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
   /** Waits spent on outages per job (in memory: a restart is a fresh start anyway). */
   private readonly outageTries = new Map<number, number>();
+  /** Jobs whose observers were told of an outage and not yet of its end. */
+  private readonly inOutage = new Set<number>();
   private readonly fileLimit;
   private readonly abort = new AbortController();
   /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
@@ -150,6 +150,7 @@ export class Runner extends EventEmitter {
       this.track(key, () => this.resume(w, job));
       return;
     }
+    this.publish(job, { type: 'seen', size: facts.size });
     this.track(key, () => this.process(w, job, facts, r.folderId, r.segments));
   }
 
@@ -170,6 +171,25 @@ export class Runner extends EventEmitter {
 
   private now(): Date {
     return this.deps.now ? this.deps.now() : new Date(this.deps.clock.now());
+  }
+
+  /** Tell observers of a step. Delivery is the bus's job, later; nothing here can throw into the pipeline. */
+  private publish<K extends PipelineEventType>(job: Job, body: { type: K } & EventPayloads[K]): void {
+    const events = this.deps.events;
+    if (!events) return;
+    const ref = { watch: job.watch, relPath: job.relPath, jobId: job.id, time: this.deps.clock.now() };
+    try {
+      if (body.type === 'outage-began') {
+        if (this.inOutage.has(job.id)) return;
+        this.inOutage.add(job.id);
+      } else if (this.inOutage.has(job.id) && (body.type === 'failed' || OUTAGE_OVER.has(body.type))) {
+        this.inOutage.delete(job.id);
+        if (body.type !== 'failed') events.publish({ type: 'outage-ended', ...ref });
+      }
+      events.publish({ ...ref, ...body } as PipelineEvent);
+    } catch (err) {
+      this.deps.logger.debug(`event ${body.type} not published: ${String(err)}`);
+    }
   }
 
   /** Resume what the journal says was under way when the agent last stopped. Call before watchers start. */
@@ -280,8 +300,10 @@ export class Runner extends EventEmitter {
       w.hot.resettle(facts.path);
       return;
     }
+    this.publish(job, { type: 'settled', size: facts.size });
     try {
       const folderId = await this.deps.folders.resolve(baseFolderId, segments);
+      this.publish(job, { type: 'routed', folderId, folderPath: segments.join('/') });
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
       const settledFacts = { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path, folderId };
@@ -319,7 +341,6 @@ export class Runner extends EventEmitter {
 
   private async uploadVerifyFinalize(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts): Promise<void> {
     const { journal, config, logger } = this.deps;
-    const progressId = `${job.watch}:${job.relPath}`;
     const started = this.deps.clock.now();
     try {
       await journal.flush();
@@ -341,19 +362,21 @@ export class Runner extends EventEmitter {
             journal.markPartDone(job.id, index);
             crashPoint('after-part');
           },
-          onBytes: (sent: number) => this.deps.progress?.update(progressId, sent),
         },
       );
-      this.deps.progress?.start(progressId, job.relPath, job.size);
+      uploader.on('progress', (bytes, size) => this.publish(job, { type: 'progress', bytes, size }));
+      uploader.on('part', (index, bytes) => this.publish(job, { type: 'part-done', index, bytes }));
+      uploader.on('retry', (r) => this.publish(job, { type: 'retry-scheduled', code: r.error.code, at: this.deps.clock.now() + r.delayMs, scope: 'part', part: r.index, attempt: r.attempt }));
+      this.publish(job, { type: 'upload-started', size: job.size, parts: parts.length, partsDone: job.partsDone.length, fileId: job.fileId });
       await uploader.upload();
-      this.deps.progress?.end(progressId);
       // Fsynced only when the next step destroys the original (delete); a move journals its
       // target with a full write first, and for tag/leave a lost record only means verifying again.
       const destructive = w.config.afterUpload.action === 'delete';
       job = journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() }, { sync: destructive ? 'full' : 'normal' });
       crashPoint('after-uploaded');
+      this.publish(job, { type: 'uploaded', size: job.size, fileId: job.fileId });
     } catch (err) {
-      this.deps.progress?.end(progressId);
+      this.publish(job, { type: 'upload-stopped', code: isAgentError(err) ? err.code : 'error', message: err instanceof Error ? err.message : String(err) });
       await this.handleError(w, job, facts, err);
       return;
     }
@@ -380,6 +403,7 @@ export class Runner extends EventEmitter {
       await this.handleError(w, job, facts, err);
       return;
     }
+    this.publish(job, { type: 'verified', fileId: job.fileId, viewUrl: job.viewUrl });
     // Looked at only now, after the confirmation: the original may have changed or gone
     // while Frame.io was still assembling the upload.
     const local = await w.hot.recheck(facts).catch(() => 'same' as const);
@@ -390,6 +414,7 @@ export class Runner extends EventEmitter {
         logger.info(`uploaded ${job.relPath} → ${job.viewUrl ?? job.fileId}; the original was removed meanwhile, so there is nothing to ${w.config.afterUpload.action}`);
         w.hot.forget(facts.path);
         this.summary.done++;
+        this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'the original was removed meanwhile' });
         return;
       }
       if (local === 'changed') {
@@ -397,6 +422,7 @@ export class Runner extends EventEmitter {
         logger.warn(`${job.relPath} changed after its upload finished; the uploaded version is kept in Frame.io and the new version will be uploaded once it settles`);
         w.hot.resettle(facts.path);
         this.summary.done++;
+        this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'the original changed after its upload; the new version follows' });
         return;
       }
       const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now() });
@@ -416,6 +442,7 @@ export class Runner extends EventEmitter {
       });
       this.outageTries.delete(job.id);
       this.emit('done', journal.getById(job.id));
+      this.publish(job, { type: 'finalized', action: w.config.afterUpload.action, where: w.config.afterUpload.action === 'move' ? (journal.getById(job.id)?.finalPath ?? null) : null, ...(where.note ? { note: where.note } : {}) });
     } catch (err) {
       // The upload is confirmed; only the local action failed. Do not upload again: say so loudly.
       const e = classifyNetworkError(err, `after-upload action '${w.config.afterUpload.action}' for ${job.relPath}`);
@@ -427,6 +454,7 @@ export class Runner extends EventEmitter {
       }
       w.hot.markHandled(facts);
       this.summary.done++;
+      this.publish(job, { type: 'finalized', action: w.config.afterUpload.action, where: null, error: e.message });
     }
   }
 
@@ -498,6 +526,7 @@ export class Runner extends EventEmitter {
     let current = journal.getById(job.id) ?? job;
     if (current.state !== 'uploaded') current = journal.transition(job.id, 'uploaded');
     journal.transition(current.id, 'done', { doneAt: clock.now() });
+    this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'Frame.io already had this upload complete' });
   }
 
   private async handleError(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, err: unknown): Promise<void> {
@@ -551,6 +580,8 @@ export class Runner extends EventEmitter {
       // Recorded so `status` shows why the file is waiting.
       journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
       logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)}`);
+      this.publish(job, { type: 'outage-began', code: e.code, message: e.message });
+      this.publish(job, { type: 'retry-scheduled', code: e.code, at: this.deps.clock.now() + wait, scope: 'job', attempt: tries + 1 });
       if (!(await waitOrStop(wait))) return;
       if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts);
       else if (current.state === 'uploading') await this.uploadVerifyFinalize(w, current, facts);
@@ -563,6 +594,7 @@ export class Runner extends EventEmitter {
     if (fresh && current.attempts < config.upload.maxUploadAttempts && !this.stopping) {
       const wait = backoffDelay(current.attempts - 1, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
       logger.warn(`${job.relPath}: ${e.message}; uploading it again in ${formatDuration(wait)} (attempt ${current.attempts + 1} of ${config.upload.maxUploadAttempts})`);
+      this.publish(job, { type: 'retry-scheduled', code: e.code, at: this.deps.clock.now() + wait, scope: 'job', attempt: current.attempts + 1 });
       if (!(await waitOrStop(wait))) return;
       if ((await this.abandonUpload(current)) === 'kept') {
         // Frame.io completed it after all (or cannot be asked): never upload the same version twice.
@@ -613,6 +645,7 @@ export class Runner extends EventEmitter {
     // Counted once the failure action is done, so a reader of the summary finds the file parked.
     this.summary.failed++;
     this.emit('failed', journal.getById(job.id));
+    this.publish(job, { type: 'failed', code: e.code, message: e.message });
   }
 
   /**
