@@ -8,6 +8,7 @@ import { Journal, journalPath } from './journal/index.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
+import { LiveActivity, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
@@ -36,6 +37,8 @@ export interface RunningAgent {
   events: PipelineEvents & { drained(): Promise<void> };
   /** Resolves when the agent has stopped; `fatal` is set when it stopped because nothing could work. */
   stopped: Promise<{ summary: RunSummary; fatal?: AgentError }>;
+  /** What `status --json` shows, plus live figures (bytes on the wire, speed, next attempt). */
+  status(limits?: { failures?: number; recent?: number }): Promise<StatusSnapshot>;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
   whenIdle(): Promise<void>;
   /** Rescan every watch folder now, as the periodic rescan would; resolves when the passes are done. */
@@ -48,6 +51,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const clock = opts.clock ?? realClock;
   const journal = Journal.open(journalPath(config.stateDir));
   const events = opts.events ?? new EventBus({ logger });
+  const live = new LiveActivity().attach(events);
   const runner = new Runner({
     config,
     accountId,
@@ -89,6 +93,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
       journal.close();
+      live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
     })();
     return stopPromise;
@@ -118,6 +123,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     journal,
     events,
     stopped,
+    status: async (limits) => buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot()),
     whenIdle: () => runner.whenIdle(),
     rescan: async () => {
       await Promise.all(folders.map((f) => f.scanNow()));
