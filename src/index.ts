@@ -21,3 +21,8 @@ export type { ErrorCode, ErrorKind } from './frameio/errors.js';
 export { waitForUpload } from './pipeline/verify.js';
 export { loadConfig, parseConfig } from './config/index.js';
 export { startAgent } from './agent.js';
+export type { AgentOptions, RunningAgent } from './agent.js';
+export { EventBus, PIPELINE_EVENT_TYPES } from './events/index.js';
+export type { PipelineEvent, PipelineEventOf, PipelineEventType, PipelineEvents, EventPayloads } from './events/index.js';
+export { buildStatusSnapshot, readStatusData, LiveActivity } from './status/index.js';
+export type { StatusSnapshot, StatusData, StatusSource, LiveStatus } from './status/index.js';
