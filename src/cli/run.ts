@@ -4,6 +4,8 @@ import path from 'node:path';
 import { startAgent } from '../agent.js';
 import { cliLogger } from './cli-logger.js';
 import { ProgressView } from './progress.js';
+import { showProgress } from './progress-events.js';
+import { EventBus } from '../events/index.js';
 import { loadConfigFor } from './config-file.js';
 import { hasCredentials, openConnection, resolveAccountId, resolveSettings, startEmbeddedEmulator } from './connection.js';
 import { demoConfig } from './demo.js';
@@ -75,7 +77,10 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   try {
     const accountId = await resolveAccountId(conn.client, conn.settings.accountId);
     await confirmDestinations(conn.client, accountId, config, logger);
-    const agent = await startAgent({ config, client: conn.client, accountId, logger, progress });
+    // Subscribed before the agent starts: uploads resumed at start get their bars too.
+    const events = new EventBus({ logger });
+    showProgress(events, progress);
+    const agent = await startAgent({ config, client: conn.client, accountId, logger, events });
     // The watchers' timers are unref'd so a library user's process can exit; the CLI runs until told to stop.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     void agent.stopped.finally(() => clearInterval(keepAlive));

@@ -2,8 +2,7 @@
 // confirm each with the status call, print each view_url. Exit non-zero if any failed.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import pLimit from 'p-limit';
-import { FrameioUploader } from '../upload/index.js';
+import { FrameioUploader, createTransfers } from '../upload/index.js';
 import { waitForUpload } from '../pipeline/verify.js';
 import { classifyNetworkError } from '../frameio/errors.js';
 import { realClock } from '../util/clock.js';
@@ -55,11 +54,12 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
       if (!st.isFile()) throw new UsageError(`upload: ${f} is not a regular file`);
       files.push({ path: abs, size: st.size, mtimeMs: st.mtimeMs });
     }
-    const limit = pLimit(args.parallelFiles ?? 2);
+    // One scheduler for the batch, as in the agent: files take turns for part slots.
+    const { scheduler } = createTransfers({ maxWorkers: args.workers ?? 5, maxFiles: args.parallelFiles ?? 2 });
     let failed = 0;
     await Promise.all(
       files.map((f) =>
-        limit(async () => {
+        scheduler.runFile(async () => {
           const name = path.basename(f.path);
           const started = Date.now();
           try {
@@ -67,6 +67,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
             progress.start(f.path, name, f.size);
             await new FrameioUploader(created, f.path, {
               maxWorkers: args.workers ?? 5,
+              scheduler,
               maxRetries: args.retries ?? 3,
               expect: { size: f.size, mtimeMs: f.mtimeMs },
               logger,

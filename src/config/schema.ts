@@ -265,7 +265,14 @@ export const configSchema: ObjectNode = {
         max_workers: { type: 'integer', default: 5, minimum: 1, maximum: 64, description: 'Parts of one file uploaded in parallel.' },
         max_files: { type: 'integer', default: 2, minimum: 1, maximum: 64, description: 'Files uploading at once.' },
         max_retries: { type: 'integer', default: 3, minimum: 0, maximum: 20, description: 'Retries of one part before the upload fails.' },
-        part_timeout_seconds: { type: 'number', default: 120, minimum: 1, maximum: 3600, description: 'Deadline of one part upload.' },
+        part_timeout_seconds: {
+          type: 'number',
+          default: 120,
+          minimum: 1,
+          maximum: 3600,
+          description:
+            "Backstop for one part attempt: these seconds plus the part's size at 4 KiB/s, counting only time spent sending (not time held by a bandwidth limit or pause). A stalled part fails sooner, after 90 s with nothing moving.",
+        },
         verify_timeout_seconds: {
           type: 'number',
           default: 600,

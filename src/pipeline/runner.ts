@@ -5,14 +5,13 @@
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
-import pLimit from 'p-limit';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
 import type { WatchConfig, AgentConfig } from '../config/types.js';
 import { isStoreUnwritable, type JobStore, type Job } from '../journal/index.js';
 import type { FileFacts } from '../watch/index.js';
 import { route as routeFile } from '../rules/index.js';
-import { FrameioUploader } from '../upload/index.js';
+import { FrameioUploader, createTransfers, type TransferScheduler } from '../upload/index.js';
 import { waitForUpload } from './verify.js';
 import { resumeDecision } from './resume.js';
 import { decideNext, type OutageBook } from './decide.js';
@@ -23,6 +22,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { crashPoint } from '../util/crash-point.js';
 import { formatBytes, formatDuration, formatRate } from '../util/format.js';
+import type { EventPayloads, PipelineEvent, PipelineEventType, PipelineEvents } from '../events/index.js';
 
 /** What the runner needs of the Frame.io client (the real one, or a fake in unit tests). */
 export interface RunnerClient {
@@ -45,12 +45,6 @@ export interface RunnerWatch {
   pending(): number;
 }
 
-export interface ProgressSink {
-  start(id: string, name: string, total: number): void;
-  update(id: string, bytes: number): void;
-  end(id: string, line?: string): void;
-}
-
 export interface RunnerDeps {
   config: AgentConfig;
   accountId: string;
@@ -59,7 +53,8 @@ export interface RunnerDeps {
   journal: JobStore;
   logger: Logger;
   clock: Clock;
-  progress?: ProgressSink;
+  /** Observers (progress bars, status, metrics) learn of each step here; they never slow or break it. */
+  events?: PipelineEvents;
   now?: () => Date;
   /** Part URLs older than this are treated as expired on resume (the lifetime is undocumented). */
   urlMaxAgeMs?: number;
@@ -67,10 +62,14 @@ export interface RunnerDeps {
   redoBackoffMs?: number;
   /** Longest single wait for the service to come back (default a minute; tests shorten it). */
   maxWaitMs?: number;
+  /** The process's one scheduler (src/agent.ts); without it the runner builds its own from config.upload. */
+  scheduler?: TransferScheduler;
 }
 
 /** Longest single wait for the service: a returning network is noticed within a minute. */
 const MAX_WAIT_MS = 60_000;
+/** Steps that needed S3 or Frame.io to answer with success: one of them after an outage means it is over for that job. */
+const OUTAGE_OVER: ReadonlySet<PipelineEventType> = new Set(['part-done', 'uploaded', 'verified', 'finalized']);
 
 export interface RunSummary {
   done: number;
@@ -88,7 +87,9 @@ export class Runner extends EventEmitter {
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
   /** Outage bookkeeping per job (in memory: a restart is a fresh start anyway). */
   private readonly outages = new Map<number, OutageBook>();
-  private readonly fileLimit;
+  private readonly scheduler: TransferScheduler;
+  /** Jobs whose observers were told of an outage and not yet of its end. */
+  private readonly inOutage = new Set<number>();
   private readonly abort = new AbortController();
   /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
   private readonly drain = new AbortController();
@@ -104,7 +105,7 @@ export class Runner extends EventEmitter {
   constructor(deps: RunnerDeps) {
     super();
     this.deps = deps;
-    this.fileLimit = pLimit(deps.config.upload.maxFiles);
+    this.scheduler = deps.scheduler ?? createTransfers(deps.config.upload).scheduler;
   }
 
   addWatch(config: WatchConfig, hot: RunnerWatch): void {
@@ -180,11 +181,12 @@ export class Runner extends EventEmitter {
       this.track(key, () => this.resume(w, job));
       return;
     }
+    this.publish(job, { type: 'seen', size: facts.size });
     this.track(key, () => this.process(w, job, facts, r.folderId, r.segments));
   }
 
   private track(key: string, work: () => Promise<void>): void {
-    const p = this.fileLimit(async () => {
+    const p = this.scheduler.runFile(async () => {
       if (this.stopping) return;
       await work();
     })
@@ -203,6 +205,25 @@ export class Runner extends EventEmitter {
 
   private now(): Date {
     return this.deps.now ? this.deps.now() : new Date(this.deps.clock.now());
+  }
+
+  /** Tell observers of a step. Delivery is the bus's job, later; nothing here can throw into the pipeline. */
+  private publish<K extends PipelineEventType>(job: Job, body: { type: K } & EventPayloads[K]): void {
+    const events = this.deps.events;
+    if (!events) return;
+    const ref = { watch: job.watch, relPath: job.relPath, jobId: job.id, time: this.deps.clock.now() };
+    try {
+      if (body.type === 'outage-began') {
+        if (this.inOutage.has(job.id)) return;
+        this.inOutage.add(job.id);
+      } else if (this.inOutage.has(job.id) && (body.type === 'failed' || OUTAGE_OVER.has(body.type))) {
+        this.inOutage.delete(job.id);
+        if (body.type !== 'failed') events.publish({ type: 'outage-ended', ...ref });
+      }
+      events.publish({ ...ref, ...body } as PipelineEvent);
+    } catch (err) {
+      this.deps.logger.debug(`event ${body.type} not published: ${String(err)}`);
+    }
   }
 
   /** Resume what the journal says was under way when the agent last stopped. Call before watchers start. */
@@ -319,8 +340,10 @@ export class Runner extends EventEmitter {
       w.hot.resettle(facts.path);
       return;
     }
+    this.publish(job, { type: 'settled', size: facts.size });
     try {
       const folderId = await this.deps.folders.resolve(baseFolderId, segments);
+      this.publish(job, { type: 'routed', folderId, folderPath: segments.join('/') });
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
       const settledFacts = { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path, folderId };
@@ -358,7 +381,6 @@ export class Runner extends EventEmitter {
 
   private async uploadVerifyFinalize(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts): Promise<void> {
     const { journal, config, logger } = this.deps;
-    const progressId = `${job.watch}:${job.relPath}`;
     const started = this.deps.clock.now();
     try {
       await journal.flush();
@@ -368,6 +390,7 @@ export class Runner extends EventEmitter {
         job.absPath,
         {
           maxWorkers: config.upload.maxWorkers,
+          scheduler: this.scheduler,
           maxRetries: config.upload.maxRetries,
           partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
           skipParts: new Set(job.partsDone),
@@ -380,19 +403,21 @@ export class Runner extends EventEmitter {
             await journal.markPartDone(job.id, index);
             crashPoint('after-part');
           },
-          onBytes: (sent: number) => this.deps.progress?.update(progressId, sent),
         },
       );
-      this.deps.progress?.start(progressId, job.relPath, job.size);
+      uploader.on('progress', (bytes, size) => this.publish(job, { type: 'progress', bytes, size }));
+      uploader.on('part', (index, bytes) => this.publish(job, { type: 'part-done', index, bytes }));
+      uploader.on('retry', (r) => this.publish(job, { type: 'retry-scheduled', code: r.error.code, at: this.deps.clock.now() + r.delayMs, scope: 'part', part: r.index, attempt: r.attempt }));
+      this.publish(job, { type: 'upload-started', size: job.size, parts: parts.length, partsDone: job.partsDone.length, fileId: job.fileId });
       await uploader.upload();
-      this.deps.progress?.end(progressId);
       // Fsynced only when the next step destroys the original (delete); a move journals its
       // target with a full write first, and for tag/leave a lost record only means verifying again.
       const destructive = w.config.afterUpload.action === 'delete';
       job = await journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() }, { durable: destructive ? 'power-loss' : 'crash' });
       crashPoint('after-uploaded');
+      this.publish(job, { type: 'uploaded', size: job.size, fileId: job.fileId });
     } catch (err) {
-      this.deps.progress?.end(progressId);
+      this.publish(job, { type: 'upload-stopped', code: isAgentError(err) ? err.code : 'error', message: err instanceof Error ? err.message : String(err) });
       await this.handleError(w, job, facts, err);
       return;
     }
@@ -419,6 +444,7 @@ export class Runner extends EventEmitter {
       await this.handleError(w, job, facts, err);
       return;
     }
+    this.publish(job, { type: 'verified', fileId: job.fileId, viewUrl: job.viewUrl });
     // Looked at only now, after the confirmation: the original may have changed or gone
     // while Frame.io was still assembling the upload.
     const local = await w.hot.recheck(facts).catch(() => 'same' as const);
@@ -429,6 +455,7 @@ export class Runner extends EventEmitter {
         logger.info(`uploaded ${job.relPath} → ${job.viewUrl ?? job.fileId}; the original was removed meanwhile, so there is nothing to ${w.config.afterUpload.action}`);
         w.hot.forget(facts.path);
         this.summary.done++;
+        this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'the original was removed meanwhile' });
         return;
       }
       if (local === 'changed') {
@@ -436,6 +463,7 @@ export class Runner extends EventEmitter {
         logger.warn(`${job.relPath} changed after its upload finished; the uploaded version is kept in Frame.io and the new version will be uploaded once it settles`);
         w.hot.resettle(facts.path);
         this.summary.done++;
+        this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'the original changed after its upload; the new version follows' });
         return;
       }
       const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now() });
@@ -454,7 +482,9 @@ export class Runner extends EventEmitter {
         ms: elapsed,
       });
       this.outages.delete(job.id);
-      this.emit('done', await journal.getById(job.id));
+      const finished = await journal.getById(job.id);
+      this.emit('done', finished);
+      this.publish(job, { type: 'finalized', action: w.config.afterUpload.action, where: w.config.afterUpload.action === 'move' ? (finished?.finalPath ?? null) : null, ...(where.note ? { note: where.note } : {}) });
     } catch (err) {
       if (isStoreUnwritable(err)) {
         // Not a failed action: the journal could not record it. Offered again when it can.
@@ -471,6 +501,7 @@ export class Runner extends EventEmitter {
       }
       w.hot.markHandled(facts);
       this.summary.done++;
+      this.publish(job, { type: 'finalized', action: w.config.afterUpload.action, where: null, error: e.message });
     }
   }
 
@@ -542,6 +573,7 @@ export class Runner extends EventEmitter {
     let current = (await journal.getById(job.id)) ?? job;
     if (current.state !== 'uploaded') current = await journal.transition(job.id, 'uploaded');
     await journal.transition(current.id, 'done', { doneAt: clock.now() });
+    this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'Frame.io already had this upload complete' });
   }
 
   private async handleError(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, err: unknown): Promise<void> {
@@ -591,6 +623,8 @@ export class Runner extends EventEmitter {
         // Recorded so `status` shows why the file is waiting.
         await journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
         logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(next.waitMs)}`);
+        this.publish(job, { type: 'outage-began', code: e.code, message: e.message });
+        this.publish(job, { type: 'retry-scheduled', code: e.code, at: clock.now() + next.waitMs, scope: 'job', attempt: outage.tries + 1 });
         if (!(await this.waitOrStop(next.waitMs))) return;
         if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts);
         else if (current.state === 'uploading') await this.uploadVerifyFinalize(w, current, facts);
@@ -599,6 +633,7 @@ export class Runner extends EventEmitter {
       }
       case 'wait-and-redo': {
         logger.warn(`${job.relPath}: ${e.message}; uploading it again in ${formatDuration(next.waitMs)} (attempt ${next.attempt} of ${config.upload.maxUploadAttempts})`);
+        this.publish(job, { type: 'retry-scheduled', code: e.code, at: clock.now() + next.waitMs, scope: 'job', attempt: next.attempt });
         if (!(await this.waitOrStop(next.waitMs))) return;
         if ((await this.abandonUpload(current)) === 'kept') {
           // Frame.io completed it after all (or cannot be asked): never upload the same version twice.
@@ -684,6 +719,7 @@ export class Runner extends EventEmitter {
     // Counted once the failure action is done, so a reader of the summary finds the file parked.
     this.summary.failed++;
     this.emit('failed', await journal.getById(job.id));
+    this.publish(job, { type: 'failed', code: e.code, message: e.message });
   }
 
   /**

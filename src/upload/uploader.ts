@@ -3,7 +3,6 @@
 // a part counts only on a 2xx, the first part that fails for good cancels the others, and a
 // file that changes under the upload stops it.
 import { EventEmitter } from 'node:events';
-import pLimit from 'p-limit';
 import { AgentError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile } from '../frameio/types.js';
 import type { BackoffOptions } from '../util/backoff.js';
@@ -14,12 +13,23 @@ import { planParts, urlLabel, type PartPlan } from './plan.js';
 import { BufferPool } from './buffer-pool.js';
 import { ProgressTracker } from './progress.js';
 import { sendPart, type RetryInfo } from './send-part.js';
+import { backstopFor } from './part-deadline.js';
+import { TransferScheduler } from './scheduler.js';
+import { nodeHttpTransport } from './node-transport.js';
+import type { PartTransport } from './transport.js';
 
 export type UploadTarget = Pick<LocalUploadFile, 'upload_urls' | 'media_type' | 'file_size' | 'name'>;
 
 export interface UploaderOptions {
-  /** Parallel part PUTs (default 5). */
+  /** Parallel part PUTs of this file (default 5); the scheduler's global limit applies too. */
   maxWorkers?: number;
+  /**
+   * The process-wide scheduler that hands out part slots fairly across files. Without one the
+   * upload gets a private scheduler of maxWorkers slots (the library use: one file at a time).
+   */
+  scheduler?: TransferScheduler;
+  /** How parts are sent (layers: budget, pause, metrics). Default: the scheduler's, else plain node:http. */
+  transport?: PartTransport;
   /** Merged over { 'x-amz-acl': 'private' }; Content-Type is always the media_type, Content-Length always exact. */
   headers?: Record<string, string>;
   /** Retries per part after the first attempt (default 3). */
@@ -38,10 +48,19 @@ export interface UploaderOptions {
    * onPartDone), then the upload rejects with code 'aborted'. `signal` stays the hard stop.
    */
   drainSignal?: AbortSignal;
-  /** Deadline per attempt. Default 120 s plus 10 s per MiB of the part (a ~100 KiB/s floor). */
-  partTimeoutMs?: number;
   /**
-   * An attempt with no bytes read into the socket and no answer for this long is abandoned
+   * Backstop per attempt: this many ms (default 120 s) plus the part's size at minBytesPerSecond,
+   * counting only time the part is sending or awaiting its answer. Time a layer holds the part
+   * (bandwidth budget, pause) is not counted; the progress rules below catch a dead part sooner.
+   */
+  partTimeoutMs?: number;
+  /** An attempt moving less than this on average over slowWindowMs fails as too slow (default 4 KiB/s). */
+  minBytesPerSecond?: number;
+  /** Window of the throughput floor (default 60 s of sending time). */
+  slowWindowMs?: number;
+  /**
+   * An attempt with no bytes taken by the socket and no answer for this long (time held by the
+   * budget or pause not counted) is abandoned
    * (default 90 s: socket buffers of a few MB drain slowly on a thin uplink, so not shorter).
    */
   idleTimeoutMs?: number;
@@ -134,7 +153,9 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
     else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
     const pool = new BufferPool(Math.max(16 * 1024, Math.floor(opts.highWaterMark ?? MiB)), 2 * maxWorkers);
-    const limit = pLimit(maxWorkers);
+    const scheduler = opts.scheduler ?? new TransferScheduler({ concurrency: maxWorkers });
+    const transport = opts.transport ?? scheduler.transport ?? nodeHttpTransport;
+    const minBytesPerSecond = Math.max(1, opts.minBytesPerSecond ?? 4 * 1024);
     let retries = 0;
     let partsSent = 0;
     let bytesSent = 0;
@@ -153,8 +174,13 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
           totalParts: parts.length,
           headers: partHeaders(opts.headers, file.media_type),
           pool,
-          deadlineMs: opts.partTimeoutMs ?? 120_000 + Math.ceil(part.size / MiB) * 10_000,
-          idleTimeoutMs: opts.idleTimeoutMs ?? 90_000,
+          transport,
+          deadline: {
+            idleMs: opts.idleTimeoutMs ?? 90_000,
+            minBytesPerSecond,
+            windowMs: opts.slowWindowMs ?? 60_000,
+            backstopMs: backstopFor(part.size, opts.partTimeoutMs ?? 120_000, minBytesPerSecond),
+          },
           signal: stop.signal,
           baseline,
           maxRetries: Math.max(0, opts.maxRetries ?? 3),
@@ -192,9 +218,11 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
       logger.debug(`Part ${part.index + 1}/${parts.length} of "${name}" stored`, { file: name, part: part.index, size: part.size });
     };
 
+    const lane = scheduler.openFile(source, { maxParts: maxWorkers, signal: stop.signal });
     try {
-      // runPart never rejects, so this waits for every part, in flight ones included, to settle.
-      await Promise.all(todo.map((part) => limit(() => runPart(part))));
+      // runPart never rejects, and a part the scheduler drops on abort was never started, so this
+      // waits for every part in flight to settle. The abort that dropped it set firstError.
+      await Promise.all(todo.map((part) => lane.run(() => runPart(part)).catch(() => undefined)));
       if (firstError) throw firstError;
       if (drained > 0) {
         throw new AgentError({ code: 'aborted', kind: 'permanent', message: `Upload of "${name}" stopped with ${drained} part(s) not yet sent` });
@@ -202,6 +230,7 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
       await assertUnchanged(source, baseline, name);
       return { bytes: file.file_size, bytesSent, parts: parts.length, partsSent, retries, durationMs: clock.now() - started };
     } finally {
+      lane.close();
       opts.signal?.removeEventListener('abort', onCallerAbort);
     }
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import { pattern, waitFor } from '../helpers/tmp.js';
+import { nextEvent } from '../helpers/events.js';
 
 let env: AgentEnv | undefined;
 afterEach(async () => {
@@ -47,25 +48,17 @@ describe('outages and rewrites', () => {
   });
 
   it('a file rewritten in place while its parts were read: the mixed upload is deleted, the new version uploaded', async () => {
-    env = await agentEnv({ partSizeTarget: 8 * 1024 * 1024 });
+    env = await agentEnv({ partSizeTarget: 64 * 1024 * 1024 });
     const p = path.join(env.hot, 'mix.mov');
-    const first = pattern(3 * 1024 * 1024, 1);
-    const second = pattern(3 * 1024 * 1024, 2);
-    let rewritten = false;
-    const agent = await env.start({
-      progress: {
-        start() {},
-        end() {},
-        update(_id, bytes) {
-          if (!rewritten && bytes > 0) {
-            rewritten = true;
-            // Same size, same inode: the rest of the single part is read from the new bytes.
-            fs.writeFileSync(p, second, { flag: 'r+' });
-          }
-        },
-      },
-    });
+    // One part, read in 1 MiB pieces: big enough that the rewrite lands while it is being read.
+    const first = pattern(16 * 1024 * 1024, 1);
+    const second = pattern(16 * 1024 * 1024, 2);
+    const agent = await env.start();
+    const reading = nextEvent(agent.events, 'progress', (e) => e.relPath === 'mix.mov' && e.bytes > 0);
     fs.writeFileSync(p, first);
+    await reading;
+    // Same size, same inode: the rest of the part is read from the new bytes.
+    fs.writeFileSync(p, second, { flag: 'r+' });
     await waitFor(() => agent.runner.summary.done === 1, { what: 'the new version uploaded', timeoutMs: 25_000 });
     const named = env.emu.files().filter((f) => f.name === 'mix.mov');
     const live = named.filter((f) => !f.deleted);

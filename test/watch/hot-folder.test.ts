@@ -1,34 +1,12 @@
 // HotFolder over memfs with a fake clock: timers are set so long they never fire, and the
 // test drives rescans (scanNow) and ticks (checkDue) itself.
 import { memfs } from 'memfs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HotFolder } from '../../src/watch/hot-folder.js';
 import type { FileFacts, Filter, HotFolderOptions, WatchFs, WatchStats } from '../../src/watch/types.js';
-import type { Clock } from '../../src/util/clock.js';
-import type { Logger } from '../../src/util/logger.js';
-
-class FakeClock implements Clock {
-  t = 1_000_000;
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-  sleep(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-interface LogLine {
-  level: string;
-  message: string;
-}
-function recorder(): Logger & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: string) => (message: string) => void lines.push({ level, message });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+import { ManualClock } from '../helpers/clock.js';
+import { recordingLogger, type RecordingLogger } from '../helpers/logger.js';
+import { closeAfterTest } from '../helpers/teardown.js';
 
 const acceptAll: Filter = () => ({ accept: true });
 const NEVER = 1e9;
@@ -36,17 +14,12 @@ const NEVER = 1e9;
 interface Harness {
   hf: HotFolder;
   fs: ReturnType<typeof memfs>['fs'];
-  clock: FakeClock;
-  log: ReturnType<typeof recorder>;
+  clock: ManualClock;
+  log: RecordingLogger;
   settled: FileFacts[];
   gone: string[];
   errors: Error[];
 }
-
-const open: HotFolder[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
 
 function harness(
   files: Record<string, string>,
@@ -55,8 +28,8 @@ function harness(
 ): Harness {
   const { fs } = memfs(files, '/');
   fs.mkdirSync('/in', { recursive: true });
-  const clock = new FakeClock();
-  const log = recorder();
+  const clock = new ManualClock();
+  const log = recordingLogger();
   const base = fs.promises as unknown as WatchFs;
   const hf = new HotFolder({
     root: '/in',
@@ -71,7 +44,7 @@ function harness(
     fs: wrap ? wrap(base, fs) : base,
     ...opts,
   });
-  open.push(hf);
+  closeAfterTest(hf);
   const h: Harness = { hf, fs, clock, log, settled: [], gone: [], errors: [] };
   hf.on('settled', (f) => h.settled.push(f));
   hf.on('gone', (p) => h.gone.push(p));
@@ -265,7 +238,7 @@ describe('HotFolder over memfs', () => {
     h.fs.mkdirSync('/in');
     h.fs.writeFileSync('/in/a.mov', 'a');
     await h.hf.scanNow();
-    expect(h.log.lines.some((l) => l.level === 'info' && l.message.includes('reachable again'))).toBe(true);
+    expect(h.log.records.some((l) => l.level === 'info' && l.message.includes('reachable again'))).toBe(true);
     h.clock.advance(1000);
     await h.hf.checkDue();
     expect(h.settled.map((f) => f.relPath)).toEqual(['a.mov']);
@@ -292,7 +265,7 @@ describe('HotFolder over memfs', () => {
     locked = true;
     await h.hf.scanNow();
     await h.hf.scanNow();
-    const warns = h.log.lines.filter((l) => l.level === 'warn');
+    const warns = h.log.records.filter((l) => l.level === 'warn');
     expect(warns).toHaveLength(1);
     expect(warns[0]!.message).toContain('/in/priv');
     expect(h.errors).toEqual([]);
@@ -300,7 +273,7 @@ describe('HotFolder over memfs', () => {
     expect(h.hf.pending()).toBe(2);
     locked = false;
     await h.hf.scanNow();
-    expect(h.log.lines.some((l) => l.level === 'info' && l.message.includes('/in/priv can be listed again'))).toBe(true);
+    expect(h.log.records.some((l) => l.level === 'info' && l.message.includes('/in/priv can be listed again'))).toBe(true);
   });
 
   it('tolerates entries vanishing between readdir and stat', async () => {
@@ -464,7 +437,7 @@ describe('HotFolder rescan cost', () => {
     // 1000 ms in the listing + 2 promise stats at an estimated 0.05 ms each.
     expect(h.hf.rescanIntervalMs()).toBe(70_007);
     await h.hf.scanNow();
-    const infos = h.log.lines.filter((l) => l.level === 'info' && l.message.startsWith('rescan every'));
+    const infos = h.log.records.filter((l) => l.level === 'info' && l.message.startsWith('rescan every'));
     expect(infos.map((l) => l.message)).toEqual([expect.stringContaining('rescan every 70 s for 2 files')]);
     passCost = 10;
     await h.hf.scanNow();
