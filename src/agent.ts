@@ -31,6 +31,11 @@ export interface AgentOptions {
   redoBackoffMs?: number;
   /** Longest single wait for Frame.io to come back after an outage (tests shorten it). */
   maxWaitMs?: number;
+  /**
+   * Where jobs are kept. Default: the SQLite journal in `state_dir`, opened and closed by the agent.
+   * A store passed in (a shared one, a test wrapper) stays open after stop: its owner closes it.
+   */
+  store?: JobStore;
 }
 
 export interface RunningAgent {
@@ -56,7 +61,7 @@ export interface RunningAgent {
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
-  const journal: JobStore = SqliteJobStore.inStateDir(config.stateDir);
+  const journal: JobStore = opts.store ?? SqliteJobStore.inStateDir(config.stateDir);
   const transfers = createTransfers(config.upload);
   const events = opts.events ?? new EventBus({ logger });
   const live = new LiveActivity().attach(events);
@@ -102,7 +107,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       clearInterval(requeueTimer);
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
-      await journal.close();
+      if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
     })();

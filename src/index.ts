@@ -26,3 +26,6 @@ export { EventBus, PIPELINE_EVENT_TYPES } from './events/index.js';
 export type { PipelineEvent, PipelineEventOf, PipelineEventType, PipelineEvents, EventPayloads } from './events/index.js';
 export { buildStatusSnapshot, readStatusData, LiveActivity } from './status/index.js';
 export type { StatusSnapshot, StatusData, StatusSource, LiveStatus } from './status/index.js';
+// The job store seam: the SQLite journal, and the interface another backend implements.
+export { SqliteJobStore, JournalError, isStoreUnwritable, TRANSITIONS } from './journal/index.js';
+export type { JobStore, Job, JobState, JobPatch, Lease, WriteIntent, Durability, ObserveOptions, ObserveResult } from './journal/index.js';

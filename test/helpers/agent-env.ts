@@ -6,6 +6,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/em
 import { parseConfig } from '../../src/config/index.js';
 import { createFrameioClient, staticTokenAuth, type FrameioClient } from '../../src/frameio/index.js';
 import { startAgent, type RunningAgent } from '../../src/agent.js';
+import type { JobStore } from '../../src/journal/index.js';
 import { EventBus } from '../../src/events/index.js';
 import { recordingLogger, type RecordingLogger } from './logger.js';
 import { tempDir } from './tmp.js';
@@ -23,7 +24,7 @@ export interface AgentEnv {
    * YAML for one watch entry's extra keys (indented under the watch). `events`: a bus to
    * subscribe to before the agent starts (default: the agent makes its own, on agent.events).
    */
-  start(opts?: { watchYaml?: string; uploadYaml?: string; events?: EventBus; extraWatches?: string }): Promise<RunningAgent>;
+  start(opts?: { watchYaml?: string; uploadYaml?: string; events?: EventBus; extraWatches?: string; store?: JobStore }): Promise<RunningAgent>;
   write(rel: string, data: Buffer | string): Promise<string>;
   close(): Promise<void>;
 }
@@ -68,7 +69,7 @@ export async function agentEnv(emuOpts: EmulatorOptions = {}): Promise<AgentEnv>
         '',
       ].join('\n');
       const config = parseConfig(yaml, { fileName: 'test.yaml', env: {}, baseDir: root });
-      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...(opts.events ? { events: opts.events } : {}) });
+      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...(opts.events ? { events: opts.events } : {}), ...(opts.store ? { store: opts.store } : {}) });
       agents.push(agent);
       return agent;
     },
