@@ -197,8 +197,13 @@ export class Journal {
    */
   markPartDone(id: number, index: number, opts: Pick<WriteOptions, 'lease'> = {}): void {
     this.writable('markPartDone');
-    if (opts.lease) checkFence(this.mustGet(id, `markPartDone(${index})`), opts.lease, `markPartDone(${index})`);
-    const r = this.guard('markPartDone', () => this.withSync('normal', () => this.q.markPartDone.run(this.now(), id, index)));
+    const op = `markPartDone(${index})`;
+    const mark = (): Database.RunResult => this.q.markPartDone.run(this.now(), id, index);
+    const lease = opts.lease;
+    // The fence is checked in the same transaction as the write, so a takeover cannot slip between.
+    const r = lease
+      ? this.write(op, 'normal', () => (checkFence(this.mustGet(id, op), lease, op), mark()))
+      : this.guard(op, () => this.withSync('normal', mark));
     if (r.changes === 1) return;
     const job = this.mustGet(id, `markPartDone(${index})`);
     throw new JournalError(
