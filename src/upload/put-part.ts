@@ -9,16 +9,22 @@
 // BENCHMARKS.md). The two-buffer ping-pong also keeps one read in flight while one write drains.
 import http from 'node:http';
 import https from 'node:https';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { SourceFileHandle, SourceFs } from '../fs/source-fs.js';
 import { classifyNetworkError, classifyS3Response } from '../frameio/errors.js';
 import type { BufferPool } from './buffer-pool.js';
-import { fileChanged } from './file-guard.js';
+import { fileChanged, openForUpload, type FileFacts } from './file-guard.js';
 import { partAgentFor } from './http-agents.js';
 import type { PartPlan } from './plan.js';
 
 export interface PutPartOptions {
   path: string;
   name: string;
+  /** Where the file is read from; every open is O_NOFOLLOW and checked against `baseline`. */
+  fs: SourceFs;
+  /** The settled facts the opened file must match (dev/ino/size/mtime). */
+  baseline: FileFacts;
+  /** The watch follows symlinks: a link at `path` is read through its real path (still checked). */
+  followLinks: boolean;
   part: PartPlan;
   /** Human label for messages: "PUT part 2/3 of "clip.mov" to host/path" (never the query). */
   what: string;
@@ -65,13 +71,13 @@ export async function putPartOnce(o: PutPartOptions): Promise<void> {
   armIdle();
 
   const slots: Slot[] = [];
-  let fh: FileHandle | undefined;
+  let fh: SourceFileHandle | undefined;
   let req: http.ClientRequest | undefined;
   let pump: Promise<void> | undefined;
   let ok = false;
   try {
     attempt.signal.throwIfAborted();
-    if (o.part.size > 0) fh = await open(o.path, 'r');
+    if (o.part.size > 0) fh = await openForUpload(o.fs, o.path, o.baseline, o.name, o.followLinks);
     attempt.signal.throwIfAborted();
     const url = new URL(o.part.url);
     const request = url.protocol === 'https:' ? https.request : http.request;
@@ -156,7 +162,7 @@ export async function putPartOnce(o: PutPartOptions): Promise<void> {
 /** Reads the part into alternating pooled buffers and writes each once its previous write is done. */
 async function pumpBody(
   req: http.ClientRequest,
-  fh: FileHandle,
+  fh: SourceFileHandle,
   o: PutPartOptions,
   slots: Slot[],
   stopped: () => boolean,
