@@ -17,7 +17,9 @@ import { waitForUpload } from './verify.js';
 import { resumeDecision } from './resume.js';
 import { finalizeJob } from './finalize.js';
 import { failJob } from './fail.js';
-import { readMatchingSidecar } from '../actions/sidecar.js';
+import { SidecarMarkers, type UploadedMarkers } from '../actions/uploaded-markers.js';
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -65,6 +67,10 @@ export interface RunnerDeps {
   urlMaxAgeMs?: number;
   /** Base of the wait between whole-upload attempts after a network outage. */
   redoBackoffMs?: number;
+  /** The files' filesystem for uploads and actions (default: the real disk). */
+  fs?: SourceFs;
+  /** "Already uploaded to this destination?" (default: the tag action's sidecars). */
+  markers?: UploadedMarkers;
 }
 
 /** With 5 s doubling to a 5 min cap, ten waits ride out an outage of about 25 minutes. */
@@ -168,6 +174,10 @@ export class Runner extends EventEmitter {
     this.active.set(key, p);
   }
 
+  private fs(): SourceFs {
+    return this.deps.fs ?? realSourceFs;
+  }
+
   private now(): Date {
     return this.deps.now ? this.deps.now() : new Date(this.deps.clock.now());
   }
@@ -259,15 +269,6 @@ export class Runner extends EventEmitter {
 
   private async process(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, baseFolderId: string, segments: string[]): Promise<void> {
     const { journal, logger } = this.deps;
-    // A tag sidecar for this exact version means it was uploaded, even if the journal that
-    // knew it is gone (a wiped state_dir, another machine sharing the folder).
-    const tagged = await readMatchingSidecar(facts.path, facts.size, facts.mtimeMs);
-    if (tagged) {
-      logger.info(`${facts.relPath} is already in Frame.io (${tagged.view_url ?? tagged.frameio_file_id}, per its .frameio.json); not uploading it again`);
-      journal.forget(job.id);
-      w.hot.markHandled(facts);
-      return;
-    }
     const check = await w.hot.recheck(facts);
     if (check === 'gone') {
       logger.info(`${facts.relPath} vanished before its upload started; dropped`);
@@ -282,6 +283,16 @@ export class Runner extends EventEmitter {
     }
     try {
       const folderId = await this.deps.folders.resolve(baseFolderId, segments);
+      // A marker (the tag sidecar) for this exact version and this destination means it was
+      // uploaded, even if the journal that knew it is gone (a wiped state_dir, another machine
+      // sharing the folder). One naming another folder (a copy into another watch) does not count.
+      const marker = await (this.deps.markers ?? new SidecarMarkers(this.fs())).find(facts, { folderId });
+      if (marker) {
+        logger.info(`${facts.relPath} is already in Frame.io (${marker.viewUrl ?? marker.fileId}, per ${marker.source}); not uploading it again`);
+        journal.forget(job.id);
+        w.hot.markHandled(facts);
+        return;
+      }
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
       const settledFacts = { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path, folderId };
@@ -333,6 +344,7 @@ export class Runner extends EventEmitter {
           partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
           skipParts: new Set(job.partsDone),
           expect: { size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino },
+          fs: this.fs(),
           followLinks: w.config.followSymlinks,
           signal: this.abort.signal,
           drainSignal: this.drain.signal,
@@ -400,7 +412,7 @@ export class Runner extends EventEmitter {
         this.summary.done++;
         return;
       }
-      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now() });
+      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now(), fs: this.fs() });
       this.summary.done++;
       if (where.handled === 'forget') w.hot.forget(facts.path);
       else w.hot.markHandled(facts);
@@ -599,7 +611,7 @@ export class Runner extends EventEmitter {
     }
     logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
     try {
-      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now() });
+      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now(), fs: this.fs() });
       if (outcome.handled === 'forget') w.hot.forget(facts.path);
       else {
         w.hot.markHandled(facts);
