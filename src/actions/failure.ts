@@ -27,7 +27,7 @@ export interface MovedToFailed {
   /** Where the reason was written, or undefined when something already stood at its name. */
   reasonFile: string | undefined;
   /** Why the reason file was not written (the original is moved either way). */
-  conflict?: string;
+  why?: string;
 }
 
 /** Move the original to `target` (under `root`), then write its reason file beside it. */
@@ -38,9 +38,11 @@ export async function moveToFailed(src: string, target: string, reason: string, 
   try {
     await createExclusive(fs, note, reason);
   } catch (err) {
-    // The original is parked already; a missing note must not make it look unhandled.
-    if (err instanceof WriteConflictError) return { reasonFile: undefined, conflict: err.message };
-    throw err;
+    // The original is parked already: a missing note must not make it look unhandled (a
+    // failure action that throws means "the file stays where it is").
+    if (err instanceof WriteConflictError) return { reasonFile: undefined, why: err.message };
+    const code = (err as NodeJS.ErrnoException).code;
+    return { reasonFile: undefined, why: `${note} could not be written (${code ?? String(err)})` };
   }
   return { reasonFile: note };
 }

@@ -19,6 +19,6 @@ export async function failJob(args: { journal: Journal; job: Job; error: AgentEr
   const target = await freeTarget(action.to, job.relPath, { fs, companions: (t) => [reasonPath(t)] });
   journal.update(job.id, { finalPath: target });
   const moved = await moveToFailed(job.absPath, target, reasonText(job.relPath, error.message, error.code, now), { fs, root: action.to });
-  if (!moved.reasonFile) return { handled: 'forget', note: `moved to ${target}; its reason file was not written: ${moved.conflict}` };
+  if (!moved.reasonFile) return { handled: 'forget', note: `moved to ${target}; its reason file was not written: ${moved.why}` };
   return { handled: 'forget', note: `moved to ${target} (reason in ${moved.reasonFile})` };
 }
