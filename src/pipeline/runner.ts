@@ -3,7 +3,6 @@
 // next step starts, so after a crash an `uploading` job resumes its parts and an `uploaded`
 // job is verified again, never uploaded again.
 import path from 'node:path';
-import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import pLimit from 'p-limit';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
@@ -205,7 +204,7 @@ export class Runner extends EventEmitter {
 
   private async stat(p: string): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | undefined> {
     try {
-      const st = await fs.stat(p);
+      const st = await this.fs().stat(p);
       return { size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

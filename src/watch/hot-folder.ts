@@ -409,6 +409,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
       recursive: this.opts.recursive,
       filter: this.opts.filter,
       logger: this.logger,
+      fs: this.fs,
       onHint: (p) => this.hint(p),
     });
   }
