@@ -54,7 +54,11 @@ export interface UploaderOptions {
   expect?: { size: number; mtimeMs: number; dev?: number; ino?: number };
   /** Where the file is read from (default: the real disk). */
   fs?: SourceFs;
-  /** The watch's follow_symlinks: a link at the path may be read through (still checked by dev/ino). */
+  /**
+   * A link at the path may be read through (still checked by dev/ino against `expect` or the first
+   * stat). Default true: a path the caller names is theirs to choose (`frameio-agent upload link.mov`).
+   * The watcher passes its watch's follow_symlinks, false unless the user opted in.
+   */
   followLinks?: boolean;
   /** Size of one disk read / socket write; each worker holds two such buffers (default 1 MiB). */
   highWaterMark?: number;
@@ -160,7 +164,7 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
           path: source,
           name,
           fs: this.fs(),
-          followLinks: opts.followLinks ?? false,
+          followLinks: opts.followLinks ?? true,
           totalParts: parts.length,
           headers: partHeaders(opts.headers, file.media_type),
           pool,

@@ -34,6 +34,15 @@ function factsOf(s: Awaited<ReturnType<typeof stat>>) {
 }
 
 describe('opening a file for upload', () => {
+  it('a link named by the caller (library, `upload` command) is read through, checked against what it pointed to', async () => {
+    file = await tempFile(1200);
+    stub = await startS3Stub(MEDIA);
+    const link = path.join(path.dirname(file.path), 'link.mov');
+    await symlink(file.path, link);
+    await uploadParts(stubTarget(stub, [600, 600], 'link.mov', MEDIA), link);
+    expect(stub.assembled(2).equals(file.content)).toBe(true);
+  });
+
   it('refuses a link swapped in after settle, even when a stale stat still says all is well', async () => {
     file = await tempFile(2000);
     stub = await startS3Stub(MEDIA);
@@ -47,6 +56,7 @@ describe('opening a file for upload', () => {
     const err = await uploadParts(stubTarget(stub, [1000, 1000], 'clip.mov', MEDIA), file.path, {
       expect: factsOf(settled),
       fs: stale,
+      followLinks: false, // a watch without follow_symlinks
       maxRetries: 0,
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'file_changed', kind: 'permanent' });
