@@ -22,6 +22,8 @@ export interface AgentOptions {
   stopGraceMs?: number;
   /** Base wait between whole-job retries after an outage (tests shorten it). */
   redoBackoffMs?: number;
+  /** Longest single wait for Frame.io to come back after an outage (tests shorten it). */
+  maxWaitMs?: number;
 }
 
 export interface RunningAgent {
@@ -48,6 +50,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     clock,
     ...(opts.progress ? { progress: opts.progress } : {}),
     ...(opts.redoBackoffMs !== undefined ? { redoBackoffMs: opts.redoBackoffMs } : {}),
+    ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
   });
   const folders: HotFolder[] = [];
   for (const watch of config.watches) {

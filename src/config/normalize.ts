@@ -112,6 +112,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       partTimeoutSeconds: num(up.part_timeout_seconds),
       verifyTimeoutSeconds: num(up.verify_timeout_seconds),
       maxUploadAttempts: num(up.max_upload_attempts),
+      ...(typeof up.outage_limit_seconds === 'number' ? { outageLimitSeconds: up.outage_limit_seconds } : {}),
     },
     watches: watchList.filter((w): w is WatchConfig => w !== null),
   };

@@ -292,6 +292,12 @@ export const configSchema: ObjectNode = {
           maximum: 20,
           description: 'Whole-upload attempts when Frame.io reports the upload failed.',
         },
+        outage_limit_seconds: {
+          type: 'number',
+          minimum: 60,
+          description:
+            'Give a file up (failure action) after Frame.io has been unreachable or failing (network, 5xx, rate limits) for this long. Default: no limit; an outage is never the file\'s fault, so files wait for the service.',
+        },
       },
     },
     watches: {

@@ -59,6 +59,8 @@ export interface AgentConfig {
     partTimeoutSeconds: number;
     verifyTimeoutSeconds: number;
     maxUploadAttempts: number;
+    /** Undefined: wait out any outage. */
+    outageLimitSeconds?: number;
   };
   watches: WatchConfig[];
 }

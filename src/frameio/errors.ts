@@ -249,3 +249,27 @@ export function classifyNetworkError(err: unknown, what: string): AgentError {
   }
   return new AgentError({ code: 'network', kind: 'retryable', message: `${what} failed: ${msg}`, cause: err });
 }
+
+/**
+ * What a failure means for a whole job (as opposed to one request, which `shouldRetry` decides):
+ *   fatal          nothing will work: stop the agent
+ *   source-changed the file changed under its upload: abandon that upload, let the new version settle
+ *   source-gone    the file vanished: abandon, forget the job
+ *   outage         network, 5xx or rate limit that outlasted the request retries: never the file's
+ *                  fault, so the same upload is continued once the service answers again
+ *   redo-upload    the upload itself cannot be repaired (URLs refused, Frame.io says failed or never
+ *                  confirms it): a fresh upload is the cure, a bounded number of times
+ *   give-up        about the file or the request (refused, too large, unreadable): the failure action
+ */
+export type JobRecovery = 'fatal' | 'source-changed' | 'source-gone' | 'outage' | 'redo-upload' | 'give-up';
+
+const REDO_UPLOAD_CODES: ReadonlySet<ErrorCode> = new Set(['upload_url_expired', 'upload_signature_mismatch', 'upload_failed', 'verify_timeout']);
+
+export function jobRecovery(e: AgentError): JobRecovery {
+  if (e.kind === 'fatal') return 'fatal';
+  if (e.code === 'file_changed') return 'source-changed';
+  if (e.code === 'file_vanished') return 'source-gone';
+  if (REDO_UPLOAD_CODES.has(e.code)) return 'redo-upload';
+  if (e.kind === 'retryable' || e.kind === 'rate_limited') return 'outage';
+  return 'give-up';
+}

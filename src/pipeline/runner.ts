@@ -14,6 +14,7 @@ import { route as routeFile } from '../rules/index.js';
 import { FrameioUploader } from '../upload/index.js';
 import { waitForUpload } from './verify.js';
 import { resumeDecision } from './resume.js';
+import { decideNext, type OutageBook } from './decide.js';
 import { finalizeJob } from './finalize.js';
 import { failJob } from './fail.js';
 import { SidecarMarkers, type UploadedMarkers } from '../actions/uploaded-markers.js';
@@ -21,7 +22,6 @@ import { realSourceFs } from '../fs/real-fs.js';
 import type { SourceFs } from '../fs/source-fs.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { backoffDelay } from '../util/backoff.js';
 import { crashPoint } from '../util/crash-point.js';
 import { formatBytes, formatDuration, formatRate } from '../util/format.js';
 
@@ -66,14 +66,16 @@ export interface RunnerDeps {
   urlMaxAgeMs?: number;
   /** Base of the wait between whole-upload attempts after a network outage. */
   redoBackoffMs?: number;
+  /** Longest single wait for the service to come back (default a minute; tests shorten it). */
+  maxWaitMs?: number;
   /** The files' filesystem for uploads and actions (default: the real disk). */
   fs?: SourceFs;
   /** "Already uploaded to this destination?" (default: the tag action's sidecars). */
   markers?: UploadedMarkers;
 }
 
-/** With 5 s doubling to a 5 min cap, ten waits ride out an outage of about 25 minutes. */
-const MAX_OUTAGE_TRIES = 10;
+/** Longest single wait for the service: a returning network is noticed within a minute. */
+const MAX_WAIT_MS = 60_000;
 
 export interface RunSummary {
   done: number;
@@ -87,8 +89,8 @@ export class Runner extends EventEmitter {
   private readonly active = new Map<string, Promise<void>>();
   /** Failed files left in place: a `retry` from another process flips their job to 'seen'. */
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
-  /** Waits spent on outages per job (in memory: a restart is a fresh start anyway). */
-  private readonly outageTries = new Map<number, number>();
+  /** Outage bookkeeping per job (in memory: a restart is a fresh start anyway). */
+  private readonly outages = new Map<number, OutageBook>();
   private readonly fileLimit;
   private readonly abort = new AbortController();
   /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
@@ -228,6 +230,12 @@ export class Runner extends EventEmitter {
       case 'resume-parts':
         logger.info(`resuming ${job.relPath}: ${job.partsDone.length}/${job.parts?.length ?? 0} parts were already uploaded`);
         await this.uploadVerifyFinalize(w, job, facts);
+        return;
+      case 'discard':
+        logger.info(`restarting the upload of ${job.relPath}: ${decision.why}`);
+        await this.discardMixed(job);
+        journal.transition(job.id, 'seen');
+        w.hot.resettle(job.absPath);
         return;
       case 'drop':
       case 'restart': {
@@ -426,7 +434,7 @@ export class Runner extends EventEmitter {
         view_url: job.viewUrl,
         ms: elapsed,
       });
-      this.outageTries.delete(job.id);
+      this.outages.delete(job.id);
       this.emit('done', journal.getById(job.id));
     } catch (err) {
       // The upload is confirmed; only the local action failed. Do not upload again: say so loudly.
@@ -513,78 +521,96 @@ export class Runner extends EventEmitter {
   }
 
   private async handleError(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, err: unknown): Promise<void> {
-    const { journal, logger, config } = this.deps;
+    const { journal, logger, config, clock } = this.deps;
     const e: AgentError = isAgentError(err) ? err : classifyNetworkError(err, `upload of ${job.relPath}`);
     const current = journal.getById(job.id) ?? job;
-    if (e.kind === 'fatal') {
-      logger.error(`${job.relPath}: ${e.message}`, { code: e.code });
-      this.emit('fatal', e);
-      return;
-    }
-    if (this.stopping) {
-      // Whatever went wrong while stopping (an abort, or an outage the part retries ran out
-      // on), the journal says where the job is: the next start resumes it; nothing is failed.
-      logger.info(`${job.relPath}: stopped in state '${current.state}' (${current.partsDone.length}/${current.parts?.length ?? 0} parts done); it resumes on the next start`);
-      return;
-    }
-    if (e.code === 'file_changed') {
-      logger.warn(`${job.relPath} changed while uploading; the upload is abandoned and starts again once the file settles`);
-      if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') {
-        this.recordComplete(current); // the earlier version is in Frame.io; the new one follows
-      } else {
+    const outage = this.outages.get(job.id) ?? { tries: 0 };
+    const next = decideNext(current, e, {
+      stopping: this.stopping,
+      nowMs: clock.now(),
+      outage,
+      maxUploadAttempts: config.upload.maxUploadAttempts,
+      ...(config.upload.outageLimitSeconds !== undefined ? { outageLimitMs: config.upload.outageLimitSeconds * 1000 } : {}),
+      baseBackoffMs: this.deps.redoBackoffMs ?? 5000,
+      maxBackoffMs: this.deps.maxWaitMs ?? MAX_WAIT_MS,
+    });
+    switch (next.step) {
+      case 'stop-agent':
+        logger.error(`${job.relPath}: ${e.message}`, { code: e.code });
+        this.emit('fatal', e);
+        return;
+      case 'leave-for-next-start':
+        // Whatever went wrong while stopping (an abort, or an outage the part retries ran out
+        // on), the journal says where the job is: the next start resumes it; nothing is failed.
+        logger.info(`${job.relPath}: stopped in state '${current.state}' (${current.partsDone.length}/${current.parts?.length ?? 0} parts done); it resumes on the next start`);
+        return;
+      case 'abandon-and-resettle':
+        logger.warn(`${job.relPath} changed while uploading; the upload is abandoned and starts again once the file settles`);
+        await this.discardMixed(current);
         journal.transition(job.id, 'seen');
-      }
-      w.hot.resettle(facts.path);
-      return;
-    }
-    if (e.code === 'file_vanished') {
-      logger.warn(`${job.relPath} vanished while uploading; dropped`);
-      if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') this.recordComplete(current);
-      else journal.forget(job.id);
-      w.hot.forget(facts.path);
-      return;
-    }
-    const waitOrStop = async (ms: number): Promise<boolean> => {
-      try {
-        // A stop ends the wait at once: nothing is in flight while waiting.
-        await this.deps.clock.sleep(ms, AbortSignal.any([this.abort.signal, this.drain.signal]));
-        return true;
-      } catch {
-        return false; // stopping: the journal already says where we are
-      }
-    };
-    // A network outage, 5xx or rate limit that outlasted the client's own retries: the same
-    // upload stays valid, so wait (up to ~25 min in all) and carry on from the journaled step.
-    const outage = (e.kind === 'retryable' || e.kind === 'rate_limited') && e.code !== 'upload_failed' && e.code !== 'verify_timeout';
-    const tries = this.outageTries.get(job.id) ?? 0;
-    if (outage && tries < MAX_OUTAGE_TRIES && !this.stopping) {
-      const wait = e.retryAfterMs ?? backoffDelay(tries, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
-      this.outageTries.set(job.id, tries + 1);
-      // Recorded so `status` shows why the file is waiting.
-      journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
-      logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)}`);
-      if (!(await waitOrStop(wait))) return;
-      if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts);
-      else if (current.state === 'uploading') await this.uploadVerifyFinalize(w, current, facts);
-      else await this.reprocess(w, current, facts);
-      return;
-    }
-    // Part URLs that refused us, or an upload Frame.io calls failed or never confirmed, cannot
-    // be repaired: a new upload (new placeholder) is the cure, a bounded number of times.
-    const fresh = e.code === 'upload_url_expired' || e.code === 'upload_signature_mismatch' || e.code === 'upload_failed' || e.code === 'verify_timeout';
-    if (fresh && current.attempts < config.upload.maxUploadAttempts && !this.stopping) {
-      const wait = backoffDelay(current.attempts - 1, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
-      logger.warn(`${job.relPath}: ${e.message}; uploading it again in ${formatDuration(wait)} (attempt ${current.attempts + 1} of ${config.upload.maxUploadAttempts})`);
-      if (!(await waitOrStop(wait))) return;
-      if ((await this.abandonUpload(current)) === 'kept') {
-        // Frame.io completed it after all (or cannot be asked): never upload the same version twice.
-        if ((await this.remoteState(current)) === 'complete') await this.verifyAndFinalize(w, journal.getById(job.id)!, facts);
+        w.hot.resettle(facts.path);
+        return;
+      case 'abandon-and-drop':
+        logger.warn(`${job.relPath} vanished while uploading; dropped`);
+        if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') this.recordComplete(current);
+        else journal.forget(job.id);
+        w.hot.forget(facts.path);
+        return;
+      case 'wait-and-continue': {
+        // The same upload stays valid: wait for the service and carry on from the journaled step.
+        this.outages.set(job.id, { tries: outage.tries + 1, since: outage.since ?? clock.now() });
+        // Recorded so `status` shows why the file is waiting.
+        journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
+        logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(next.waitMs)}`);
+        if (!(await this.waitOrStop(next.waitMs))) return;
+        if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts);
+        else if (current.state === 'uploading') await this.uploadVerifyFinalize(w, current, facts);
+        else await this.reprocess(w, current, facts);
         return;
       }
-      await this.reprocess(w, current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts }), facts);
-      return;
+      case 'wait-and-redo': {
+        logger.warn(`${job.relPath}: ${e.message}; uploading it again in ${formatDuration(next.waitMs)} (attempt ${next.attempt} of ${config.upload.maxUploadAttempts})`);
+        if (!(await this.waitOrStop(next.waitMs))) return;
+        if ((await this.abandonUpload(current)) === 'kept') {
+          // Frame.io completed it after all (or cannot be asked): never upload the same version twice.
+          if ((await this.remoteState(current)) === 'complete') await this.verifyAndFinalize(w, journal.getById(job.id)!, facts);
+          return;
+        }
+        await this.reprocess(w, current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts }), facts);
+        return;
+      }
+      case 'fail':
+        await this.fail(w, current, facts, next.why ? new AgentError({ code: e.code, kind: 'permanent', message: `${e.message}; ${next.why}` }) : e);
+        return;
     }
-    await this.fail(w, current, facts, e);
+  }
+
+  /** False when the agent stops during the wait: nothing is in flight, the journal says where we are. */
+  private async waitOrStop(ms: number): Promise<boolean> {
+    try {
+      await this.deps.clock.sleep(ms, AbortSignal.any([this.abort.signal, this.drain.signal]));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * An upload whose file changed while its parts were read may hold an old head and a new tail:
+   * bytes that never existed on disk. It must not stay in Frame.io looking like a real version,
+   * so it is deleted even when Frame.io completed it (the new version is uploaded once it settles).
+   */
+  private async discardMixed(job: Job): Promise<void> {
+    if (!job.fileId) return;
+    const { logger } = this.deps;
+    const remote = await this.remoteState(job);
+    try {
+      await this.deps.client.deleteFile(this.deps.accountId, job.fileId);
+      if (remote === 'complete') logger.warn(`deleted ${job.relPath} from Frame.io (file ${job.fileId}): it was read while the file was being rewritten, so it may mix two versions`);
+    } catch (err) {
+      const e = classifyNetworkError(err, `delete the abandoned upload of ${job.relPath}`);
+      if (e.code !== 'not_found') logger.warn(`${e.message} (file ${job.fileId} may remain in Frame.io${remote === 'complete' ? ' and may mix two versions of the file' : ''})`);
+    }
   }
 
   /** Route again (rules may have changed nothing, but the folder may need creating) and start over. */
@@ -599,7 +625,7 @@ export class Runner extends EventEmitter {
 
   private async fail(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, e: AgentError): Promise<void> {
     const { journal, logger } = this.deps;
-    this.outageTries.delete(job.id);
+    this.outages.delete(job.id);
     if (job.fileId && job.state !== 'uploaded' && (await this.abandonUpload(job)) === 'kept') {
       if ((await this.remoteState(job)) === 'complete') {
         // The upload is whole in Frame.io: it did not fail; finish it instead.

@@ -76,7 +76,7 @@ export async function agentEnv(emuOpts: EmulatorOptions = {}): Promise<AgentEnv>
         '',
       ].join('\n');
       const config = parseConfig(yaml, { fileName: 'test.yaml', env: {}, baseDir: root });
-      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, ...(opts.progress ? { progress: opts.progress } : {}) });
+      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...(opts.progress ? { progress: opts.progress } : {}) });
       agents.push(agent);
       return agent;
     },
