@@ -82,6 +82,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       rescanMs: watch.rescanSeconds * 1000,
       settleMs: watch.settleSeconds * 1000,
       filter: createFileFilter(watch, ownIgnoredDirs(watch)),
+      symlinks: { follow: watch.followSymlinks, allowOutside: watch.allowOutsideLinks },
       clock,
       logger,
     });

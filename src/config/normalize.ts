@@ -50,6 +50,8 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
     settleSeconds: num(raw.settle_seconds),
     poll: bool(raw.poll),
     rescanSeconds: num(raw.rescan_seconds),
+    followSymlinks: bool(raw.follow_symlinks),
+    allowOutsideLinks: bool(raw.allow_outside_links),
     rules: list(raw.rules).flatMap((r, i) => (r === INVALID ? [] : [rule(obj(r), ctx.positions.get(`${at}.rules[${i}]`)?.line)])),
     afterUpload: afterUpload(obj(raw.after_upload)),
     onFailure: onFailure(obj(raw.on_failure)),

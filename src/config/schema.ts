@@ -186,6 +186,18 @@ const watch: ObjectNode = {
       defaultWhen: { key: 'poll', equals: true, value: 5 },
       description: 'Interval of the periodic full rescan. Default 60, or 5 when poll is true.',
     },
+    follow_symlinks: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Upload the file a symbolic link in this folder points to. Default false: links (to files or folders) are skipped and logged once. Links to folders are never followed.',
+    },
+    allow_outside_links: {
+      type: 'boolean',
+      default: false,
+      description:
+        'With follow_symlinks: also upload link targets whose real path is outside this folder. Default false: anyone who can place a link here could otherwise send any file the agent can read to Frame.io.',
+    },
     rules: {
       type: 'array',
       items: rule,

@@ -25,6 +25,10 @@ export interface WatchConfig {
   settleSeconds: number;
   poll: boolean;
   rescanSeconds: number;
+  /** Follow symbolic links to files (never to folders). */
+  followSymlinks: boolean;
+  /** With followSymlinks: also targets whose real path is outside `path`. */
+  allowOutsideLinks: boolean;
   rules: Rule[];
   afterUpload: AfterUpload;
   onFailure: OnFailure;

@@ -3,7 +3,6 @@
 // next step starts, so after a crash an `uploading` job resumes its parts and an `uploaded`
 // job is verified again, never uploaded again.
 import path from 'node:path';
-import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
@@ -17,7 +16,9 @@ import { resumeDecision } from './resume.js';
 import { decideNext, type OutageBook } from './decide.js';
 import { finalizeJob } from './finalize.js';
 import { failJob } from './fail.js';
-import { readMatchingSidecar } from '../actions/sidecar.js';
+import { SidecarMarkers, type UploadedMarkers } from '../actions/uploaded-markers.js';
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { crashPoint } from '../util/crash-point.js';
@@ -64,6 +65,10 @@ export interface RunnerDeps {
   maxWaitMs?: number;
   /** The process's one scheduler (src/agent.ts); without it the runner builds its own from config.upload. */
   scheduler?: TransferScheduler;
+  /** The files' filesystem for uploads and actions (default: the real disk). */
+  fs?: SourceFs;
+  /** "Already uploaded to this destination?" (default: the tag action's sidecars). */
+  markers?: UploadedMarkers;
 }
 
 /** Longest single wait for the service: a returning network is noticed within a minute. */
@@ -172,6 +177,10 @@ export class Runner extends EventEmitter {
     this.active.set(key, p);
   }
 
+  private fs(): SourceFs {
+    return this.deps.fs ?? realSourceFs;
+  }
+
   private now(): Date {
     return this.deps.now ? this.deps.now() : new Date(this.deps.clock.now());
   }
@@ -218,7 +227,7 @@ export class Runner extends EventEmitter {
 
   private async stat(p: string): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | undefined> {
     try {
-      const st = await fs.stat(p);
+      const st = await this.fs().stat(p);
       return { size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -288,15 +297,6 @@ export class Runner extends EventEmitter {
 
   private async process(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, baseFolderId: string, segments: string[]): Promise<void> {
     const { journal, logger } = this.deps;
-    // A tag sidecar for this exact version means it was uploaded, even if the journal that
-    // knew it is gone (a wiped state_dir, another machine sharing the folder).
-    const tagged = await readMatchingSidecar(facts.path, facts.size, facts.mtimeMs);
-    if (tagged) {
-      logger.info(`${facts.relPath} is already in Frame.io (${tagged.view_url ?? tagged.frameio_file_id}, per its .frameio.json); not uploading it again`);
-      journal.forget(job.id);
-      w.hot.markHandled(facts);
-      return;
-    }
     const check = await w.hot.recheck(facts);
     if (check === 'gone') {
       logger.info(`${facts.relPath} vanished before its upload started; dropped`);
@@ -312,6 +312,16 @@ export class Runner extends EventEmitter {
     this.publish(job, { type: 'settled', size: facts.size });
     try {
       const folderId = await this.deps.folders.resolve(baseFolderId, segments);
+      // A marker (the tag sidecar) for this exact version and this destination means it was
+      // uploaded, even if the journal that knew it is gone (a wiped state_dir, another machine
+      // sharing the folder). One naming another folder (a copy into another watch) does not count.
+      const marker = await (this.deps.markers ?? new SidecarMarkers(this.fs())).find(facts, { folderId });
+      if (marker) {
+        logger.info(`${facts.relPath} is already in Frame.io (${marker.viewUrl ?? marker.fileId}, per ${marker.source}); not uploading it again`);
+        journal.forget(job.id);
+        w.hot.markHandled(facts);
+        return;
+      }
       this.publish(job, { type: 'routed', folderId, folderPath: segments.join('/') });
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
@@ -363,7 +373,9 @@ export class Runner extends EventEmitter {
           maxRetries: config.upload.maxRetries,
           partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
           skipParts: new Set(job.partsDone),
-          expect: { size: job.size, mtimeMs: job.mtimeMs },
+          expect: { size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino },
+          fs: this.fs(),
+          followLinks: w.config.followSymlinks,
           signal: this.abort.signal,
           drainSignal: this.drain.signal,
           clock: this.deps.clock,
@@ -435,7 +447,7 @@ export class Runner extends EventEmitter {
         this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'the original changed after its upload; the new version follows' });
         return;
       }
-      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now() });
+      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now(), fs: this.fs() });
       this.summary.done++;
       if (where.handled === 'forget') w.hot.forget(facts.path);
       else w.hot.markHandled(facts);
@@ -658,7 +670,7 @@ export class Runner extends EventEmitter {
     }
     logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
     try {
-      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now() });
+      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now(), fs: this.fs() });
       if (outcome.handled === 'forget') w.hot.forget(facts.path);
       else {
         w.hot.markHandled(facts);
