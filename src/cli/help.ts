@@ -49,6 +49,7 @@ Validate the config file and print the resolved plan: each watch, where its file
   upload: `Usage: frameio-agent upload <file…> --folder <id> [options]
 
 Upload files now: a progress bar each, confirmed with Frame.io's status call; prints name<TAB>view_url.
+Ctrl-C stops and deletes the placeholders of unfinished uploads from Frame.io (exit 130).
   --folder <id>      destination folder (find ids with \`frameio-agent ls\`)
   --workers <n>      parallel parts per file (default 5)
   --retries <n>      retries per part (default 3)
