@@ -99,7 +99,9 @@ Run the built-in Frame.io V4 + S3 emulator until Ctrl-C, and print the settings 
   --no-rate-limits       switch off Frame.io's per-endpoint rate limits
   --discard              keep no bytes (benchmarks)
   --json                 print one JSON line with url, token and ids
-Faults: --url-lifetime <ms>, --status-lag <ms>, --part-error-rate <0..1>, --part-reset-rate <0..1>,
-        --api-429-rate <0..1>
+Faults: --url-lifetime <ms>, --status-lag <ms> (assembly lag per file), --part-error-rate <0..1>,
+        --part-reset-rate <0..1>, --api-429-rate <0..1>, --lost-answer-rate <0..1>
+Network: --round-trip <ms> added to every request, --connection-rate <bytes/s> per connection,
+        --link-rate <bytes/s> shared by all connections (k / M / G suffixes: 512k, 10M)
 `,
 };

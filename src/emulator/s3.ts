@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLostAnswer, type FaultPlan } from './faults.js';
 import { sendS3Error } from './http.js';
 import { receiveBody, type BodyOutcome } from './partWriter.js';
+import type { Shaper } from './shaping.js';
 import { REQUIRED_QUERY, verifyPut } from './signing.js';
 import type { FileRecord, Store } from './state.js';
 import type { EmulatorStats, LostAnswerKind, PartFaultKind } from './types.js';
@@ -29,6 +30,8 @@ export interface S3Context {
   latencyMs: number;
   /** Requests deliberately left unanswered, so close() can end them. */
   hanging: Set<IncomingMessage>;
+  /** Rate caps on part bodies (undefined: unshaped). */
+  shaper?: Shaper;
 }
 
 const EXPIRED = 'Request has expired';
@@ -161,6 +164,7 @@ async function acceptPart(req: IncomingMessage, res: ServerResponse, ctx: S3Cont
       position: file.partOffsets[index]!,
       idleTimeoutMs: ctx.idleTimeoutMs,
       onBytes: (n) => (ctx.stats.bytesReceived += n),
+      shape: ctx.shaper?.forSocket(req.socket),
     });
   } finally {
     if (fd !== null) close(fd, () => {});

@@ -78,6 +78,12 @@ export interface EmulatorOptions {
   partLatencyMs?: number;
   /** Delay between `uploaded` and `transcoded`. Default 100 ms. */
   transcodeDelayMs?: number;
+  /** Added to every request before it is handled (a round trip to a distant service). Default 0. */
+  roundTripMs?: number;
+  /** Cap on part body bytes read per TCP connection, bytes/s (a per-stream limit). Default none. */
+  connectionBytesPerSecond?: number;
+  /** Cap on part body bytes read over all connections together, bytes/s (the uplink). Default none. */
+  linkBytesPerSecond?: number;
   faults?: FaultOptions;
   seed?: number;
   logger?: (line: string) => void;
