@@ -5,14 +5,14 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { FrameioUploader } from '../upload/index.js';
 import { waitForUpload } from '../pipeline/verify.js';
-import { classifyNetworkError } from '../frameio/errors.js';
+import { answerMayBeLost, classifyNetworkError } from '../frameio/errors.js';
 import { realClock } from '../util/clock.js';
 import { formatBytes, formatDuration, formatRate } from '../util/format.js';
 import { ProgressView } from './progress.js';
 import { cliLogger } from './cli-logger.js';
 import { openConnection, resolveAccountId } from './connection.js';
 import { EXIT, UsageError } from './exit.js';
-import { onInterrupt } from './interrupt.js';
+import { onInterrupt, type Interrupt } from './interrupt.js';
 import { out, type CliIO } from './io.js';
 import { placeholdersOf } from '../pipeline/orphans.js';
 import type { FrameioClient } from '../frameio/index.js';
@@ -42,6 +42,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
     ...(args.config ? { config: args.config } : {}),
     logger,
   });
+  let interrupt: Interrupt | undefined;
   try {
     const folderId = args.folder ?? (conn.emulator ? conn.emulator.rootFolderId : undefined);
     if (!folderId) throw new UsageError('upload: --folder <folder_id> is required (find ids with `frameio-agent ls`)');
@@ -64,7 +65,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
     // Placeholders made in Frame.io whose parts are not all stored yet: on Ctrl-C they are
     // deleted, or they would sit in Frame.io as empty `created` files that nothing resumes.
     const unfinished = new Map<string, { name: string; fileId?: string; since: number; size: number }>();
-    const interrupt = onInterrupt(() => logger.warn('Interrupted: stopping the uploads and removing unfinished ones from Frame.io (Ctrl-C again to exit at once)'));
+    interrupt = onInterrupt(() => logger.warn('Interrupted: stopping the uploads and removing unfinished ones from Frame.io (Ctrl-C again to exit at once)'));
     const signal = interrupt.signal;
     await Promise.all(
       files.map((f) =>
@@ -102,11 +103,13 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
             if (ae.kind === 'fatal') throw ae;
             failed++;
             logger.error(`failed ${name}: ${ae.message}`);
+            // Nothing resumes a failed command-line upload: its placeholder (or the one a create
+            // call made before its answer was lost) would only sit empty in Frame.io.
+            if (unfinished.delete(f.path) && (entry.fileId || answerMayBeLost(e))) await removeUnfinished(conn.client, accountId, folderId, [entry], logger);
           }
         }),
       ),
     );
-    interrupt.dispose();
     if (signal.aborted) {
       await removeUnfinished(conn.client, accountId, folderId, [...unfinished.values()], logger);
       logger.warn('Interrupted: files not uploaded can be sent again with the same command');
@@ -116,6 +119,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
     if (conn.emulator) logger.info('(the built-in emulator stops with this command, and its view URLs with it; `frameio-agent emulator` runs one that stays up)');
     return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
+    interrupt?.dispose();
     await conn.close();
     await logger.close();
   }
