@@ -49,6 +49,7 @@ Validate the config file and print the resolved plan: each watch, where its file
   upload: `Usage: frameio-agent upload <file…> --folder <id> [options]
 
 Upload files now: a progress bar each, confirmed with Frame.io's status call; prints name<TAB>view_url.
+Ctrl-C stops and deletes the placeholders of unfinished uploads from Frame.io (exit 130).
   --folder <id>      destination folder (find ids with \`frameio-agent ls\`)
   --workers <n>      parallel parts per file (default 5)
   --retries <n>      retries per part (default 3)
@@ -98,7 +99,9 @@ Run the built-in Frame.io V4 + S3 emulator until Ctrl-C, and print the settings 
   --no-rate-limits       switch off Frame.io's per-endpoint rate limits
   --discard              keep no bytes (benchmarks)
   --json                 print one JSON line with url, token and ids
-Faults: --url-lifetime <ms>, --status-lag <ms>, --part-error-rate <0..1>, --part-reset-rate <0..1>,
-        --api-429-rate <0..1>
+Faults: --url-lifetime <ms>, --status-lag <ms> (assembly lag per file), --part-error-rate <0..1>,
+        --part-reset-rate <0..1>, --api-429-rate <0..1>, --lost-answer-rate <0..1>
+Network: --round-trip <ms> added to every request, --connection-rate <bytes/s> per connection,
+        --link-rate <bytes/s> shared by all connections (k / M / G suffixes: 512k, 10M)
 `,
 };

@@ -61,6 +61,15 @@ function num(v: string | undefined, name: string): number | undefined {
   return n;
 }
 
+/** Bytes per second: a number with an optional k / M / G suffix (powers of 1024), e.g. 512k. */
+function rate(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)([kKmMgG]?)$/.exec(v.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : Number.NaN;
+  if (!(n > 0)) throw new UsageError(`--${name} expects bytes per second (e.g. 512k, 10M), got '${v}'`);
+  return n;
+}
+
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -171,8 +180,16 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           'part-error-rate': { type: 'string' },
           'part-reset-rate': { type: 'string' },
           'api-429-rate': { type: 'string' },
+          'lost-answer-rate': { type: 'string' },
+          'round-trip': { type: 'string' },
+          'connection-rate': { type: 'string' },
+          'link-rate': { type: 'string' },
           seed: { type: 'string' },
         });
+        const lostAnswerRate = num(v['lost-answer-rate'], 'lost-answer-rate');
+        const roundTripMs = num(v['round-trip'], 'round-trip');
+        const connectionBytesPerSecond = rate(v['connection-rate'], 'connection-rate');
+        const linkBytesPerSecond = rate(v['link-rate'], 'link-rate');
         const port = int(v.port, 'port');
         const urlLifetimeMs = num(v['url-lifetime'], 'url-lifetime');
         const statusLagMs = num(v['status-lag'], 'status-lag');
@@ -193,7 +210,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
               ...(urlLifetimeMs !== undefined ? { urlLifetimeMs } : {}),
               ...(statusLagMs !== undefined ? { statusLagMs } : {}),
               ...(seed !== undefined ? { seed } : {}),
+              ...(roundTripMs !== undefined ? { roundTripMs } : {}),
+              ...(connectionBytesPerSecond !== undefined ? { connectionBytesPerSecond } : {}),
+              ...(linkBytesPerSecond !== undefined ? { linkBytesPerSecond } : {}),
               faults: {
+                ...(lostAnswerRate !== undefined ? { lostAnswerRate } : {}),
                 ...(partErrorRate !== undefined ? { partErrorRate } : {}),
                 ...(partResetRate !== undefined ? { partResetRate } : {}),
                 ...(api429Rate !== undefined ? { api429Rate } : {}),

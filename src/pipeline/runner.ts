@@ -19,6 +19,7 @@ import { failJob } from './fail.js';
 import { SidecarMarkers, type UploadedMarkers } from '../actions/uploaded-markers.js';
 import { realSourceFs } from '../fs/real-fs.js';
 import type { SourceFs } from '../fs/source-fs.js';
+import { OrphanSweeper } from './orphans.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { crashPoint } from '../util/crash-point.js';
@@ -30,7 +31,7 @@ export interface RunnerClient {
   createLocalUpload(accountId: string, folderId: string, body: { name: string; file_size: number }, opts?: { signal?: AbortSignal }): Promise<LocalUploadFile>;
   getUploadStatus(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<UploadStatus>;
   deleteFile(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<void>;
-  listFiles(accountId: string, folderId: string): Promise<Array<{ id: string; name: string; file_size: number; status: string }>>;
+  listFiles(accountId: string, folderId: string): Promise<Array<{ id: string; name: string; file_size: number; status: string; created_at?: string }>>;
 }
 
 export interface RunnerFolders {
@@ -98,11 +99,13 @@ export class Runner extends EventEmitter {
   private readonly drain = new AbortController();
   private stopping = false;
   readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0 };
+  private readonly orphans: OrphanSweeper;
 
   constructor(deps: RunnerDeps) {
     super();
     this.deps = deps;
     this.scheduler = deps.scheduler ?? createTransfers(deps.config.upload).scheduler;
+    this.orphans = new OrphanSweeper(deps);
   }
 
   addWatch(config: WatchConfig, hot: RunnerWatch): void {
@@ -337,12 +340,12 @@ export class Runner extends EventEmitter {
   }
 
   private async createUpload(job: Job, folderId: string): Promise<Job> {
-    const created = await this.deps.client.createLocalUpload(
+    const created = await this.orphans.create(job, folderId, () => this.deps.client.createLocalUpload(
       this.deps.accountId,
       folderId,
       { name: path.basename(job.relPath), file_size: job.size },
       { signal: this.abort.signal },
-    );
+    ));
     crashPoint('after-create');
     // On disk before any part is sent (the flush in uploadVerifyFinalize): a power cut must never
     // forget the file id of an upload that may complete.
@@ -491,20 +494,7 @@ export class Runner extends EventEmitter {
   }
 
   private async removeOrphans(job: Job): Promise<void> {
-    if (!job.folderId) return;
-    const name = path.basename(job.relPath);
-    try {
-      const files = await this.deps.client.listFiles(this.deps.accountId, job.folderId);
-      for (const f of files) {
-        if (f.name === name && f.file_size === job.size && f.status === 'created') {
-          this.deps.logger.info(`removing the unfinished upload of ${job.relPath} left by the last run (file ${f.id})`);
-          await this.deps.client.deleteFile(this.deps.accountId, f.id);
-        }
-      }
-    } catch (err) {
-      const e = classifyNetworkError(err, `look for unfinished uploads of ${job.relPath}`);
-      this.deps.logger.warn(`${e.message} (an empty placeholder may remain in Frame.io)`);
-    }
+    await this.orphans.removeForSettledJob(job);
   }
 
   /**
