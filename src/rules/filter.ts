@@ -31,8 +31,13 @@ export function ownIgnoredDirs(watch: WatchConfig): string[] {
   return targets;
 }
 
+// A backslash is a separator only on Windows; on POSIX it is an ordinary character of a name
+// ("a\\b.mov" is one file), and turning it into "/" made such files match the wrong globs.
+const BACKSLASH_IS_SEP = path.sep === '\\';
+
 function normalizeRel(relPath: string): string {
-  return relPath.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const posix = BACKSLASH_IS_SEP ? relPath.replace(/\\/g, '/') : relPath;
+  return posix.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
 interface IncludePattern {

@@ -21,7 +21,7 @@ export const DEFAULT_IGNORES: string[] = [
 
 const matchers = DEFAULT_IGNORES.map((pattern) => ({
   pattern,
-  test: picomatch(pattern, { dot: true, nocase: true, windows: false }),
+  test: picomatch(pattern, { dot: true, nocase: true, windows: false, flags: 's' }),
 }));
 
 /** The default-ignore pattern a single name matches, or undefined. */
