@@ -210,7 +210,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
   } catch (e) {
     if (e instanceof ConfigError) {
-      err(io, `config error${e.issues.length > 1 ? 's' : ''}:\n${formatConfigIssues(e.issues)}`);
+      err(io, redact(`config error${e.issues.length > 1 ? 's' : ''}:\n${formatConfigIssues(e.issues)}`));
     } else if (e instanceof UsageError) {
       err(io, `frameio-agent: ${redact(e.message)}`);
     } else if (isAgentError(e)) {
