@@ -27,6 +27,7 @@ const common = {
 } as const;
 const connection = {
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   'api-url': { type: 'string' },
   account: { type: 'string' },
   emulator: { type: 'boolean' },
@@ -93,6 +94,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(v.folder ? { folder: v.folder } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(workers !== undefined ? { workers } : {}),
@@ -112,6 +114,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(v.folder ? { folder: v.folder } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(v['no-wait'] ? { wait: false } : {}),
@@ -130,6 +133,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(depth !== undefined ? { depth } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(config ? { config } : {}),
@@ -138,12 +142,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         );
       }
       case 'run': {
-        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' } });
-        return await runCommand({ ...(v.config ? { config: v.config } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
+        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' } });
+        return await runCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
       }
       case 'check': {
-        const { values: v } = parse(rest, { online: { type: 'boolean' } });
-        return await checkCommand({ ...(v.config ? { config: v.config } : {}), online: Boolean(v.online) }, io);
+        const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' } });
+        return await checkCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), online: Boolean(v.online) }, io);
       }
       case 'status': {
         const { values: v } = parse(rest, { json: { type: 'boolean' }, 'state-dir': { type: 'string' } });
