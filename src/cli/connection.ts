@@ -73,7 +73,7 @@ export function buildAuth(s: ConnectionSettings): AuthProvider {
     throw new UsageError('Server-to-server auth needs both FRAMEIO_CLIENT_ID and FRAMEIO_CLIENT_SECRET (only one is set).');
   }
   throw new UsageError(
-    'No Frame.io credentials. Set FRAMEIO_TOKEN (a bearer token), or FRAMEIO_CLIENT_ID and FRAMEIO_CLIENT_SECRET ' +
+    'No Frame.io credentials. Set FRAMEIO_TOKEN (a bearer token) or FRAMEIO_TOKEN_FILE (a chmod 600 file holding it), or FRAMEIO_CLIENT_ID and FRAMEIO_CLIENT_SECRET ' +
       '(server-to-server), or put them in the config file; or add --emulator to try it against the built-in emulator.',
   );
 }
