@@ -71,3 +71,31 @@ describe.runIf(posix)('odd names end to end through the agent', () => {
     expect(agent.runner.summary.failed).toBe(0);
   });
 });
+
+describe.runIf(process.platform === 'linux')('names that are not valid UTF-8', () => {
+  let env: AgentEnv | undefined;
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+
+  it('are reported once by name instead of silently never uploaded', async () => {
+    env = await agentEnv();
+    // poll: files are found only by full rescans, so a second upload proves a second pass.
+    const agent = await env.start({ watchYaml: 'poll: true' });
+    // Linux allows any bytes but '/' and NUL in a name; Node decodes 0xff as U+FFFD and cannot open it by that string.
+    const hotBytes = Buffer.from(env.hot);
+    await fs.writeFile(Buffer.concat([hotBytes, Buffer.from('/bad-'), Buffer.from([0xff]), Buffer.from('.mov')]), pattern(500, 1));
+    await fs.mkdir(Buffer.concat([hotBytes, Buffer.from('/dir-'), Buffer.from([0xfe])]));
+    await env.write('good.mov', pattern(700, 2));
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'good upload', timeoutMs: 15_000 });
+    await waitFor(() => env!.logger.records.filter((r) => r.level === 'warn' && r.message.includes('not valid UTF-8')).length >= 2, { what: 'warnings' });
+    const warnings = env.logger.records.filter((r) => r.level === 'warn' && r.message.includes('not valid UTF-8')).map((r) => r.message);
+    expect(warnings).toContain(`cannot upload "bad-\uFFFD.mov" in ${env.hot}: the name is not valid UTF-8, so it cannot be opened; rename it`);
+    expect(warnings).toContain(`cannot upload "dir-\uFFFD" in ${env.hot}: the name is not valid UTF-8, so it cannot be opened; rename it`);
+    // A later pass walks the same names again and stays quiet about them.
+    await env.write('good2.mov', pattern(900, 3));
+    await waitFor(() => agent.runner.summary.done === 2, { what: 'second upload (a later rescan)', timeoutMs: 15_000 });
+    expect(env.logger.records.filter((r) => r.level === 'warn' && r.message.includes('not valid UTF-8'))).toHaveLength(2);
+  });
+});
