@@ -9,6 +9,7 @@ import { findConfigPath, loadConfigFor } from './config-file.js';
 import { openConnection, resolveAccountId, resolveSettings } from './connection.js';
 import { EXIT, UsageError } from './exit.js';
 import { out, type CliIO } from './io.js';
+import { redact } from '../util/redact.js';
 
 function describeAction(a: WatchConfig['afterUpload'] | WatchConfig['onFailure']): string {
   return a.action === 'move' ? `move to ${a.to}` : a.action;
@@ -46,7 +47,8 @@ export async function checkCommand(args: { config?: string; online?: boolean; to
   const flags = args.tokenFile ? { tokenFile: args.tokenFile } : {};
   const s = resolveSettings(flags, io.env, config);
   const credentialSource = s.token ? 'bearer token' : s.clientId ? `client credentials (client_id ${s.clientId})` : 'NONE (set FRAMEIO_TOKEN or client_id/client_secret)';
-  for (const line of describePlan(config, credentialSource)) out(io, line);
+  // A value built from a secret variable (say a token in api_url) is registered as a secret: hide it here too.
+  for (const line of describePlan(config, credentialSource)) out(io, redact(line));
   if (!args.online) {
     out(io, '\nconfig OK');
     return EXIT.ok;
