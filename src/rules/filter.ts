@@ -1,5 +1,6 @@
-// Which paths under a watch root the watcher should look at. Pure: the watcher asks it for every
-// directory (descend or not) and every file (candidate or not).
+// Which paths under a watch root the watcher should look at. createFileFilter is pure: the watcher
+// asks it for every directory (descend or not) and every file (candidate or not). ownIgnoredDirs
+// and watchFileFilter read the file system once, at start, to compare real paths.
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { WatchConfig } from '../config/types.js';
