@@ -4,6 +4,8 @@ import { VERSION } from '../version.js';
 
 const CONNECTION = `Connection (flags, then environment, then the config file):
   --token <t>        bearer token (env FRAMEIO_TOKEN); or FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET
+  --token-file <f>   read the bearer token from a file (env FRAMEIO_TOKEN_FILE): it then never shows
+                     in a process list; the file must be chmod 600
   --api-url <url>    default https://api.frame.io/v4 (env FRAMEIO_API_URL)
   --account <id>     account id (env FRAMEIO_ACCOUNT_ID); optional when the credentials see one account
   --emulator         use a built-in emulator started for this command instead (no account needed)
@@ -38,13 +40,16 @@ signal forces the exit; unfinished uploads resume on the next start).
   -c, --config <f>   config file (default: $FRAMEIO_AGENT_CONFIG, else ./agent.yaml)
   --once             process what is in the hot folders now, then exit: 0 if all succeeded, 1 if any failed
   --demo             run on the built-in emulator and ./hotfolder (the default with no config and no credentials)
-Credentials come from the config file or FRAMEIO_TOKEN / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET.
+  --token-file <f>   read the bearer token from a file (chmod 600), so it is not in a command line
+Credentials come from --token-file, FRAMEIO_TOKEN / FRAMEIO_TOKEN_FILE / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET,
+or the config file (token, token_file, or client_id + client_secret).
 `,
   check: `Usage: frameio-agent check [--config agent.yaml] [--online]
 
 Validate the config file and print the resolved plan: each watch, where its files go, what happens after.
   -c, --config <f>   config file (default: $FRAMEIO_AGENT_CONFIG, else ./agent.yaml)
   --online           also check the credentials and that every destination folder exists
+  --token-file <f>   read the bearer token from a file (chmod 600), as run does
 `,
   upload: `Usage: frameio-agent upload <file…> --folder <id> [options]
 

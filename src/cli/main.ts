@@ -27,6 +27,7 @@ const common = {
 } as const;
 const connection = {
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   'api-url': { type: 'string' },
   account: { type: 'string' },
   emulator: { type: 'boolean' },
@@ -102,6 +103,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(v.folder ? { folder: v.folder } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(workers !== undefined ? { workers } : {}),
@@ -121,6 +123,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(v.folder ? { folder: v.folder } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(v['no-wait'] ? { wait: false } : {}),
@@ -139,6 +142,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(depth !== undefined ? { depth } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(config ? { config } : {}),
@@ -147,12 +151,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         );
       }
       case 'run': {
-        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' } });
-        return await runCommand({ ...(v.config ? { config: v.config } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
+        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' } });
+        return await runCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
       }
       case 'check': {
-        const { values: v } = parse(rest, { online: { type: 'boolean' } });
-        return await checkCommand({ ...(v.config ? { config: v.config } : {}), online: Boolean(v.online) }, io);
+        const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' } });
+        return await checkCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), online: Boolean(v.online) }, io);
       }
       case 'status': {
         const { values: v } = parse(rest, { json: { type: 'boolean' }, 'state-dir': { type: 'string' } });
@@ -231,7 +235,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
   } catch (e) {
     if (e instanceof ConfigError) {
-      err(io, `config error${e.issues.length > 1 ? 's' : ''}:\n${formatConfigIssues(e.issues)}`);
+      err(io, redact(`config error${e.issues.length > 1 ? 's' : ''}:\n${formatConfigIssues(e.issues)}`));
     } else if (e instanceof UsageError) {
       err(io, `frameio-agent: ${redact(e.message)}`);
     } else if (isAgentError(e)) {

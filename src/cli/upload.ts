@@ -23,6 +23,7 @@ export interface UploadArgs {
   folder?: string;
   account?: string;
   token?: string;
+  tokenFile?: string;
   apiUrl?: string;
   emulator?: boolean;
   workers?: number;
@@ -36,7 +37,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
   const progress = new ProgressView({ stream: io.stderr, tty: Boolean(io.stderr.isTTY) });
   const logger = cliLogger(io, { progress });
   const conn = await openConnection({
-    flags: { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), ...(args.account ? { account: args.account } : {}), ...(args.token ? { token: args.token } : {}), ...(args.emulator ? { emulator: true } : {}) },
+    flags: { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), ...(args.account ? { account: args.account } : {}), ...(args.token ? { token: args.token } : {}), ...(args.tokenFile ? { tokenFile: args.tokenFile } : {}), ...(args.emulator ? { emulator: true } : {}) },
     env: io.env,
     ...(args.config ? { config: args.config } : {}),
     logger,

@@ -97,6 +97,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       imsUrl: str(fio.ims_url) ?? '',
       ...optional('accountId', str(fio.account_id) ?? envAccount),
       ...optional('token', token),
+      ...optional('tokenFile', str(fio.token_file)),
       ...optional('clientId', str(fio.client_id)),
       ...optional('clientSecret', clientSecret),
       scope: str(fio.scope) ?? '',

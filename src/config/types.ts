@@ -44,6 +44,8 @@ export interface AgentConfig {
     imsUrl: string;
     accountId?: string;
     token?: string;
+    /** Absolute path of a file holding the token (read when connecting, not when loading). */
+    tokenFile?: string;
     clientId?: string;
     clientSecret?: string;
     scope: string;

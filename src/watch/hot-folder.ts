@@ -53,6 +53,8 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   private native: NativeWatcher | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
+  /** Names already reported as unreadable (invalid UTF-8), so each is warned about once. */
+  private readonly badNames = new Set<string>();
   private started = false;
   private closed = false;
   private scanning: Promise<void> | undefined;
@@ -226,6 +228,12 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
             this.logger.warn(`cannot list ${abs} (${err.code ?? err.message}); files below it are skipped until it can be read`, { dir: abs });
           },
           onFileError: (f, err) => {
+            if (err.code === 'EILSEQ') {
+              // Not transient: the file can never be read under this name. Said once, loudly.
+              if (!this.badNames.has(f.path)) this.logger.warn(`cannot upload ${JSON.stringify(f.relPath)} in ${this.root}: ${err.message}; rename it`, { path: f.path });
+              this.badNames.add(f.path);
+              return;
+            }
             this.logger.debug(`cannot stat ${f.path} (${err.code ?? err.message}); it is tried again next rescan`, { path: f.path });
           },
         });

@@ -225,8 +225,10 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
     const names: string[] = [];
     const kinds: Array<'file' | 'unknown'> = [];
     const unknown: string[] = [];
+    const suspect: Array<{ name: string; isDir: boolean }> = [];
     for (const entry of entries) {
       const name = String(entry.name);
+      if (name.includes('\uFFFD')) suspect.push({ name, isDir: entry.isDirectory() });
       if (entry.isDirectory()) {
         descend(join(job.abs, name), relJoin(job.rel, name), job.depth + 1);
       } else if (entry.isFile()) {
@@ -244,6 +246,16 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
     }
     await statFiles(job.abs, job.rel, names, kinds);
     await admitLinks();
+    // readdir decodes names as UTF-8 and turns invalid bytes into U+FFFD: such a name cannot be
+    // opened through the string it came back as, so its file looked "gone" and was never
+    // uploaded, silently. Report it (a name that really contains U+FFFD still stats fine).
+    for (const { name, isDir } of suspect) {
+      const abs = join(job.abs, name);
+      if (!opts.filter(relJoin(job.rel, name), isDir).accept || (await statOneAsync(abs)) !== 'gone') continue;
+      const err: NodeJS.ErrnoException = new Error('the name is not valid UTF-8, so it cannot be opened');
+      err.code = 'EILSEQ';
+      opts.onFileError({ path: abs, relPath: relJoin(job.rel, name) }, err);
+    }
     // DT_UNKNOWN: the type is only known after a stat.
     for (const name of unknown) {
       const abs = join(job.abs, name);
