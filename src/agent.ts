@@ -1,8 +1,7 @@
 // Composition root: builds the real edges (journal, Frame.io client, watchers, clock,
 // logger) and wires them to the runner. Nothing else constructs them.
 import type { AgentConfig } from './config/types.js';
-import { ownIgnoredDirs } from './config/index.js';
-import { createFileFilter } from './rules/index.js';
+import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
 import { SqliteJobStore, type JobStore } from './journal/index.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
@@ -86,7 +85,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       poll: watch.poll,
       rescanMs: watch.rescanSeconds * 1000,
       settleMs: watch.settleSeconds * 1000,
-      filter: createFileFilter(watch, ownIgnoredDirs(watch)),
+      filter: watchFileFilter(watch),
+      symlinks: { follow: watch.followSymlinks, allowOutside: watch.allowOutsideLinks },
       clock,
       logger,
     });

@@ -22,6 +22,8 @@ export interface RunArgs {
   config?: string;
   once?: boolean;
   demo?: boolean;
+  /** --token-file: the bearer token is read from this file. */
+  tokenFile?: string;
   /** For tests: resolve this promise to stop, instead of waiting for a signal. */
   stopSignal?: Promise<void>;
 }
@@ -55,7 +57,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   let config: AgentConfig | undefined = args.demo ? undefined : await loadConfigFor(args.config, io);
   let emulator: Emulator | undefined;
   if (!config || args.demo) {
-    if (!args.demo && hasCredentials(resolveSettings({}, io.env))) {
+    if (!args.demo && (args.tokenFile || hasCredentials(resolveSettings({}, io.env)))) {
       throw new UsageError('run: no config file. Pass --config agent.yaml (start from agent.example.yaml), or put agent.yaml in this directory.');
     }
     emulator = await startEmbeddedEmulator(bootLogger, { dataDir: path.join(io.cwd, '.frameio-agent-demo', 'emulator') });
@@ -72,7 +74,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   });
   const conn = emulator
     ? await openConnection({ flags: { apiUrl: emulator.apiUrl, token: emulator.token, account: emulator.accountId }, env: {}, logger, maxRetries: config.upload.maxRetries })
-    : await openConnection({ flags: {}, env: io.env, config, logger, maxRetries: config.upload.maxRetries });
+    : await openConnection({ flags: args.tokenFile ? { tokenFile: args.tokenFile } : {}, env: io.env, config, logger, maxRetries: config.upload.maxRetries });
   const signals: Array<[NodeJS.Signals, () => void]> = [];
   try {
     const accountId = await resolveAccountId(conn.client, conn.settings.accountId);

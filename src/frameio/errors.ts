@@ -274,3 +274,25 @@ export function jobRecovery(e: AgentError): JobRecovery {
   if (e.kind === 'retryable' || e.kind === 'rate_limited') return 'outage';
   return 'give-up';
 }
+
+/**
+ * Failures that happen before a request can have left this machine: nothing reached the server,
+ * so nothing was carried out and a plain retry is safe.
+ */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * True when the server may have carried the request out although no answer arrived: a deadline
+ * that fired while waiting, a connection reset or closed after the request was written, or a
+ * gateway (502/504) that may have forwarded it before giving up. A retry of a create call after
+ * such a failure can make a second folder or a second upload, so the caller looks for what the
+ * first attempt made before trying again. A refused connection, a DNS failure, a 429 and a
+ * 500/503 from Frame.io itself mean nothing was made: an ordinary retry.
+ */
+export function answerMayBeLost(err: unknown): boolean {
+  if (!isAgentError(err)) return answerMayBeLost(classifyNetworkError(err, 'request'));
+  if (err.status !== undefined) return err.status === 502 || err.status === 504;
+  if (err.code !== 'timeout' && err.code !== 'network') return false;
+  const below = err.cause === undefined ? undefined : errCode(err.cause);
+  return below === undefined || !NEVER_SENT_CODES.has(below);
+}

@@ -3,7 +3,6 @@
 // next step starts, so after a crash an `uploading` job resumes its parts and an `uploaded`
 // job is verified again, never uploaded again.
 import path from 'node:path';
-import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
@@ -17,7 +16,10 @@ import { resumeDecision } from './resume.js';
 import { decideNext, type OutageBook } from './decide.js';
 import { finalizeJob } from './finalize.js';
 import { failJob } from './fail.js';
-import { readMatchingSidecar } from '../actions/sidecar.js';
+import { SidecarMarkers, type UploadedMarkers } from '../actions/uploaded-markers.js';
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
+import { OrphanSweeper } from './orphans.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { crashPoint } from '../util/crash-point.js';
@@ -29,7 +31,7 @@ export interface RunnerClient {
   createLocalUpload(accountId: string, folderId: string, body: { name: string; file_size: number }, opts?: { signal?: AbortSignal }): Promise<LocalUploadFile>;
   getUploadStatus(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<UploadStatus>;
   deleteFile(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<void>;
-  listFiles(accountId: string, folderId: string): Promise<Array<{ id: string; name: string; file_size: number; status: string }>>;
+  listFiles(accountId: string, folderId: string): Promise<Array<{ id: string; name: string; file_size: number; status: string; created_at?: string }>>;
 }
 
 export interface RunnerFolders {
@@ -64,6 +66,10 @@ export interface RunnerDeps {
   maxWaitMs?: number;
   /** The process's one scheduler (src/agent.ts); without it the runner builds its own from config.upload. */
   scheduler?: TransferScheduler;
+  /** The files' filesystem for uploads and actions (default: the real disk). */
+  fs?: SourceFs;
+  /** "Already uploaded to this destination?" (default: the tag action's sidecars). */
+  markers?: UploadedMarkers;
 }
 
 /** Longest single wait for the service: a returning network is noticed within a minute. */
@@ -101,11 +107,13 @@ export class Runner extends EventEmitter {
   private storeDown: string | undefined;
   /** Renamed folders already reported (watch, old dir, new dir), so a rename logs once. */
   private readonly renamesLogged = new Set<string>();
+  private readonly orphans: OrphanSweeper;
 
   constructor(deps: RunnerDeps) {
     super();
     this.deps = deps;
     this.scheduler = deps.scheduler ?? createTransfers(deps.config.upload).scheduler;
+    this.orphans = new OrphanSweeper(deps);
   }
 
   addWatch(config: WatchConfig, hot: RunnerWatch): void {
@@ -203,6 +211,10 @@ export class Runner extends EventEmitter {
     this.active.set(key, p);
   }
 
+  private fs(): SourceFs {
+    return this.deps.fs ?? realSourceFs;
+  }
+
   private now(): Date {
     return this.deps.now ? this.deps.now() : new Date(this.deps.clock.now());
   }
@@ -249,7 +261,7 @@ export class Runner extends EventEmitter {
 
   private async stat(p: string): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | undefined> {
     try {
-      const st = await fs.stat(p);
+      const st = await this.fs().stat(p);
       return { size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -319,15 +331,6 @@ export class Runner extends EventEmitter {
 
   private async process(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, baseFolderId: string, segments: string[]): Promise<void> {
     const { journal, logger } = this.deps;
-    // A tag sidecar for this exact version means it was uploaded, even if the journal that
-    // knew it is gone (a wiped state_dir, another machine sharing the folder).
-    const tagged = await readMatchingSidecar(facts.path, facts.size, facts.mtimeMs);
-    if (tagged) {
-      logger.info(`${facts.relPath} is already in Frame.io (${tagged.view_url ?? tagged.frameio_file_id}, per its .frameio.json); not uploading it again`);
-      await journal.forget(job.id);
-      w.hot.markHandled(facts);
-      return;
-    }
     const check = await w.hot.recheck(facts);
     if (check === 'gone') {
       logger.info(`${facts.relPath} vanished before its upload started; dropped`);
@@ -343,6 +346,16 @@ export class Runner extends EventEmitter {
     this.publish(job, { type: 'settled', size: facts.size });
     try {
       const folderId = await this.deps.folders.resolve(baseFolderId, segments);
+      // A marker (the tag sidecar) for this exact version and this destination means it was
+      // uploaded, even if the journal that knew it is gone (a wiped state_dir, another machine
+      // sharing the folder). One naming another folder (a copy into another watch) does not count.
+      const marker = await (this.deps.markers ?? new SidecarMarkers(this.fs())).find(facts, { folderId });
+      if (marker) {
+        logger.info(`${facts.relPath} is already in Frame.io (${marker.viewUrl ?? marker.fileId}, per ${marker.source}); not uploading it again`);
+        await journal.forget(job.id);
+        w.hot.markHandled(facts);
+        return;
+      }
       this.publish(job, { type: 'routed', folderId, folderPath: segments.join('/') });
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
@@ -358,12 +371,12 @@ export class Runner extends EventEmitter {
   }
 
   private async createUpload(job: Job, folderId: string): Promise<Job> {
-    const created = await this.deps.client.createLocalUpload(
+    const created = await this.orphans.create(job, folderId, () => this.deps.client.createLocalUpload(
       this.deps.accountId,
       folderId,
       { name: path.basename(job.relPath), file_size: job.size },
       { signal: this.abort.signal },
-    );
+    ));
     crashPoint('after-create');
     // On disk before any part is sent (the flush in uploadVerifyFinalize): a power cut must never
     // forget the file id of an upload that may complete.
@@ -394,7 +407,9 @@ export class Runner extends EventEmitter {
           maxRetries: config.upload.maxRetries,
           partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
           skipParts: new Set(job.partsDone),
-          expect: { size: job.size, mtimeMs: job.mtimeMs },
+          expect: { size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino },
+          fs: this.fs(),
+          followLinks: w.config.followSymlinks,
           signal: this.abort.signal,
           drainSignal: this.drain.signal,
           clock: this.deps.clock,
@@ -466,7 +481,7 @@ export class Runner extends EventEmitter {
         this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'the original changed after its upload; the new version follows' });
         return;
       }
-      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now() });
+      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now(), fs: this.fs() });
       this.summary.done++;
       if (where.handled === 'forget') w.hot.forget(facts.path);
       else w.hot.markHandled(facts);
@@ -516,20 +531,7 @@ export class Runner extends EventEmitter {
   }
 
   private async removeOrphans(job: Job): Promise<void> {
-    if (!job.folderId) return;
-    const name = path.basename(job.relPath);
-    try {
-      const files = await this.deps.client.listFiles(this.deps.accountId, job.folderId);
-      for (const f of files) {
-        if (f.name === name && f.file_size === job.size && f.status === 'created') {
-          this.deps.logger.info(`removing the unfinished upload of ${job.relPath} left by the last run (file ${f.id})`);
-          await this.deps.client.deleteFile(this.deps.accountId, f.id);
-        }
-      }
-    } catch (err) {
-      const e = classifyNetworkError(err, `look for unfinished uploads of ${job.relPath}`);
-      this.deps.logger.warn(`${e.message} (an empty placeholder may remain in Frame.io)`);
-    }
+    await this.orphans.removeForSettledJob(job);
   }
 
   /**
@@ -700,7 +702,7 @@ export class Runner extends EventEmitter {
     }
     logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
     try {
-      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now() });
+      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now(), fs: this.fs() });
       if (outcome.handled === 'forget') w.hot.forget(facts.path);
       else {
         w.hot.markHandled(facts);

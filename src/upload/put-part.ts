@@ -5,6 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { classifyNetworkError, classifyS3Response } from '../frameio/errors.js';
 import type { BufferPool } from './buffer-pool.js';
 import { openPartSource } from './file-source.js';
+import type { FileFacts } from './file-guard.js';
+import type { SourceFs } from '../fs/source-fs.js';
 import { ProgressDeadline, type DeadlineRules } from './part-deadline.js';
 import type { PartPlan } from './plan.js';
 import type { PartTransport } from './transport.js';
@@ -12,6 +14,12 @@ import type { PartTransport } from './transport.js';
 export interface PutPartOptions {
   path: string;
   name: string;
+  /** Where the file is read from; every open is O_NOFOLLOW and checked against `baseline`. */
+  fs: SourceFs;
+  /** The settled facts the opened file must match (dev/ino/size/mtime). */
+  baseline: FileFacts;
+  /** The watch follows symlinks: a link at `path` is read through its real path (still checked). */
+  followLinks: boolean;
   part: PartPlan;
   /** Human label for messages: "PUT part 2/3 of "clip.mov" to host/path" (never the query). */
   what: string;
@@ -52,7 +60,7 @@ export async function putPartOnce(o: PutPartOptions): Promise<void> {
   };
   watch();
 
-  const source = await openPartSource(o.path, o.name, o.part).catch((err: unknown) => {
+  const source = await openPartSource(o.fs, o.path, o.baseline, o.name, o.part, o.followLinks).catch((err: unknown) => {
     clearTimeout(timer);
     o.signal.removeEventListener('abort', onFileAbort);
     throw classifyNetworkError(err, o.what);

@@ -17,6 +17,8 @@ import { backstopFor } from './part-deadline.js';
 import { TransferScheduler } from './scheduler.js';
 import { nodeHttpTransport } from './node-transport.js';
 import type { PartTransport } from './transport.js';
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
 
 export type UploadTarget = Pick<LocalUploadFile, 'upload_urls' | 'media_type' | 'file_size' | 'name'>;
 
@@ -64,8 +66,19 @@ export interface UploaderOptions {
    * (default 90 s: socket buffers of a few MB drain slowly on a thin uplink, so not shorter).
    */
   idleTimeoutMs?: number;
-  /** The file's settled facts; any difference before, during or after the upload fails with 'file_changed'. */
-  expect?: { size: number; mtimeMs: number };
+  /**
+   * The file's settled facts; any difference before, during or after the upload fails with
+   * 'file_changed'. With dev/ino, every open of the file is checked to be that very file.
+   */
+  expect?: { size: number; mtimeMs: number; dev?: number; ino?: number };
+  /** Where the file is read from (default: the real disk). */
+  fs?: SourceFs;
+  /**
+   * A link at the path may be read through (still checked by dev/ino against `expect` or the first
+   * stat). Default true: a path the caller names is theirs to choose (`frameio-agent upload link.mov`).
+   * The watcher passes its watch's follow_symlinks, false unless the user opted in.
+   */
+  followLinks?: boolean;
   /** Size of one disk read / socket write; each worker holds two such buffers (default 1 MiB). */
   highWaterMark?: number;
   clock?: Clock;
@@ -171,6 +184,8 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
         await sendPart(part, {
           path: source,
           name,
+          fs: this.fs(),
+          followLinks: opts.followLinks ?? true,
           totalParts: parts.length,
           headers: partHeaders(opts.headers, file.media_type),
           pool,
@@ -227,7 +242,7 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
       if (drained > 0) {
         throw new AgentError({ code: 'aborted', kind: 'permanent', message: `Upload of "${name}" stopped with ${drained} part(s) not yet sent` });
       }
-      await assertUnchanged(source, baseline, name);
+      await assertUnchanged(source, baseline, name, this.fs());
       return { bytes: file.file_size, bytesSent, parts: parts.length, partsSent, retries, durationMs: clock.now() - started };
     } finally {
       lane.close();
@@ -235,15 +250,22 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
     }
   }
 
+  private fs(): SourceFs {
+    return this.opts.fs ?? realSourceFs;
+  }
+
   /** The facts every part is checked against: the settled ones if given, else what is on disk now. */
   private async checkBefore(name: string): Promise<FileFacts> {
-    const now = await readFacts(this.source, name);
+    const now = await readFacts(this.source, name, this.fs());
     if (now.size !== this.file.file_size) {
       throw fileChanged(name, `it is ${now.size} bytes but the upload was created for ${this.file.file_size}`);
     }
     const expect = this.opts.expect;
     if (!expect) return now;
-    const baseline: FileFacts = { size: expect.size, mtimeMs: expect.mtimeMs, ...(now.ino ? { ino: now.ino } : {}) };
+    // The settled inode, when known: the file on disk now must be that one, not merely look like it.
+    const ino = expect.ino ?? now.ino;
+    const dev = expect.dev ?? now.dev;
+    const baseline: FileFacts = { size: expect.size, mtimeMs: expect.mtimeMs, ...(ino ? { ino } : {}), ...(dev !== undefined ? { dev } : {}) };
     const why = describeChange(baseline, now);
     if (why !== undefined) throw fileChanged(name, why);
     return baseline;
