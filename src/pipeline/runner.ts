@@ -23,6 +23,7 @@ import { OrphanSweeper } from './orphans.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { crashPoint } from '../util/crash-point.js';
+import { StoreHolds } from './store-holds.js';
 import { formatBytes, formatDuration, formatRate } from '../util/format.js';
 import type { EventPayloads, PipelineEvent, PipelineEventType, PipelineEvents } from '../events/index.js';
 
@@ -101,17 +102,14 @@ export class Runner extends EventEmitter {
   private readonly drain = new AbortController();
   private stopping = false;
   readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, held: 0 };
-  /** Files held while the journal cannot be written, by key; offered again by retryHeld(). */
-  private readonly held = new Map<string, { watch: string; path: string }>();
-  /** Set while journal writes fail, so the failure is logged once, not once per file. */
-  private storeDown: string | undefined;
-  /** Renamed folders already reported (watch, old dir, new dir), so a rename logs once. */
-  private readonly renamesLogged = new Set<string>();
+  /** Files waiting for the journal to be writable again; offered again by retryHeld(). */
+  private readonly holds: StoreHolds;
   private readonly orphans: OrphanSweeper;
 
   constructor(deps: RunnerDeps) {
     super();
     this.deps = deps;
+    this.holds = new StoreHolds(deps.logger);
     this.scheduler = deps.scheduler ?? createTransfers(deps.config.upload).scheduler;
     this.orphans = new OrphanSweeper(deps);
   }
@@ -165,7 +163,7 @@ export class Runner extends EventEmitter {
       dev: facts.dev,
       ino: facts.ino,
     });
-    if (observed.movedFrom !== undefined) this.noteRenamed(watchName, observed.movedFrom, facts.relPath);
+    if (observed.movedFrom !== undefined) this.holds.noteRenamed(watchName, observed.movedFrom, facts.relPath);
     const { isNewVersion } = observed;
     if (observed.job.state === 'done' && !isNewVersion) {
       this.deps.logger.debug(`${facts.relPath} was uploaded before (${observed.job.viewUrl ?? observed.job.fileId}); not uploading it again`);
@@ -742,46 +740,31 @@ export class Runner extends EventEmitter {
     return n;
   }
 
-  /**
-   * A journal write failed (disk full, I/O error): nothing about the file is wrong, so it is not
-   * failed; it waits, and retryHeld() offers it again once the journal can be written. Logged once
-   * per outage, with the state_dir named in the error.
-   */
+  /** A journal write failed (disk full, I/O error): the file waits; see StoreHolds. */
   private holdForStore(key: string, filePath: string, err: Error): void {
-    const watch = key.slice(0, key.indexOf('\0'));
-    this.held.set(key, { watch, path: filePath });
-    this.summary.held = this.held.size;
-    if (this.storeDown === undefined) {
-      this.storeDown = err.message;
-      this.deps.logger.error(`${err.message}; new and unfinished files wait and are tried again once the journal can be written`, {
-        code: 'journal_unwritable',
-      });
-    } else {
-      this.deps.logger.debug(`${filePath} waits for the journal to be writable again`);
-    }
+    const sep = key.indexOf('\0');
+    this.holds.hold(key, { watch: key.slice(0, sep), path: filePath, relPath: key.slice(sep + 1) }, err);
+    this.summary.held = this.holds.size;
   }
 
   /**
-   * Called periodically: if files are held for the journal, try a durable write; once it
-   * succeeds, every held file is settled again (from its journaled state). Returns how many.
+   * Called periodically: if files wait for the journal, try a durable write; once it succeeds,
+   * every held file carries on from its journaled state. Returns how many were offered again.
    */
   async retryHeld(): Promise<number> {
-    if (this.held.size === 0 || this.stopping) return 0;
+    if (this.holds.size === 0 || this.stopping) return 0;
     try {
       await this.deps.journal.flush();
     } catch (err) {
       if (isStoreUnwritable(err)) return 0;
       throw err;
     }
-    if (this.storeDown !== undefined) this.deps.logger.info('the journal can be written again; files that waited for it are picked up');
-    this.storeDown = undefined;
-    const held = [...this.held.entries()];
-    this.held.clear();
+    const held = this.holds.release();
     this.summary.held = 0;
     for (const [key, h] of held) {
       const w = this.watches.get(h.watch);
       if (!w) continue;
-      const job = await this.deps.journal.get(h.watch, key.slice(key.indexOf('\0') + 1));
+      const job = await this.deps.journal.get(h.watch, h.relPath);
       // An upload under way carries on from its journaled state: its original may already be
       // moved (the disk filled between the move and 'done'), so the watcher might never offer it.
       if (job && (job.state === 'uploading' || job.state === 'uploaded')) {
@@ -791,17 +774,6 @@ export class Runner extends EventEmitter {
       }
     }
     return held.length;
-  }
-
-  private noteRenamed(watch: string, from: string, to: string): void {
-    const key = `${watch}\0${path.posix.dirname(from)}\0${path.posix.dirname(to)}`;
-    const line = `${to} is ${from} under a new name (same file: device, inode, size and mtime); it was uploaded before and is not uploaded again`;
-    if (this.renamesLogged.has(key)) {
-      this.deps.logger.debug(line);
-      return;
-    }
-    this.renamesLogged.add(key);
-    this.deps.logger.info(`${line}; other files of ${path.posix.dirname(from)} moved to ${path.posix.dirname(to)} are recognised the same way`);
   }
 
   /** Resolves when nothing is settling or uploading. */
