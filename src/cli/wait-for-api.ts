@@ -1,0 +1,45 @@
+// A machine that boots before its network is up must not give up: `run` keeps asking Frame.io
+// with backoff (capped) until it answers, says so once when the outage starts and once when it
+// ends, and stops waiting at once on SIGINT/SIGTERM. Whether an error is worth waiting out is
+// decided by shouldRetry() in src/frameio/errors.ts, like everywhere else.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { classifyNetworkError, shouldRetry } from '../frameio/errors.js';
+import { backoffDelay } from '../util/backoff.js';
+import type { Logger } from '../util/logger.js';
+
+export interface WaitOptions {
+  logger: Logger;
+  /** Aborted by a stop request: the wait ends and `undefined` is returned. */
+  signal: AbortSignal;
+  baseMs?: number;
+  maxMs?: number;
+  now?: () => number;
+}
+
+/** Runs `probe` until it succeeds (its value), throws a non-retryable error (thrown), or `signal` aborts (undefined). */
+export async function waitForFrameio<T>(probe: () => Promise<T>, opts: WaitOptions): Promise<T | undefined> {
+  const now = opts.now ?? Date.now;
+  let outageSince: number | undefined;
+  for (let attempt = 0; ; attempt++) {
+    if (opts.signal.aborted) return undefined;
+    try {
+      const value = await probe();
+      if (outageSince !== undefined) opts.logger.info(`Frame.io answers again (after ${Math.round((now() - outageSince) / 1000)} s); starting`);
+      return value;
+    } catch (e) {
+      if (opts.signal.aborted) return undefined;
+      if (!shouldRetry(e)) throw e;
+      if (outageSince === undefined) {
+        outageSince = now();
+        opts.logger.warn(`Frame.io unreachable (${classifyNetworkError(e, 'request').message}); waiting for the network`);
+      } else {
+        opts.logger.debug(`Frame.io still unreachable (${(e as Error).message})`);
+      }
+    }
+    try {
+      await sleep(backoffDelay(attempt, { baseMs: opts.baseMs ?? 1000, maxMs: opts.maxMs ?? 60_000 }), undefined, { signal: opts.signal });
+    } catch {
+      return undefined; // aborted
+    }
+  }
+}
