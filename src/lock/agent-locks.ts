@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AgentConfig } from '../config/types.js';
-import { PrivateStateError, PRIVATE_DIR_MODE } from '../util/private-files.js';
+import { ensurePrivateDir, PrivateStateError, PRIVATE_DIR_MODE } from '../util/private-files.js';
 import { VERSION } from '../version.js';
 import { acquireLock, type HeldLock, type LockOwner } from './instance-lock.js';
 
@@ -84,6 +84,7 @@ export function acquireAgentLocks(config: AgentConfig, opts: AgentLockOptions = 
   };
   const detail: Record<string, string> = { state_dir: config.stateDir, ...(config.configPath ? { config: config.configPath } : {}) };
   const held: HeldLock[] = [];
+  ensurePrivateDir(config.stateDir);
   try {
     held.push(
       acquireLock(stateLockPath(config.stateDir), { ...base, detail }, (holder) =>
