@@ -3,7 +3,7 @@
 // ends, and stops waiting at once on SIGINT/SIGTERM. Whether an error is worth waiting out is
 // decided by shouldRetry() in src/frameio/errors.ts, like everywhere else.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyNetworkError, shouldRetry } from '../frameio/errors.js';
+import { isAgentError, shouldRetry } from '../frameio/errors.js';
 import { backoffDelay } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 
@@ -28,10 +28,11 @@ export async function waitForFrameio<T>(probe: () => Promise<T>, opts: WaitOptio
       return value;
     } catch (e) {
       if (opts.signal.aborted) return undefined;
-      if (!shouldRetry(e)) throw e;
+      // Only the client's classified errors say "no answer"; anything else (a missing folder, a bug) ends the wait.
+      if (!isAgentError(e) || !shouldRetry(e)) throw e;
       if (outageSince === undefined) {
         outageSince = now();
-        opts.logger.warn(`Frame.io unreachable (${classifyNetworkError(e, 'request').message}); waiting for the network`);
+        opts.logger.warn(`Frame.io unreachable (${e.message}); waiting for the network`);
       } else {
         opts.logger.debug(`Frame.io still unreachable (${(e as Error).message})`);
       }
