@@ -20,6 +20,7 @@ export interface WaitOptions {
 export async function waitForFrameio<T>(probe: () => Promise<T>, opts: WaitOptions): Promise<T | undefined> {
   const now = opts.now ?? Date.now;
   let outageSince: number | undefined;
+  let retryAfterMs = 0;
   for (let attempt = 0; ; attempt++) {
     if (opts.signal.aborted) return undefined;
     try {
@@ -30,6 +31,7 @@ export async function waitForFrameio<T>(probe: () => Promise<T>, opts: WaitOptio
       if (opts.signal.aborted) return undefined;
       // Only the client's classified errors say "no answer"; anything else (a missing folder, a bug) ends the wait.
       if (!isAgentError(e) || !shouldRetry(e)) throw e;
+      retryAfterMs = e.retryAfterMs ?? 0; // a 429's Retry-After is a floor, not a suggestion
       if (outageSince === undefined) {
         outageSince = now();
         opts.logger.warn(`Frame.io unreachable (${e.message}); waiting for the network`);
@@ -38,7 +40,8 @@ export async function waitForFrameio<T>(probe: () => Promise<T>, opts: WaitOptio
       }
     }
     try {
-      await sleep(backoffDelay(attempt, { baseMs: opts.baseMs ?? 1000, maxMs: opts.maxMs ?? 60_000 }), undefined, { signal: opts.signal });
+      const delay = Math.max(retryAfterMs, backoffDelay(attempt, { baseMs: opts.baseMs ?? 1000, maxMs: opts.maxMs ?? 60_000 }));
+      await sleep(delay, undefined, { signal: opts.signal });
     } catch {
       return undefined; // aborted
     }
