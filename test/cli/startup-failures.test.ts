@@ -88,6 +88,8 @@ describe('whatever escapes main()', () => {
   it.each([
     ['an unhandled rejection', 'setTimeout(() => Promise.reject(new Error("boom token-in-error")), 300)', /^frameio-agent: unexpected error \(unhandled rejection\): boom/],
     ['an uncaught exception', 'setTimeout(() => { throw new Error("bang") }, 300)', /^frameio-agent: unexpected error: bang/],
+    // The emulator's server is unref'd, so the loop runs dry while main() still awaits: Node's silent exit 13.
+    ['a command left waiting on nothing', 'import net from "node:net"; const l = net.Server.prototype.listen; net.Server.prototype.listen = function (...a) { const r = l.apply(this, a); this.unref(); return r; }', /^frameio-agent: stopped unexpectedly: the command was still waiting/],
   ])('%s is one line and exit 2', async (_what, code, line) => {
     const root = path.join(dir, `escape-${code.length}`);
     await fs.mkdir(root, { recursive: true });
