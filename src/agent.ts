@@ -1,12 +1,14 @@
 // Composition root: builds the real edges (journal, Frame.io client, watchers, clock,
 // logger) and wires them to the runner. Nothing else constructs them.
 import type { AgentConfig } from './config/types.js';
-import { ownIgnoredDirs } from './config/index.js';
-import { createFileFilter } from './rules/index.js';
+import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
 import { Journal, journalPath } from './journal/index.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
-import { Runner, type ProgressSink, type RunSummary } from './pipeline/runner.js';
+import { Runner, type RunSummary } from './pipeline/runner.js';
+import { createTransfers, type TransferScheduler, type Transfers } from './upload/index.js';
+import { EventBus, type PipelineEvents } from './events/index.js';
+import { LiveActivity, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
@@ -17,20 +19,36 @@ export interface AgentOptions {
   accountId: string;
   logger: Logger;
   clock?: Clock;
-  progress?: ProgressSink;
+  /**
+   * The bus the pipeline publishes on. Made here unless the caller brings one, which lets it
+   * subscribe before anything starts (uploads resumed at start publish at once).
+   */
+  events?: EventBus;
   /** Milliseconds in-flight uploads get to finish on stop before they are aborted (and resume next start). */
   stopGraceMs?: number;
   /** Base wait between whole-job retries after an outage (tests shorten it). */
   redoBackoffMs?: number;
+  /** Longest single wait for Frame.io to come back after an outage (tests shorten it). */
+  maxWaitMs?: number;
 }
 
 export interface RunningAgent {
   runner: Runner;
   journal: Journal;
+  /** The one scheduler of part and file slots: setConcurrency / setMaxFiles at run time. */
+  scheduler: TransferScheduler;
+  /** The transport's controls: pause gate, byte budget (bandwidth), accounting (metrics). */
+  transfers: Transfers;
+  /** Pipeline events: subscribe here for progress, status, metrics. */
+  events: PipelineEvents & { drained(): Promise<void> };
   /** Resolves when the agent has stopped; `fatal` is set when it stopped because nothing could work. */
   stopped: Promise<{ summary: RunSummary; fatal?: AgentError }>;
+  /** What `status --json` shows, plus live figures (bytes on the wire, speed, next attempt). */
+  status(limits?: { failures?: number; recent?: number }): Promise<StatusSnapshot>;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
   whenIdle(): Promise<void>;
+  /** Rescan every watch folder now, as the periodic rescan would; resolves when the passes are done. */
+  rescan(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +56,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
   const journal = Journal.open(journalPath(config.stateDir));
+  const transfers = createTransfers(config.upload);
+  const events = opts.events ?? new EventBus({ logger });
+  const live = new LiveActivity().attach(events);
   const runner = new Runner({
+    scheduler: transfers.scheduler,
     config,
     accountId,
     client,
@@ -46,8 +68,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     journal,
     logger,
     clock,
-    ...(opts.progress ? { progress: opts.progress } : {}),
+    events,
     ...(opts.redoBackoffMs !== undefined ? { redoBackoffMs: opts.redoBackoffMs } : {}),
+    ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
   });
   const folders: HotFolder[] = [];
   for (const watch of config.watches) {
@@ -57,7 +80,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       poll: watch.poll,
       rescanMs: watch.rescanSeconds * 1000,
       settleMs: watch.settleSeconds * 1000,
-      filter: createFileFilter(watch, ownIgnoredDirs(watch)),
+      filter: watchFileFilter(watch),
+      symlinks: { follow: watch.followSymlinks, allowOutside: watch.allowOutsideLinks },
       clock,
       logger,
     });
@@ -79,6 +103,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
       journal.close();
+      live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
     })();
     return stopPromise;
@@ -106,8 +131,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   return {
     runner,
     journal,
+    scheduler: transfers.scheduler,
+    transfers,
+    events,
     stopped,
+    status: async (limits) => buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot()),
     whenIdle: () => runner.whenIdle(),
+    rescan: async () => {
+      await Promise.all(folders.map((f) => f.scanNow()));
+    },
     stop,
   };
 }

@@ -1,12 +1,31 @@
 // The library surface: what a TypeScript user imports to upload like the Python SDK's FrameioUploader.
 export { FrameioUploader, planParts } from './upload/index.js';
 export type { UploaderOptions, UploadResult, PartPlan } from './upload/index.js';
+// Several uploads sharing one scheduler (files take turns for part slots), and transport layers.
+export {
+  TransferScheduler,
+  compose,
+  nodeHttpTransport,
+  TokenBucket,
+  budgetLayer,
+  PauseGate,
+  pauseLayer,
+  meterLayer,
+  TransferAccounting,
+  createTransfers,
+} from './upload/index.js';
+export type { PartTransport, PartRequest, PartResponse, PartSource, TransportLayer, ByteBudget, TransferMeter, Transfers } from './upload/index.js';
 export * from './frameio/index.js';
 export { AgentError, shouldRetry } from './frameio/errors.js';
 export type { ErrorCode, ErrorKind } from './frameio/errors.js';
 export { waitForUpload } from './pipeline/verify.js';
 export { loadConfig, parseConfig } from './config/index.js';
 export { startAgent } from './agent.js';
+export type { AgentOptions, RunningAgent } from './agent.js';
+export { EventBus, PIPELINE_EVENT_TYPES } from './events/index.js';
+export type { PipelineEvent, PipelineEventOf, PipelineEventType, PipelineEvents, EventPayloads } from './events/index.js';
+export { buildStatusSnapshot, readStatusData, LiveActivity } from './status/index.js';
+export type { StatusSnapshot, StatusData, StatusSource, LiveStatus } from './status/index.js';
 export { acquireAgentLocks, runtimeLockDir } from './lock/agent-locks.js';
 export type { AgentLocks, AgentLockOptions } from './lock/agent-locks.js';
 export { LockHeldError } from './lock/instance-lock.js';

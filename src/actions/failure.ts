@@ -1,5 +1,8 @@
 // The failure action: park the original where a person will look, with a note that says why.
-import fs from 'node:fs/promises';
+// The note is created exclusively: a link planted at `<name>.error.txt` is never written through.
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
+import { createExclusive, WriteConflictError } from '../fs/safe-write.js';
 import { moveFile } from './move.js';
 
 export function reasonText(relPath: string, message: string, code: string | null, when: Date): string {
@@ -20,7 +23,26 @@ export function reasonPath(movedTo: string): string {
   return `${movedTo}.error.txt`;
 }
 
-export async function moveToFailed(src: string, target: string, reason: string): Promise<void> {
-  await moveFile(src, target);
-  await fs.writeFile(reasonPath(target), reason);
+export interface MovedToFailed {
+  /** Where the reason was written, or undefined when something already stood at its name. */
+  reasonFile: string | undefined;
+  /** Why the reason file was not written (the original is moved either way). */
+  why?: string;
+}
+
+/** Move the original to `target` (under `root`), then write its reason file beside it. */
+export async function moveToFailed(src: string, target: string, reason: string, opts: { fs?: SourceFs; root?: string } = {}): Promise<MovedToFailed> {
+  const fs = opts.fs ?? realSourceFs;
+  await moveFile(src, target, { fs, ...(opts.root !== undefined ? { root: opts.root } : {}) });
+  const note = reasonPath(target);
+  try {
+    await createExclusive(fs, note, reason);
+  } catch (err) {
+    // The original is parked already: a missing note must not make it look unhandled (a
+    // failure action that throws means "the file stays where it is").
+    if (err instanceof WriteConflictError) return { reasonFile: undefined, why: err.message };
+    const code = (err as NodeJS.ErrnoException).code;
+    return { reasonFile: undefined, why: `${note} could not be written (${code ?? String(err)})` };
+  }
+  return { reasonFile: note };
 }

@@ -9,6 +9,7 @@ import { findConfigPath, loadConfigFor } from './config-file.js';
 import { openConnection, resolveAccountId, resolveSettings } from './connection.js';
 import { EXIT, UsageError } from './exit.js';
 import { out, type CliIO } from './io.js';
+import { redact } from '../util/redact.js';
 
 function describeAction(a: WatchConfig['afterUpload'] | WatchConfig['onFailure']): string {
   return a.action === 'move' ? `move to ${a.to}` : a.action;
@@ -39,19 +40,21 @@ export function describePlan(config: AgentConfig, credentialSource: string): str
   return lines;
 }
 
-export async function checkCommand(args: { config?: string; online?: boolean }, io: CliIO): Promise<number> {
+export async function checkCommand(args: { config?: string; online?: boolean; tokenFile?: string }, io: CliIO): Promise<number> {
   const p = findConfigPath(args.config, io);
   if (!p) throw new UsageError('check: no config file. Pass --config agent.yaml (start from agent.example.yaml).');
   const config = (await loadConfigFor(p, io))!;
-  const s = resolveSettings({}, io.env, config);
+  const flags = args.tokenFile ? { tokenFile: args.tokenFile } : {};
+  const s = resolveSettings(flags, io.env, config);
   const credentialSource = s.token ? 'bearer token' : s.clientId ? `client credentials (client_id ${s.clientId})` : 'NONE (set FRAMEIO_TOKEN or client_id/client_secret)';
-  for (const line of describePlan(config, credentialSource)) out(io, line);
+  // A value built from a secret variable (say a token in api_url) is registered as a secret: hide it here too.
+  for (const line of describePlan(config, credentialSource)) out(io, redact(line));
   if (!args.online) {
     out(io, '\nconfig OK');
     return EXIT.ok;
   }
   const logger = cliLogger(io, {});
-  const conn = await openConnection({ flags: {}, env: io.env, config, logger });
+  const conn = await openConnection({ flags, env: io.env, config, logger });
   let bad = 0;
   try {
     // A real call first: only an answer proves the credentials work.

@@ -5,6 +5,7 @@ import { createFrameioClient, staticTokenAuth, clientCredentialsAuth, type Frame
 import { registerSecret } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { UsageError } from './exit.js';
+import { readTokenFile } from './token-file.js';
 import { VERSION } from '../version.js';
 import type { Emulator } from '../emulator/index.js';
 
@@ -15,6 +16,8 @@ export interface ConnectionFlags {
   apiUrl?: string;
   account?: string;
   token?: string;
+  /** --token-file: read the token from this file. */
+  tokenFile?: string;
   emulator?: boolean;
 }
 
@@ -33,8 +36,13 @@ export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, 
   };
   const accountId = pick(flags.account, env.FRAMEIO_ACCOUNT_ID, f?.accountId);
   if (accountId) s.accountId = accountId;
-  // A token given on the command line or in the environment wins over config credentials.
-  const token = pick(flags.token, env.FRAMEIO_TOKEN);
+  // A token given on the command line or in the environment wins over config credentials; a
+  // token file stands where its token would. Only the file that is used is read.
+  const token =
+    pick(flags.token) ??
+    (flags.tokenFile ? readTokenFile(flags.tokenFile, '--token-file') : undefined) ??
+    pick(env.FRAMEIO_TOKEN) ??
+    (pick(env.FRAMEIO_TOKEN_FILE) ? readTokenFile(env.FRAMEIO_TOKEN_FILE!, 'FRAMEIO_TOKEN_FILE') : undefined);
   const clientId = pick(env.FRAMEIO_CLIENT_ID);
   const clientSecret = pick(env.FRAMEIO_CLIENT_SECRET);
   if (token) s.token = token;
@@ -42,6 +50,7 @@ export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, 
     if (clientId) s.clientId = clientId;
     if (clientSecret) s.clientSecret = clientSecret;
   } else if (f?.token) s.token = f.token;
+  else if (f?.tokenFile) s.token = readTokenFile(f.tokenFile, `frameio.token_file in ${config?.configPath ?? 'the config'}`);
   else {
     if (f?.clientId) s.clientId = f.clientId;
     if (f?.clientSecret) s.clientSecret = f.clientSecret;
@@ -64,7 +73,7 @@ export function buildAuth(s: ConnectionSettings): AuthProvider {
     throw new UsageError('Server-to-server auth needs both FRAMEIO_CLIENT_ID and FRAMEIO_CLIENT_SECRET (only one is set).');
   }
   throw new UsageError(
-    'No Frame.io credentials. Set FRAMEIO_TOKEN (a bearer token), or FRAMEIO_CLIENT_ID and FRAMEIO_CLIENT_SECRET ' +
+    'No Frame.io credentials. Set FRAMEIO_TOKEN (a bearer token) or FRAMEIO_TOKEN_FILE (a chmod 600 file holding it), or FRAMEIO_CLIENT_ID and FRAMEIO_CLIENT_SECRET ' +
       '(server-to-server), or put them in the config file; or add --emulator to try it against the built-in emulator.',
   );
 }

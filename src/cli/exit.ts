@@ -9,6 +9,8 @@ export const EXIT = {
   usage: 2,
   /** Credentials refused: nothing will work until they are fixed. */
   auth: 3,
+  /** Stopped by Ctrl-C / SIGTERM before everything was done (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 export class UsageError extends Error {

@@ -4,6 +4,8 @@ import { VERSION } from '../version.js';
 
 const CONNECTION = `Connection (flags, then environment, then the config file):
   --token <t>        bearer token (env FRAMEIO_TOKEN); or FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET
+  --token-file <f>   read the bearer token from a file (env FRAMEIO_TOKEN_FILE): it then never shows
+                     in a process list; the file must be chmod 600
   --api-url <url>    default https://api.frame.io/v4 (env FRAMEIO_API_URL)
   --account <id>     account id (env FRAMEIO_ACCOUNT_ID); optional when the credentials see one account
   --emulator         use a built-in emulator started for this command instead (no account needed)
@@ -38,17 +40,21 @@ signal forces the exit; unfinished uploads resume on the next start).
   -c, --config <f>   config file (default: $FRAMEIO_AGENT_CONFIG, else ./agent.yaml)
   --once             process what is in the hot folders now, then exit: 0 if all succeeded, 1 if any failed
   --demo             run on the built-in emulator and ./hotfolder (the default with no config and no credentials)
-Credentials come from the config file or FRAMEIO_TOKEN / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET.
+  --token-file <f>   read the bearer token from a file (chmod 600), so it is not in a command line
+Credentials come from --token-file, FRAMEIO_TOKEN / FRAMEIO_TOKEN_FILE / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET,
+or the config file (token, token_file, or client_id + client_secret).
 `,
   check: `Usage: frameio-agent check [--config agent.yaml] [--online]
 
 Validate the config file and print the resolved plan: each watch, where its files go, what happens after.
   -c, --config <f>   config file (default: $FRAMEIO_AGENT_CONFIG, else ./agent.yaml)
   --online           also check the credentials and that every destination folder exists
+  --token-file <f>   read the bearer token from a file (chmod 600), as run does
 `,
   upload: `Usage: frameio-agent upload <file…> --folder <id> [options]
 
 Upload files now: a progress bar each, confirmed with Frame.io's status call; prints name<TAB>view_url.
+Ctrl-C stops and deletes the placeholders of unfinished uploads from Frame.io (exit 130).
   --folder <id>      destination folder (find ids with \`frameio-agent ls\`)
   --workers <n>      parallel parts per file (default 5)
   --retries <n>      retries per part (default 3)
@@ -98,7 +104,9 @@ Run the built-in Frame.io V4 + S3 emulator until Ctrl-C, and print the settings 
   --no-rate-limits       switch off Frame.io's per-endpoint rate limits
   --discard              keep no bytes (benchmarks)
   --json                 print one JSON line with url, token and ids
-Faults: --url-lifetime <ms>, --status-lag <ms>, --part-error-rate <0..1>, --part-reset-rate <0..1>,
-        --api-429-rate <0..1>
+Faults: --url-lifetime <ms>, --status-lag <ms> (assembly lag per file), --part-error-rate <0..1>,
+        --part-reset-rate <0..1>, --api-429-rate <0..1>, --lost-answer-rate <0..1>
+Network: --round-trip <ms> added to every request, --connection-rate <bytes/s> per connection,
+        --link-rate <bytes/s> shared by all connections (k / M / G suffixes: 512k, 10M)
 `,
 };

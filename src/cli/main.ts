@@ -27,6 +27,7 @@ const common = {
 } as const;
 const connection = {
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   'api-url': { type: 'string' },
   account: { type: 'string' },
   emulator: { type: 'boolean' },
@@ -58,6 +59,15 @@ function num(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} expects a number, got '${v}'`);
+  return n;
+}
+
+/** Bytes per second: a number with an optional k / M / G suffix (powers of 1024), e.g. 512k. */
+function rate(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)([kKmMgG]?)$/.exec(v.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : Number.NaN;
+  if (!(n > 0)) throw new UsageError(`--${name} expects bytes per second (e.g. 512k, 10M), got '${v}'`);
   return n;
 }
 
@@ -93,6 +103,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(v.folder ? { folder: v.folder } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(workers !== undefined ? { workers } : {}),
@@ -112,6 +123,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(v.folder ? { folder: v.folder } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(v['no-wait'] ? { wait: false } : {}),
@@ -130,6 +142,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(depth !== undefined ? { depth } : {}),
             ...(v.account ? { account: v.account } : {}),
             ...(v.token ? { token: v.token } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
             ...(v['api-url'] ? { apiUrl: v['api-url'] } : {}),
             ...(v.emulator ? { emulator: true } : {}),
             ...(config ? { config } : {}),
@@ -138,12 +151,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         );
       }
       case 'run': {
-        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' } });
-        return await runCommand({ ...(v.config ? { config: v.config } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
+        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' } });
+        return await runCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
       }
       case 'check': {
-        const { values: v } = parse(rest, { online: { type: 'boolean' } });
-        return await checkCommand({ ...(v.config ? { config: v.config } : {}), online: Boolean(v.online) }, io);
+        const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' } });
+        return await checkCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), online: Boolean(v.online) }, io);
       }
       case 'status': {
         const { values: v } = parse(rest, { json: { type: 'boolean' }, 'state-dir': { type: 'string' } });
@@ -171,8 +184,16 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           'part-error-rate': { type: 'string' },
           'part-reset-rate': { type: 'string' },
           'api-429-rate': { type: 'string' },
+          'lost-answer-rate': { type: 'string' },
+          'round-trip': { type: 'string' },
+          'connection-rate': { type: 'string' },
+          'link-rate': { type: 'string' },
           seed: { type: 'string' },
         });
+        const lostAnswerRate = num(v['lost-answer-rate'], 'lost-answer-rate');
+        const roundTripMs = num(v['round-trip'], 'round-trip');
+        const connectionBytesPerSecond = rate(v['connection-rate'], 'connection-rate');
+        const linkBytesPerSecond = rate(v['link-rate'], 'link-rate');
         const port = int(v.port, 'port');
         const urlLifetimeMs = num(v['url-lifetime'], 'url-lifetime');
         const statusLagMs = num(v['status-lag'], 'status-lag');
@@ -193,7 +214,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
               ...(urlLifetimeMs !== undefined ? { urlLifetimeMs } : {}),
               ...(statusLagMs !== undefined ? { statusLagMs } : {}),
               ...(seed !== undefined ? { seed } : {}),
+              ...(roundTripMs !== undefined ? { roundTripMs } : {}),
+              ...(connectionBytesPerSecond !== undefined ? { connectionBytesPerSecond } : {}),
+              ...(linkBytesPerSecond !== undefined ? { linkBytesPerSecond } : {}),
               faults: {
+                ...(lostAnswerRate !== undefined ? { lostAnswerRate } : {}),
                 ...(partErrorRate !== undefined ? { partErrorRate } : {}),
                 ...(partResetRate !== undefined ? { partResetRate } : {}),
                 ...(api429Rate !== undefined ? { api429Rate } : {}),
@@ -210,7 +235,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
   } catch (e) {
     if (e instanceof ConfigError) {
-      err(io, `config error${e.issues.length > 1 ? 's' : ''}:\n${formatConfigIssues(e.issues)}`);
+      err(io, redact(`config error${e.issues.length > 1 ? 's' : ''}:\n${formatConfigIssues(e.issues)}`));
     } else if (e instanceof UsageError) {
       err(io, `frameio-agent: ${redact(e.message)}`);
     } else if (isAgentError(e)) {

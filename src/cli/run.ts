@@ -4,6 +4,8 @@ import path from 'node:path';
 import { startAgent } from '../agent.js';
 import { cliLogger } from './cli-logger.js';
 import { ProgressView } from './progress.js';
+import { showProgress } from './progress-events.js';
+import { EventBus } from '../events/index.js';
 import { loadConfigFor } from './config-file.js';
 import { hasCredentials, openConnection, resolveAccountId, resolveSettings, startEmbeddedEmulator } from './connection.js';
 import { demoConfig } from './demo.js';
@@ -26,6 +28,8 @@ export interface RunArgs {
   config?: string;
   once?: boolean;
   demo?: boolean;
+  /** --token-file: the bearer token is read from this file. */
+  tokenFile?: string;
   /** For tests: resolve this promise to stop, instead of waiting for a signal. */
   stopSignal?: Promise<void>;
 }
@@ -98,7 +102,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   try {
     let config: AgentConfig | undefined = args.demo ? undefined : await loadConfigFor(args.config, io);
     if (!config || args.demo) {
-      if (!args.demo && hasCredentials(resolveSettings({}, io.env))) {
+      if (!args.demo && (args.tokenFile || hasCredentials(resolveSettings({}, io.env)))) {
         throw new UsageError('run: no config file. Pass --config agent.yaml (start from agent.example.yaml), or put agent.yaml in this directory.');
       }
       const demoState = path.join(io.cwd, '.frameio-agent-demo');
@@ -123,7 +127,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     startupStep(() => Journal.open(journalPath(cfg.stateDir)).close());
     conn = emulator
       ? await openConnection({ flags: { apiUrl: emulator.apiUrl, token: emulator.token, account: emulator.accountId }, env: {}, logger, maxRetries: cfg.upload.maxRetries })
-      : await openConnection({ flags: {}, env: io.env, config: cfg, logger, maxRetries: cfg.upload.maxRetries });
+      : await openConnection({ flags: args.tokenFile ? { tokenFile: args.tokenFile } : {}, env: io.env, config: cfg, logger, maxRetries: cfg.upload.maxRetries });
     const client = conn.client;
     const accountId = await waitForFrameio(
       async () => {
@@ -141,7 +145,10 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
       logger.info(`${String(stop.signal.reason)}: stopped before starting; nothing was uploaded`);
       return EXIT.ok;
     }
-    const agent = await startAgent({ config: cfg, client, accountId, logger, progress });
+    // Subscribed before the agent starts: uploads resumed at start get their bars too.
+    const events = new EventBus({ logger });
+    showProgress(events, progress);
+    const agent = await startAgent({ config: cfg, client, accountId, logger, events });
     // The watchers' timers are unref'd so a library user's process can exit; the CLI runs until told to stop.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     void agent.stopped.finally(() => clearInterval(keepAlive));

@@ -1,9 +1,11 @@
-// Checks that need the file system: hot folders exist, and move targets neither swallow a watch
-// nor land where a watch would upload the moved files again. Run before anything starts, so a
+// Checks that need the file system: hot folders exist and do not overlap, move targets neither
+// swallow a watch nor land where a watch would upload the moved files again, and uploaded and
+// failed files go to different folders. Run before anything starts, so a
 // bad layout is refused instead of discovered by re-uploads.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createFileFilter, ownIgnoredDirs, relativeInside } from '../rules/filter.js';
+import { watchFileFilter } from '../rules/filter.js';
+import { realBelow, samePlace } from '../util/real-path.js';
 import type { ConfigIssue } from './issues.js';
 import { issueAt } from './locations.js';
 import type { AgentConfig, WatchConfig } from './types.js';
@@ -13,23 +15,6 @@ function stat(p: string): fs.Stats | undefined {
     return fs.statSync(p);
   } catch {
     return undefined;
-  }
-}
-
-/** realpath of the longest existing prefix, with the not-yet-existing rest appended. */
-function realpathLoose(p: string): string {
-  const abs = path.resolve(p);
-  const rest: string[] = [];
-  let cur = abs;
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(cur), ...rest.reverse());
-    } catch {
-      const parent = path.dirname(cur);
-      if (parent === cur) return abs;
-      rest.push(path.basename(cur));
-      cur = parent;
-    }
   }
 }
 
@@ -49,7 +34,7 @@ function creatableProblem(dir: string): string | undefined {
 
 /** Would `other` look inside the directory `rel` (relative to its root)? */
 function otherWatchSees(other: WatchConfig, rel: string): boolean {
-  const filter = createFileFilter(other, ownIgnoredDirs(other));
+  const filter = watchFileFilter(other);
   const parts = rel.split('/');
   for (let depth = 1; depth <= parts.length; depth++) {
     if (!filter(parts.slice(0, depth).join('/'), true).accept) return false;
@@ -57,16 +42,16 @@ function otherWatchSees(other: WatchConfig, rel: string): boolean {
   return true;
 }
 
+// Every comparison below is by real place (symlinks resolved, case folded where the file system
+// folds it): one folder under two names is still one folder.
 function checkMoveTarget(cfg: AgentConfig, index: number, key: 'after_upload' | 'on_failure', to: string, issues: ConfigIssue[]): void {
   const w = cfg.watches[index]!;
   const at = `watches[${index}].${key}.to`;
-  const realTo = realpathLoose(to);
-  const realRoot = realpathLoose(w.path);
-  if (realTo === realRoot) {
+  if (samePlace(to, w.path)) {
     issues.push(issueAt(cfg, at, `move target '${to}' is the hot folder itself; moved files would be uploaded again`));
     return;
   }
-  if (relativeInside(realTo, realRoot) !== undefined) {
+  if (realBelow(to, w.path) !== undefined) {
     issues.push(issueAt(cfg, at, `move target '${to}' contains the hot folder '${w.path}'`));
     return;
   }
@@ -75,15 +60,45 @@ function checkMoveTarget(cfg: AgentConfig, index: number, key: 'after_upload' | 
 
   cfg.watches.forEach((other, j) => {
     if (j === index) return;
-    const otherRoot = realpathLoose(other.path);
-    const rel = realTo === otherRoot ? '' : relativeInside(otherRoot, realTo);
-    if (rel === undefined) return;
+    const below = samePlace(to, other.path) ? [] : realBelow(other.path, to);
+    if (below === undefined) return;
+    const rel = below.join('/');
     if (rel === '' || otherWatchSees(other, rel)) {
       issues.push(
         issueAt(cfg, at, `move target '${to}' is inside watch '${other.name}' (watches[${j}]), which would upload the moved files again; ` +
           (rel === '' ? 'choose another folder' : `add '${rel}/**' to its exclude or choose another folder`)),
       );
     }
+  });
+}
+
+/** Two watches on one folder, or one inside the other, would see the same files twice. */
+function checkWatchOverlap(cfg: AgentConfig, issues: ConfigIssue[]): void {
+  cfg.watches.forEach((w, j) => {
+    for (let i = 0; i < j; i++) {
+      const first = cfg.watches[i]!;
+      const at = `watches[${j}].path`;
+      if (samePlace(w.path, first.path)) {
+        issues.push(issueAt(cfg, at, `hot folder '${w.path}' is the same folder as watches[${i}] ('${first.path}'): watch each folder once`));
+      } else if (realBelow(first.path, w.path) !== undefined) {
+        issues.push(issueAt(cfg, at, `hot folder '${w.path}' is inside watches[${i}] ('${first.path}'): its files would be seen by both watches; watch each folder once`));
+      } else if (realBelow(w.path, first.path) !== undefined) {
+        issues.push(issueAt(cfg, `watches[${i}].path`, `hot folder '${first.path}' is inside watches[${j}] ('${w.path}'): its files would be seen by both watches; watch each folder once`));
+      }
+    }
+  });
+}
+
+/** Uploaded and failed files in one folder could not be told apart (nor their names kept apart). */
+function checkDoneVsFailed(cfg: AgentConfig, issues: ConfigIssue[]): void {
+  cfg.watches.forEach((w, j) => {
+    if (w.onFailure.action !== 'move') return;
+    const failed = w.onFailure.to;
+    cfg.watches.forEach((d, i) => {
+      if (d.afterUpload.action !== 'move' || !samePlace(failed, d.afterUpload.to)) return;
+      issues.push(issueAt(cfg, `watches[${j}].on_failure.to`,
+        `'${failed}' is also where watches[${i}] moves uploaded files (after_upload.to '${d.afterUpload.to}'); give failed files a folder of their own`));
+    });
   });
 }
 
@@ -96,6 +111,8 @@ export function validateEnvironment(cfg: AgentConfig): ConfigIssue[] {
     if (w.afterUpload.action === 'move') checkMoveTarget(cfg, i, 'after_upload', w.afterUpload.to, issues);
     if (w.onFailure.action === 'move') checkMoveTarget(cfg, i, 'on_failure', w.onFailure.to, issues);
   });
+  checkWatchOverlap(cfg, issues);
+  checkDoneVsFailed(cfg, issues);
   const stateProblem = creatableProblem(cfg.stateDir);
   if (stateProblem) issues.push(issueAt(cfg, 'state_dir', `state folder: ${stateProblem}`));
   return issues;

@@ -8,6 +8,8 @@ export interface Interpolated {
   malformed: string[];
   /** True when any reference was replaced. */
   replaced: boolean;
+  /** Names of the variables referenced (set or not), so callers can tell where a value came from. */
+  names: string[];
 }
 
 const REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}?/g;
@@ -15,6 +17,7 @@ const REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}?/g;
 export function interpolate(text: string, env: NodeJS.ProcessEnv): Interpolated {
   const missing: string[] = [];
   const malformed: string[] = [];
+  const names: string[] = [];
   let replaced = false;
   const value = text.replace(REF, (whole, name: string | undefined, fallback: string | undefined) => {
     if (whole === '$${') return '${';
@@ -23,6 +26,7 @@ export function interpolate(text: string, env: NodeJS.ProcessEnv): Interpolated 
       return whole;
     }
     replaced = true;
+    names.push(name);
     const v = env[name];
     if (fallback !== undefined) return v === undefined || v === '' ? fallback : v;
     if (v === undefined) {
@@ -31,5 +35,5 @@ export function interpolate(text: string, env: NodeJS.ProcessEnv): Interpolated 
     }
     return v;
   });
-  return { value, missing, malformed, replaced };
+  return { value, missing, malformed, replaced, names };
 }

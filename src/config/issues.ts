@@ -1,5 +1,6 @@
 // A config problem is a value, located in the file, so every problem is reported at once.
 import { AgentError } from '../frameio/errors.js';
+import { redact } from '../util/redact.js';
 
 export interface ConfigIssue {
   file: string;
@@ -23,7 +24,10 @@ export function formatConfigIssues(issues: ConfigIssue[]): string {
 export class ConfigError extends AgentError {
   readonly issues: ConfigIssue[];
 
-  constructor(issues: ConfigIssue[]) {
+  constructor(given: ConfigIssue[]) {
+    // Values from secret variables were registered while validating; checks made later (the
+    // file system ones) may quote such a value too, and must not show it either.
+    const issues = given.map((i) => ({ ...i, message: redact(i.message) }));
     const file = issues[0]?.file ?? 'config';
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
     super({ code: 'config_invalid', kind: 'fatal', message: `${file}: ${count} in the configuration\n${formatConfigIssues(issues)}` });

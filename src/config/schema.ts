@@ -186,6 +186,18 @@ const watch: ObjectNode = {
       defaultWhen: { key: 'poll', equals: true, value: 5 },
       description: 'Interval of the periodic full rescan. Default 60, or 5 when poll is true.',
     },
+    follow_symlinks: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Upload the file a symbolic link in this folder points to. Default false: links (to files or folders) are skipped and logged once. Links to folders are never followed.',
+    },
+    allow_outside_links: {
+      type: 'boolean',
+      default: false,
+      description:
+        'With follow_symlinks: also upload link targets whose real path is outside this folder. Default false: anyone who can place a link here could otherwise send any file the agent can read to Frame.io.',
+    },
     rules: {
       type: 'array',
       items: rule,
@@ -223,6 +235,12 @@ export const configSchema: ObjectNode = {
           secret: true,
           description: 'Static bearer token, usually "${FRAMEIO_TOKEN}". Not together with client_id.',
         },
+        token_file: {
+          type: 'string',
+          format: 'path',
+          description:
+            'File holding the bearer token (trailing newline ignored), so the token is in neither the config nor a command line. Must not be readable by group or others (chmod 600). Not together with token or client_id.',
+        },
         client_id: {
           type: 'string',
           description: 'Server-to-server credential id (needs client_secret).',
@@ -240,7 +258,11 @@ export const configSchema: ObjectNode = {
         },
         timeout_seconds: { type: 'number', default: 30, minimum: 1, maximum: 600, description: 'Deadline of each API request.' },
       },
-      exclusive: [['token', 'client_id']],
+      exclusive: [
+        ['token', 'client_id'],
+        ['token', 'token_file'],
+        ['token_file', 'client_id'],
+      ],
       dependentRequired: { client_id: ['client_secret'], client_secret: ['client_id'] },
     },
     state_dir: {
@@ -265,7 +287,14 @@ export const configSchema: ObjectNode = {
         max_workers: { type: 'integer', default: 5, minimum: 1, maximum: 64, description: 'Parts of one file uploaded in parallel.' },
         max_files: { type: 'integer', default: 2, minimum: 1, maximum: 64, description: 'Files uploading at once.' },
         max_retries: { type: 'integer', default: 3, minimum: 0, maximum: 20, description: 'Retries of one part before the upload fails.' },
-        part_timeout_seconds: { type: 'number', default: 120, minimum: 1, maximum: 3600, description: 'Deadline of one part upload.' },
+        part_timeout_seconds: {
+          type: 'number',
+          default: 120,
+          minimum: 1,
+          maximum: 3600,
+          description:
+            "Backstop for one part attempt: these seconds plus the part's size at 4 KiB/s, counting only time spent sending (not time held by a bandwidth limit or pause). A stalled part fails sooner, after 90 s with nothing moving.",
+        },
         verify_timeout_seconds: {
           type: 'number',
           default: 600,
@@ -279,6 +308,12 @@ export const configSchema: ObjectNode = {
           minimum: 1,
           maximum: 20,
           description: 'Whole-upload attempts when Frame.io reports the upload failed.',
+        },
+        outage_limit_seconds: {
+          type: 'number',
+          minimum: 60,
+          description:
+            'Give a file up (failure action) after Frame.io has been unreachable or failing (network, 5xx, rate limits) for this long. Default: no limit; an outage is never the file\'s fault, so files wait for the service.',
         },
       },
     },

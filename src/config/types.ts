@@ -25,6 +25,10 @@ export interface WatchConfig {
   settleSeconds: number;
   poll: boolean;
   rescanSeconds: number;
+  /** Follow symbolic links to files (never to folders). */
+  followSymlinks: boolean;
+  /** With followSymlinks: also targets whose real path is outside `path`. */
+  allowOutsideLinks: boolean;
   rules: Rule[];
   afterUpload: AfterUpload;
   onFailure: OnFailure;
@@ -40,6 +44,8 @@ export interface AgentConfig {
     imsUrl: string;
     accountId?: string;
     token?: string;
+    /** Absolute path of a file holding the token (read when connecting, not when loading). */
+    tokenFile?: string;
     clientId?: string;
     clientSecret?: string;
     scope: string;
@@ -55,6 +61,8 @@ export interface AgentConfig {
     partTimeoutSeconds: number;
     verifyTimeoutSeconds: number;
     maxUploadAttempts: number;
+    /** Undefined: wait out any outage. */
+    outageLimitSeconds?: number;
   };
   watches: WatchConfig[];
 }

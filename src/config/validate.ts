@@ -5,6 +5,7 @@ import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type 
 import { folderTemplateProblem } from '../rules/template.js';
 import { globProblem } from '../rules/glob.js';
 import { interpolate } from './interpolate.js';
+import { registerSecret } from '../util/redact.js';
 import type { ConfigIssue } from './issues.js';
 import type { ArrayNode, BooleanNode, NumberNode, ObjectNode, SchemaNode, StringNode } from './schema.js';
 import { nearest } from './suggest.js';
@@ -280,8 +281,56 @@ function validateObject(ctx: ValidateContext, node: unknown, schema: ObjectNode,
   return out;
 }
 
+// Variables and keys whose values are credentials: FRAMEIO_TOKEN, FRAMEIO_CLIENT_SECRET,
+// DB_PASSWORD, and the keys token / client_secret. Not token_file: that is a path.
+const SECRET_NAME = /(?:^|_)(?:token|secret|password)$/i;
+
+/**
+ * The texts a message about this scalar must not show: the whole value when the key is a secret
+ * or the value came from a secret variable, and the variables' own values. Registered with the
+ * redactor too, so they stay hidden wherever else they might travel.
+ */
+function secretsOf(ctx: ValidateContext, node: unknown, schema: SchemaNode, path: string): string[] {
+  if (!isScalar(node)) return [];
+  const raw = node.value;
+  const out: string[] = [];
+  // Only string keys hold credentials: legacy_token is a switch, and its value may be shown.
+  const keyIsSecret = schema.type === 'string' && (schema.secret === true || SECRET_NAME.test(lastKey(path)));
+  if (typeof raw === 'string') {
+    const r = interpolate(raw, ctx.env);
+    const secretVars = r.names.filter((name) => SECRET_NAME.test(name));
+    for (const name of secretVars) out.push(ctx.env[name] ?? '');
+    if (keyIsSecret || secretVars.length > 0) out.push(r.value, raw);
+  } else if (keyIsSecret) {
+    out.push(node.source ?? String(raw));
+  }
+  const values = [...new Set(out.filter((v) => v !== ''))].sort((a, b) => b.length - a.length);
+  for (const v of values) registerSecret(v);
+  return values;
+}
+
+/** Hides each secret: everywhere when it is long enough to be unmistakable, else where quoted. */
+function scrub(message: string, secrets: string[]): string {
+  let out = message;
+  for (const s of secrets) out = s.length >= 4 ? out.split(s).join('[redacted]') : out.split(`'${s}'`).join("'[redacted]'");
+  return out;
+}
+
 export function validateNode(ctx: ValidateContext, node: unknown, schema: SchemaNode, path: string): Out {
   const n = deref(ctx, node) as YamlNode | null;
+  if (schema.type === 'array' || schema.type === 'object') return validateCollection(ctx, n, schema, path);
+  const before = ctx.issues.length;
+  const value = validateScalar(ctx, n, schema, path);
+  if (ctx.issues.length > before) {
+    const secrets = secretsOf(ctx, n, schema, path);
+    if (secrets.length > 0) for (const issue of ctx.issues.slice(before)) issue.message = scrub(issue.message, secrets);
+  } else if (value !== INVALID) {
+    secretsOf(ctx, n, schema, path); // registers them for every later message
+  }
+  return value;
+}
+
+function validateScalar(ctx: ValidateContext, n: YamlNode | null, schema: StringNode | NumberNode | BooleanNode, path: string): Out {
   switch (schema.type) {
     case 'string':
       return validateString(ctx, n, schema, path);
@@ -290,6 +339,11 @@ export function validateNode(ctx: ValidateContext, node: unknown, schema: Schema
       return validateNumber(ctx, n, schema, path);
     case 'boolean':
       return validateBoolean(ctx, n, schema, path);
+  }
+}
+
+function validateCollection(ctx: ValidateContext, n: YamlNode | null, schema: ArrayNode | ObjectNode, path: string): Out {
+  switch (schema.type) {
     case 'array':
       return validateArray(ctx, n, schema, path);
     case 'object':

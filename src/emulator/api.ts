@@ -1,7 +1,7 @@
 // The Frame.io V4 API: auth, routing, faults, rate limits, then one handler per endpoint.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Auth } from './auth.js';
-import type { FaultPlan } from './faults.js';
+import { isLostAnswer, type FaultPlan } from './faults.js';
 import { BodyTooLarge, readSmallBody, sendErrors, sendJson, titleFor, type ApiError, type Headers } from './http.js';
 import { paginate } from './pagination.js';
 import type { RateDecision, RateLimiter } from './rateLimiter.js';
@@ -197,6 +197,12 @@ function segmentsOf(pathname: string): string[] | undefined {
   }
 }
 
+/** Leave the request unanswered; close() ends it. */
+function hang(req: IncomingMessage, ctx: ApiContext): void {
+  ctx.hanging.add(req);
+  req.on('close', () => ctx.hanging.delete(req));
+}
+
 export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<void> {
   const now = Date.now();
   const segments = segmentsOf(url.pathname);
@@ -217,7 +223,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   }
 
   const fault = ctx.faults.apiFault(endpoint);
-  if (fault) {
+  const lose = fault && isLostAnswer(fault.kind) ? fault.kind : undefined;
+  if (fault && !lose) {
     switch (fault.kind) {
       case '429':
         ctx.stats.rateLimited[endpoint] = (ctx.stats.rateLimited[endpoint] ?? 0) + 1;
@@ -234,8 +241,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
         req.socket.destroy();
         return;
       case 'hang':
-        ctx.hanging.add(req);
-        req.on('close', () => ctx.hanging.delete(req));
+        hang(req, ctx);
         req.resume();
         return;
     }
@@ -250,6 +256,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   }
 
   const reply = await HANDLERS[endpoint]({ req, url, params: match.params, ctx });
+  if (lose === 'reset-after') {
+    req.socket.destroy();
+    return;
+  }
+  if (lose === 'hang-after') return hang(req, ctx);
   if (reply.errors) return sendErrors(res, reply.status, reply.errors, headers);
   sendJson(res, reply.status, reply.body, headers);
 }

@@ -1,7 +1,7 @@
 // Scripted faults (inject: consumed in order, first match wins) and probabilistic ones
 // (seeded RNG, so a failing benchmark or soak run can be replayed with the same seed).
 import type { Random } from './rng.js';
-import type { ApiFaultKind, EndpointKey, FaultOptions, OneShotFault, PartFaultKind } from './types.js';
+import type { ApiFaultKind, LostAnswerKind, EndpointKey, FaultOptions, OneShotFault, PartFaultKind } from './types.js';
 
 export interface ApiFault {
   kind: ApiFaultKind;
@@ -67,6 +67,10 @@ export class FaultPlan {
       this.injectedCount += 1;
       return { kind: '429', retryAfter: '1' };
     }
+    if ((endpoint === 'create_folder' || endpoint === 'create_local_upload') && this.roll(this.rates.lostAnswerRate)) {
+      this.injectedCount += 1;
+      return { kind: 'reset-after', retryAfter: null };
+    }
     if (this.roll(this.rates.api5xxRate)) {
       this.injectedCount += 1;
       return { kind: this.random() < 0.5 ? '500' : '503', retryAfter: null };
@@ -83,4 +87,8 @@ export class FaultPlan {
     }
     return false;
   }
+}
+
+export function isLostAnswer(kind: string): kind is LostAnswerKind {
+  return kind === 'reset-after' || kind === 'hang-after';
 }

@@ -14,6 +14,8 @@ export interface BodySink {
   /** Destroy the socket once this many body bytes have arrived (fault injection). */
   resetAfter?: number;
   onBytes(n: number): void;
+  /** Network shaping: books a chunk and returns how long (ms) to stop reading the socket. */
+  shape?: ((n: number) => number) | undefined;
 }
 
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -50,11 +52,21 @@ export function receiveBody(req: IncomingMessage, sink: BodySink): Promise<BodyO
     let position = sink.position;
     let lastActivity = Date.now();
     let timer: NodeJS.Timeout | undefined;
+    // Held by the rate caps: reading resumes only when both the caps and the disk allow it.
+    let held = false;
+    let holdTimer: NodeJS.Timeout | undefined;
+
+    const tryResume = (): void => {
+      if (settled || ended || held || !req.isPaused()) return;
+      if (pendingBytes >= HIGH_WATER && writing) return;
+      req.resume();
+    };
 
     const finish = (outcome: BodyOutcome): void => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (holdTimer) clearTimeout(holdTimer);
       req.removeListener('data', onData);
       req.removeListener('end', onEnd);
       req.removeListener('close', onClose);
@@ -82,7 +94,7 @@ export function receiveBody(req: IncomingMessage, sink: BodySink): Promise<BodyO
         lastActivity = Date.now();
         if (settled) return;
         if (err) return finish('write-error');
-        if (req.isPaused() && !ended) req.resume();
+        tryResume();
         flush();
         maybeDone();
       });
@@ -96,6 +108,17 @@ export function receiveBody(req: IncomingMessage, sink: BodySink): Promise<BodyO
         req.socket.destroy();
         finish('reset');
         return;
+      }
+      const hold = sink.shape?.(chunk.length) ?? 0;
+      if (hold > 0) {
+        held = true;
+        req.pause();
+        holdTimer = setTimeout(() => {
+          held = false;
+          // Waiting on the cap is not the client being idle.
+          lastActivity = Date.now();
+          tryResume();
+        }, hold);
       }
       if (sink.fd === null) return;
       pending.push(chunk);

@@ -3,12 +3,13 @@
 import { createHash } from 'node:crypto';
 import { close, open } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultPlan } from './faults.js';
+import { isLostAnswer, type FaultPlan } from './faults.js';
 import { sendS3Error } from './http.js';
 import { receiveBody, type BodyOutcome } from './partWriter.js';
+import type { Shaper } from './shaping.js';
 import { REQUIRED_QUERY, verifyPut } from './signing.js';
 import type { FileRecord, Store } from './state.js';
-import type { EmulatorStats, PartFaultKind } from './types.js';
+import type { EmulatorStats, LostAnswerKind, PartFaultKind } from './types.js';
 
 export const S3_PREFIX = '/s3/frameio-uploads/';
 const PART_PATH = /^\/s3\/frameio-uploads\/([0-9a-f-]{36})\/part-(\d{1,5})$/;
@@ -29,6 +30,8 @@ export interface S3Context {
   latencyMs: number;
   /** Requests deliberately left unanswered, so close() can end them. */
   hanging: Set<IncomingMessage>;
+  /** Rate caps on part bodies (undefined: unshaped). */
+  shaper?: Shaper;
 }
 
 const EXPIRED = 'Request has expired';
@@ -138,11 +141,12 @@ export function handlePartPut(req: IncomingMessage, res: ServerResponse, url: UR
     });
   }
   const fault = ctx.faults.partFault(index);
+  if (fault && isLostAnswer(fault)) return void acceptPart(req, res, ctx, file, index, size, fault);
   if (fault) return answerFault(fault, req, res, ctx, file, query, size);
   void acceptPart(req, res, ctx, file, index, size);
 }
 
-async function acceptPart(req: IncomingMessage, res: ServerResponse, ctx: S3Context, file: FileRecord, index: number, size: number): Promise<void> {
+async function acceptPart(req: IncomingMessage, res: ServerResponse, ctx: S3Context, file: FileRecord, index: number, size: number, lose?: LostAnswerKind): Promise<void> {
   let fd: number | null = null;
   if (!ctx.discard && file.diskPath && size > 0) {
     try {
@@ -160,6 +164,7 @@ async function acceptPart(req: IncomingMessage, res: ServerResponse, ctx: S3Cont
       position: file.partOffsets[index]!,
       idleTimeoutMs: ctx.idleTimeoutMs,
       onBytes: (n) => (ctx.stats.bytesReceived += n),
+      shape: ctx.shaper?.forSocket(req.socket),
     });
   } finally {
     if (fd !== null) close(fd, () => {});
@@ -177,6 +182,15 @@ async function acceptPart(req: IncomingMessage, res: ServerResponse, ctx: S3Cont
     // client never saw confirmed, as with a real connection dropped after the upload.
     if (ctx.latencyMs > 0) await new Promise((r) => setTimeout(r, ctx.latencyMs));
     if (res.destroyed) return;
+    if (lose === 'reset-after') {
+      req.socket.destroy();
+      return;
+    }
+    if (lose === 'hang-after') {
+      ctx.hanging.add(req);
+      req.on('close', () => ctx.hanging.delete(req));
+      return;
+    }
     // A real ETag is the part's MD5; hashing every byte would slow the benchmark, so this one
     // only has to be stable per (file, part, size).
     const etag = createHash('md5').update(`${file.id}:${index}:${size}`).digest('hex');

@@ -14,6 +14,7 @@ import { DEFAULT_PART_SIZE_TARGET } from './partPlan.js';
 import { RateLimiter } from './rateLimiter.js';
 import { seededRandom, uuidSource } from './rng.js';
 import { handlePartPut, S3_PREFIX, type S3Context } from './s3.js';
+import { Shaper } from './shaping.js';
 import { Store } from './state.js';
 import type { Emulator, EmulatorOptions, EmulatorStats, RequestKey } from './types.js';
 import { viewPage } from './view.js';
@@ -90,7 +91,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     decideFailure: () => faults.uploadFails(),
   });
   const apiCtx: ApiContext = { store, auth, limiter, faults, stats, secret, origin, host: hostHeader, urlLifetimeMs: opts.urlLifetimeMs ?? 24 * 3600 * 1000, hanging, background, log };
-  const s3Ctx: S3Context = { store, faults, stats, secret, host: hostHeader, discard, idleTimeoutMs: opts.partIdleTimeoutMs ?? 20_000, latencyMs: opts.partLatencyMs ?? 0, hanging };
+  const shaper = new Shaper({
+    ...(opts.connectionBytesPerSecond !== undefined ? { connectionBytesPerSecond: opts.connectionBytesPerSecond } : {}),
+    ...(opts.linkBytesPerSecond !== undefined ? { linkBytesPerSecond: opts.linkBytesPerSecond } : {}),
+  });
+  const s3Ctx: S3Context = { store, faults, stats, secret, host: hostHeader, discard, idleTimeoutMs: opts.partIdleTimeoutMs ?? 20_000, latencyMs: opts.partLatencyMs ?? 0, hanging, ...(shaper.active ? { shaper } : {}) };
+  const roundTripMs = opts.roundTripMs ?? 0;
+  if (!(roundTripMs >= 0)) throw new RangeError(`roundTripMs must be 0 or more, got ${roundTripMs}`);
+  const delayed = new Set<NodeJS.Timeout>();
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', origin);
@@ -118,11 +126,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     // Paths only: part URL queries carry signatures.
     const path = (req.url ?? '/').split('?')[0];
     res.on('close', () => log(`${req.method} ${path} ${res.headersSent ? res.statusCode : 'no-answer'} ${Date.now() - started}ms`));
-    route(req, res).catch((err: unknown) => {
-      log(`emulator error on ${req.method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent) sendError(res, 500, 'Internal emulator error');
-      else res.destroy();
-    });
+    const handle = (): void => {
+      route(req, res).catch((err: unknown) => {
+        log(`emulator error on ${req.method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+        if (!res.headersSent) sendError(res, 500, 'Internal emulator error');
+        else res.destroy();
+      });
+    };
+    if (roundTripMs === 0) return handle();
+    // The request "arrives" one round trip later; its body waits in the socket meanwhile.
+    const t = setTimeout(() => {
+      delayed.delete(t);
+      if (!req.destroyed) handle();
+    }, roundTripMs);
+    delayed.add(t);
   });
 
   let closed = false;
@@ -161,6 +178,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (closed) return;
       closed = true;
       background.abort();
+      for (const t of delayed) clearTimeout(t);
       for (const req of hanging) req.socket.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -33,10 +33,18 @@ export interface FaultOptions {
   api5xxRate?: number;
   /** Probability a completed upload's status reports upload_failed: true. */
   uploadFailRate?: number;
+  /** Probability a create call (folder, local upload) is carried out and its answer lost (socket destroyed). */
+  lostAnswerRate?: number;
 }
 
-export type PartFaultKind = '500' | '502' | '503' | '504' | '408' | 'request-timeout' | 'reset' | 'expired' | 'hang';
-export type ApiFaultKind = '429' | '500' | '503' | 'reset' | 'hang';
+/**
+ * `reset-after` / `hang-after`: the request is carried out (folder created, upload created, part
+ * stored), then the socket is destroyed or left without an answer until the client gives up:
+ * the answer is lost after the server acted, as with a proxy timeout or a dropped connection.
+ */
+export type LostAnswerKind = 'reset-after' | 'hang-after';
+export type PartFaultKind = '500' | '502' | '503' | '504' | '408' | 'request-timeout' | 'reset' | 'expired' | 'hang' | LostAnswerKind;
+export type ApiFaultKind = '429' | '500' | '503' | 'reset' | 'hang' | LostAnswerKind;
 
 export type OneShotFault =
   | { target: 'part'; kind: PartFaultKind; count?: number; partIndex?: number }
@@ -70,6 +78,12 @@ export interface EmulatorOptions {
   partLatencyMs?: number;
   /** Delay between `uploaded` and `transcoded`. Default 100 ms. */
   transcodeDelayMs?: number;
+  /** Added to every request before it is handled (a round trip to a distant service). Default 0. */
+  roundTripMs?: number;
+  /** Cap on part body bytes read per TCP connection, bytes/s (a per-stream limit). Default none. */
+  connectionBytesPerSecond?: number;
+  /** Cap on part body bytes read over all connections together, bytes/s (the uplink). Default none. */
+  linkBytesPerSecond?: number;
   faults?: FaultOptions;
   seed?: number;
   logger?: (line: string) => void;

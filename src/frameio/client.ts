@@ -6,7 +6,7 @@ import { backoffDelay } from '../util/backoff.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { AuthProvider } from './auth.js';
-import { AgentError, classifyNetworkError, isAgentError, shouldRetry } from './errors.js';
+import { AgentError, answerMayBeLost, classifyNetworkError, isAgentError, shouldRetry } from './errors.js';
 import { HttpTransport, isSuccess, responseError, type HttpResponse } from './http.js';
 import { collect, paginate } from './pagination.js';
 import { RateLimiter, type EndpointKey, type PaceSnapshot } from './ratelimit.js';
@@ -65,7 +65,26 @@ interface CallSpec {
   what: string;
   body?: unknown;
   signal?: AbortSignal | undefined;
+  /**
+   * For create calls: after an attempt whose answer may be lost (errors.ts answerMayBeLost),
+   * find what that attempt made before sending again. Resolves with the resource to adopt, or
+   * undefined when the call should be sent again (after cleaning up what cannot be adopted).
+   * `since` is when the first attempt started, by this machine's clock.
+   */
+  recover?: (since: number) => Promise<unknown>;
 }
+
+/** An answer to a create call that was adopted from a lookup instead of received. */
+interface Adopted extends HttpResponse {
+  adopted: unknown;
+}
+
+/**
+ * Frame.io's created_at comes from its own clock; a placeholder made by an attempt that started
+ * at T on this machine may carry a created_at a little before T. Small on purpose: a wider window
+ * could take another uploader's placeholder of the same name and size for ours.
+ */
+export const CREATED_AT_SKEW_MS = 2000;
 
 const seg = encodeURIComponent;
 
@@ -124,8 +143,29 @@ export class FrameioClient {
     let failures = 0;
     let rateLimited = 0;
     let renewed = false;
+    const startedAt = this.clock.now();
+    // Set when an attempt may have been carried out without us hearing the answer: the next
+    // attempt must first look for what it made (and adopt or remove it), or it may duplicate it.
+    let unsure = false;
     for (;;) {
       if (spec.signal?.aborted) throw aborted(spec.what, spec.signal.reason);
+      if (unsure && spec.recover) {
+        try {
+          const found = await spec.recover(startedAt);
+          unsure = false;
+          if (found !== undefined) {
+            const adopted: Adopted = { status: 200, headers: {}, text: '', adopted: found };
+            return adopted;
+          }
+        } catch (err) {
+          const e = classifyNetworkError(err, `look for what "${spec.what}" made before its answer was lost`);
+          if (shouldRetry(e) && failures < this.maxRetries) {
+            await this.pause(backoffDelay(failures++, { baseMs: this.retryBaseMs }), spec);
+            continue;
+          }
+          throw e;
+        }
+      }
       let res: HttpResponse;
       let authHeaders: Record<string, string>;
       try {
@@ -156,6 +196,7 @@ export class FrameioClient {
       } catch (err) {
         slot.failed();
         const e = isAgentError(err) ? err : classifyNetworkError(err, spec.what);
+        if (spec.recover && answerMayBeLost(e)) unsure = true;
         if (shouldRetry(e) && failures < this.maxRetries) {
           const wait = backoffDelay(failures++, { baseMs: this.retryBaseMs });
           this.logger.debug(`${spec.what}: retrying in ${wait} ms`, { code: e.code, attempt: failures });
@@ -186,6 +227,7 @@ export class FrameioClient {
         continue;
       }
       const err = responseError(res, spec.what);
+      if (spec.recover && answerMayBeLost(err)) unsure = true;
       if (shouldRetry(err) && failures < this.maxRetries) {
         const wait = backoffDelay(failures++, { baseMs: this.retryBaseMs });
         this.logger.debug(`${spec.what}: retrying in ${wait} ms`, { status: res.status, attempt: failures });
@@ -198,6 +240,7 @@ export class FrameioClient {
 
   private async data<T>(spec: CallSpec): Promise<T> {
     const res = await this.call(spec);
+    if ('adopted' in res) return (res as Adopted).adopted as T;
     try {
       return (JSON.parse(res.text) as { data: T }).data;
     } catch (err) {
@@ -264,6 +307,13 @@ export class FrameioClient {
       what: `create folder "${name}" in folder ${parentId}`,
       body: { name },
       signal: opts.signal,
+      // Frame.io allows two folders of one name: adopt the folder the lost attempt made (or one
+      // made meanwhile by someone else, which serves as well) rather than make a second.
+      recover: async () => {
+        const found = (await this.listSubfolders(accountId, parentId, opts)).find((f) => f.name === name);
+        if (found) this.logger.info(`create folder "${name}": the answer was lost, but the folder exists (${found.id}); using it`);
+        return found;
+      },
     });
   }
 
@@ -276,7 +326,30 @@ export class FrameioClient {
       // Only these two fields exist; anything else is refused with 422.
       body: { name: input.name, file_size: input.file_size },
       signal: opts.signal,
+      recover: (since) => this.removeLostPlaceholders(accountId, folderId, input, since, opts),
     });
+  }
+
+  /**
+   * A create-upload whose answer was lost may have made a placeholder. Its part URLs are known
+   * only from that answer and cannot be asked for again, so it cannot be adopted: delete every
+   * placeholder of this name and size made since the first attempt, then let the call be sent
+   * again. Always undefined (nothing adopted).
+   */
+  private async removeLostPlaceholders(accountId: string, folderId: string, input: LocalUploadInput, since: number, opts: CallOptions): Promise<undefined> {
+    const files = await this.listFiles(accountId, folderId, opts);
+    for (const f of files) {
+      if (f.name !== input.name || f.file_size !== input.file_size || f.status !== 'created') continue;
+      if (!(Date.parse(f.created_at) >= since - CREATED_AT_SKEW_MS)) continue;
+      this.logger.info(`create upload for ${input.name}: the answer was lost; removing the placeholder it made (file ${f.id}) before trying again`);
+      try {
+        await this.deleteFile(accountId, f.id, opts);
+      } catch (err) {
+        // Already gone (a retried DELETE whose first answer was lost): that is what we wanted.
+        if (!(isAgentError(err) && err.code === 'not_found')) throw err;
+      }
+    }
+    return undefined;
   }
 
   createRemoteUpload(accountId: string, folderId: string, input: RemoteUploadInput, opts: CallOptions = {}): Promise<RemoteUpload> {

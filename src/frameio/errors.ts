@@ -249,3 +249,49 @@ export function classifyNetworkError(err: unknown, what: string): AgentError {
   }
   return new AgentError({ code: 'network', kind: 'retryable', message: `${what} failed: ${msg}`, cause: err });
 }
+
+/**
+ * What a failure means for a whole job (as opposed to one request, which `shouldRetry` decides):
+ *   fatal          nothing will work: stop the agent
+ *   source-changed the file changed under its upload: abandon that upload, let the new version settle
+ *   source-gone    the file vanished: abandon, forget the job
+ *   outage         network, 5xx or rate limit that outlasted the request retries: never the file's
+ *                  fault, so the same upload is continued once the service answers again
+ *   redo-upload    the upload itself cannot be repaired (URLs refused, Frame.io says failed or never
+ *                  confirms it): a fresh upload is the cure, a bounded number of times
+ *   give-up        about the file or the request (refused, too large, unreadable): the failure action
+ */
+export type JobRecovery = 'fatal' | 'source-changed' | 'source-gone' | 'outage' | 'redo-upload' | 'give-up';
+
+const REDO_UPLOAD_CODES: ReadonlySet<ErrorCode> = new Set(['upload_url_expired', 'upload_signature_mismatch', 'upload_failed', 'verify_timeout']);
+
+export function jobRecovery(e: AgentError): JobRecovery {
+  if (e.kind === 'fatal') return 'fatal';
+  if (e.code === 'file_changed') return 'source-changed';
+  if (e.code === 'file_vanished') return 'source-gone';
+  if (REDO_UPLOAD_CODES.has(e.code)) return 'redo-upload';
+  if (e.kind === 'retryable' || e.kind === 'rate_limited') return 'outage';
+  return 'give-up';
+}
+
+/**
+ * Failures that happen before a request can have left this machine: nothing reached the server,
+ * so nothing was carried out and a plain retry is safe.
+ */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * True when the server may have carried the request out although no answer arrived: a deadline
+ * that fired while waiting, a connection reset or closed after the request was written, or a
+ * gateway (502/504) that may have forwarded it before giving up. A retry of a create call after
+ * such a failure can make a second folder or a second upload, so the caller looks for what the
+ * first attempt made before trying again. A refused connection, a DNS failure, a 429 and a
+ * 500/503 from Frame.io itself mean nothing was made: an ordinary retry.
+ */
+export function answerMayBeLost(err: unknown): boolean {
+  if (!isAgentError(err)) return answerMayBeLost(classifyNetworkError(err, 'request'));
+  if (err.status !== undefined) return err.status === 502 || err.status === 504;
+  if (err.code !== 'timeout' && err.code !== 'network') return false;
+  const below = err.cause === undefined ? undefined : errCode(err.cause);
+  return below === undefined || !NEVER_SENT_CODES.has(below);
+}

@@ -1,7 +1,8 @@
 // Turns a folder path under a base folder into a Frame.io folder id, creating what is missing.
 // Frame.io allows two folders of the same name, so a path must never be created twice: existing
 // folders are looked up first, results are cached, and concurrent resolves of the same new folder
-// share one creation.
+// share one creation. A create whose answer was lost (timeout, reset) is not blindly repeated: the
+// client looks for the folder by name first and adopts it (client.ts, errors.ts answerMayBeLost).
 import { AgentError } from './errors.js';
 import type { Folder } from './types.js';
 

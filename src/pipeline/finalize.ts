@@ -1,96 +1,19 @@
-// After-upload actions, sequenced with the journal so a crash at any moment leaves the
-// original in exactly one place: the move target is journaled BEFORE the move, and on
-// restart a move whose source is gone but whose target exists counts as done.
-import fs from 'node:fs/promises';
-import path from 'node:path';
+// After-upload actions, sequenced with the journal: the action (src/actions/after/) does its
+// work and journals the job done once its effect is in place. Each action is in its own file.
 import type { AfterUpload } from '../config/types.js';
 import type { Journal, Job } from '../journal/index.js';
-import { exists, freeTarget, moveFile, sameFile } from '../actions/move.js';
-import { writeSidecar } from '../actions/sidecar.js';
-import { VERSION } from '../version.js';
-import { crashPoint } from '../util/crash-point.js';
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
+import { afterUploadAction, type FinalizeResult } from '../actions/after/index.js';
 
-export interface FinalizeResult {
-  /** 'forget': the path is empty now; 'handled': the file stays and must not be re-emitted. */
-  handled: 'forget' | 'handled';
-  note?: string;
-}
+export type { FinalizeResult } from '../actions/after/index.js';
 
-export async function finalizeJob(args: { journal: Journal; job: Job; action: AfterUpload; now: Date }): Promise<FinalizeResult> {
+export async function finalizeJob(args: { journal: Journal; job: Job; action: AfterUpload; now: Date; fs?: SourceFs }): Promise<FinalizeResult> {
   const { journal, job, action, now } = args;
   const done = (patch: Partial<Job> = {}): void => {
     // Not fsynced: if a power cut loses it, the job is verified and finalized again, which is
     // harmless (a move finds its journaled target, a delete finds the file gone).
     journal.transition(job.id, 'done', { doneAt: now.getTime(), lastError: null, lastErrorCode: null, ...patch }, { sync: 'normal' });
   };
-  switch (action.action) {
-    case 'leave':
-      done();
-      return { handled: 'handled' };
-    case 'delete': {
-      try {
-        await fs.unlink(job.absPath);
-      } catch (err) {
-        // Already gone (a crash after the unlink, before the journal said done) is success.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-      done();
-      return { handled: 'forget', note: 'original deleted' };
-    }
-    case 'tag': {
-      const st = await fs.stat(job.absPath);
-      const sidecar = await writeSidecar(job.absPath, {
-        frameio_file_id: job.fileId ?? '',
-        view_url: job.viewUrl,
-        folder_id: job.folderId,
-        name: path.basename(job.relPath),
-        size: st.size,
-        mtime: new Date(Math.trunc(st.mtimeMs)).toISOString(),
-        uploaded_at: new Date(job.uploadedAt ?? now.getTime()).toISOString(),
-        verified_at: now.toISOString(),
-        agent: `frameio-agent ${VERSION}`,
-      });
-      done();
-      return { handled: 'handled', note: `tagged (${path.basename(sidecar)})` };
-    }
-    case 'move': {
-      let target = job.finalPath;
-      if (target) {
-        const srcThere = await exists(job.absPath);
-        const dstThere = await exists(target);
-        if (!srcThere && dstThere) {
-          done();
-          return { handled: 'forget', note: `moved to ${target}` };
-        }
-        if (srcThere && dstThere) {
-          if (await sameFile(job.absPath, target)) {
-            // A cross-device move copied the file (and fsynced it) but stopped before removing
-            // the original: finish it rather than make a second copy.
-            await fs.unlink(job.absPath);
-            done({ finalPath: target });
-            return { handled: 'forget', note: `moved to ${target}` };
-          }
-          // The name was taken by something else meanwhile: never overwrite, pick a fresh name.
-          target = await freeTarget(action.to, job.relPath);
-        }
-      } else {
-        target = await freeTarget(action.to, job.relPath);
-      }
-      for (let attempt = 0; ; attempt++) {
-        journal.update(job.id, { finalPath: target });
-        crashPoint('before-move');
-        try {
-          await moveFile(job.absPath, target);
-          break;
-        } catch (err) {
-          // Another move took the name between our check and our move: choose again.
-          if (attempt >= 3 || !(await exists(target))) throw err;
-          target = await freeTarget(action.to, job.relPath);
-        }
-      }
-      crashPoint('after-move');
-      done({ finalPath: target });
-      return { handled: 'forget', note: `moved to ${target}` };
-    }
-  }
+  return afterUploadAction(action).run({ journal, job, fs: args.fs ?? realSourceFs, now, done });
 }

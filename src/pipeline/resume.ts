@@ -9,6 +9,11 @@ export type ResumeDecision =
   | { action: 'resume-parts' }
   /** The upload cannot be continued: delete its placeholder and upload afresh once settled. */
   | { action: 'restart'; why: string }
+  /**
+   * The file changed: parts sent before the stop may be of the old version and the rest of the new
+   * one, so the upload is deleted even if complete, and the new version settles afresh.
+   */
+  | { action: 'discard'; why: string }
   /** The file is gone: delete the placeholder and forget the job. */
   | { action: 'drop'; why: string }
   /** Nothing was created in Frame.io for certain: remove any orphan, settle afresh. */
@@ -30,7 +35,7 @@ export function resumeDecision(job: Job, now: FileNow | undefined, nowMs: number
       return { action: 'verify' };
     case 'uploading': {
       if (now === undefined) return { action: 'drop', why: 'the file is gone' };
-      if (!unchanged) return { action: 'restart', why: 'the file changed' };
+      if (!unchanged) return { action: 'discard', why: 'the file changed' };
       if (!job.fileId || !job.parts) return { action: 'restart', why: 'the journal has no part URLs for it' };
       if (nowMs - (job.urlsCreatedAt ?? 0) >= urlMaxAgeMs) return { action: 'restart', why: 'its part URLs are too old' };
       return { action: 'resume-parts' };

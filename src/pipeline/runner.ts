@@ -3,33 +3,35 @@
 // next step starts, so after a crash an `uploading` job resumes its parts and an `uploaded`
 // job is verified again, never uploaded again.
 import path from 'node:path';
-import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
-import pLimit from 'p-limit';
 import { AgentError, classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile, UploadStatus } from '../frameio/types.js';
 import type { WatchConfig, AgentConfig } from '../config/types.js';
 import type { Journal, Job } from '../journal/index.js';
 import type { FileFacts } from '../watch/index.js';
 import { route as routeFile } from '../rules/index.js';
-import { FrameioUploader } from '../upload/index.js';
+import { FrameioUploader, createTransfers, type TransferScheduler } from '../upload/index.js';
 import { waitForUpload } from './verify.js';
 import { resumeDecision } from './resume.js';
+import { decideNext, type OutageBook } from './decide.js';
 import { finalizeJob } from './finalize.js';
 import { failJob } from './fail.js';
-import { readMatchingSidecar } from '../actions/sidecar.js';
+import { SidecarMarkers, type UploadedMarkers } from '../actions/uploaded-markers.js';
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
+import { OrphanSweeper } from './orphans.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { backoffDelay } from '../util/backoff.js';
 import { crashPoint } from '../util/crash-point.js';
 import { formatBytes, formatDuration, formatRate } from '../util/format.js';
+import type { EventPayloads, PipelineEvent, PipelineEventType, PipelineEvents } from '../events/index.js';
 
 /** What the runner needs of the Frame.io client (the real one, or a fake in unit tests). */
 export interface RunnerClient {
   createLocalUpload(accountId: string, folderId: string, body: { name: string; file_size: number }, opts?: { signal?: AbortSignal }): Promise<LocalUploadFile>;
   getUploadStatus(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<UploadStatus>;
   deleteFile(accountId: string, fileId: string, opts?: { signal?: AbortSignal }): Promise<void>;
-  listFiles(accountId: string, folderId: string): Promise<Array<{ id: string; name: string; file_size: number; status: string }>>;
+  listFiles(accountId: string, folderId: string): Promise<Array<{ id: string; name: string; file_size: number; status: string; created_at?: string }>>;
 }
 
 export interface RunnerFolders {
@@ -45,12 +47,6 @@ export interface RunnerWatch {
   pending(): number;
 }
 
-export interface ProgressSink {
-  start(id: string, name: string, total: number): void;
-  update(id: string, bytes: number): void;
-  end(id: string, line?: string): void;
-}
-
 export interface RunnerDeps {
   config: AgentConfig;
   accountId: string;
@@ -59,16 +55,27 @@ export interface RunnerDeps {
   journal: Journal;
   logger: Logger;
   clock: Clock;
-  progress?: ProgressSink;
+  /** Observers (progress bars, status, metrics) learn of each step here; they never slow or break it. */
+  events?: PipelineEvents;
   now?: () => Date;
   /** Part URLs older than this are treated as expired on resume (the lifetime is undocumented). */
   urlMaxAgeMs?: number;
   /** Base of the wait between whole-upload attempts after a network outage. */
   redoBackoffMs?: number;
+  /** Longest single wait for the service to come back (default a minute; tests shorten it). */
+  maxWaitMs?: number;
+  /** The process's one scheduler (src/agent.ts); without it the runner builds its own from config.upload. */
+  scheduler?: TransferScheduler;
+  /** The files' filesystem for uploads and actions (default: the real disk). */
+  fs?: SourceFs;
+  /** "Already uploaded to this destination?" (default: the tag action's sidecars). */
+  markers?: UploadedMarkers;
 }
 
-/** With 5 s doubling to a 5 min cap, ten waits ride out an outage of about 25 minutes. */
-const MAX_OUTAGE_TRIES = 10;
+/** Longest single wait for the service: a returning network is noticed within a minute. */
+const MAX_WAIT_MS = 60_000;
+/** Steps that needed S3 or Frame.io to answer with success: one of them after an outage means it is over for that job. */
+const OUTAGE_OVER: ReadonlySet<PipelineEventType> = new Set(['part-done', 'uploaded', 'verified', 'finalized']);
 
 export interface RunSummary {
   done: number;
@@ -82,19 +89,23 @@ export class Runner extends EventEmitter {
   private readonly active = new Map<string, Promise<void>>();
   /** Failed files left in place: a `retry` from another process flips their job to 'seen'. */
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
-  /** Waits spent on outages per job (in memory: a restart is a fresh start anyway). */
-  private readonly outageTries = new Map<number, number>();
-  private readonly fileLimit;
+  /** Outage bookkeeping per job (in memory: a restart is a fresh start anyway). */
+  private readonly outages = new Map<number, OutageBook>();
+  private readonly scheduler: TransferScheduler;
+  /** Jobs whose observers were told of an outage and not yet of its end. */
+  private readonly inOutage = new Set<number>();
   private readonly abort = new AbortController();
   /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
   private readonly drain = new AbortController();
   private stopping = false;
   readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0 };
+  private readonly orphans: OrphanSweeper;
 
   constructor(deps: RunnerDeps) {
     super();
     this.deps = deps;
-    this.fileLimit = pLimit(deps.config.upload.maxFiles);
+    this.scheduler = deps.scheduler ?? createTransfers(deps.config.upload).scheduler;
+    this.orphans = new OrphanSweeper(deps);
   }
 
   addWatch(config: WatchConfig, hot: RunnerWatch): void {
@@ -150,11 +161,12 @@ export class Runner extends EventEmitter {
       this.track(key, () => this.resume(w, job));
       return;
     }
+    this.publish(job, { type: 'seen', size: facts.size });
     this.track(key, () => this.process(w, job, facts, r.folderId, r.segments));
   }
 
   private track(key: string, work: () => Promise<void>): void {
-    const p = this.fileLimit(async () => {
+    const p = this.scheduler.runFile(async () => {
       if (this.stopping) return;
       await work();
     })
@@ -168,8 +180,31 @@ export class Runner extends EventEmitter {
     this.active.set(key, p);
   }
 
+  private fs(): SourceFs {
+    return this.deps.fs ?? realSourceFs;
+  }
+
   private now(): Date {
     return this.deps.now ? this.deps.now() : new Date(this.deps.clock.now());
+  }
+
+  /** Tell observers of a step. Delivery is the bus's job, later; nothing here can throw into the pipeline. */
+  private publish<K extends PipelineEventType>(job: Job, body: { type: K } & EventPayloads[K]): void {
+    const events = this.deps.events;
+    if (!events) return;
+    const ref = { watch: job.watch, relPath: job.relPath, jobId: job.id, time: this.deps.clock.now() };
+    try {
+      if (body.type === 'outage-began') {
+        if (this.inOutage.has(job.id)) return;
+        this.inOutage.add(job.id);
+      } else if (this.inOutage.has(job.id) && (body.type === 'failed' || OUTAGE_OVER.has(body.type))) {
+        this.inOutage.delete(job.id);
+        if (body.type !== 'failed') events.publish({ type: 'outage-ended', ...ref });
+      }
+      events.publish({ ...ref, ...body } as PipelineEvent);
+    } catch (err) {
+      this.deps.logger.debug(`event ${body.type} not published: ${String(err)}`);
+    }
   }
 
   /** Resume what the journal says was under way when the agent last stopped. Call before watchers start. */
@@ -195,7 +230,7 @@ export class Runner extends EventEmitter {
 
   private async stat(p: string): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | undefined> {
     try {
-      const st = await fs.stat(p);
+      const st = await this.fs().stat(p);
       return { size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -219,6 +254,12 @@ export class Runner extends EventEmitter {
       case 'resume-parts':
         logger.info(`resuming ${job.relPath}: ${job.partsDone.length}/${job.parts?.length ?? 0} parts were already uploaded`);
         await this.uploadVerifyFinalize(w, job, facts);
+        return;
+      case 'discard':
+        logger.info(`restarting the upload of ${job.relPath}: ${decision.why}`);
+        await this.discardMixed(job);
+        journal.transition(job.id, 'seen');
+        w.hot.resettle(job.absPath);
         return;
       case 'drop':
       case 'restart': {
@@ -259,15 +300,6 @@ export class Runner extends EventEmitter {
 
   private async process(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, baseFolderId: string, segments: string[]): Promise<void> {
     const { journal, logger } = this.deps;
-    // A tag sidecar for this exact version means it was uploaded, even if the journal that
-    // knew it is gone (a wiped state_dir, another machine sharing the folder).
-    const tagged = await readMatchingSidecar(facts.path, facts.size, facts.mtimeMs);
-    if (tagged) {
-      logger.info(`${facts.relPath} is already in Frame.io (${tagged.view_url ?? tagged.frameio_file_id}, per its .frameio.json); not uploading it again`);
-      journal.forget(job.id);
-      w.hot.markHandled(facts);
-      return;
-    }
     const check = await w.hot.recheck(facts);
     if (check === 'gone') {
       logger.info(`${facts.relPath} vanished before its upload started; dropped`);
@@ -280,8 +312,20 @@ export class Runner extends EventEmitter {
       w.hot.resettle(facts.path);
       return;
     }
+    this.publish(job, { type: 'settled', size: facts.size });
     try {
       const folderId = await this.deps.folders.resolve(baseFolderId, segments);
+      // A marker (the tag sidecar) for this exact version and this destination means it was
+      // uploaded, even if the journal that knew it is gone (a wiped state_dir, another machine
+      // sharing the folder). One naming another folder (a copy into another watch) does not count.
+      const marker = await (this.deps.markers ?? new SidecarMarkers(this.fs())).find(facts, { folderId });
+      if (marker) {
+        logger.info(`${facts.relPath} is already in Frame.io (${marker.viewUrl ?? marker.fileId}, per ${marker.source}); not uploading it again`);
+        journal.forget(job.id);
+        w.hot.markHandled(facts);
+        return;
+      }
+      this.publish(job, { type: 'routed', folderId, folderPath: segments.join('/') });
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
       const settledFacts = { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path, folderId };
@@ -296,12 +340,12 @@ export class Runner extends EventEmitter {
   }
 
   private async createUpload(job: Job, folderId: string): Promise<Job> {
-    const created = await this.deps.client.createLocalUpload(
+    const created = await this.orphans.create(job, folderId, () => this.deps.client.createLocalUpload(
       this.deps.accountId,
       folderId,
       { name: path.basename(job.relPath), file_size: job.size },
       { signal: this.abort.signal },
-    );
+    ));
     crashPoint('after-create');
     // On disk before any part is sent (the flush in uploadVerifyFinalize): a power cut must never
     // forget the file id of an upload that may complete.
@@ -319,7 +363,6 @@ export class Runner extends EventEmitter {
 
   private async uploadVerifyFinalize(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts): Promise<void> {
     const { journal, config, logger } = this.deps;
-    const progressId = `${job.watch}:${job.relPath}`;
     const started = this.deps.clock.now();
     try {
       await journal.flush();
@@ -329,10 +372,13 @@ export class Runner extends EventEmitter {
         job.absPath,
         {
           maxWorkers: config.upload.maxWorkers,
+          scheduler: this.scheduler,
           maxRetries: config.upload.maxRetries,
           partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
           skipParts: new Set(job.partsDone),
-          expect: { size: job.size, mtimeMs: job.mtimeMs },
+          expect: { size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino },
+          fs: this.fs(),
+          followLinks: w.config.followSymlinks,
           signal: this.abort.signal,
           drainSignal: this.drain.signal,
           clock: this.deps.clock,
@@ -341,19 +387,21 @@ export class Runner extends EventEmitter {
             journal.markPartDone(job.id, index);
             crashPoint('after-part');
           },
-          onBytes: (sent: number) => this.deps.progress?.update(progressId, sent),
         },
       );
-      this.deps.progress?.start(progressId, job.relPath, job.size);
+      uploader.on('progress', (bytes, size) => this.publish(job, { type: 'progress', bytes, size }));
+      uploader.on('part', (index, bytes) => this.publish(job, { type: 'part-done', index, bytes }));
+      uploader.on('retry', (r) => this.publish(job, { type: 'retry-scheduled', code: r.error.code, at: this.deps.clock.now() + r.delayMs, scope: 'part', part: r.index, attempt: r.attempt }));
+      this.publish(job, { type: 'upload-started', size: job.size, parts: parts.length, partsDone: job.partsDone.length, fileId: job.fileId });
       await uploader.upload();
-      this.deps.progress?.end(progressId);
       // Fsynced only when the next step destroys the original (delete); a move journals its
       // target with a full write first, and for tag/leave a lost record only means verifying again.
       const destructive = w.config.afterUpload.action === 'delete';
       job = journal.transition(job.id, 'uploaded', { uploadedAt: this.deps.clock.now() }, { sync: destructive ? 'full' : 'normal' });
       crashPoint('after-uploaded');
+      this.publish(job, { type: 'uploaded', size: job.size, fileId: job.fileId });
     } catch (err) {
-      this.deps.progress?.end(progressId);
+      this.publish(job, { type: 'upload-stopped', code: isAgentError(err) ? err.code : 'error', message: err instanceof Error ? err.message : String(err) });
       await this.handleError(w, job, facts, err);
       return;
     }
@@ -380,6 +428,7 @@ export class Runner extends EventEmitter {
       await this.handleError(w, job, facts, err);
       return;
     }
+    this.publish(job, { type: 'verified', fileId: job.fileId, viewUrl: job.viewUrl });
     // Looked at only now, after the confirmation: the original may have changed or gone
     // while Frame.io was still assembling the upload.
     const local = await w.hot.recheck(facts).catch(() => 'same' as const);
@@ -390,6 +439,7 @@ export class Runner extends EventEmitter {
         logger.info(`uploaded ${job.relPath} → ${job.viewUrl ?? job.fileId}; the original was removed meanwhile, so there is nothing to ${w.config.afterUpload.action}`);
         w.hot.forget(facts.path);
         this.summary.done++;
+        this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'the original was removed meanwhile' });
         return;
       }
       if (local === 'changed') {
@@ -397,9 +447,10 @@ export class Runner extends EventEmitter {
         logger.warn(`${job.relPath} changed after its upload finished; the uploaded version is kept in Frame.io and the new version will be uploaded once it settles`);
         w.hot.resettle(facts.path);
         this.summary.done++;
+        this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'the original changed after its upload; the new version follows' });
         return;
       }
-      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now() });
+      const where = await finalizeJob({ journal, job, action: w.config.afterUpload, now: this.now(), fs: this.fs() });
       this.summary.done++;
       if (where.handled === 'forget') w.hot.forget(facts.path);
       else w.hot.markHandled(facts);
@@ -414,8 +465,9 @@ export class Runner extends EventEmitter {
         view_url: job.viewUrl,
         ms: elapsed,
       });
-      this.outageTries.delete(job.id);
+      this.outages.delete(job.id);
       this.emit('done', journal.getById(job.id));
+      this.publish(job, { type: 'finalized', action: w.config.afterUpload.action, where: w.config.afterUpload.action === 'move' ? (journal.getById(job.id)?.finalPath ?? null) : null, ...(where.note ? { note: where.note } : {}) });
     } catch (err) {
       // The upload is confirmed; only the local action failed. Do not upload again: say so loudly.
       const e = classifyNetworkError(err, `after-upload action '${w.config.afterUpload.action}' for ${job.relPath}`);
@@ -427,6 +479,7 @@ export class Runner extends EventEmitter {
       }
       w.hot.markHandled(facts);
       this.summary.done++;
+      this.publish(job, { type: 'finalized', action: w.config.afterUpload.action, where: null, error: e.message });
     }
   }
 
@@ -441,20 +494,7 @@ export class Runner extends EventEmitter {
   }
 
   private async removeOrphans(job: Job): Promise<void> {
-    if (!job.folderId) return;
-    const name = path.basename(job.relPath);
-    try {
-      const files = await this.deps.client.listFiles(this.deps.accountId, job.folderId);
-      for (const f of files) {
-        if (f.name === name && f.file_size === job.size && f.status === 'created') {
-          this.deps.logger.info(`removing the unfinished upload of ${job.relPath} left by the last run (file ${f.id})`);
-          await this.deps.client.deleteFile(this.deps.accountId, f.id);
-        }
-      }
-    } catch (err) {
-      const e = classifyNetworkError(err, `look for unfinished uploads of ${job.relPath}`);
-      this.deps.logger.warn(`${e.message} (an empty placeholder may remain in Frame.io)`);
-    }
+    await this.orphans.removeForSettledJob(job);
   }
 
   /**
@@ -498,81 +538,103 @@ export class Runner extends EventEmitter {
     let current = journal.getById(job.id) ?? job;
     if (current.state !== 'uploaded') current = journal.transition(job.id, 'uploaded');
     journal.transition(current.id, 'done', { doneAt: clock.now() });
+    this.publish(job, { type: 'finalized', action: 'none', where: null, note: 'Frame.io already had this upload complete' });
   }
 
   private async handleError(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, err: unknown): Promise<void> {
-    const { journal, logger, config } = this.deps;
+    const { journal, logger, config, clock } = this.deps;
     const e: AgentError = isAgentError(err) ? err : classifyNetworkError(err, `upload of ${job.relPath}`);
     const current = journal.getById(job.id) ?? job;
-    if (e.kind === 'fatal') {
-      logger.error(`${job.relPath}: ${e.message}`, { code: e.code });
-      this.emit('fatal', e);
-      return;
-    }
-    if (this.stopping) {
-      // Whatever went wrong while stopping (an abort, or an outage the part retries ran out
-      // on), the journal says where the job is: the next start resumes it; nothing is failed.
-      logger.info(`${job.relPath}: stopped in state '${current.state}' (${current.partsDone.length}/${current.parts?.length ?? 0} parts done); it resumes on the next start`);
-      return;
-    }
-    if (e.code === 'file_changed') {
-      logger.warn(`${job.relPath} changed while uploading; the upload is abandoned and starts again once the file settles`);
-      if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') {
-        this.recordComplete(current); // the earlier version is in Frame.io; the new one follows
-      } else {
+    const outage = this.outages.get(job.id) ?? { tries: 0 };
+    const next = decideNext(current, e, {
+      stopping: this.stopping,
+      nowMs: clock.now(),
+      outage,
+      maxUploadAttempts: config.upload.maxUploadAttempts,
+      ...(config.upload.outageLimitSeconds !== undefined ? { outageLimitMs: config.upload.outageLimitSeconds * 1000 } : {}),
+      baseBackoffMs: this.deps.redoBackoffMs ?? 5000,
+      maxBackoffMs: this.deps.maxWaitMs ?? MAX_WAIT_MS,
+    });
+    switch (next.step) {
+      case 'stop-agent':
+        logger.error(`${job.relPath}: ${e.message}`, { code: e.code });
+        this.emit('fatal', e);
+        return;
+      case 'leave-for-next-start':
+        // Whatever went wrong while stopping (an abort, or an outage the part retries ran out
+        // on), the journal says where the job is: the next start resumes it; nothing is failed.
+        logger.info(`${job.relPath}: stopped in state '${current.state}' (${current.partsDone.length}/${current.parts?.length ?? 0} parts done); it resumes on the next start`);
+        return;
+      case 'abandon-and-resettle':
+        logger.warn(`${job.relPath} changed while uploading; the upload is abandoned and starts again once the file settles`);
+        await this.discardMixed(current);
         journal.transition(job.id, 'seen');
-      }
-      w.hot.resettle(facts.path);
-      return;
-    }
-    if (e.code === 'file_vanished') {
-      logger.warn(`${job.relPath} vanished while uploading; dropped`);
-      if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') this.recordComplete(current);
-      else journal.forget(job.id);
-      w.hot.forget(facts.path);
-      return;
-    }
-    const waitOrStop = async (ms: number): Promise<boolean> => {
-      try {
-        // A stop ends the wait at once: nothing is in flight while waiting.
-        await this.deps.clock.sleep(ms, AbortSignal.any([this.abort.signal, this.drain.signal]));
-        return true;
-      } catch {
-        return false; // stopping: the journal already says where we are
-      }
-    };
-    // A network outage, 5xx or rate limit that outlasted the client's own retries: the same
-    // upload stays valid, so wait (up to ~25 min in all) and carry on from the journaled step.
-    const outage = (e.kind === 'retryable' || e.kind === 'rate_limited') && e.code !== 'upload_failed' && e.code !== 'verify_timeout';
-    const tries = this.outageTries.get(job.id) ?? 0;
-    if (outage && tries < MAX_OUTAGE_TRIES && !this.stopping) {
-      const wait = e.retryAfterMs ?? backoffDelay(tries, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
-      this.outageTries.set(job.id, tries + 1);
-      // Recorded so `status` shows why the file is waiting.
-      journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
-      logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(wait)}`);
-      if (!(await waitOrStop(wait))) return;
-      if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts);
-      else if (current.state === 'uploading') await this.uploadVerifyFinalize(w, current, facts);
-      else await this.reprocess(w, current, facts);
-      return;
-    }
-    // Part URLs that refused us, or an upload Frame.io calls failed or never confirmed, cannot
-    // be repaired: a new upload (new placeholder) is the cure, a bounded number of times.
-    const fresh = e.code === 'upload_url_expired' || e.code === 'upload_signature_mismatch' || e.code === 'upload_failed' || e.code === 'verify_timeout';
-    if (fresh && current.attempts < config.upload.maxUploadAttempts && !this.stopping) {
-      const wait = backoffDelay(current.attempts - 1, { baseMs: this.deps.redoBackoffMs ?? 5000, maxMs: 5 * 60_000 });
-      logger.warn(`${job.relPath}: ${e.message}; uploading it again in ${formatDuration(wait)} (attempt ${current.attempts + 1} of ${config.upload.maxUploadAttempts})`);
-      if (!(await waitOrStop(wait))) return;
-      if ((await this.abandonUpload(current)) === 'kept') {
-        // Frame.io completed it after all (or cannot be asked): never upload the same version twice.
-        if ((await this.remoteState(current)) === 'complete') await this.verifyAndFinalize(w, journal.getById(job.id)!, facts);
+        w.hot.resettle(facts.path);
+        return;
+      case 'abandon-and-drop':
+        logger.warn(`${job.relPath} vanished while uploading; dropped`);
+        if ((await this.abandonUpload(current)) === 'kept' && (await this.remoteState(current)) === 'complete') this.recordComplete(current);
+        else journal.forget(job.id);
+        w.hot.forget(facts.path);
+        return;
+      case 'wait-and-continue': {
+        // The same upload stays valid: wait for the service and carry on from the journaled step.
+        this.outages.set(job.id, { tries: outage.tries + 1, since: outage.since ?? clock.now() });
+        // Recorded so `status` shows why the file is waiting.
+        journal.update(job.id, { lastError: e.message, lastErrorCode: e.code });
+        logger.warn(`${job.relPath}: ${e.message}; trying again in ${formatDuration(next.waitMs)}`);
+        this.publish(job, { type: 'outage-began', code: e.code, message: e.message });
+        this.publish(job, { type: 'retry-scheduled', code: e.code, at: clock.now() + next.waitMs, scope: 'job', attempt: outage.tries + 1 });
+        if (!(await this.waitOrStop(next.waitMs))) return;
+        if (current.state === 'uploaded') await this.verifyAndFinalize(w, current, facts);
+        else if (current.state === 'uploading') await this.uploadVerifyFinalize(w, current, facts);
+        else await this.reprocess(w, current, facts);
         return;
       }
-      await this.reprocess(w, current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts }), facts);
-      return;
+      case 'wait-and-redo': {
+        logger.warn(`${job.relPath}: ${e.message}; uploading it again in ${formatDuration(next.waitMs)} (attempt ${next.attempt} of ${config.upload.maxUploadAttempts})`);
+        this.publish(job, { type: 'retry-scheduled', code: e.code, at: clock.now() + next.waitMs, scope: 'job', attempt: next.attempt });
+        if (!(await this.waitOrStop(next.waitMs))) return;
+        if ((await this.abandonUpload(current)) === 'kept') {
+          // Frame.io completed it after all (or cannot be asked): never upload the same version twice.
+          if ((await this.remoteState(current)) === 'complete') await this.verifyAndFinalize(w, journal.getById(job.id)!, facts);
+          return;
+        }
+        await this.reprocess(w, current.state === 'seen' ? current : journal.transition(job.id, 'seen', { attempts: current.attempts }), facts);
+        return;
+      }
+      case 'fail':
+        await this.fail(w, current, facts, next.why ? new AgentError({ code: e.code, kind: 'permanent', message: `${e.message}; ${next.why}` }) : e);
+        return;
     }
-    await this.fail(w, current, facts, e);
+  }
+
+  /** False when the agent stops during the wait: nothing is in flight, the journal says where we are. */
+  private async waitOrStop(ms: number): Promise<boolean> {
+    try {
+      await this.deps.clock.sleep(ms, AbortSignal.any([this.abort.signal, this.drain.signal]));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * An upload whose file changed while its parts were read may hold an old head and a new tail:
+   * bytes that never existed on disk. It must not stay in Frame.io looking like a real version,
+   * so it is deleted even when Frame.io completed it (the new version is uploaded once it settles).
+   */
+  private async discardMixed(job: Job): Promise<void> {
+    if (!job.fileId) return;
+    const { logger } = this.deps;
+    const remote = await this.remoteState(job);
+    try {
+      await this.deps.client.deleteFile(this.deps.accountId, job.fileId);
+      if (remote === 'complete') logger.warn(`deleted ${job.relPath} from Frame.io (file ${job.fileId}): it was read while the file was being rewritten, so it may mix two versions`);
+    } catch (err) {
+      const e = classifyNetworkError(err, `delete the abandoned upload of ${job.relPath}`);
+      if (e.code !== 'not_found') logger.warn(`${e.message} (file ${job.fileId} may remain in Frame.io${remote === 'complete' ? ' and may mix two versions of the file' : ''})`);
+    }
   }
 
   /** Route again (rules may have changed nothing, but the folder may need creating) and start over. */
@@ -587,7 +649,7 @@ export class Runner extends EventEmitter {
 
   private async fail(w: { config: WatchConfig; hot: RunnerWatch }, job: Job, facts: FileFacts, e: AgentError): Promise<void> {
     const { journal, logger } = this.deps;
-    this.outageTries.delete(job.id);
+    this.outages.delete(job.id);
     if (job.fileId && job.state !== 'uploaded' && (await this.abandonUpload(job)) === 'kept') {
       if ((await this.remoteState(job)) === 'complete') {
         // The upload is whole in Frame.io: it did not fail; finish it instead.
@@ -598,7 +660,7 @@ export class Runner extends EventEmitter {
     }
     logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
     try {
-      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now() });
+      const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: this.now(), fs: this.fs() });
       if (outcome.handled === 'forget') w.hot.forget(facts.path);
       else {
         w.hot.markHandled(facts);
@@ -613,6 +675,7 @@ export class Runner extends EventEmitter {
     // Counted once the failure action is done, so a reader of the summary finds the file parked.
     this.summary.failed++;
     this.emit('failed', journal.getById(job.id));
+    this.publish(job, { type: 'failed', code: e.code, message: e.message });
   }
 
   /**

@@ -1,10 +1,12 @@
-// Which paths under a watch root the watcher should look at. Pure: the watcher asks it for every
-// directory (descend or not) and every file (candidate or not).
+// Which paths under a watch root the watcher should look at. createFileFilter is pure: the watcher
+// asks it for every directory (descend or not) and every file (candidate or not). ownIgnoredDirs
+// and watchFileFilter read the file system once, at start, to compare real paths.
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { WatchConfig } from '../config/types.js';
 import { compileGlob, type Matcher } from './glob.js';
 import { defaultIgnoreFor } from './ignores.js';
+import { realBelow, realPlace } from '../util/real-path.js';
 
 export type FilterDecision = { accept: boolean; reason?: string };
 export type FileFilter = (relPath: string, isDir: boolean) => FilterDecision;
@@ -17,22 +19,35 @@ export function relativeInside(root: string, target: string): string | undefined
 }
 
 /**
- * Absolute move targets (after_upload.to, on_failure.to) inside the watch's own tree: the
- * watcher must ignore them, or moved files would be uploaded again.
+ * Move targets (after_upload.to, on_failure.to) inside the watch's own tree, as absolute paths
+ * under watch.path: the watcher must ignore them, or moved files would be uploaded again.
+ * Decided by real place, not by spelling: `path: alias` (a symlink to real) with
+ * `to: real/_uploaded` is inside too. Reads the file system (realpath), once per watch at start.
  */
 export function ownIgnoredDirs(watch: WatchConfig): string[] {
   const targets: string[] = [];
   for (const action of [watch.afterUpload, watch.onFailure]) {
-    if (action.action === 'move' && relativeInside(watch.path, action.to) !== undefined) {
-      const abs = path.resolve(action.to);
-      if (!targets.includes(abs)) targets.push(abs);
-    }
+    if (action.action !== 'move') continue;
+    const below = realBelow(watch.path, action.to);
+    if (below === undefined) continue;
+    const abs = path.join(path.resolve(watch.path), ...below);
+    if (!targets.includes(abs)) targets.push(abs);
   }
   return targets;
 }
 
+/** The watcher's filter for a watch: its own move targets ignored, compared as its file system compares names. */
+export function watchFileFilter(watch: WatchConfig): FileFilter {
+  return createFileFilter(watch, ownIgnoredDirs(watch), { foldCase: realPlace(watch.path).foldsCase });
+}
+
+// A backslash is a separator only on Windows; on POSIX it is an ordinary character of a name
+// ("a\\b.mov" is one file), and turning it into "/" made such files match the wrong globs.
+const BACKSLASH_IS_SEP = path.sep === '\\';
+
 function normalizeRel(relPath: string): string {
-  return relPath.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const posix = BACKSLASH_IS_SEP ? relPath.replace(/\\/g, '/') : relPath;
+  return posix.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
 interface IncludePattern {
@@ -65,8 +80,13 @@ function couldMatchBelow(inc: IncludePattern, dirParts: string[]): boolean {
   return inc.segments.length > dirParts.length;
 }
 
-export function createFileFilter(watch: WatchConfig, ownIgnored: string[]): FileFilter {
-  const own = ownIgnored.map((abs) => relativeInside(watch.path, abs)).filter((r): r is string => r !== undefined);
+/**
+ * foldCase: the watch's file system treats names differing only in case as one, so "_Uploaded"
+ * on disk is the move target "_uploaded" and must be ignored too.
+ */
+export function createFileFilter(watch: WatchConfig, ownIgnored: string[], opts: { foldCase?: boolean } = {}): FileFilter {
+  const fold = (s: string): string => (opts.foldCase ? s.normalize('NFC').toLowerCase() : s);
+  const own = ownIgnored.map((abs) => relativeInside(watch.path, abs)).filter((r): r is string => r !== undefined).map(fold);
   const excludes = watch.exclude.map((pattern) => ({ pattern, test: compileGlob(pattern) }));
   const includes = watch.include.map(compileInclude);
 
@@ -80,8 +100,9 @@ export function createFileFilter(watch: WatchConfig, ownIgnored: string[]): File
       const pattern = defaultIgnoreFor(name);
       if (pattern !== undefined) return { accept: false, reason: `ignored by default ('${pattern}' matches '${name}')` };
     }
+    const relFolded = fold(rel);
     for (const dir of own) {
-      if (rel === dir || rel.startsWith(`${dir}/`)) return { accept: false, reason: `inside the agent's own move target '${dir}'` };
+      if (relFolded === dir || relFolded.startsWith(`${dir}/`)) return { accept: false, reason: `inside the agent's own move target '${dir}'` };
     }
     if (!watch.recursive && (isDir || parts.length > 1)) return { accept: false, reason: 'the watch is not recursive' };
 

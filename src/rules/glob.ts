@@ -6,10 +6,15 @@ export type Matcher = (relPath: string) => boolean;
 
 // dot: "**/*" also means hidden files (the built-in ignores handle dotfiles); windows: false
 // because paths handed to the matcher are always posix and relative to the watch root.
-const OPTIONS = { dot: true, windows: false } as const;
+// flags 's': picomatch's `**` is built on `.`, which without the dotAll flag stops at a newline,
+// so a file under a directory named "a\nb" silently matched nothing and was never uploaded.
+const OPTIONS = { dot: true, windows: false, flags: 's' } as const;
 
+// Unicode names compare in NFC: macOS hands out decomposed names (NFD) while a config typed on
+// most keyboards holds composed ones, and "é" must match "é" whichever way it was spelled.
 export function compileGlob(pattern: string): Matcher {
-  return picomatch(pattern, OPTIONS);
+  const test = picomatch(pattern.normalize('NFC'), OPTIONS);
+  return (relPath) => test(relPath.normalize('NFC'));
 }
 
 /** Why a glob can never work, or undefined when it is fine. */

@@ -21,7 +21,8 @@ export const DEFAULT_IGNORES: string[] = [
 
 const matchers = DEFAULT_IGNORES.map((pattern) => ({
   pattern,
-  test: picomatch(pattern, { dot: true, nocase: true, windows: false }),
+  // flags replaces picomatch's own 'i' from nocase, so both are spelled out: s for names with newlines.
+  test: picomatch(pattern, { dot: true, windows: false, flags: 'si' }),
 }));
 
 /** The default-ignore pattern a single name matches, or undefined. */

@@ -4,7 +4,7 @@
 import { AgentError, classifyNetworkError, shouldRetry } from '../frameio/errors.js';
 import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
-import { assertUnchanged, type FileFacts } from './file-guard.js';
+import { assertUnchanged } from './file-guard.js';
 import { putPartOnce, type PutPartOptions } from './put-part.js';
 import type { PartPlan } from './plan.js';
 
@@ -18,7 +18,6 @@ export interface RetryInfo {
 
 export interface SendPartContext extends Omit<PutPartOptions, 'part' | 'what' | 'onChunk'> {
   totalParts: number;
-  baseline: FileFacts;
   maxRetries: number;
   backoff: BackoffOptions;
   clock: Clock;
@@ -45,7 +44,7 @@ export async function sendPart(part: PartPlan, ctx: SendPartContext): Promise<nu
   const what = `PUT part ${part.index + 1}/${ctx.totalParts} of "${ctx.name}" to ${ctx.urlLabel(part.url)}`;
   for (let attempt = 0; ; attempt++) {
     ctx.signal.throwIfAborted();
-    await assertUnchanged(ctx.path, ctx.baseline, ctx.name);
+    await assertUnchanged(ctx.path, ctx.baseline, ctx.name, ctx.fs);
     let counted = 0;
     try {
       await putPartOnce({

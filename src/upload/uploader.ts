@@ -3,7 +3,6 @@
 // a part counts only on a 2xx, the first part that fails for good cancels the others, and a
 // file that changes under the upload stops it.
 import { EventEmitter } from 'node:events';
-import pLimit from 'p-limit';
 import { AgentError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile } from '../frameio/types.js';
 import type { BackoffOptions } from '../util/backoff.js';
@@ -14,12 +13,25 @@ import { planParts, urlLabel, type PartPlan } from './plan.js';
 import { BufferPool } from './buffer-pool.js';
 import { ProgressTracker } from './progress.js';
 import { sendPart, type RetryInfo } from './send-part.js';
+import { backstopFor } from './part-deadline.js';
+import { TransferScheduler } from './scheduler.js';
+import { nodeHttpTransport } from './node-transport.js';
+import type { PartTransport } from './transport.js';
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
 
 export type UploadTarget = Pick<LocalUploadFile, 'upload_urls' | 'media_type' | 'file_size' | 'name'>;
 
 export interface UploaderOptions {
-  /** Parallel part PUTs (default 5). */
+  /** Parallel part PUTs of this file (default 5); the scheduler's global limit applies too. */
   maxWorkers?: number;
+  /**
+   * The process-wide scheduler that hands out part slots fairly across files. Without one the
+   * upload gets a private scheduler of maxWorkers slots (the library use: one file at a time).
+   */
+  scheduler?: TransferScheduler;
+  /** How parts are sent (layers: budget, pause, metrics). Default: the scheduler's, else plain node:http. */
+  transport?: PartTransport;
   /** Merged over { 'x-amz-acl': 'private' }; Content-Type is always the media_type, Content-Length always exact. */
   headers?: Record<string, string>;
   /** Retries per part after the first attempt (default 3). */
@@ -38,15 +50,35 @@ export interface UploaderOptions {
    * onPartDone), then the upload rejects with code 'aborted'. `signal` stays the hard stop.
    */
   drainSignal?: AbortSignal;
-  /** Deadline per attempt. Default 120 s plus 10 s per MiB of the part (a ~100 KiB/s floor). */
-  partTimeoutMs?: number;
   /**
-   * An attempt with no bytes read into the socket and no answer for this long is abandoned
+   * Backstop per attempt: this many ms (default 120 s) plus the part's size at minBytesPerSecond,
+   * counting only time the part is sending or awaiting its answer. Time a layer holds the part
+   * (bandwidth budget, pause) is not counted; the progress rules below catch a dead part sooner.
+   */
+  partTimeoutMs?: number;
+  /** An attempt moving less than this on average over slowWindowMs fails as too slow (default 4 KiB/s). */
+  minBytesPerSecond?: number;
+  /** Window of the throughput floor (default 60 s of sending time). */
+  slowWindowMs?: number;
+  /**
+   * An attempt with no bytes taken by the socket and no answer for this long (time held by the
+   * budget or pause not counted) is abandoned
    * (default 90 s: socket buffers of a few MB drain slowly on a thin uplink, so not shorter).
    */
   idleTimeoutMs?: number;
-  /** The file's settled facts; any difference before, during or after the upload fails with 'file_changed'. */
-  expect?: { size: number; mtimeMs: number };
+  /**
+   * The file's settled facts; any difference before, during or after the upload fails with
+   * 'file_changed'. With dev/ino, every open of the file is checked to be that very file.
+   */
+  expect?: { size: number; mtimeMs: number; dev?: number; ino?: number };
+  /** Where the file is read from (default: the real disk). */
+  fs?: SourceFs;
+  /**
+   * A link at the path may be read through (still checked by dev/ino against `expect` or the first
+   * stat). Default true: a path the caller names is theirs to choose (`frameio-agent upload link.mov`).
+   * The watcher passes its watch's follow_symlinks, false unless the user opted in.
+   */
+  followLinks?: boolean;
   /** Size of one disk read / socket write; each worker holds two such buffers (default 1 MiB). */
   highWaterMark?: number;
   clock?: Clock;
@@ -134,7 +166,9 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
     else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
     const pool = new BufferPool(Math.max(16 * 1024, Math.floor(opts.highWaterMark ?? MiB)), 2 * maxWorkers);
-    const limit = pLimit(maxWorkers);
+    const scheduler = opts.scheduler ?? new TransferScheduler({ concurrency: maxWorkers });
+    const transport = opts.transport ?? scheduler.transport ?? nodeHttpTransport;
+    const minBytesPerSecond = Math.max(1, opts.minBytesPerSecond ?? 4 * 1024);
     let retries = 0;
     let partsSent = 0;
     let bytesSent = 0;
@@ -150,11 +184,18 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
         await sendPart(part, {
           path: source,
           name,
+          fs: this.fs(),
+          followLinks: opts.followLinks ?? true,
           totalParts: parts.length,
           headers: partHeaders(opts.headers, file.media_type),
           pool,
-          deadlineMs: opts.partTimeoutMs ?? 120_000 + Math.ceil(part.size / MiB) * 10_000,
-          idleTimeoutMs: opts.idleTimeoutMs ?? 90_000,
+          transport,
+          deadline: {
+            idleMs: opts.idleTimeoutMs ?? 90_000,
+            minBytesPerSecond,
+            windowMs: opts.slowWindowMs ?? 60_000,
+            backstopMs: backstopFor(part.size, opts.partTimeoutMs ?? 120_000, minBytesPerSecond),
+          },
           signal: stop.signal,
           baseline,
           maxRetries: Math.max(0, opts.maxRetries ?? 3),
@@ -192,29 +233,39 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
       logger.debug(`Part ${part.index + 1}/${parts.length} of "${name}" stored`, { file: name, part: part.index, size: part.size });
     };
 
+    const lane = scheduler.openFile(source, { maxParts: maxWorkers, signal: stop.signal });
     try {
-      // runPart never rejects, so this waits for every part, in flight ones included, to settle.
-      await Promise.all(todo.map((part) => limit(() => runPart(part))));
+      // runPart never rejects, and a part the scheduler drops on abort was never started, so this
+      // waits for every part in flight to settle. The abort that dropped it set firstError.
+      await Promise.all(todo.map((part) => lane.run(() => runPart(part)).catch(() => undefined)));
       if (firstError) throw firstError;
       if (drained > 0) {
         throw new AgentError({ code: 'aborted', kind: 'permanent', message: `Upload of "${name}" stopped with ${drained} part(s) not yet sent` });
       }
-      await assertUnchanged(source, baseline, name);
+      await assertUnchanged(source, baseline, name, this.fs());
       return { bytes: file.file_size, bytesSent, parts: parts.length, partsSent, retries, durationMs: clock.now() - started };
     } finally {
+      lane.close();
       opts.signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 
+  private fs(): SourceFs {
+    return this.opts.fs ?? realSourceFs;
+  }
+
   /** The facts every part is checked against: the settled ones if given, else what is on disk now. */
   private async checkBefore(name: string): Promise<FileFacts> {
-    const now = await readFacts(this.source, name);
+    const now = await readFacts(this.source, name, this.fs());
     if (now.size !== this.file.file_size) {
       throw fileChanged(name, `it is ${now.size} bytes but the upload was created for ${this.file.file_size}`);
     }
     const expect = this.opts.expect;
     if (!expect) return now;
-    const baseline: FileFacts = { size: expect.size, mtimeMs: expect.mtimeMs, ...(now.ino ? { ino: now.ino } : {}) };
+    // The settled inode, when known: the file on disk now must be that one, not merely look like it.
+    const ino = expect.ino ?? now.ino;
+    const dev = expect.dev ?? now.dev;
+    const baseline: FileFacts = { size: expect.size, mtimeMs: expect.mtimeMs, ...(ino ? { ino } : {}), ...(dev !== undefined ? { dev } : {}) };
     const why = describeChange(baseline, now);
     if (why !== undefined) throw fileChanged(name, why);
     return baseline;

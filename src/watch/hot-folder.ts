@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { relPosix, startNativeWatcher, type NativeWatcher } from './native.js';
 import { createRealWatchFs } from './real-fs.js';
 import { Settler } from './settler.js';
+import { NO_SYMLINKS, SymlinkPolicy } from '../fs/symlink-policy.js';
 import type { FileFacts, HotFolderOptions, WatchFs, WatchStats } from './types.js';
 import { errCode, walkTree } from './walk.js';
 
@@ -44,6 +45,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly settler: Settler;
+  private readonly links: SymlinkPolicy;
   private readonly useNative: boolean;
   private readonly tickMs: number;
   private readonly limit = pLimit(STAT_CONCURRENCY);
@@ -51,6 +53,8 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   private native: NativeWatcher | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
+  /** Names already reported as unreadable (invalid UTF-8), so each is warned about once. */
+  private readonly badNames = new Set<string>();
   private started = false;
   private closed = false;
   private scanning: Promise<void> | undefined;
@@ -80,6 +84,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     this.clock = opts.clock ?? realClock;
     this.logger = opts.logger ?? silentLogger;
     this.settler = new Settler(opts.settleMs, (p) => this.relOf(p));
+    this.links = new SymlinkPolicy(this.fs, this.root, opts.symlinks ?? NO_SYMLINKS, this.logger);
     this.effectiveRescanMs = opts.rescanMs;
     this.useNative = opts.useNative ?? !opts.poll;
     if (opts.poll && this.useNative) throw new RangeError('poll: true means rescan only; useNative cannot be true with it');
@@ -132,12 +137,19 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
 
   /** A fresh stat compared with `facts` (right before and after an upload). */
   async recheck(facts: FileFacts): Promise<'same' | 'changed' | 'gone'> {
-    let st: WatchStats;
+    let st: WatchStats | undefined;
     try {
-      st = await this.fs.stat(facts.path);
+      st = await this.fs.lstat(facts.path);
     } catch (err) {
       if (isGoneCode(err)) return 'gone';
       throw classifyNetworkError(err, `re-check of ${facts.path}`);
+    }
+    if (st.isSymbolicLink()) {
+      // A file swapped for a link (or a followed link now pointing elsewhere): the link rules
+      // decide again; a refused link is no longer this file.
+      const d = await this.links.decide(facts.path);
+      if (!d.follow) return 'changed';
+      st = d.stats;
     }
     if (!st.isFile()) return 'gone';
     // A remount (USB disk, network share after a reboot) can change st_dev and inode numbers;
@@ -208,6 +220,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
           onFile: (abs, st) => {
             if (!this.closed && !this.isStale(abs, seq)) this.apply(abs, st);
           },
+          admitLink: (abs) => this.links.admit(abs),
           onDirError: (_rel, abs, err) => {
             failedDirs.add(abs);
             if (this.unreadable.has(abs)) return;
@@ -215,6 +228,12 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
             this.logger.warn(`cannot list ${abs} (${err.code ?? err.message}); files below it are skipped until it can be read`, { dir: abs });
           },
           onFileError: (f, err) => {
+            if (err.code === 'EILSEQ') {
+              // Not transient: the file can never be read under this name. Said once, loudly.
+              if (!this.badNames.has(f.path)) this.logger.warn(`cannot upload ${JSON.stringify(f.relPath)} in ${this.root}: ${err.message}; rename it`, { path: f.path });
+              this.badNames.add(f.path);
+              return;
+            }
             this.logger.debug(`cannot stat ${f.path} (${err.code ?? err.message}); it is tried again next rescan`, { path: f.path });
           },
         });
@@ -242,7 +261,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   }
 
   private adaptStatMode(mode: 'sync' | 'async'): void {
-    if (!this.fs.statSync) return;
+    if (!this.fs.lstatSync) return;
     if (this.asyncPassesLeft > 0) {
       this.asyncPassesLeft--;
     } else if (mode === 'async') {
@@ -347,9 +366,10 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   }
 
   private async statAndApply(abs: string, seq: number): Promise<void> {
-    let st: WatchStats;
+    let st: WatchStats | undefined;
     try {
-      st = await this.fs.stat(abs);
+      st = await this.fs.lstat(abs);
+      if (st.isSymbolicLink()) st = await this.links.admit(abs);
     } catch (err) {
       if (this.closed || this.isStale(abs, seq)) return;
       if (isGoneCode(err)) this.vanished(abs);
@@ -357,8 +377,8 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
       return;
     }
     if (this.closed || this.isStale(abs, seq)) return;
-    if (!st.isFile()) {
-      this.vanished(abs); // replaced by a directory: no longer a file candidate
+    if (!st?.isFile()) {
+      this.vanished(abs); // replaced by a directory or a refused link: no longer a file candidate
       return;
     }
     this.apply(abs, st);
@@ -397,6 +417,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
       recursive: this.opts.recursive,
       filter: this.opts.filter,
       logger: this.logger,
+      fs: this.fs,
       onHint: (p) => this.hint(p),
     });
   }

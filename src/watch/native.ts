@@ -8,7 +8,8 @@
 // frames. The rescan reports each directory it lists (attach()) before listing it, so nothing
 // written in between is missed; directories created later are found from their parent's events.
 import { watch, type FSWatcher } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { realSourceFs } from '../fs/real-fs.js';
+import type { SourceFs } from '../fs/source-fs.js';
 import path from 'node:path';
 import type { Logger } from '../util/logger.js';
 import type { Filter } from './types.js';
@@ -18,6 +19,8 @@ export interface NativeWatchOptions {
   recursive: boolean;
   filter: Filter;
   logger: Logger;
+  /** Type checks and listings of new directories (default: the real disk); fs.watch itself is always real. */
+  fs?: Pick<SourceFs, 'lstat' | 'readdir'>;
   /** A file in a watched directory was added, changed or removed: stat it soon. */
   onHint(absPath: string): void;
 }
@@ -46,6 +49,7 @@ export function relPosix(root: string, abs: string): string {
 }
 
 export function startNativeWatcher(opts: NativeWatchOptions): NativeWatcher {
+  const fs = opts.fs ?? realSourceFs;
   const watchers = new Map<string, FSWatcher>();
   /** Generation in which each watcher was attached. */
   const attachedIn = new Map<string, number>();
@@ -113,7 +117,7 @@ export function startNativeWatcher(opts: NativeWatchOptions): NativeWatcher {
     try {
       let isDir = false;
       try {
-        const st = await lstat(abs);
+        const st = await fs.lstat(abs);
         isDir = st.isDirectory();
       } catch {
         isDir = false;
@@ -137,7 +141,7 @@ export function startNativeWatcher(opts: NativeWatchOptions): NativeWatcher {
     if (!watchers.has(absDir)) return;
     let entries;
     try {
-      entries = await readdir(absDir, { withFileTypes: true });
+      entries = await fs.readdir(absDir, { withFileTypes: true });
     } catch {
       return; // gone or unreadable: the rescan reports it
     }

@@ -1,7 +1,9 @@
 // Shared shapes of the hot-folder watcher. The filesystem is injected (node:fs/promises in
-// production, memfs in unit tests) so settle and rescan logic can be tested without disks or timers.
+// production, src/fs/memory-fs.ts in unit tests) so settle and rescan logic can be tested without disks or timers.
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { SourceDirent, SourceFs, SourceStats } from '../fs/source-fs.js';
+import type { SymlinkOptions } from '../fs/symlink-policy.js';
 
 export interface FileFacts {
   /** Absolute path. */
@@ -17,33 +19,12 @@ export interface FileFacts {
 /** Provided by the caller (rules module). For a directory, a rejection means "do not descend". */
 export type Filter = (relPath: string, isDir: boolean) => { accept: boolean; reason?: string };
 
-export interface WatchStats {
-  size: number;
-  mtimeMs: number;
-  dev: number;
-  ino: number;
-  isFile(): boolean;
-  isDirectory(): boolean;
-}
+/** What the watcher reads of a file: see src/fs/source-fs.ts. */
+export type WatchStats = SourceStats;
+export type WatchDirent = SourceDirent;
 
-export interface WatchDirent {
-  name: string;
-  isFile(): boolean;
-  isDirectory(): boolean;
-  isSymbolicLink(): boolean;
-}
-
-/** The calls a rescan needs; `stat` follows symlinks. */
-export interface WatchFs {
-  stat(path: string): Promise<WatchStats>;
-  readdir(path: string, options: { withFileTypes: true }): Promise<WatchDirent[]>;
-  /**
-   * Optional synchronous stat (follows symlinks; undefined or an ENOENT error when the path does not
-   * exist). Rescans use it on fast local disks, where it costs a tenth of a promise stat; without
-   * it every stat is a promise.
-   */
-  statSync?(path: string): WatchStats | undefined;
-}
+/** The calls a rescan needs (a subset of SourceFs); `lstatSync` is the fast path on local disks. */
+export type WatchFs = Pick<SourceFs, 'stat' | 'lstat' | 'lstatSync' | 'readdir' | 'realpath'>;
 
 export interface HotFolderOptions {
   root: string;
@@ -56,6 +37,8 @@ export interface HotFolderOptions {
   clock?: Clock;
   logger?: Logger;
   fs?: WatchFs;
+  /** What symbolic links stand for (default: never followed). */
+  symlinks?: SymlinkOptions;
   /** Default `!poll`: native events (one fs.watch per directory) as hints that make the rescan's work arrive sooner. */
   useNative?: boolean;
   /** How often due candidates are re-checked; default min(250, settleMs / 4), at least 20 ms. */

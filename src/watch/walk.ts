@@ -1,4 +1,6 @@
-// One rescan pass: readdir(withFileTypes) + one stat per accepted file. This is the source of
+// One rescan pass: readdir(withFileTypes) + one lstat per accepted file. Symbolic links are
+// never stat'ed through here: each goes to `admitLink` (the watch's SymlinkPolicy), which says
+// whether it stands for a file. This is the source of
 // truth on network shares, where native events miss writes made by other machines.
 //
 // Cost matters: a hot folder can hold tens of thousands of handled files that are re-stat'ed on
@@ -25,6 +27,11 @@ export interface WalkOptions {
   /** Called before a directory is listed (native watchers attach here, so nothing falls in between). */
   onDir?(absDir: string, relDir: string): void;
   onFile(absPath: string, st: WatchStats): void;
+  /**
+   * A symbolic link that passed the filter: the stats of the file it stands for, or undefined to
+   * skip it. Default: every link is skipped.
+   */
+  admitLink?(absPath: string): Promise<WatchStats | undefined>;
   /** A directory below the root could not be listed (EACCES, EIO…); its files were not seen. */
   onDirError(relDir: string, absDir: string, err: NodeJS.ErrnoException): void;
   /** A file that was listed could not be stat'ed for a reason other than vanishing. */
@@ -50,8 +57,8 @@ export interface WalkResult {
   asyncStats: number;
 }
 
-// A directory loop can only come from entries of unknown type (DT_UNKNOWN on some network
-// filesystems) that stat as directories; real symlinks to directories are skipped outright.
+// A directory loop cannot come from links (they are never descended into); the depth cap guards
+// against anything odd a network filesystem may report.
 const MAX_DEPTH = 64;
 /** Yield to the event loop after this much synchronous work, so uploads in flight never stall. */
 const SLICE_MS = 3;
@@ -82,7 +89,7 @@ type StatOutcome = WatchStats | 'gone' | NodeJS.ErrnoException;
 export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
   const concurrency = opts.concurrency ?? 16;
   const hrNow = opts.hrNow ?? defaultHrNow;
-  const statSync = opts.fs.statSync?.bind(opts.fs);
+  const statSync = opts.fs.lstatSync?.bind(opts.fs);
   const result: WalkResult = { incomplete: [], files: 0, dirs: [], statMode: statSync && !opts.startAsync ? 'sync' : 'async', workMs: 0, asyncStats: 0 };
   const probe: number[] = [];
   let sliceStart = hrNow();
@@ -119,7 +126,7 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
   const statOneAsync = async (abs: string): Promise<StatOutcome> => {
     try {
       result.asyncStats++;
-      return await wait(opts.fs.stat(abs));
+      return await wait(opts.fs.lstat(abs));
     } catch (err) {
       return isGone(err) ? 'gone' : (err as NodeJS.ErrnoException);
     }
@@ -136,6 +143,8 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
     return out;
   };
 
+  /** Links found this pass, decided after the directory's plain files. */
+  const links: Array<{ abs: string; rel: string }> = [];
   const handleStat = (abs: string, relDir: string, name: string, st: StatOutcome, known: 'file' | 'unknown'): void => {
     if (st === 'gone') return; // vanished between readdir and stat: simply not seen this pass
     if (st instanceof Error) {
@@ -144,13 +153,18 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
       result.incomplete.push(rel);
       return;
     }
-    if (!st.isFile()) return; // a symlink to a directory: skipped (loops)
+    if (st.isSymbolicLink()) {
+      // Listed as a file, a link by now (swapped in between): the link rules decide, as for any link.
+      if (known === 'file') links.push({ abs, rel: relJoin(relDir, name) });
+      return;
+    }
+    if (!st.isFile()) return;
     if (known === 'unknown' && !opts.isKnown?.(abs) && !opts.filter(relJoin(relDir, name), false).accept) return;
     result.files++;
     opts.onFile(abs, st);
   };
 
-  /** Files of one directory; `names[i]` with `kinds[i]` ('file' or 'unknown' = symlink). */
+  /** Files of one directory; `names[i]` with `kinds[i]` ('file', or 'unknown' = no type from readdir). */
   const statFiles = async (absDir: string, relDir: string, names: string[], kinds: Array<'file' | 'unknown'>): Promise<void> => {
     let i = 0;
     while (i < names.length && result.statMode === 'sync') {
@@ -169,6 +183,18 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, names.length - i) }, worker));
+  };
+
+  // Links are rare; each costs a realpath and a stat only when the watch follows links at all.
+  const admitLinks = async (): Promise<void> => {
+    while (links.length > 0) {
+      const { abs } = links.pop()!;
+      if (!opts.admitLink) continue;
+      const st = await wait(opts.admitLink(abs)).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      result.files++;
+      opts.onFile(abs, st);
+    }
   };
 
   const pending: DirJob[] = [{ abs: opts.root, rel: '', depth: 0 }];
@@ -199,8 +225,10 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
     const names: string[] = [];
     const kinds: Array<'file' | 'unknown'> = [];
     const unknown: string[] = [];
+    const suspect: Array<{ name: string; isDir: boolean }> = [];
     for (const entry of entries) {
       const name = String(entry.name);
+      if (name.includes('\uFFFD')) suspect.push({ name, isDir: entry.isDirectory() });
       if (entry.isDirectory()) {
         descend(join(job.abs, name), relJoin(job.rel, name), job.depth + 1);
       } else if (entry.isFile()) {
@@ -209,21 +237,35 @@ export async function walkTree(opts: WalkOptions): Promise<WalkResult> {
           kinds.push('file');
         }
       } else if (entry.isSymbolicLink()) {
-        // stat follows the link: a link to a file is a file; a link to a directory is skipped (loops).
-        names.push(name);
-        kinds.push('unknown');
+        const abs = join(job.abs, name);
+        const rel = relJoin(job.rel, name);
+        if (opts.isKnown?.(abs) || opts.filter(rel, false).accept) links.push({ abs, rel });
       } else if (!isSpecial(entry)) {
         unknown.push(name);
       }
     }
     await statFiles(job.abs, job.rel, names, kinds);
+    await admitLinks();
+    // readdir decodes names as UTF-8 and turns invalid bytes into U+FFFD: such a name cannot be
+    // opened through the string it came back as, so its file looked "gone" and was never
+    // uploaded, silently. Report it (a name that really contains U+FFFD still stats fine).
+    for (const { name, isDir } of suspect) {
+      const abs = join(job.abs, name);
+      if (!opts.filter(relJoin(job.rel, name), isDir).accept || (await statOneAsync(abs)) !== 'gone') continue;
+      const err: NodeJS.ErrnoException = new Error('the name is not valid UTF-8, so it cannot be opened');
+      err.code = 'EILSEQ';
+      opts.onFileError({ path: abs, relPath: relJoin(job.rel, name) }, err);
+    }
     // DT_UNKNOWN: the type is only known after a stat.
     for (const name of unknown) {
       const abs = join(job.abs, name);
       const st = await statOneAsync(abs);
       if (st === 'gone' || st instanceof Error) continue;
       const rel = relJoin(job.rel, name);
-      if (st.isDirectory()) descend(abs, rel, job.depth + 1);
+      if (st.isSymbolicLink()) {
+        if (opts.isKnown?.(abs) || opts.filter(rel, false).accept) links.push({ abs, rel });
+        await admitLinks();
+      } else if (st.isDirectory()) descend(abs, rel, job.depth + 1);
       else if (st.isFile() && (opts.isKnown?.(abs) || opts.filter(rel, false).accept)) {
         result.files++;
         opts.onFile(abs, st);

@@ -83,6 +83,17 @@ describe('frameio-agent upload', () => {
     expect(io.stderrText()).toMatch(/failed f\.mov: .*404/);
   });
 
+  it('a failed upload removes its placeholder and says so (nothing would resume it)', async () => {
+    await fs.writeFile(path.join(dir, 'exp.mov'), pattern(1000, 8));
+    emu.inject({ target: 'part', kind: 'expired' });
+    const io = memoryIO(envFor(), dir);
+    const code = await main(['upload', 'exp.mov', '--folder', emu.rootFolderId], io);
+    expect(code).toBe(1);
+    const placeholder = emu.files().find((f) => f.name === 'exp.mov')!;
+    expect(placeholder.deleted).toBe(true);
+    expect(io.stderrText()).toContain(`removed the unfinished upload of exp.mov from Frame.io (file ${placeholder.id})`);
+  });
+
   it('without credentials says how to provide them (exit 2)', async () => {
     await fs.writeFile(path.join(dir, 'n.mov'), 'x');
     const io = memoryIO({}, dir);

@@ -31,6 +31,8 @@ describe('defaults', () => {
         settleSeconds: 10,
         poll: false,
         rescanSeconds: 60,
+        followSymlinks: false,
+        allowOutsideLinks: false,
         rules: [],
         afterUpload: { action: 'leave' },
         onFailure: { action: 'leave' },

@@ -110,7 +110,7 @@ describe('validateEnvironment without a file', () => {
   it('works on a hand-built config, locating issues by path only', () => {
     const watch = {
       name: 'w', path: path.join(dir, 'gone'), folderId: 'f', recursive: true, mirrorSubfolders: true, include: ['**/*'], exclude: [],
-      settleSeconds: 1, poll: false, rescanSeconds: 60, rules: [], afterUpload: { action: 'leave' as const }, onFailure: { action: 'leave' as const },
+      settleSeconds: 1, poll: false, rescanSeconds: 60, followSymlinks: false, allowOutsideLinks: false, rules: [], afterUpload: { action: 'leave' as const }, onFailure: { action: 'leave' as const },
     };
     const issues = validateEnvironment({
       configPath: null,

@@ -42,7 +42,8 @@ describe('JSON Schema', () => {
       else: { not: { required: ['to'] } },
     });
     expect(s.properties.frameio.dependentRequired).toEqual({ client_id: ['client_secret'], client_secret: ['client_id'] });
-    expect(s.properties.frameio.allOf).toEqual([{ not: { allOf: [{ required: ['token'] }, { required: ['client_id'] }] } }]);
+    const notBoth = (a: string, b: string) => ({ not: { allOf: [{ required: [a] }, { required: [b] }] } });
+    expect(s.properties.frameio.allOf).toEqual([notBoth('token', 'client_id'), notBoth('token', 'token_file'), notBoth('token_file', 'client_id')]);
     expect(w.properties.rules.items.anyOf).toEqual([{ required: ['folder'] }, { required: ['folder_id'] }, { required: ['skip'], properties: { skip: { const: true } } }]);
     // Every key is described.
     const walk = (n: any): void => {

@@ -156,3 +156,47 @@ describe('upload failures and probabilistic faults', () => {
     expect(a.some((s) => s === 200)).toBe(true);
   });
 });
+
+describe('lost answers: the server acts, the client never hears', () => {
+  const foldersPath = (): string => `${acct(emu)}/folders/${emu.rootFolderId}/folders`;
+
+  it('reset-after creates the folder, then destroys the socket', async () => {
+    emu.inject({ target: 'api', kind: 'reset-after', endpoint: 'create_folder' });
+    await expect(api(emu, 'POST', foldersPath(), { data: { name: 'NewShow' } })).rejects.toThrow();
+    expect(emu.folders().filter((f) => f.name === 'NewShow')).toHaveLength(1);
+    // One-shot: the next call is answered.
+    expect((await api(emu, 'POST', foldersPath(), { data: { name: 'Other' } })).status).toBe(201);
+  });
+
+  it('hang-after creates the upload, then answers nothing until the client gives up', async () => {
+    emu.inject({ target: 'api', kind: 'hang-after', endpoint: 'create_local_upload' });
+    const p = fetch(`${emu.url}${acct(emu)}/folders/${emu.rootFolderId}/files/local_upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${emu.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { name: 'a.mov', file_size: 10 } }),
+      signal: AbortSignal.timeout(250),
+    });
+    await expect(p).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(emu.files().map((f) => [f.name, f.status])).toEqual([['a.mov', 'created']]);
+  });
+
+  it('a part is stored although its answer is lost (reset-after and hang-after)', async () => {
+    const up = await createUpload(emu, 'a.mov', 20);
+    emu.inject({ target: 'part', kind: 'reset-after', partIndex: 0 });
+    emu.inject({ target: 'part', kind: 'hang-after', partIndex: 1 });
+    const data = bytes(20);
+    await expect(putPart(up.upload_urls[0].url, data.subarray(0, 10), partHeaders(up.media_type))).rejects.toThrow();
+    const p = fetch(up.upload_urls[1].url, { method: 'PUT', headers: partHeaders(up.media_type), body: data.subarray(10), signal: AbortSignal.timeout(250) });
+    await expect(p).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(emu.file(up.id)).toMatchObject({ partsReceived: 2, uploadComplete: true });
+    expect((await emu.readFile(up.id)).equals(data)).toBe(true);
+  });
+
+  it('lostAnswerRate loses only create calls', async () => {
+    emu.setFaults({ lostAnswerRate: 1 });
+    expect((await api(emu, 'GET', foldersPath())).status).toBe(200);
+    await expect(api(emu, 'POST', foldersPath(), { data: { name: 'X' } })).rejects.toThrow();
+    emu.setFaults({});
+    expect(emu.folders().filter((f) => f.name === 'X')).toHaveLength(1);
+  });
+});

@@ -72,7 +72,7 @@ export function rawRequest(url: string, method: string, headers: Record<string, 
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { pause as sleep } from '../helpers/wait.js';
 
 export function bytes(n: number, seed = 1): Buffer {
   const b = Buffer.allocUnsafe(n);

@@ -6,22 +6,11 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/em
 import { parseConfig } from '../../src/config/index.js';
 import { createFrameioClient, staticTokenAuth, type FrameioClient } from '../../src/frameio/index.js';
 import { startAgent, type RunningAgent } from '../../src/agent.js';
-import type { ProgressSink } from '../../src/pipeline/runner.js';
-import type { Logger } from '../../src/util/logger.js';
+import { EventBus } from '../../src/events/index.js';
+import { recordingLogger, type RecordingLogger } from './logger.js';
 import { tempDir } from './tmp.js';
 
-export interface LogRecord {
-  level: string;
-  message: string;
-}
-
-export function recordingLogger(): Logger & { records: LogRecord[]; text(): string } {
-  const records: LogRecord[] = [];
-  const rec = (level: string) => (message: string) => {
-    records.push({ level, message });
-  };
-  return { records, debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error'), text: () => records.map((r) => `${r.level}: ${r.message}`).join('\n') };
-}
+export { recordingLogger, type LogRecord } from './logger.js';
 
 export interface AgentEnv {
   root: string;
@@ -29,9 +18,12 @@ export interface AgentEnv {
   stateDir: string;
   emu: Emulator;
   client: FrameioClient;
-  logger: ReturnType<typeof recordingLogger>;
-  /** YAML for one watch entry's extra keys (indented under the watch). */
-  start(opts?: { watchYaml?: string; uploadYaml?: string; progress?: ProgressSink; extraWatches?: string }): Promise<RunningAgent>;
+  logger: RecordingLogger;
+  /**
+   * YAML for one watch entry's extra keys (indented under the watch). `events`: a bus to
+   * subscribe to before the agent starts (default: the agent makes its own, on agent.events).
+   */
+  start(opts?: { watchYaml?: string; uploadYaml?: string; events?: EventBus; extraWatches?: string }): Promise<RunningAgent>;
   write(rel: string, data: Buffer | string): Promise<string>;
   close(): Promise<void>;
 }
@@ -76,7 +68,7 @@ export async function agentEnv(emuOpts: EmulatorOptions = {}): Promise<AgentEnv>
         '',
       ].join('\n');
       const config = parseConfig(yaml, { fileName: 'test.yaml', env: {}, baseDir: root });
-      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, ...(opts.progress ? { progress: opts.progress } : {}) });
+      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...(opts.events ? { events: opts.events } : {}) });
       agents.push(agent);
       return agent;
     },

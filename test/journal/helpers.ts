@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal, journalPath } from '../../src/journal/index.js';
 import type { FileFacts } from '../../src/journal/index.js';
+import { ManualClock } from '../helpers/clock.js';
 
 export interface TempJournal {
   dir: string;
   path: string;
   journal: Journal;
-  clock: { t: number; now(): number };
+  clock: ManualClock;
   cleanup(): void;
 }
 
@@ -16,7 +17,7 @@ export interface TempJournal {
 export function tempJournal(): TempJournal {
   const dir = mkdtempSync(join(tmpdir(), 'journal-test-'));
   const path = journalPath(join(dir, 'state', 'nested'));
-  const clock = { t: 1_700_000_000_000, now() { return this.t; } };
+  const clock = new ManualClock({ start: 1_700_000_000_000 });
   const journal = Journal.open(path, { clock });
   return {
     dir,

@@ -44,8 +44,8 @@ describe('resumeDecision', () => {
     expect(resumeDecision(job({ urlsCreatedAt: 0 }), same, now, 6 * HOUR)).toEqual({ action: 'restart', why: 'its part URLs are too old' });
   });
   it('uploading, file changed (size or mtime) → restart', () => {
-    expect(resumeDecision(job({}), { size: 101, mtimeMs: 5000 }, now, 12 * HOUR)).toMatchObject({ action: 'restart', why: 'the file changed' });
-    expect(resumeDecision(job({}), { size: 100, mtimeMs: 5001 }, now, 12 * HOUR)).toMatchObject({ action: 'restart', why: 'the file changed' });
+    expect(resumeDecision(job({}), { size: 101, mtimeMs: 5000 }, now, 12 * HOUR)).toMatchObject({ action: 'discard', why: 'the file changed' });
+    expect(resumeDecision(job({}), { size: 100, mtimeMs: 5001 }, now, 12 * HOUR)).toMatchObject({ action: 'discard', why: 'the file changed' });
   });
   it('uploading, file gone → drop', () => {
     expect(resumeDecision(job({}), undefined, now, 12 * HOUR)).toMatchObject({ action: 'drop' });

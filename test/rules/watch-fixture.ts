@@ -12,6 +12,8 @@ export function watchConfig(over: Partial<WatchConfig> = {}): WatchConfig {
     settleSeconds: 0,
     poll: false,
     rescanSeconds: 60,
+    followSymlinks: false,
+    allowOutsideLinks: false,
     rules: [],
     afterUpload: { action: 'leave' },
     onFailure: { action: 'leave' },

@@ -17,7 +17,9 @@ export type Action =
   /** Destroy the socket at the first body chunk. */
   | { type: 'reset-mid' }
   /** Read the body and never answer. */
-  | { type: 'hang' };
+  | { type: 'hang' }
+  /** Read the first body chunk, then stop reading (the socket's buffers fill) and never answer. */
+  | { type: 'stall' };
 
 export interface PutRecord {
   index: number;
@@ -101,6 +103,7 @@ export async function startS3Stub(mediaType: string, script: Script = () => unde
       rec.bytes += c.length;
       chunks.push(c);
       if (action.type === 'reset-mid') req.socket.destroy();
+      if (action.type === 'stall') req.pause();
     });
     req.on('error', () => {});
     req.on('end', () => {
@@ -121,6 +124,7 @@ export async function startS3Stub(mediaType: string, script: Script = () => unde
             req.socket.destroy();
             return;
           case 'hang':
+          case 'stall':
             return;
         }
       })();

@@ -76,11 +76,11 @@ describe('FrameioUploader against the emulator', () => {
     expect((await emu.readFile(created.id)).equals(content)).toBe(true);
   });
 
-  it('abandons a hanging part at the deadline and sends it again', async () => {
+  it('abandons a hanging part once nothing moves for the idle timeout and sends it again', async () => {
     const { path, content } = await localFile('hang.mov', 300_000);
     const created = await createUpload('hang.mov', content.length);
     emu.inject({ target: 'part', kind: 'hang', partIndex: 0 });
-    const result = await uploadParts(created, path, { backoff: FAST_BACKOFF, partTimeoutMs: 500 });
+    const result = await uploadParts(created, path, { backoff: FAST_BACKOFF, idleTimeoutMs: 500 });
     expect(result.retries).toBe(1);
     expect((await emu.readFile(created.id)).equals(content)).toBe(true);
   });

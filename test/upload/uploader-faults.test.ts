@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/frameio/errors.js';
 import { FrameioUploader, uploadParts, type RetryInfo } from '../../src/upload/index.js';
-import type { Clock } from '../../src/util/clock.js';
-import type { Logger } from '../../src/util/logger.js';
+import { ManualClock } from '../helpers/clock.js';
+import { recordingLogger } from '../helpers/logger.js';
 import { FAST_BACKOFF, FAULTS, SIGNATURE, startS3Stub, stubTarget, tempFile, type Action, type S3Stub, type TempFile } from './s3-stub.js';
 
 const MEDIA = 'video/mp4';
@@ -18,26 +18,6 @@ afterEach(async () => {
 });
 
 const target = (s: S3Stub, sizes: number[]) => stubTarget(s, sizes, 'clip.mp4', MEDIA);
-
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const rec = (message: string, meta?: Record<string, unknown>): void => {
-    lines.push(`${message} ${JSON.stringify(meta ?? {})}`);
-  };
-  return { lines, debug: rec, info: rec, warn: rec, error: rec };
-}
-
-function fakeClock(): Clock & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => Date.now(),
-    sleep: async (ms, signal) => {
-      signal?.throwIfAborted();
-      sleeps.push(ms);
-    },
-  };
-}
 
 describe('retryable faults', () => {
   const cases: Array<[string, Action, string]> = [
@@ -54,7 +34,7 @@ describe('retryable faults', () => {
     const retries: RetryInfo[] = [];
     const up = new FrameioUploader(target(stub, [100_000, 100_000, 100_000]), file.path, {
       backoff: FAST_BACKOFF,
-      partTimeoutMs: 400,
+      idleTimeoutMs: 400,
       highWaterMark: 16 * 1024,
     });
     up.on('retry', (info) => retries.push(info));
@@ -86,7 +66,7 @@ describe('retryable faults', () => {
     stub = await startS3Stub(MEDIA, (_i, attempt) =>
       attempt === 1 ? { ...FAULTS.slowDown, headers: { 'retry-after': '3' } } : FAULTS.serverError,
     );
-    const clock = fakeClock();
+    const clock = new ManualClock();
     const logger = recordingLogger();
     const err = await uploadParts(target(stub, [100]), file.path, {
       maxRetries: 3,
@@ -102,8 +82,8 @@ describe('retryable faults', () => {
     const msg = (err as Error).message;
     expect(msg).toMatch(/PUT part 1\/1 of "clip\.mp4" to 127\.0\.0\.1:\d+\/bucket\/uploads\/key\/part-0 failed: HTTP 500/);
     expect(msg).toMatch(/gave up after 4 attempts/);
-    expect(logger.lines.filter((l) => l.startsWith('Retrying part 1/1'))).toHaveLength(3);
-    for (const text of [msg, ...logger.lines]) {
+    expect(logger.lines().filter((l) => l.startsWith('Retrying part 1/1'))).toHaveLength(3);
+    for (const text of [msg, ...logger.lines()]) {
       expect(text).not.toContain(SIGNATURE);
       expect(text).not.toContain('X-Amz-Credential');
     }

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HotFolder } from '../../src/watch/hot-folder.js';
 import type { FileFacts, Filter, HotFolderOptions } from '../../src/watch/types.js';
+import { pause as delay, waitFor } from '../helpers/wait.js';
 
 const SETTLE = 300;
 const RESCAN = 1000;
 const noTemp: Filter = (rel) => ({ accept: !rel.endsWith('.part'), reason: 'temp name' });
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let dir: string;
 let outside: string;
@@ -37,13 +37,7 @@ function watcher(opts: Partial<HotFolderOptions> = {}): { hf: HotFolder; settled
   return { hf, settled };
 }
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await delay(25);
-  }
-}
+const until = (cond: () => boolean, timeoutMs: number): Promise<unknown> => waitFor(cond, { timeoutMs, intervalMs: 25 });
 
 describe('HotFolder on a real directory', () => {
   it('emits a file written in appends exactly once, after the last write, with its final size', async () => {

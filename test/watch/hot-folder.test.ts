@@ -3,32 +3,11 @@
 import { memfs } from 'memfs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HotFolder } from '../../src/watch/hot-folder.js';
-import type { FileFacts, Filter, HotFolderOptions, WatchFs, WatchStats } from '../../src/watch/types.js';
-import type { Clock } from '../../src/util/clock.js';
-import type { Logger } from '../../src/util/logger.js';
-
-class FakeClock implements Clock {
-  t = 1_000_000;
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-  sleep(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-interface LogLine {
-  level: string;
-  message: string;
-}
-function recorder(): Logger & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: string) => (message: string) => void lines.push({ level, message });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+import type { FileFacts, Filter, HotFolderOptions, WatchFs } from '../../src/watch/types.js';
+import { createMemorySourceFs } from '../../src/fs/memory-fs.js';
+import { createFaultyFs, type FaultyFs } from '../../src/fs/faulty-fs.js';
+import { ManualClock } from '../helpers/clock.js';
+import { recordingLogger, type RecordingLogger } from '../helpers/logger.js';
 
 const acceptAll: Filter = () => ({ accept: true });
 const NEVER = 1e9;
@@ -36,8 +15,10 @@ const NEVER = 1e9;
 interface Harness {
   hf: HotFolder;
   fs: ReturnType<typeof memfs>['fs'];
-  clock: FakeClock;
-  log: ReturnType<typeof recorder>;
+  /** The SourceFs the watcher reads through: inject faults, count calls. */
+  ffs: FaultyFs;
+  clock: ManualClock;
+  log: RecordingLogger;
   settled: FileFacts[];
   gone: string[];
   errors: Error[];
@@ -51,13 +32,15 @@ afterEach(async () => {
 function harness(
   files: Record<string, string>,
   opts: Partial<HotFolderOptions> = {},
-  wrap?: (fs: WatchFs, mem: ReturnType<typeof memfs>['fs']) => WatchFs,
+  wrap?: (fs: FaultyFs) => WatchFs,
+  memOpts: { sync?: boolean } = { sync: false },
 ): Harness {
   const { fs } = memfs(files, '/');
   fs.mkdirSync('/in', { recursive: true });
-  const clock = new FakeClock();
-  const log = recorder();
-  const base = fs.promises as unknown as WatchFs;
+  const clock = new ManualClock();
+  const log = recordingLogger();
+  // Promise stats only unless a test asks for the synchronous fast path.
+  const ffs = createFaultyFs(createMemorySourceFs(fs, memOpts));
   const hf = new HotFolder({
     root: '/in',
     recursive: true,
@@ -68,19 +51,15 @@ function harness(
     filter: acceptAll,
     clock,
     logger: log,
-    fs: wrap ? wrap(base, fs) : base,
+    fs: wrap ? wrap(ffs) : ffs,
     ...opts,
   });
   open.push(hf);
-  const h: Harness = { hf, fs, clock, log, settled: [], gone: [], errors: [] };
+  const h: Harness = { hf, fs, ffs, clock, log, settled: [], gone: [], errors: [] };
   hf.on('settled', (f) => h.settled.push(f));
   hf.on('gone', (p) => h.gone.push(p));
   hf.on('error', (e) => h.errors.push(e));
   return h;
-}
-
-function errno(code: string, p: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: ${p}`), { code });
 }
 
 describe('HotFolder over memfs', () => {
@@ -240,14 +219,67 @@ describe('HotFolder over memfs', () => {
     expect(calls).toContain('d:x/y');
   });
 
-  it('skips symlinks to directories (loops) but follows symlinks to files', async () => {
-    const h = harness({ '/in/a.mov': 'a', '/elsewhere/real.mov': 'rrr' });
+  it('by default follows no symbolic link, to a file or a folder, and says so once per link', async () => {
+    const h = harness({ '/in/a.mov': 'a', '/in/inner/real.mov': 'rr', '/elsewhere/real.mov': 'rrr', '/elsewhere/d/x.mov': 'x' });
     h.fs.symlinkSync('/in', '/in/loop');
+    h.fs.symlinkSync('/elsewhere/d', '/in/dirlink');
+    h.fs.symlinkSync('/elsewhere/real.mov', '/in/link.mov');
+    h.fs.symlinkSync('/in/inner/real.mov', '/in/inside.mov');
+    await h.hf.start();
+    h.clock.advance(1000);
+    await h.hf.checkDue();
+    await h.hf.scanNow();
+    expect(h.settled.map((f) => `${f.relPath}:${f.size}`).sort()).toEqual(['a.mov:1', 'inner/real.mov:2']);
+    const said = h.log.records.filter((l) => l.message.startsWith('skipping symbolic link'));
+    // Two passes, each link said once, with its path and why.
+    expect(said.map((l) => l.message.split(':')[0]).sort()).toEqual(
+      ['/in/dirlink', '/in/inside.mov', '/in/link.mov', '/in/loop'].map((p) => `skipping symbolic link ${p}`),
+    );
+    expect(said[0]!.message).toContain('follow_symlinks: true');
+  });
+
+  it('follow_symlinks: links to files inside the watch folder are followed; outside ones are refused, once', async () => {
+    const h = harness({ '/in/inner/real.mov': 'rr', '/elsewhere/agent.yaml': 'token: secret' }, { symlinks: { follow: true, allowOutside: false } });
+    h.fs.symlinkSync('/in/inner/real.mov', '/in/inside.mov');
+    h.fs.symlinkSync('/elsewhere/agent.yaml', '/in/config.mov');
+    h.fs.symlinkSync('/elsewhere', '/in/up');
+    h.fs.symlinkSync('/nothing', '/in/dangling.mov');
+    await h.hf.start();
+    h.clock.advance(1000);
+    await h.hf.checkDue();
+    await h.hf.scanNow();
+    expect(h.settled.map((f) => `${f.relPath}:${f.size}`).sort()).toEqual(['inner/real.mov:2', 'inside.mov:2']);
+    const said = h.log.records.filter((l) => l.message.startsWith('skipping symbolic link')).map((l) => l.message);
+    expect(said).toHaveLength(3);
+    expect(said.find((m) => m.includes('/in/config.mov'))).toMatch(/outside the watch folder, to \/elsewhere\/agent\.yaml.*allow_outside_links: true/);
+    expect(said.find((m) => m.includes('/in/up'))).toMatch(/outside the watch folder/);
+    expect(said.find((m) => m.includes('/in/dangling.mov'))).toMatch(/points to nothing/);
+  });
+
+  it('allow_outside_links: a followed link may point outside the watch folder; its facts are the target\'s', async () => {
+    const h = harness({ '/elsewhere/real.mov': 'rrr' }, { symlinks: { follow: true, allowOutside: true } });
     h.fs.symlinkSync('/elsewhere/real.mov', '/in/link.mov');
     await h.hf.start();
     h.clock.advance(1000);
     await h.hf.checkDue();
-    expect(h.settled.map((f) => `${f.relPath}:${f.size}`).sort()).toEqual(['a.mov:1', 'link.mov:3']);
+    expect(h.settled).toHaveLength(1);
+    expect(h.settled[0]).toMatchObject({ path: '/in/link.mov', relPath: 'link.mov', size: 3, ino: h.fs.statSync('/elsewhere/real.mov').ino });
+  });
+
+  it('a settled file swapped for a link is no longer the same file, and the link is not taken up', async () => {
+    const h = harness({ '/in/a.mov': 'aaaa', '/elsewhere/secret.txt': 'ssss' });
+    await h.hf.start();
+    h.clock.advance(1000);
+    await h.hf.checkDue();
+    const f = h.settled[0]!;
+    h.fs.unlinkSync('/in/a.mov');
+    h.fs.symlinkSync('/elsewhere/secret.txt', '/in/a.mov');
+    expect(await h.hf.recheck(f)).toBe('changed');
+    h.hf.resettle(f.path);
+    h.clock.advance(1000);
+    await h.hf.checkDue();
+    expect(h.settled).toHaveLength(1);
+    expect(h.gone).toEqual(['/in/a.mov']);
   });
 
   it('a missing root is an error naming the path, not "all files deleted", and is retried', async () => {
@@ -265,7 +297,7 @@ describe('HotFolder over memfs', () => {
     h.fs.mkdirSync('/in');
     h.fs.writeFileSync('/in/a.mov', 'a');
     await h.hf.scanNow();
-    expect(h.log.lines.some((l) => l.level === 'info' && l.message.includes('reachable again'))).toBe(true);
+    expect(h.log.records.some((l) => l.level === 'info' && l.message.includes('reachable again'))).toBe(true);
     h.clock.advance(1000);
     await h.hf.checkDue();
     expect(h.settled.map((f) => f.relPath)).toEqual(['a.mov']);
@@ -282,32 +314,27 @@ describe('HotFolder over memfs', () => {
   });
 
   it('EACCES on a subdirectory is logged once, is not fatal, and its known files are not "gone"', async () => {
-    let locked = false;
-    const h = harness({ '/in/a.mov': 'a', '/in/priv/p.mov': 'p' }, {}, (base) => ({
-      stat: (p) => base.stat(p),
-      readdir: (p, o) => (locked && p === '/in/priv' ? Promise.reject(errno('EACCES', p)) : base.readdir(p, o)),
-    }));
+    const h = harness({ '/in/a.mov': 'a', '/in/priv/p.mov': 'p' });
     await h.hf.start();
     expect(h.hf.pending()).toBe(2);
-    locked = true;
+    const unlock = h.ffs.inject({ op: 'readdir', path: '/in/priv', code: 'EACCES' });
     await h.hf.scanNow();
     await h.hf.scanNow();
-    const warns = h.log.lines.filter((l) => l.level === 'warn');
+    const warns = h.log.records.filter((l) => l.level === 'warn');
     expect(warns).toHaveLength(1);
     expect(warns[0]!.message).toContain('/in/priv');
     expect(h.errors).toEqual([]);
     expect(h.gone).toEqual([]);
     expect(h.hf.pending()).toBe(2);
-    locked = false;
+    unlock();
     await h.hf.scanNow();
-    expect(h.log.lines.some((l) => l.level === 'info' && l.message.includes('/in/priv can be listed again'))).toBe(true);
+    expect(h.log.records.some((l) => l.level === 'info' && l.message.includes('/in/priv can be listed again'))).toBe(true);
   });
 
   it('tolerates entries vanishing between readdir and stat', async () => {
-    const h = harness({ '/in/a.mov': 'a', '/in/b.mov': 'b', '/in/d/c.mov': 'c' }, {}, (base) => ({
-      stat: (p) => (p === '/in/b.mov' ? Promise.reject(errno('ENOENT', p)) : base.stat(p)),
-      readdir: (p, o) => (p === '/in/d' ? Promise.reject(errno('ENOENT', p)) : base.readdir(p, o)),
-    }));
+    const h = harness({ '/in/a.mov': 'a', '/in/b.mov': 'b', '/in/d/c.mov': 'c' });
+    h.ffs.inject({ op: 'lstat', path: '/in/b.mov', code: 'ENOENT' });
+    h.ffs.inject({ op: 'readdir', path: '/in/d', code: 'ENOENT' });
     await h.hf.start();
     expect(h.errors).toEqual([]);
     expect(h.hf.pending()).toBe(1);
@@ -353,12 +380,12 @@ describe('HotFolder stale stats', () => {
     let release: (() => void) | undefined;
     let hold = false;
     const h = harness({ '/in/a.mov': 'a' }, {}, (base) => ({
-      stat: async (p) => {
-        const st = await base.stat(p);
+      ...base,
+      lstat: async (p) => {
+        const st = await base.lstat(p);
         if (hold && p === '/in/a.mov') await new Promise<void>((r) => (release = r));
         return st;
       },
-      readdir: (p, o) => base.readdir(p, o),
     }));
     await h.hf.start();
     h.clock.advance(1000);
@@ -380,52 +407,35 @@ describe('HotFolder idle cost', () => {
   it('a rescan of an unchanged tree is one readdir per directory and one stat per file', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 50; i++) files[`/in/d${i % 5}/f${i}.mov`] = 'x';
-    const calls = { stat: 0, readdir: 0 };
-    const h = harness(files, {}, (base) => ({
-      stat: (p) => (calls.stat++, base.stat(p)),
-      readdir: (p, o) => (calls.readdir++, base.readdir(p, o)),
-    }));
+    const h = harness(files);
     await h.hf.start();
     h.clock.advance(1000);
     await h.hf.checkDue();
     for (const f of h.settled) h.hf.markHandled(f);
-    calls.stat = 0;
-    calls.readdir = 0;
+    h.ffs.calls.length = 0;
     await h.hf.scanNow();
     await h.hf.checkDue();
-    expect(calls).toEqual({ stat: 50 + 1, readdir: 5 + 1 }); // + the root's stat and listing
+    // One lstat per file, plus the root's stat and listing.
+    expect({ lstat: h.ffs.count('lstat'), stat: h.ffs.count('stat'), readdir: h.ffs.count('readdir') }).toEqual({ lstat: 50, stat: 1, readdir: 5 + 1 });
     expect(h.settled).toHaveLength(50);
   });
 });
 
 describe('HotFolder rescan cost', () => {
-  // memfs's statSync stands in for the local-disk fast path.
-  const withSync = (counts: { stat: number; statSync: number }) => (base: WatchFs, mem: Harness['fs']): WatchFs => ({
-    stat: (p) => (counts.stat++, base.stat(p)),
-    readdir: (p, o) => base.readdir(p, o),
-    statSync: (p) => {
-      counts.statSync++;
-      try {
-        return mem.statSync(p) as WatchStats;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw err;
-      }
-    },
-  });
+  // memfs's lstatSync stands in for the local-disk fast path.
+  const counted = (h: Harness) => ({ stat: h.ffs.count('stat') + h.ffs.count('lstat'), statSync: h.ffs.count('lstatSync') });
 
   it('uses the synchronous stat when the fs has one, with the same results', async () => {
-    const counts = { stat: 0, statSync: 0 };
     const files: Record<string, string> = {};
     for (let i = 0; i < 40; i++) files[`/in/d${i % 4}/f${i}.mov`] = 'x'.repeat(i);
     // A local folder (poll: false); native hints are off so memfs needs no fs.watch.
-    const h = harness(files, { poll: false, useNative: false }, withSync(counts));
+    const h = harness(files, { poll: false, useNative: false }, undefined, { sync: true });
     await h.hf.start();
     h.clock.advance(1000);
     await h.hf.scanNow();
     expect(h.settled.map((f) => `${f.relPath}:${f.size}`).sort()).toEqual(Object.keys(files).map((p) => `${p.slice(4)}:${files[p]!.length}`).sort());
     expect(h.settled.find((f) => f.relPath === 'd3/f7.mov')).toMatchObject({ path: '/in/d3/f7.mov', ino: h.fs.statSync('/in/d3/f7.mov').ino });
-    expect(counts).toEqual({ stat: 2, statSync: 80 }); // promises only for the root check of each pass
+    expect(counted(h)).toEqual({ stat: 2, statSync: 80 }); // promises only for the root check of each pass
     h.fs.unlinkSync('/in/d1/f1.mov');
     h.fs.writeFileSync('/in/d1/new.mov', 'n');
     await h.hf.scanNow();
@@ -433,14 +443,13 @@ describe('HotFolder rescan cost', () => {
   });
 
   it('never uses a synchronous stat on a polled (network) folder, where a hung mount would block everything', async () => {
-    const counts = { stat: 0, statSync: 0 };
-    const h = harness({ '/in/a.mov': 'a', '/in/sub/b.mov': 'b' }, { poll: true }, withSync(counts));
+    const h = harness({ '/in/a.mov': 'a', '/in/sub/b.mov': 'b' }, { poll: true }, undefined, { sync: true });
     await h.hf.start();
     h.clock.advance(1000);
     await h.hf.scanNow();
     expect(h.settled.map((f) => f.relPath).sort()).toEqual(['a.mov', 'sub/b.mov']);
-    expect(counts.statSync).toBe(0);
-    expect(counts.stat).toBeGreaterThanOrEqual(4);
+    expect(counted(h).statSync).toBe(0);
+    expect(counted(h).stat).toBeGreaterThanOrEqual(4);
   });
 
   it('stretches the rescan interval to 70 times a pass\'s own work time, and says so once', async () => {
@@ -450,7 +459,7 @@ describe('HotFolder rescan cost', () => {
       { '/in/a.mov': 'a', '/in/b.mov': 'b' },
       { rescanMs: 5000, hrNow: () => cpu },
       (base) => ({
-        stat: (p) => base.stat(p),
+        ...base,
         readdir: (p, o) => ((cpu += passCost), base.readdir(p, o)),
       }),
     );
@@ -464,7 +473,7 @@ describe('HotFolder rescan cost', () => {
     // 1000 ms in the listing + 2 promise stats at an estimated 0.05 ms each.
     expect(h.hf.rescanIntervalMs()).toBe(70_007);
     await h.hf.scanNow();
-    const infos = h.log.lines.filter((l) => l.level === 'info' && l.message.startsWith('rescan every'));
+    const infos = h.log.records.filter((l) => l.level === 'info' && l.message.startsWith('rescan every'));
     expect(infos.map((l) => l.message)).toEqual([expect.stringContaining('rescan every 70 s for 2 files')]);
     passCost = 10;
     await h.hf.scanNow();

@@ -2,7 +2,8 @@
 // first stats of a pass turn out slow (a network share). Time is a fake high-resolution clock.
 import { memfs } from 'memfs';
 import { describe, expect, it } from 'vitest';
-import type { WatchFs, WatchStats } from '../../src/watch/types.js';
+import type { WatchFs } from '../../src/watch/types.js';
+import { createMemorySourceFs } from '../../src/fs/memory-fs.js';
 import { walkTree, type WalkOptions } from '../../src/watch/walk.js';
 
 function tree(n: number, dirs = 1) {
@@ -12,13 +13,14 @@ function tree(n: number, dirs = 1) {
   const calls = { stat: 0, statSync: 0 };
   let hr = 0;
   let statSyncCost = 0;
+  const mem = createMemorySourceFs(fs);
   const wfs: WatchFs = {
-    stat: (p) => (calls.stat++, (fs.promises as unknown as WatchFs).stat(p)),
-    readdir: (p, o) => (fs.promises as unknown as WatchFs).readdir(p, o),
-    statSync: (p) => {
+    ...mem,
+    lstat: (p) => (calls.stat++, mem.lstat(p)),
+    lstatSync: (p) => {
       calls.statSync++;
       hr += statSyncCost;
-      return fs.statSync(p) as WatchStats;
+      return mem.lstatSync!(p);
     },
   };
   const run = (over: Partial<WalkOptions> = {}) => {

@@ -1,0 +1,25 @@
+// The progress bars as one subscriber of the pipeline's events: a bar per upload from its
+// start to its end. The bus delivers later and drops the oldest when the terminal is slow,
+// so drawing can never hold up an upload (a dropped byte count is replaced by the next).
+import type { PipelineEvents, Unsubscribe } from '../events/index.js';
+import type { ProgressView } from './progress.js';
+
+export function showProgress(events: PipelineEvents, view: ProgressView): Unsubscribe {
+  return events.subscribe(
+    ['upload-started', 'progress', 'uploaded', 'upload-stopped'],
+    (e) => {
+      const id = `${e.watch}\0${e.relPath}`;
+      switch (e.type) {
+        case 'upload-started':
+          view.start(id, e.relPath, e.size);
+          return;
+        case 'progress':
+          view.update(id, e.bytes);
+          return;
+        default:
+          view.end(id);
+      }
+    },
+    { name: 'progress bars' },
+  );
+}

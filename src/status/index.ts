@@ -1,0 +1,2 @@
+export { buildStatusSnapshot, readStatusData, type StatusData, type StatusSnapshot, type StatusSource, type LiveStatus, type InFlightEntry, type WaitingEntry, type FailureEntry, type RecentEntry } from './snapshot.js';
+export { LiveActivity } from './live.js';

@@ -1,0 +1,132 @@
+// What `status` shows, as data: built from what the job store returns plus, when a running
+// agent has them, live figures from its events (bytes on the wire, speed, next attempt). One
+// builder for the CLI, an HTTP status page and Prometheus metrics alike; rendering is theirs.
+import type { Job, JobState } from '../journal/index.js';
+
+/** What the snapshot needs of the job store, already fetched. */
+export interface StatusData {
+  counts: Record<JobState, number>;
+  inFlight: Array<Job & { bytesDone: number }>;
+  /** Jobs still in the pipeline that hit a problem and wait to try again. */
+  waiting: Job[];
+  failures: Job[];
+  recent: Job[];
+}
+
+type MaybeAsync<T> = T | Promise<T>;
+
+/** The job store's read side: the SQLite Journal today (sync), a JobStore (async) tomorrow. */
+export interface StatusSource {
+  counts(): MaybeAsync<Record<JobState, number>>;
+  inFlight(): MaybeAsync<Array<Job & { bytesDone: number }>>;
+  recentFailures(limit: number): MaybeAsync<Job[]>;
+  recentDone(limit: number): MaybeAsync<Job[]>;
+  listByState(...states: JobState[]): MaybeAsync<Job[]>;
+}
+
+/** Live figures for jobs, keyed by job id (see LiveActivity). */
+export interface LiveStatus {
+  uploads: ReadonlyMap<number, { bytesSent: number; speedBps: number }>;
+  retries: ReadonlyMap<number, { at: number; code: string; outage: boolean }>;
+}
+
+export interface InFlightEntry {
+  watch: string;
+  path: string;
+  size: number;
+  /** Bytes in parts Frame.io's storage confirmed (journaled). */
+  bytes_done: number;
+  parts_done: number;
+  parts: number;
+  file_id: string | null;
+  /** Live only: bytes handed to the network, confirmed or not. */
+  bytes_sent?: number;
+  /** Live only: over the last few seconds. */
+  speed_bps?: number;
+}
+
+export interface WaitingEntry {
+  watch: string;
+  path: string;
+  state: JobState;
+  error: string | null;
+  code: string | null;
+  since: string;
+  /** Live only: when the next attempt is due. */
+  next_attempt_at?: string;
+  /** Live only: the wait is an outage (network, 5xx, rate limit), not a fresh upload after a refusal. */
+  outage?: boolean;
+}
+
+export interface FailureEntry {
+  watch: string;
+  path: string;
+  error: string | null;
+  code: string | null;
+  at: string;
+  moved_to: string | null;
+}
+
+export interface RecentEntry {
+  watch: string;
+  path: string;
+  view_url: string | null;
+  at: string | null;
+}
+
+/** Field names are the `status --json` output, which scripts read: change them only with care. */
+export interface StatusSnapshot {
+  counts: Record<JobState, number>;
+  in_flight: InFlightEntry[];
+  waiting: WaitingEntry[];
+  failures: FailureEntry[];
+  recent: RecentEntry[];
+}
+
+export async function readStatusData(source: StatusSource, limits: { failures?: number; recent?: number } = {}): Promise<StatusData> {
+  const [counts, inFlight, failures, recent, active] = await Promise.all([
+    source.counts(),
+    source.inFlight(),
+    source.recentFailures(limits.failures ?? 10),
+    source.recentDone(limits.recent ?? 5),
+    source.listByState('seen', 'settled', 'uploading', 'uploaded'),
+  ]);
+  return { counts, inFlight, waiting: active.filter((j) => j.lastError), failures, recent };
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function buildStatusSnapshot(data: StatusData, live?: LiveStatus): StatusSnapshot {
+  return {
+    counts: data.counts,
+    in_flight: data.inFlight.map((j) => {
+      const e: InFlightEntry = {
+        watch: j.watch,
+        path: j.relPath,
+        size: j.size,
+        bytes_done: j.bytesDone,
+        parts_done: j.partsDone.length,
+        parts: j.parts?.length ?? 0,
+        file_id: j.fileId,
+      };
+      const u = live?.uploads.get(j.id);
+      if (u) {
+        // Never below what is confirmed: a retried part's bytes are taken back from bytes_sent.
+        e.bytes_sent = Math.max(u.bytesSent, j.bytesDone);
+        e.speed_bps = Math.round(u.speedBps);
+      }
+      return e;
+    }),
+    waiting: data.waiting.map((j) => {
+      const e: WaitingEntry = { watch: j.watch, path: j.relPath, state: j.state, error: j.lastError, code: j.lastErrorCode, since: iso(j.updatedAt) };
+      const r = live?.retries.get(j.id);
+      if (r) {
+        e.next_attempt_at = iso(r.at);
+        e.outage = r.outage;
+      }
+      return e;
+    }),
+    failures: data.failures.map((j) => ({ watch: j.watch, path: j.relPath, error: j.lastError, code: j.lastErrorCode, at: iso(j.updatedAt), moved_to: j.finalPath })),
+    recent: data.recent.map((j) => ({ watch: j.watch, path: j.relPath, view_url: j.viewUrl, at: j.doneAt ? iso(j.doneAt) : null })),
+  };
+}

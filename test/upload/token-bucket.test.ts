@@ -1,0 +1,128 @@
+// The byte budget with a fake clock: rates, bursts, order, run-time rate changes, abort.
+import { describe, expect, it } from 'vitest';
+import { TokenBucket } from '../../src/upload/layers/token-bucket.js';
+import type { Clock } from '../../src/util/clock.js';
+
+/** Timers fire only when the test advances time. */
+function manualClock(): Clock & { advance(ms: number): Promise<void>; pending(): number } {
+  let now = 0;
+  let timers: Array<{ at: number; fire: () => void }> = [];
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  return {
+    now: () => now,
+    sleep(ms, signal) {
+      return new Promise<void>((resolve, reject) => {
+        const t = { at: now + ms, fire: resolve };
+        timers.push(t);
+        signal?.addEventListener('abort', () => {
+          timers = timers.filter((x) => x !== t);
+          reject(signal.reason);
+        }, { once: true });
+      });
+    },
+    async advance(ms) {
+      const until = now + ms;
+      for (;;) {
+        const next = timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+        if (!next) break;
+        now = next.at;
+        timers = timers.filter((t) => t !== next);
+        next.fire();
+        await flush();
+      }
+      now = until;
+      await flush();
+    },
+    pending: () => timers.length,
+  };
+}
+
+/** Records the fake time at which each take() resolved. */
+function recorder(clock: Clock): { at: Record<string, number>; take(b: TokenBucket, id: string, bytes: number, s?: AbortSignal): Promise<void> } {
+  const at: Record<string, number> = {};
+  return {
+    at,
+    take: (b, id, bytes, s) => b.take(bytes, s).then(() => void (at[id] = clock.now())),
+  };
+}
+
+describe('TokenBucket', () => {
+  it('lets a full burst through at once, then paces to the rate', async () => {
+    const clock = manualClock();
+    const b = new TokenBucket({ rate: 1000, burst: 500, clock });
+    const r = recorder(clock);
+    const all = [r.take(b, 'a', 500), r.take(b, 'b', 250), r.take(b, 'c', 250), r.take(b, 'd', 1000)];
+    await clock.advance(0);
+    expect(r.at).toEqual({ a: 0 });
+    await clock.advance(2000);
+    await Promise.all(all);
+    // b waits for 250 tokens (250 ms), c for the next 250, d (above the burst) for a full bucket.
+    expect(r.at).toEqual({ a: 0, b: 250, c: 500, d: 1000 });
+  });
+
+  it('serves waiters in order: a big request is not overtaken by small ones', async () => {
+    const clock = manualClock();
+    const b = new TokenBucket({ rate: 100, burst: 100, clock });
+    const r = recorder(clock);
+    await b.take(100);
+    const big = r.take(b, 'big', 100);
+    const small = r.take(b, 'small', 1);
+    await clock.advance(1010);
+    await Promise.all([big, small]);
+    expect(r.at.big).toBe(1000);
+    expect(r.at.small!).toBeGreaterThanOrEqual(r.at.big!);
+  });
+
+  it('applies a new rate to requests already waiting, and Infinity releases them all', async () => {
+    const clock = manualClock();
+    const b = new TokenBucket({ rate: 10, burst: 100, clock });
+    const r = recorder(clock);
+    await b.take(100);
+    const p = r.take(b, 'x', 100); // 10 s at 10 B/s
+    await clock.advance(1000);
+    b.setRate(100); // 10 tokens in the bucket; the remaining 90 take 0.9 s now
+    await clock.advance(900);
+    await p;
+    expect(r.at.x).toBe(1900);
+    const q = r.take(b, 'y', 1_000_000);
+    await clock.advance(10);
+    expect(r.at.y).toBeUndefined();
+    b.setRate(Infinity);
+    await q;
+    expect(r.at.y).toBe(1910);
+    expect(b.maxGrant()).toBe(Infinity);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('drops an aborted waiter with the reason and lets the next one go', async () => {
+    const clock = manualClock();
+    const b = new TokenBucket({ rate: 100, burst: 100, clock });
+    const r = recorder(clock);
+    await b.take(100);
+    const stop = new AbortController();
+    const first = r.take(b, 'first', 100, stop.signal);
+    const second = r.take(b, 'second', 50);
+    const why = new Error('part aborted');
+    stop.abort(why);
+    await expect(first).rejects.toBe(why);
+    await clock.advance(500);
+    await second;
+    expect(r.at).toEqual({ second: 500 });
+  });
+
+  it('defaults to a quarter second of the rate as burst, within 16 KiB..1 MiB, and no limit at all', async () => {
+    expect(new TokenBucket({ rate: 8 * 1024 * 1024 }).maxGrant()).toBe(1024 * 1024);
+    expect(new TokenBucket({ rate: 1000 }).maxGrant()).toBe(16 * 1024);
+    expect(new TokenBucket({ rate: 400_000 }).maxGrant()).toBe(100_000);
+    const unlimited = new TokenBucket();
+    await unlimited.take(10 * 1024 * 1024 * 1024);
+    expect(unlimited.bytesPerSecond).toBe(Infinity);
+  });
+
+  it('refuses a rate that is not a positive number with a message', () => {
+    expect(() => new TokenBucket({ rate: 0 })).toThrow(/bandwidth rate must be a positive number/);
+    expect(() => new TokenBucket().setRate(Number.NaN)).toThrow(/got NaN/);
+  });
+});
