@@ -22,7 +22,10 @@ export function stateLockPath(stateDir: string): string {
  */
 export function runtimeLockDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_RUNTIME_DIR;
-  if (xdg && path.isAbsolute(xdg) && fs.statSync(xdg, { throwIfNoEntry: false })?.isDirectory()) return path.join(xdg, 'frameio-agent');
+  const st = xdg && path.isAbsolute(xdg) ? fs.statSync(xdg, { throwIfNoEntry: false }) : undefined;
+  // Only our own: after `sudo -E` it may still name another user's runtime directory.
+  const ours = typeof process.getuid !== 'function' || st?.uid === process.getuid();
+  if (xdg && st?.isDirectory() && ours) return path.join(xdg, 'frameio-agent');
   const who = typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
   return path.join(os.tmpdir(), `frameio-agent-${who}`);
 }

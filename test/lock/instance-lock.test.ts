@@ -56,6 +56,13 @@ describe('folder locks', () => {
     expect(runtimeLockDir({})).toBe(path.join(os.tmpdir(), `frameio-agent-${process.getuid!()}`));
   });
 
+  it("another user's $XDG_RUNTIME_DIR (after sudo -E) is not used", async () => {
+    const theirs = path.join(dir, 'run-user-4242');
+    await fs.mkdir(theirs, { mode: 0o700 });
+    await fs.chown(theirs, 4242, 4242);
+    expect(runtimeLockDir({ XDG_RUNTIME_DIR: theirs })).toBe(path.join(os.tmpdir(), `frameio-agent-${process.getuid!()}`));
+  });
+
   it('a lock directory someone else made is refused, not used', async () => {
     await fs.mkdir(path.join(dir, 'hot'));
     const lockDir = path.join(dir, 'planted');
