@@ -26,6 +26,11 @@ export { EventBus, PIPELINE_EVENT_TYPES } from './events/index.js';
 export type { PipelineEvent, PipelineEventOf, PipelineEventType, PipelineEvents, EventPayloads } from './events/index.js';
 export { buildStatusSnapshot, readStatusData, LiveActivity } from './status/index.js';
 export type { StatusSnapshot, StatusData, StatusSource, LiveStatus } from './status/index.js';
+export { acquireAgentLocks, runtimeLockDir } from './lock/agent-locks.js';
+export type { AgentLocks, AgentLockOptions } from './lock/agent-locks.js';
+export { LockHeldError } from './lock/instance-lock.js';
+export type { LockOwner } from './lock/instance-lock.js';
+export { makeStateDirPrivate, PrivateStateError } from './util/private-files.js';
 // The job store seam: the SQLite journal, and the interface another backend implements.
 export { SqliteJobStore, JournalError, isStoreUnwritable, TRANSITIONS } from './journal/index.js';
 export type { JobStore, Job, JobState, JobPatch, Lease, WriteIntent, Durability, ObserveOptions, ObserveResult } from './journal/index.js';

@@ -20,6 +20,18 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * `run` could not start: state_dir not creatable, logs not writable, journal unopenable, another
+ * agent holds the lock. One line naming the path, exit 2, nothing touched.
+ */
+export class StartupError extends UsageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`cannot start: ${message}`);
+    this.name = 'StartupError';
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
+
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (isAgentError(err)) {

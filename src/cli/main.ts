@@ -241,7 +241,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     } else if (isAgentError(e)) {
       err(io, `frameio-agent: ${e.message}`);
     } else {
-      err(io, `frameio-agent: unexpected error: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}`);
+      // One line; the stack only when asked for (it means nothing to the person at the terminal).
+      const detail = e instanceof Error ? (io.env.FRAMEIO_AGENT_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+      err(io, `frameio-agent: unexpected error: ${redact(detail)}${io.env.FRAMEIO_AGENT_DEBUG ? '' : ' (FRAMEIO_AGENT_DEBUG=1 shows where)'}`);
     }
     return exitCodeFor(e);
   }

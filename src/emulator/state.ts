@@ -151,7 +151,7 @@ export class Store {
     const sizes = source === 'local_upload' ? planParts(fileSize, this.opts.partSizeTarget) : [];
     const diskPath = this.opts.dataDir ? join(this.opts.dataDir, `${id}.bin`) : null;
     if (diskPath) {
-      const fh = await open(diskPath, 'w');
+      const fh = await open(diskPath, 'w', 0o600); // uploaded media stays the owner's, like the agent's state
       try {
         await fh.truncate(fileSize);
       } finally {

@@ -1,6 +1,7 @@
 // Opening a journal file: the checks that turn "some file at this path" into a database this
 // agent may write, or a clear refusal. Migrations run here, once, inside one transaction.
 import { existsSync, mkdirSync } from 'node:fs';
+import { ensurePrivateFile, PRIVATE_DIR_MODE } from '../util/private-files.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { JournalError } from './errors.js';
@@ -76,7 +77,12 @@ export function openDatabase(dbPath: string, readonly: boolean, migrations: read
     if (readonly && !existsSync(dbPath)) {
       throw new JournalError('unopenable', `No journal at ${dbPath}; has the agent run with this state directory?`);
     }
-    if (!readonly) mkdirSync(dirname(dbPath), { recursive: true });
+    if (!readonly) {
+      mkdirSync(dirname(dbPath), { recursive: true, mode: PRIVATE_DIR_MODE });
+      // SQLite would create the file 0644 whatever the umask, and give -wal/-shm the same mode:
+      // create it 0600 first so the part URLs in it and in the WAL stay the owner's.
+      if (!existsSync(dbPath)) ensurePrivateFile(dbPath);
+    }
     db = new Database(dbPath, { readonly, fileMustExist: readonly });
     if (readonly) {
       db.pragma('busy_timeout = 5000');

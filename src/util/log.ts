@@ -2,9 +2,9 @@
 // size-rotated file under state_dir/logs. Every line passes redact() so a token that slipped
 // into a message or an error never reaches disk or screen.
 import path from 'node:path';
-import fs from 'node:fs';
 import winston from 'winston';
 import { redact } from './redact.js';
+import { ensurePrivateDir, ensurePrivateFile } from './private-files.js';
 import type { Logger } from './logger.js';
 
 export interface LogOptions {
@@ -54,10 +54,16 @@ export function createLogger(opts: LogOptions = {}): Logger & { close(): Promise
     );
   }
   if (opts.dir) {
-    fs.mkdirSync(opts.dir, { recursive: true });
+    // Checked here, synchronously: winston opens the file later and only emits an error event,
+    // which left `run` exiting 13 with no message. A PrivateStateError names the path.
+    const file = path.join(opts.dir, 'agent.log');
+    ensurePrivateDir(opts.dir);
+    ensurePrivateFile(file);
     transports.push(
       new winston.transports.File({
-        filename: path.join(opts.dir, 'agent.log'),
+        filename: file,
+        // mode: every file winston creates, the live log and each one after a rotation, is 0600.
+        options: { flags: 'a', mode: 0o600 },
         maxsize: Math.round((opts.maxSizeMb ?? 10) * 1024 * 1024),
         maxFiles: opts.maxFiles ?? 5,
         tailable: true,
@@ -70,6 +76,14 @@ export function createLogger(opts: LogOptions = {}): Logger & { close(): Promise
     format: winston.format.combine(winston.format.errors({ stack: true }), redactFormat()),
     transports,
   });
+  // winston re-emits a transport's error on the logger, where no listener means a crash. A log
+  // file that fails later (disk full) must not stop uploads: say it once where a person looks.
+  let reported = false;
+  logger.on('error', (e: Error) => {
+    if (reported) return;
+    reported = true;
+    (opts.stream ?? process.stderr).write(`cannot write the log file under ${opts.dir ?? '(none)'}: ${redact(e.message)}\n`);
+  });
   return {
     debug: (m, meta) => logger.debug(m, meta),
     info: (m, meta) => logger.info(m, meta),
@@ -80,8 +94,9 @@ export function createLogger(opts: LogOptions = {}): Logger & { close(): Promise
         if (transports.length === 0) return resolve();
         logger.on('finish', () => resolve());
         logger.end();
-        // A stream transport on stderr may never emit finish; do not hang shutdown on it.
-        setTimeout(resolve, 500).unref();
+        // A stream transport on stderr may never emit finish; do not hang shutdown on it. Not
+        // unref'd: an unref'd timer let the process exit with this promise unsettled (code 13).
+        setTimeout(resolve, 500);
       }),
   };
 }

@@ -114,11 +114,12 @@ describe('state_dir full', () => {
     );
     await env.write('a.mov', pattern(5000, 3));
     const e = env;
-    const run = cli(env, ['run', '--once', '--config', config]);
-    // The disk fills once the agent has its journal open, before the file has settled.
-    await waitFor(() => fs.stat(path.join(e.stateDir, 'journal.sqlite-wal')).then(() => true, () => false), { what: 'journal open' });
+    const io = memoryIO({}, env.root);
+    const run = main(['run', '--once', '--config', config], io);
+    // The disk fills once the agent is watching (its journal open), before the file has settled.
+    await waitFor(() => io.stderrText().includes(`watching ${e.hot}`), { what: 'agent watching' });
     await disk.fill();
-    const full = await run;
+    const full = { code: await run, err: io.stderrText() };
     expect(full.code).toBe(1);
     expect(full.err).toContain(`1 file(s) were not uploaded because the journal in ${env.stateDir} could not be written`);
     expect(uploaded(env, 'a.mov')).toHaveLength(0);
