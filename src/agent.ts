@@ -105,6 +105,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const stop = (): Promise<void> => {
     stopPromise ??= (async () => {
       clearInterval(requeueTimer);
+      transfers.autotune?.stop();
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
       if (!opts.store) await journal.close();
@@ -130,6 +131,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     })().catch((err: unknown) => logger.error(`journal check failed: ${(err as Error).message}`));
   }, 2000);
   requeueTimer.unref();
+  // Finds how many part streams the link wants (see src/upload/adaptive.ts); off with upload.adaptive: false.
+  transfers.autotune?.start();
 
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);

@@ -109,6 +109,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
     upload: {
       maxWorkers: num(up.max_workers),
       maxFiles: num(up.max_files),
+      adaptive: bool(up.adaptive),
       maxRetries: num(up.max_retries),
       partTimeoutSeconds: num(up.part_timeout_seconds),
       verifyTimeoutSeconds: num(up.verify_timeout_seconds),

@@ -284,8 +284,20 @@ export const configSchema: ObjectNode = {
       type: 'object',
       description: 'Upload concurrency and retry limits.',
       properties: {
-        max_workers: { type: 'integer', default: 5, minimum: 1, maximum: 64, description: 'Parts of one file uploaded in parallel.' },
-        max_files: { type: 'integer', default: 2, minimum: 1, maximum: 64, description: 'Files uploading at once.' },
+        max_workers: {
+          type: 'integer',
+          default: 32,
+          minimum: 1,
+          maximum: 128,
+          description:
+            'The most part uploads in flight at once, across all files. With `adaptive` (the default) the agent starts with a few and adds streams only while throughput keeps rising (a long, fast link needs many; loopback or a LAN few), backing off when the server pushes back.',
+        },
+        max_files: { type: 'integer', default: 16, minimum: 1, maximum: 256, description: 'Files uploading at once (a file waiting for Frame.io to confirm it does not count).' },
+        adaptive: {
+          type: 'boolean',
+          default: true,
+          description: 'Find the number of part streams by measuring, up to max_workers. Off: always max_workers.',
+        },
         max_retries: { type: 'integer', default: 3, minimum: 0, maximum: 20, description: 'Retries of one part before the upload fails.' },
         part_timeout_seconds: {
           type: 'number',

@@ -57,6 +57,8 @@ export interface AgentConfig {
   upload: {
     maxWorkers: number;
     maxFiles: number;
+    /** Find the number of part streams by measuring, up to maxWorkers. */
+    adaptive: boolean;
     maxRetries: number;
     partTimeoutSeconds: number;
     verifyTimeoutSeconds: number;

@@ -9,6 +9,8 @@ import { PauseGate, pauseLayer } from './layers/pause-gate.js';
 import { TokenBucket } from './layers/token-bucket.js';
 import { nodeHttpTransport } from './node-transport.js';
 import { TransferScheduler } from './scheduler.js';
+import { AdaptiveConcurrency } from './adaptive.js';
+import { Autotune } from './autotune.js';
 import { compose } from './transport.js';
 
 export interface Transfers {
@@ -16,19 +18,27 @@ export interface Transfers {
   pause: PauseGate;
   budget: TokenBucket;
   accounting: TransferAccounting;
+  /** Finds the number of part streams by measuring (absent when `adaptive` is off); start it with the agent. */
+  autotune?: Autotune;
 }
 
-export function createTransfers(limits: { maxWorkers: number; maxFiles: number }): Transfers {
+export interface TransferLimits {
+  /** The most part uploads in flight at once, across all files. */
+  maxWorkers: number;
+  /** The most files uploading at once. */
+  maxFiles: number;
+  /** Grow and shrink the number of streams up to maxWorkers by measuring (default: fixed at maxWorkers). */
+  adaptive?: boolean;
+}
+
+export function createTransfers(limits: TransferLimits): Transfers {
   const pause = new PauseGate();
   const budget = new TokenBucket();
   const accounting = new TransferAccounting();
-  const scheduler = new TransferScheduler({
-    // As many parts in flight as before the scheduler (max_files uploads × max_workers parts),
-    // so memory and connection counts stay where the benchmarks put them.
-    concurrency: limits.maxWorkers * limits.maxFiles,
-    maxFiles: limits.maxFiles,
-    // Pause first: a held attempt takes no budget. Accounting innermost counts what went out.
-    transport: compose(nodeHttpTransport, pauseLayer(pause), budgetLayer(budget), meterLayer(accounting)),
-  });
-  return { scheduler, pause, budget, accounting };
+  const autotune = limits.adaptive ? new Autotune({ controller: new AdaptiveConcurrency({ min: Math.min(2, limits.maxWorkers), max: limits.maxWorkers }) }) : undefined;
+  // Pause first: a held attempt takes no budget. Accounting innermost counts what went out.
+  const layers = [pauseLayer(pause), budgetLayer(budget), meterLayer(accounting), ...(autotune ? [meterLayer(autotune)] : [])];
+  const scheduler = new TransferScheduler({ concurrency: limits.maxWorkers, maxFiles: limits.maxFiles, transport: compose(nodeHttpTransport, ...layers) });
+  autotune?.attach(scheduler);
+  return { scheduler, pause, budget, accounting, ...(autotune ? { autotune } : {}) };
 }
