@@ -93,7 +93,7 @@ export async function onJobError(flow: JobFlow, err: unknown): Promise<void> {
 /** False when the agent stops during the wait: nothing is in flight, the journal says where we are. */
 async function waitOrStop(flow: JobFlow, ms: number): Promise<boolean> {
   try {
-    await flow.svc.deps.clock.sleep(ms, AbortSignal.any([flow.svc.abortSignal, flow.svc.drainSignal]));
+    await flow.svc.deps.clock.sleep(ms, flow.softSignal);
     return true;
   } catch {
     return false;

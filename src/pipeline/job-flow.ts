@@ -18,6 +18,14 @@ import type { PipelineServices } from './services.js';
 import type { WatchRef } from './types.js';
 
 export class JobFlow {
+  /**
+   * This flow's own stop signals, aborted by the runner on stop (soft: no new part, no more
+   * waiting; hard: requests and parts in flight). Per flow rather than one process-wide signal
+   * that every request of every file listens on: thousands of files in flight would pile
+   * thousands of abort listeners onto one signal.
+   */
+  private readonly hard = new AbortController();
+  private readonly soft = new AbortController();
   /** Work to run once the transfer slot is given back (confirmation and the after-upload action). */
   private deferred: (() => Promise<void>) | undefined;
   private inSlot = false;
@@ -28,6 +36,22 @@ export class JobFlow {
     public job: Job,
     readonly facts: FileFacts,
   ) {}
+
+  /** Requests, parts and confirmation stop at once. */
+  get signal(): AbortSignal {
+    return this.hard.signal;
+  }
+
+  /** No new part starts and no wait goes on (in-flight parts finish). */
+  get softSignal(): AbortSignal {
+    return this.soft.signal;
+  }
+
+  /** The agent is stopping: `hard` also aborts what is in flight. */
+  stop(hard: boolean, reason?: unknown): void {
+    if (!this.soft.signal.aborted) this.soft.abort(reason);
+    if (hard && !this.hard.signal.aborted) this.hard.abort(reason);
+  }
 
   /** Runs transfer work in one of the scheduler's file slots, then whatever it deferred. */
   async inTransferSlot(work: () => Promise<void>): Promise<void> {
@@ -118,7 +142,7 @@ export class JobFlow {
     const { svc, job } = this;
     const { client, accountId, clock, journal } = svc.deps;
     const created = await svc.orphans.create(job, folderId, () =>
-      client.createLocalUpload(accountId, folderId, { name: path.basename(job.relPath), file_size: job.size }, { signal: svc.abortSignal }),
+      client.createLocalUpload(accountId, folderId, { name: path.basename(job.relPath), file_size: job.size }, { signal: this.signal }),
     );
     crashPoint('after-create');
     // On disk before any part is sent (the flush in transfer()): a power cut must never forget the
@@ -162,8 +186,8 @@ export class JobFlow {
           expect: { size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino },
           fs: svc.fs(),
           followLinks: w.config.followSymlinks,
-          signal: svc.abortSignal,
-          drainSignal: svc.drainSignal,
+          signal: this.signal,
+          drainSignal: this.softSignal,
           clock,
           logger,
           onPartDone: async (index: number) => {
@@ -209,7 +233,7 @@ export class JobFlow {
         timeoutMs: config.upload.verifyTimeoutSeconds * 1000,
         // The original is destroyed next: only Frame.io's status call may say the upload is whole.
         requireStatus: w.config.afterUpload.action === 'delete',
-        signal: svc.abortSignal,
+        signal: this.signal,
       });
     } catch (err) {
       await onJobError(this, err);

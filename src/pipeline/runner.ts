@@ -42,10 +42,10 @@ export class Runner extends EventEmitter implements PipelineServices {
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
   /** Jobs whose observers were told of an outage and not yet of its end. */
   private readonly inOutage = new Set<number>();
-  private readonly abort = new AbortController();
-  /** Stop starting parts; those in flight finish. Aborted first on stop, before the hard abort. */
-  private readonly drain = new AbortController();
+  /** Every flow under way, so a stop reaches each through its own signals. */
+  private readonly flows = new Set<JobFlow>();
   private stopping = false;
+  private hardStopped: AgentError | undefined;
   /** Files waiting for the journal to be writable again; offered again by retryHeld(). */
   private readonly holds: StoreHolds;
 
@@ -57,14 +57,6 @@ export class Runner extends EventEmitter implements PipelineServices {
     this.confirmer = deps.confirmer ?? new UploadConfirmer({ source: deps.client, accountId: deps.accountId, clock: deps.clock });
     this.orphans = new OrphanSweeper(deps);
     this.remote = new RemoteUploads(this);
-  }
-
-  get abortSignal(): AbortSignal {
-    return this.abort.signal;
-  }
-
-  get drainSignal(): AbortSignal {
-    return this.drain.signal;
   }
 
   isStopping(): boolean {
@@ -138,14 +130,16 @@ export class Runner extends EventEmitter implements PipelineServices {
     const flow = new JobFlow(this, w, job, facts);
     if (job.state === 'uploading' || job.state === 'uploaded') {
       // An upload left under way (e.g. after a fatal stop) continues; it is never started twice.
-      this.track(key, () => resumeFlow(flow));
+      this.track(key, flow, () => resumeFlow(flow));
       return;
     }
     this.publish(job, { type: 'seen', size: facts.size });
-    this.track(key, () => flow.start(r.folderId, r.segments));
+    this.track(key, flow, () => flow.start(r.folderId, r.segments));
   }
 
-  private track(key: string, work: () => Promise<void>): void {
+  private track(key: string, flow: JobFlow, work: () => Promise<void>): void {
+    this.flows.add(flow);
+    if (this.stopping) flow.stop(this.hardStopped !== undefined, this.hardStopped);
     const p = work()
       .catch((err: unknown) => {
         // A journal write outside a flow's own handling (resume, forget): wait for the journal.
@@ -157,7 +151,10 @@ export class Runner extends EventEmitter implements PipelineServices {
         this.deps.logger.error(e.message, { code: e.code });
         if (e.kind === 'fatal') this.fatal(e);
       })
-      .finally(() => this.active.delete(key));
+      .finally(() => {
+        this.active.delete(key);
+        this.flows.delete(flow);
+      });
     this.active.set(key, p);
   }
 
@@ -221,7 +218,7 @@ export class Runner extends EventEmitter implements PipelineServices {
         continue;
       }
       resumed++;
-      this.track(keyOf(job.watch, job.relPath), () => resumeFlow(flow));
+      this.track(keyOf(job.watch, job.relPath), flow, () => resumeFlow(flow));
     }
     return resumed;
   }
@@ -271,7 +268,10 @@ export class Runner extends EventEmitter implements PipelineServices {
       // An upload under way carries on from its journaled state: its original may already be
       // moved (the disk filled between the move and 'done'), so the watcher might never offer it.
       if (job && (job.state === 'uploading' || job.state === 'uploaded')) {
-        if (!this.active.has(key)) this.track(key, () => resumeFlow(new JobFlow(this, w, job, factsOf(job))));
+        if (!this.active.has(key)) {
+          const flow = new JobFlow(this, w, job, factsOf(job));
+          this.track(key, flow, () => resumeFlow(flow));
+        }
       } else {
         w.hot.resettle(h.path);
       }
@@ -292,15 +292,19 @@ export class Runner extends EventEmitter implements PipelineServices {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    this.drain.abort();
+    for (const flow of this.flows) flow.stop(false);
     const all = Promise.allSettled([...this.active.values()]);
-    const timer = setTimeout(() => this.abort.abort(new AgentError({ code: 'aborted', kind: 'permanent', message: 'agent stopping' })), graceMs);
+    const hard = (): void => {
+      this.hardStopped ??= new AgentError({ code: 'aborted', kind: 'permanent', message: 'agent stopping' });
+      for (const flow of this.flows) flow.stop(true, this.hardStopped);
+    };
+    const timer = setTimeout(hard, graceMs);
     try {
       await all;
     } finally {
       clearTimeout(timer);
     }
-    if (!this.abort.signal.aborted) this.abort.abort();
+    hard();
   }
 }
 

@@ -21,10 +21,6 @@ export interface PipelineServices {
   /** Outage bookkeeping per job (in memory: a restart is a fresh start anyway). */
   readonly outages: Map<number, OutageBook>;
   readonly summary: RunSummary;
-  /** Hard stop: aborts requests and parts in flight. */
-  readonly abortSignal: AbortSignal;
-  /** Graceful stop: no new part starts, no wait goes on. */
-  readonly drainSignal: AbortSignal;
   isStopping(): boolean;
   fs(): SourceFs;
   now(): Date;
