@@ -7,10 +7,14 @@ import { moveFile, exists } from './move.js';
 import { reasonPath } from './failure.js';
 import type { Job, JobStore } from '../journal/index.js';
 
-export async function requeueFailed(store: Pick<JobStore, 'transition'>, job: Job): Promise<Job> {
+/** `by` names who asked ('cli', 'status page'), for the file's history. */
+export async function requeueFailed(store: Pick<JobStore, 'transition' | 'appendEvents'>, job: Job, by: string, now: number = Date.now()): Promise<Job> {
   if (job.finalPath && !(await exists(job.absPath)) && (await exists(job.finalPath))) {
     await moveFile(job.finalPath, job.absPath);
     await fs.rm(reasonPath(job.finalPath), { force: true });
   }
-  return store.transition(job.id, 'seen', { attempts: 0, lastError: null, lastErrorCode: null, finalPath: null });
+  const requeued = await store.transition(job.id, 'seen', { attempts: 0, lastError: null, lastErrorCode: null, finalPath: null });
+  // After the transition, so the history never claims a retry that did not happen.
+  await store.appendEvents([{ jobId: job.id, time: now, type: 'requeued', data: { by } }]);
+  return requeued;
 }

@@ -25,7 +25,7 @@ export async function retryCommand(args: { paths: string[]; failed?: boolean; co
     let problems = 0;
     for (const job of jobs) {
       try {
-        await requeueFailed(journal, job);
+        await requeueFailed(journal, job, 'cli');
         out(io, `queued again: ${job.watch}/${job.relPath}`);
       } catch (e) {
         problems++;

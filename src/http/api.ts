@@ -12,7 +12,7 @@ import { ControlUnsupported, type AgentControls } from './controls.js';
 export type Answer = [status: number, body: unknown];
 
 export interface ApiContext {
-  agent: Pick<RunningAgent, 'journal' | 'status' | 'settling' | 'history'> & { runner: { requeueRetried(): Promise<number> } };
+  agent: Pick<RunningAgent, 'journal' | 'status' | 'settling'> & { runner: { requeueRetried(): Promise<number> } };
   watches: readonly Pick<WatchConfig, 'name' | 'path' | 'folderId'>[];
   controls: AgentControls;
   activity: Activity;
@@ -128,8 +128,7 @@ export async function retry(ctx: ApiContext, body: unknown): Promise<Answer> {
       problems.push({ id: job.id, error: `not failed (state ${job.state})` });
     } else {
       try {
-        await requeueFailed(store, job);
-        ctx.agent.history.add({ jobId: job.id, time: ctx.now(), type: 'requeued', data: { by: 'status page' } });
+        await requeueFailed(store, job, 'status page', ctx.now());
         requeued.push(job.id);
       } catch (e) {
         problems.push({ id: job.id, error: (e as Error).message });

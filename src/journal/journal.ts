@@ -92,7 +92,7 @@ export class Journal {
       setClaim: p('UPDATE jobs SET owner = ?, lease_until = ?, fence = ? WHERE id = ?'),
       // A job forgotten before its events were written gets none (they would have nothing to belong to).
       insertEvent: p('INSERT INTO job_events (job_id, time, type, data) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)'),
-      history: p('SELECT job_id, time, type, data FROM job_events WHERE job_id = ? ORDER BY id'),
+      history: p('SELECT job_id, time, type, data FROM job_events WHERE job_id = ? ORDER BY time, id'),
     };
   }
 

@@ -158,6 +158,13 @@ describe('files and history', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ requeued: [files.files[0]!.id], problems: [{ id: 424242, error: 'no such file' }] });
     await done;
+    const history = (await (await fetch(`${url}api/files/${files.files[0]!.id}/events`)).json()) as { events: Array<{ type: string; by?: string }> };
+    const types = history.events.map((e) => e.type);
+    expect(types.indexOf('failed')).toBeLessThan(types.indexOf('requeued'));
+    expect(history.events.find((e) => e.type === 'requeued')?.by).toBe('status page');
     expect((await fetch(`${url}api/retry`, { method: 'POST', headers: json, body: '{}' })).status).toBe(400);
+    // Only failed files: a done one is named as a problem and nothing is requeued.
+    const again = await fetch(`${url}api/retry`, { method: 'POST', headers: json, body: JSON.stringify({ ids: [files.files[0]!.id] }) });
+    expect(again.status).toBe(409);
   });
 });

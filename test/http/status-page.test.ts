@@ -56,7 +56,7 @@ describe('status page', () => {
     await page.goto(surface.url);
     await expect.poll(() => page.locator('#agent-state').getAttribute('data-state')).toBe('running');
     // A mark on the window: still there at the end means no reload happened.
-    await page.evaluate(() => ((window as unknown as { mark: number }).mark = 42));
+    await page.evaluate(() => ((globalThis as unknown as { mark: number }).mark = 42));
 
     // Paused from the page: the file is taken up but no part goes out, so it waits visibly.
     await page.click('#pause');
@@ -105,7 +105,7 @@ describe('status page', () => {
     await page.locator('#files tr[data-path="hot/broken.mov"][data-state="done"]').waitFor();
     await expect.poll(() => page.locator('#failures tr[data-path="hot/broken.mov"]').count()).toBe(0);
 
-    expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { mark?: number }).mark)).toBe(42);
     expect(errors).toEqual([]);
   }, 120_000);
 });

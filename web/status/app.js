@@ -175,7 +175,7 @@ function describe(e) {
     case 'verified': return 'verified by Frame.io';
     case 'finalized': return e.where ? `done: ${e.action}, moved to ${e.where}` : `done (${e.action})${e.error ? `; ${e.error}` : ''}`;
     case 'failed': return `failed: ${e.message} (${e.code})`;
-    case 'requeued': return 'retry requested from the status page';
+    case 'requeued': return `retry requested (${e.by})`;
     default: return e.type;
   }
 }
