@@ -25,8 +25,8 @@ class Client {
 
   send(e: PipelineEvent, now: number): void {
     if (e.type === 'progress') {
-      const last = this.lastProgress.get(e.jobId) ?? 0;
-      if (now - last < PROGRESS_MS) return;
+      const last = this.lastProgress.get(e.jobId);
+      if (last !== undefined && now - last < PROGRESS_MS) return;
       this.lastProgress.set(e.jobId, now);
     } else if (e.type === 'finalized' || e.type === 'failed') {
       this.lastProgress.delete(e.jobId);
