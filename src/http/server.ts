@@ -15,7 +15,7 @@ import { serveStatic } from './static.js';
 
 export interface HttpSurfaceOptions {
   agent: RunningAgent;
-  watches: readonly WatchConfig[];
+  watches: readonly Pick<WatchConfig, 'name' | 'path' | 'folderId'>[];
   /** host:port; port 0 picks a free one. */
   listen: string;
   /** Required for a non-loopback address. */

@@ -29,7 +29,7 @@ beforeAll(async () => {
   // Slow enough that an upload is visible in flight, fast enough for a test.
   env = await agentEnv({ linkBytesPerSecond: 2 * 1024 * 1024 });
   agent = await env.start({ uploadYaml: 'max_upload_attempts: 1' });
-  surface = await startHttpSurface({ agent, watches: [{ name: 'hot', path: env.hot, folderId: env.emu.rootFolderId } as never], listen: '127.0.0.1:0', logger: env.logger });
+  surface = await startHttpSurface({ agent, watches: [{ name: 'hot', path: env.hot, folderId: env.emu.rootFolderId }], listen: '127.0.0.1:0', logger: env.logger });
   profile = mkdtempSync(path.join(tmpdir(), 'fia-chromium-'));
   // A fresh profile each run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(profile, {
