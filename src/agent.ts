@@ -4,6 +4,7 @@ import type { AgentConfig } from './config/types.js';
 import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
 import { SqliteJobStore, type JobStore } from './journal/index.js';
+import { HistoryRecorder } from './journal/history-recorder.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import { createTransfers, type TransferScheduler, type Transfers } from './upload/index.js';
@@ -50,6 +51,10 @@ export interface RunningAgent {
   stopped: Promise<{ summary: RunSummary; fatal?: AgentError }>;
   /** What `status --json` shows, plus live figures (bytes on the wire, speed, next attempt). */
   status(limits?: { failures?: number; recent?: number }): Promise<StatusSnapshot>;
+  /** Writes each file's history (JobStore.history) from the events; `add()` records other steps. */
+  history: HistoryRecorder;
+  /** Files each watch is still waiting on to settle (not in the journal yet), by watch name. */
+  settling(): Record<string, number>;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
   whenIdle(): Promise<void>;
   /** Rescan every watch folder now, as the periodic rescan would; resolves when the passes are done. */
@@ -64,6 +69,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const transfers = createTransfers(config.upload);
   const events = opts.events ?? new EventBus({ logger });
   const live = new LiveActivity().attach(events);
+  const history = new HistoryRecorder(journal, logger).attach(events);
   const runner = new Runner({
     scheduler: transfers.scheduler,
     config,
@@ -78,6 +84,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
   });
   const folders: HotFolder[] = [];
+  const settlingByWatch = new Map<string, HotFolder>();
   for (const watch of config.watches) {
     const hot = new HotFolder({
       root: watch.path,
@@ -95,6 +102,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     hot.on('error', (err: Error) => logger.error(`watch '${watch.name}': ${err.message}`));
     runner.addWatch(watch, hot);
     folders.push(hot);
+    settlingByWatch.set(watch.name, hot);
   }
 
   let fatal: AgentError | undefined;
@@ -108,6 +116,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       transfers.autotune?.stop();
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
+      // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
+      await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await history.close();
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
@@ -148,6 +159,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     events,
     stopped,
     status: async (limits) => buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot()),
+    history,
+    settling: () => Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])),
     whenIdle: () => runner.whenIdle(),
     rescan: async () => {
       await Promise.all(folders.map((f) => f.scanNow()));

@@ -34,3 +34,6 @@ export { makeStateDirPrivate, PrivateStateError } from './util/private-files.js'
 // The job store seam: the SQLite journal, and the interface another backend implements.
 export { SqliteJobStore, JournalError, isStoreUnwritable, TRANSITIONS } from './journal/index.js';
 export type { JobStore, Job, JobState, JobPatch, Lease, WriteIntent, Durability, ObserveOptions, ObserveResult } from './journal/index.js';
+// The status page and JSON API on a running agent; AgentControls is the seam for pause/resume.
+export { startHttpSurface, pauseGateControls, ControlUnsupported } from './http/index.js';
+export type { HttpSurface, HttpSurfaceOptions, AgentControls } from './http/index.js';

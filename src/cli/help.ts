@@ -33,7 +33,7 @@ Exit codes: 0 ok · 1 something failed · 2 bad usage or config · 3 credentials
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
-  run: `Usage: frameio-agent run [--config agent.yaml] [--once] [--demo]
+  run: `Usage: frameio-agent run [--config agent.yaml] [--once] [--demo] [--http 127.0.0.1:7681]
 
 Watch the configured hot folders and upload what settles in them, until SIGINT/SIGTERM (a second
 signal forces the exit; unfinished uploads resume on the next start).
@@ -41,6 +41,8 @@ signal forces the exit; unfinished uploads resume on the next start).
   --once             process what is in the hot folders now, then exit: 0 if all succeeded, 1 if any failed
   --demo             run on the built-in emulator and ./hotfolder (the default with no config and no credentials)
   --token-file <f>   read the bearer token from a file (chmod 600), so it is not in a command line
+  --http <host:port> serve the status page and JSON API there (overrides http.listen; beyond loopback
+                     only with http.token set in the config)
 Credentials come from --token-file, FRAMEIO_TOKEN / FRAMEIO_TOKEN_FILE / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET,
 or the config file (token, token_file, or client_id + client_secret).
 `,

@@ -151,8 +151,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         );
       }
       case 'run': {
-        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' } });
-        return await runCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
+        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' }, http: { type: 'string' } });
+        return await runCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), ...(v.http ? { http: v.http } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
       }
       case 'check': {
         const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' } });

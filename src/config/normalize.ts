@@ -4,6 +4,7 @@ import path from 'node:path';
 import { registerSecret } from '../util/redact.js';
 import type { AfterUpload, AgentConfig, LogLevel, OnFailure, Rule, WatchConfig } from './types.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
+import { listenProblem } from '../http/auth.js';
 
 type Raw = Record<string, unknown>;
 
@@ -85,6 +86,14 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
   const clientSecret = str(fio.client_secret);
   registerSecret(token);
   registerSecret(clientSecret);
+  const httpRaw = obj(raw.http);
+  const httpListen = str(httpRaw.listen);
+  const httpToken = str(httpRaw.token) || undefined;
+  registerSecret(httpToken);
+  if (httpListen !== undefined) {
+    const problem = listenProblem(httpListen, httpToken !== undefined, 'http.listen', 'http.token');
+    if (problem) addIssue(ctx, 'http.listen', ctx.positions.get('http.listen'), problem.replace(/^http\.listen: /, ''));
+  }
   const envAccount = ctx.env.FRAMEIO_ACCOUNT_ID || undefined;
 
   const watchList = list(raw.watches).map((w, i) => (w === INVALID ? null : watch(obj(w), `watches[${i}]`, ctx)));
@@ -106,6 +115,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
     },
     stateDir: str(raw.state_dir) ?? '',
     log: { level: (str(log.level) ?? 'info') as LogLevel, maxSizeMb: num(log.max_size_mb), maxFiles: num(log.max_files) },
+    ...(httpListen !== undefined ? { http: { listen: httpListen, ...optional('token', httpToken) } } : {}),
     upload: {
       maxWorkers: num(up.max_workers),
       maxFiles: num(up.max_files),

@@ -280,6 +280,23 @@ export const configSchema: ObjectNode = {
         max_files: { type: 'integer', default: 5, minimum: 1, maximum: 100, description: 'Rotated log files kept.' },
       },
     },
+    http: {
+      type: 'object',
+      description: 'The status page and JSON API (off unless listen is set). See README "Status page and API".',
+      properties: {
+        listen: {
+          type: 'string',
+          description: "host:port to serve on, e.g. '127.0.0.1:7681'. A non-loopback address needs token.",
+        },
+        token: {
+          type: 'string',
+          secret: true,
+          description:
+            'Bearer token for the page and the API, usually "${FRAMEIO_AGENT_HTTP_TOKEN}". With it every request but /healthz needs it (header, or open /?token=… once for a cookie); required to listen beyond loopback.',
+        },
+      },
+      dependentRequired: { token: ['listen'] },
+    },
     upload: {
       type: 'object',
       description: 'Upload concurrency and retry limits.',

@@ -54,6 +54,8 @@ export interface AgentConfig {
   };
   stateDir: string;
   log: { level: LogLevel; maxSizeMb: number; maxFiles: number };
+  /** The status page and API; absent when off. */
+  http?: { listen: string; token?: string };
   upload: {
     maxWorkers: number;
     maxFiles: number;

@@ -5,7 +5,7 @@ import type { Clock } from '../util/clock.js';
 import { Journal, journalPath, type WriteOptions } from './journal.js';
 import type { Lease } from './leases.js';
 import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
-import type { FileFacts, Job, JobPatch, JobState, ObserveResult } from './types.js';
+import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
 function toSync(opts: WriteIntent | undefined): WriteOptions {
   const out: WriteOptions = { sync: opts?.durable === 'crash' ? 'normal' : 'full' };
@@ -82,6 +82,18 @@ export class SqliteJobStore implements JobStore {
 
   async recentDone(limit?: number): Promise<Job[]> {
     return this.journal.recentDone(limit);
+  }
+
+  async appendEvents(batch: readonly JobEventRecord[]): Promise<void> {
+    this.journal.appendEvents(batch);
+  }
+
+  async history(jobId: number): Promise<JobEventRecord[]> {
+    return this.journal.history(jobId);
+  }
+
+  async searchJobs(search?: JobSearch): Promise<JobPage> {
+    return this.journal.searchJobs(search);
   }
 
   async claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined> {

@@ -3,7 +3,7 @@
 // PostgreSQL) can stand where the local SQLite journal stands today. Every backend must pass
 // test/journal/contract.ts.
 import type { Lease } from './leases.js';
-import type { FileFacts, Job, JobPatch, JobState, ObserveResult } from './types.js';
+import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
 export type { Lease } from './leases.js';
 
@@ -62,6 +62,17 @@ export interface JobStore {
   inFlight(): Promise<Array<Job & { bytesDone: number }>>;
   recentFailures(limit?: number): Promise<Job[]>;
   recentDone(limit?: number): Promise<Job[]>;
+
+  /**
+   * A file's history, for people (the status page): append a batch of events in one write, with
+   * durability 'crash' (losing the newest on a power cut costs nothing). Events of a job that no
+   * longer exists are dropped; a forgotten job's events go with it.
+   */
+  appendEvents(batch: readonly JobEventRecord[]): Promise<void>;
+  /** Every recorded event of the job, oldest first ([] for an unknown job). */
+  history(jobId: number): Promise<JobEventRecord[]>;
+  /** Jobs whose "watch/relPath" contains the query (any case), newest first, a page at a time. */
+  searchJobs(search?: JobSearch): Promise<JobPage>;
 
   /**
    * Take the job for `owner` for leaseMs. undefined while another owner's lease is live; a lapsed
