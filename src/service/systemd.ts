@@ -7,15 +7,22 @@ import type { ServicePlan } from './types.js';
 
 /** Quotes one word for a unit file: specifiers (%) and variables ($) are taken literally. */
 export function systemdWord(word: string): string {
+  if (/[\n\r]/.test(word)) throw new Error(`an argument with a line break cannot go into a unit file: ${JSON.stringify(word)}`);
   const escaped = word.replace(/%/g, '%%');
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(escaped) && !escaped.includes('$')) return escaped;
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '$$$$')}"`;
 }
 
-/** A path in a path-list setting (ReadWritePaths=, WorkingDirectory=): % escaped, quoted when it has spaces. */
-function systemdPath(p: string, prefix = ''): string {
+/** A path in a path-list setting (ReadWritePaths=): % escaped, quoted when it has spaces. */
+function systemdPath(p: string): string {
   const escaped = p.replace(/%/g, '%%');
-  return /[\s"\\]/.test(escaped) ? `"${prefix}${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `${prefix}${escaped}`;
+  return /[\s"\\]/.test(escaped) ? `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : escaped;
+}
+
+/** A single-path setting (WorkingDirectory=, EnvironmentFile=, LoadCredential=): the rest of the line, as is. */
+function systemdRawPath(p: string): string {
+  if (/[\n\r]/.test(p)) throw new Error(`a path with a line break cannot go into a unit file: ${JSON.stringify(p)}`);
+  return p.replace(/%/g, '%%');
 }
 
 function underTmp(p: string): boolean {
@@ -46,11 +53,11 @@ export function renderSystemdUnit(plan: ServicePlan): string {
     // Exit 2 is a bad config or a refused start (another agent holds the lock): restarting cannot fix it.
     'RestartPreventExitStatus=2 3',
     'TimeoutStopSec=60',
-    `WorkingDirectory=${systemdPath(plan.workingDirectory)}`,
+    `WorkingDirectory=${systemdRawPath(plan.workingDirectory)}`,
     'Environment=NODE_ENV=production',
   ];
-  if (plan.environmentFile) lines.push(`EnvironmentFile=${systemdPath(plan.environmentFile)}`);
-  if (credential) lines.push(`LoadCredential=${TOKEN_CREDENTIAL}:${systemdPath(plan.tokenFile!)}`);
+  if (plan.environmentFile) lines.push(`EnvironmentFile=${systemdRawPath(plan.environmentFile)}`);
+  if (credential) lines.push(`LoadCredential=${TOKEN_CREDENTIAL}:${systemdRawPath(plan.tokenFile!)}`);
   if (system) {
     if (plan.runAs) lines.push(`User=${plan.runAs}`);
     lines.push(
