@@ -88,6 +88,7 @@ function context(args: ServiceArgs, io: CliIO, configDir: string): Context {
 }
 
 function runAll(cmds: string[][], io: CliIO, run: Runner): boolean {
+  // Only ever called for Linux and macOS (Windows commands are printed, never run).
   for (const cmd of cmds) {
     out(io, `$ ${shellLine(cmd)}`);
     const r = run(cmd);
@@ -100,9 +101,9 @@ function runAll(cmds: string[][], io: CliIO, run: Runner): boolean {
   return true;
 }
 
-function printCommands(io: CliIO, why: string, cmds: string[][]): void {
+function printCommands(io: CliIO, why: string, cmds: string[][], platform: ServicePlatform = 'linux'): void {
   out(io, `${why}; run:`);
-  for (const c of cmds) out(io, `  ${shellLine(c)}`);
+  for (const c of cmds) out(io, `  ${shellLine(c, platform)}`);
 }
 
 async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<number> {
@@ -144,7 +145,7 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
   if (ctx.platform !== 'linux') {
     const manager = ctx.platform === 'darwin' ? 'a launchd job' : 'a WinSW service';
     if (referenced.length > 0) {
-      throw new UsageError(`service install: ${configPath} uses \${${referenced.join('}, ${')}}, which ${manager} would not have; write the values into the config (chmod 600) or use frameio.token_file / --token-file for the token`);
+      throw new UsageError(`service install: ${configPath} reads the environment variable${referenced.length > 1 ? 's' : ''} ${referenced.join(', ')}, which ${manager} would not have; write the values into the config (chmod 600) or use frameio.token_file / --token-file for the token`);
     }
     if (!ownCredentials) throw new UsageError(`service install: ${manager} needs credentials it can read: put the token in a chmod 600 file and pass --token-file <file> (or set frameio.token_file)`);
   }
@@ -171,8 +172,9 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
     ...(needEnvFile ? { environmentFile: envFile! } : {}),
     ...(runAs && runAs !== 'root' ? { runAs } : {}),
   });
-  const unit = renderService(plan);
+  let unit: string;
   try {
+    unit = renderService(plan);
     assertNoSecrets(unit, secrets, ctx.target.file);
   } catch (e) {
     throw new UsageError(`service install: ${(e as Error).message}`);
@@ -183,7 +185,7 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
     out(io, `# ${ctx.target.file} (would be written; nothing was changed)`);
     out(io, unit);
     if (createEnv) out(io, `# ${envFile} (would be created, mode 0600)\n${envFileTemplate(wanted)}`);
-    printCommands(io, '# then, to enable it', ctx.target.enable);
+    printCommands(io, '# then, to enable it', ctx.target.enable, ctx.platform);
     return EXIT.ok;
   }
 
@@ -200,7 +202,7 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
   if (ctx.platform !== 'linux') fs.mkdirSync(plan.logDir, { recursive: true, mode: 0o700 });
 
   if (ctx.platform === 'win32') {
-    printCommands(io, `put WinSW (https://github.com/winsw/winsw/releases) at ${ctx.target.enable[0]![0]}`, ctx.target.enable);
+    printCommands(io, `put WinSW (https://github.com/winsw/winsw/releases) at ${ctx.target.enable[0]![0]}`, ctx.target.enable, ctx.platform);
     return EXIT.ok;
   }
   if (!ctx.live) {
@@ -223,7 +225,7 @@ function uninstall(args: ServiceArgs, io: CliIO, run: Runner): number {
   const reload = ctx.platform === 'linux' ? [ctx.target.enable[0]!] : [];
   if (args.print) {
     out(io, present ? `would stop and disable ${ctx.name}, then remove ${file}` : `${file} is not installed; nothing to remove`);
-    printCommands(io, '# the commands', [...ctx.target.remove, ...reload]);
+    printCommands(io, '# the commands', [...ctx.target.remove, ...reload], ctx.platform);
     return EXIT.ok;
   }
   if (ctx.live && present && !runAll(ctx.target.remove, io, run)) return EXIT.failed;
@@ -233,7 +235,7 @@ function uninstall(args: ServiceArgs, io: CliIO, run: Runner): number {
   } else out(io, `${file} is not installed`);
   if (ctx.live) {
     if (!runAll(reload, io, run)) return EXIT.failed;
-  } else if (present) printCommands(io, 'nothing was stopped here', [...ctx.target.remove, ...reload]);
+  } else if (present) printCommands(io, 'nothing was stopped here', [...ctx.target.remove, ...reload], ctx.platform);
   out(io, 'the environment or token file, the config and state_dir are kept');
   return EXIT.ok;
 }
@@ -244,7 +246,7 @@ function status(args: ServiceArgs, io: CliIO, run: Runner): number {
   out(io, `${ctx.name}: ${present ? 'installed' : 'not installed'} (${ctx.target.file})`);
   if (!present) return EXIT.failed;
   if (!ctx.live || ctx.platform === 'win32') {
-    printCommands(io, 'the service manager is not reachable from here; to ask it', [ctx.target.status]);
+    printCommands(io, 'the service manager is not reachable from here; to ask it', [ctx.target.status], ctx.platform);
     return EXIT.ok;
   }
   return runAll([ctx.target.status], io, run) ? EXIT.ok : EXIT.failed;

@@ -77,7 +77,8 @@ export function systemdRunning(scope: 'user' | 'system', env: NodeJS.ProcessEnv,
   return Boolean(env.XDG_RUNTIME_DIR && exists(path.join(env.XDG_RUNTIME_DIR, 'systemd', 'private')));
 }
 
-/** A command as a shell line, for the "run these yourself" message. */
-export function shellLine(cmd: string[]): string {
+/** A command as a shell line (cmd.exe's quoting for Windows), for the "run these yourself" message. */
+export function shellLine(cmd: string[], platform: ServicePlatform = 'linux'): string {
+  if (platform === 'win32') return cmd.map((a) => (/^[A-Za-z0-9_:.\\/-]+$/.test(a) ? a : `"${a}"`)).join(' ');
   return cmd.map((a) => (/^[A-Za-z0-9_@%+=:,./$()-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

@@ -16,6 +16,9 @@ export function windowsArg(arg: string): string {
 
 export function renderWinswXml(plan: ServicePlan): string {
   const [exe, ...args] = commandWithToken(plan);
+  // WinSW replaces %NAME% with environment variables everywhere in its XML, with no escape.
+  const expanded = [...commandWithToken(plan), plan.workingDirectory, plan.logDir].find((v) => /%[^%\s]+%/.test(v));
+  if (expanded) throw new Error(`'${expanded}' contains %…%, which WinSW would replace with an environment variable; rename it`);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<!-- Written by `frameio-agent service install`. Edit the config, not this file, and install again. -->',
