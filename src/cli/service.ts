@@ -11,7 +11,11 @@ import {
   assertNoSecrets,
   buildPlan,
   configHasOwnCredentials,
+  createDirs,
   createEnvFile,
+  ownerFor,
+  type Owner,
+  decideEnable,
   CREDENTIAL_VARIABLES,
   envFileTemplate,
   readEnvFile,
@@ -172,6 +176,13 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
     ...(needEnvFile ? { environmentFile: envFile! } : {}),
     ...(runAs && runAs !== 'root' ? { runAs } : {}),
   });
+  let owner: Owner | undefined;
+  try {
+    // Only for this machine's own services: an account named for another OS need not exist here.
+    owner = args.print || ctx.platform === 'win32' || ctx.platform !== process.platform ? undefined : ownerFor(plan.runAs, io.env);
+  } catch (e) {
+    throw new UsageError(`service install: --run-as: ${(e as Error).message}`);
+  }
   let unit: string;
   try {
     unit = renderService(plan);
@@ -196,26 +207,17 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
     createEnvFile(envFile!, envFileTemplate(wanted));
     out(io, `created ${envFile} (mode 0600): set ${ownCredentials ? referenced.join(', ') : 'FRAMEIO_TOKEN_FILE, FRAMEIO_TOKEN, or FRAMEIO_CLIENT_ID and FRAMEIO_CLIENT_SECRET'} there`);
   }
-  // The unit's working directory and every ReadWritePaths= entry must exist before it starts.
+  // The unit's working directory and every ReadWritePaths= entry must exist before it starts,
+  // and belong to the account it runs as.
+  createDirs(cfg.stateDir, 0o700, owner);
   ensurePrivateDir(cfg.stateDir);
-  for (const p of plan.readWritePaths) fs.mkdirSync(p, { recursive: true });
-  if (ctx.platform !== 'linux') fs.mkdirSync(plan.logDir, { recursive: true, mode: 0o700 });
+  for (const p of plan.readWritePaths) createDirs(p, 0o755, owner);
+  if (ctx.platform !== 'linux') createDirs(plan.logDir, 0o700, owner);
 
-  if (ctx.platform === 'win32') {
-    printCommands(io, `put WinSW (https://github.com/winsw/winsw/releases) at ${ctx.target.enable[0]![0]}`, ctx.target.enable, ctx.platform);
-    return EXIT.ok;
-  }
-  if (!ctx.live) {
-    printCommands(io, ctx.platform === 'linux' ? 'systemd is not running here (or --unit-dir was given): nothing was enabled' : 'nothing was enabled', ctx.target.enable);
-    return EXIT.ok;
-  }
-  if (!ready) {
-    const enableOnly = ctx.target.enable.map((c) => c.filter((a) => a !== '--now'));
-    if (!runAll(enableOnly, io, run)) return EXIT.failed;
-    printCommands(io, `enabled but not started: fill in ${envFile} first`, [ctx.target.enable[1]!.map((a) => (a === 'enable' ? 'start' : a)).filter((a) => a !== '--now')]);
-    return EXIT.ok;
-  }
-  return runAll(ctx.target.enable, io, run) ? EXIT.ok : EXIT.failed;
+  const decision = decideEnable({ platform: ctx.platform, live: ctx.live, ready, target: ctx.target, ...(envFile ? { envFile } : {}) });
+  if (!runAll(decision.run, io, run)) return EXIT.failed;
+  if (decision.print.length > 0) printCommands(io, decision.note ?? 'to finish', decision.print, ctx.platform);
+  return EXIT.ok;
 }
 
 function uninstall(args: ServiceArgs, io: CliIO, run: Runner): number {

@@ -5,3 +5,5 @@ export * from './systemd.js';
 export * from './launchd.js';
 export * from './winsw.js';
 export * from './targets.js';
+export * from './enable.js';
+export * from './owned-dirs.js';

@@ -44,14 +44,17 @@ export function renderSystemdUnit(plan: ServicePlan): string {
     `Description=${plan.description}`,
     'After=network-online.target',
     'Wants=network-online.target',
+    // Hot folders are often network shares: start after they are mounted.
+    'After=remote-fs.target',
     '',
     '[Service]',
     'Type=simple',
     `ExecStart=${command.join(' ')}`,
     'Restart=on-failure',
-    'RestartSec=10',
-    // Exit 2 is a bad config or a refused start (another agent holds the lock): restarting cannot fix it.
-    'RestartPreventExitStatus=2 3',
+    // Exit 2 (a hot folder missing, say a share not mounted yet) may fix itself: keep trying,
+    // slowly. Exit 3 is credentials refused: trying again only hammers the login service.
+    'RestartSec=30',
+    'RestartPreventExitStatus=3',
     'TimeoutStopSec=60',
     `WorkingDirectory=${systemdRawPath(plan.workingDirectory)}`,
     'Environment=NODE_ENV=production',

@@ -71,7 +71,7 @@ export function renderService(plan: ServicePlan): string {
 }
 
 /** sd_booted(): systemd is PID 1. For --user, the user's manager must be reachable too. */
-export function systemdRunning(scope: 'user' | 'system', env: NodeJS.ProcessEnv, exists = fs.existsSync): boolean {
+export function systemdRunning(scope: 'user' | 'system', env: NodeJS.ProcessEnv, exists: (p: string) => boolean = fs.existsSync): boolean {
   if (!exists('/run/systemd/system')) return false;
   if (scope === 'system') return true;
   return Boolean(env.XDG_RUNTIME_DIR && exists(path.join(env.XDG_RUNTIME_DIR, 'systemd', 'private')));

@@ -1,5 +1,6 @@
 // `service install` on Linux, for real: the CLI as a child process writes the unit into a
 // --unit-dir (never the system's), and systemd-analyze verify checks every line of it.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +109,10 @@ describe('service install (systemd)', () => {
     expect(unit).toContain(`LoadCredential=frameio-token:${dir}/token\n`);
     expect(unit).toMatch(/^ExecStart=.* run --config \S+ --token-file %d\/frameio-token$/m);
     expect(unit).toContain('User=daemon\n');
+    // Made for the account the unit runs as (when root installs it), so the agent can write there.
+    const daemonUid = Number(spawnSync('id', ['-u', 'daemon'], { encoding: 'utf8' }).stdout.trim());
+    expect((await fs.stat(path.join(dir, 'state'))).uid).toBe(process.getuid!() === 0 ? daemonUid : process.getuid!());
+    expect((await fs.stat(path.join(dir, 'done'))).uid).toBe(process.getuid!() === 0 ? daemonUid : process.getuid!());
     // No variables and credentials of its own: no environment file is needed or created.
     expect(unit).not.toContain('EnvironmentFile=');
     await expect(fs.stat(path.join(dir, 'frameio-agent.env'))).rejects.toThrow(/ENOENT/);
