@@ -160,8 +160,6 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
     (referenced.every((v) => envVars[v] !== undefined) &&
       (ownCredentials || Boolean(envVars.FRAMEIO_TOKEN || envVars.FRAMEIO_TOKEN_FILE || (envVars.FRAMEIO_CLIENT_ID && envVars.FRAMEIO_CLIENT_SECRET))));
 
-  const unsetPath = [cfg.stateDir, ...cfg.watches.flatMap((w) => [w.path])].find((p) => p.includes(UNSET));
-  if (unsetPath) throw new UsageError(`service install: the path '${unsetPath}' depends on a variable that is not set; set it in ${envFile ?? 'the config'}`);
 
   const runAs = ctx.scope === 'system' && ctx.platform !== 'win32' ? (args.runAs ?? io.env.SUDO_USER ?? os.userInfo().username) : undefined;
   const program = [process.execPath, fileURLToPath(new URL('./bin.js', import.meta.url))];
@@ -186,6 +184,10 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
   let unit: string;
   try {
     unit = renderService(plan);
+    if (unit.includes(UNSET)) {
+      const name = new RegExp(`${UNSET}(\\w+)`).exec(unit)![1];
+      throw new Error(`the service would depend on the variable ${name}, which is not set: set it in ${envFile ?? 'the config'}`);
+    }
     assertNoSecrets(unit, secrets, ctx.target.file);
   } catch (e) {
     throw new UsageError(`service install: ${(e as Error).message}`);
@@ -200,8 +202,14 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
     return EXIT.ok;
   }
 
-  fs.mkdirSync(path.dirname(ctx.target.file), { recursive: true });
-  fs.writeFileSync(ctx.target.file, unit, { mode: 0o644 });
+  try {
+    fs.mkdirSync(path.dirname(ctx.target.file), { recursive: true });
+    fs.writeFileSync(ctx.target.file, unit, { mode: 0o644 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    const hint = code === 'EACCES' || code === 'EPERM' ? (ctx.scope === 'system' && ctx.platform !== 'win32' ? ': run it with sudo, or install a --user service' : ': run it as an administrator') : '';
+    throw new UsageError(`service install: cannot write ${ctx.target.file} (${code})${hint}`);
+  }
   out(io, `wrote ${ctx.target.file}`);
   if (createEnv) {
     createEnvFile(envFile!, envFileTemplate(wanted));

@@ -152,6 +152,16 @@ describe('service install (systemd)', () => {
     expect(await listing(dir)).not.toContain('units');
   });
 
+  it('refuses when a path the unit needs comes from a variable nobody set', async () => {
+    const dir = await setup();
+    const yaml = (await fs.readFile(path.join(dir, 'agent.yaml'), 'utf8')).replace('state_dir: ./state', 'state_dir: ${AGENT_STATE}/state');
+    await fs.writeFile(path.join(dir, 'agent.yaml'), yaml);
+    const r = await cli(dir, ['install', '--config', 'agent.yaml', '--unit-dir', 'units']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`frameio-agent: service install: the service would depend on the variable AGENT_STATE, which is not set: set it in ${dir}/frameio-agent.env\n`);
+    expect(await listing(dir)).toEqual(['agent.yaml', 'hot']);
+  });
+
   it('status and uninstall work on the unit dir; uninstall keeps the environment file', async () => {
     const dir = await setup();
     const none = await cli(dir, ['status', '--unit-dir', 'units']);
