@@ -145,6 +145,10 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
   // Checked now (exists, private) so the service does not fail on it at its first start.
   if (tokenFile) secrets.push(readTokenFile(tokenFile, args.tokenFile ? '--token-file' : 'frameio.token_file'));
   const ownCredentials = Boolean(tokenFile) || configHasOwnCredentials(cfg, referenced);
+  // Credentials written in the config itself: the config is then as secret as a token file.
+  if (!cfg.frameio.tokenFile && configHasOwnCredentials(cfg, referenced) && process.platform !== 'win32' && (fs.statSync(configPath).mode & 0o044) !== 0) {
+    throw new UsageError(`service install: ${configPath} holds credentials and others can read it: chmod 600 '${configPath}', or move the token to a token file`);
+  }
 
   if (ctx.platform !== 'linux') {
     const manager = ctx.platform === 'darwin' ? 'a launchd job' : 'a WinSW service';

@@ -138,6 +138,22 @@ describe('service install (systemd)', () => {
     expect(await listing(dir2)).not.toContain('units');
   });
 
+  it('refuses a config that holds a token itself while others can read it', async () => {
+    const dir = await setup('', '  token: tok-inline-abcdef123\n');
+    const config = path.join(dir, 'agent.yaml');
+    await fs.chmod(config, 0o644);
+    const r = await cli(dir, ['install', '--config', 'agent.yaml', '--unit-dir', 'units']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${config} holds credentials and others can read it: chmod 600 '${config}'`);
+    expect(r.stderr).not.toContain('tok-inline-abcdef123');
+    await fs.chmod(config, 0o600);
+    const ok = await cli(dir, ['install', '--config', 'agent.yaml', '--unit-dir', 'units']);
+    expect(ok.code).toBe(0);
+    const unit = await fs.readFile(path.join(dir, 'units', 'frameio-agent.service'), 'utf8');
+    expect(unit).not.toContain('tok-inline-abcdef123');
+    expect(unit).not.toContain('EnvironmentFile=');
+  });
+
   it('refuses to write a unit that would contain a secret', async () => {
     // The state_dir's name happens to be the token: the unit would carry it in WorkingDirectory=.
     const dir = await setup();
