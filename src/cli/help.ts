@@ -27,6 +27,7 @@ Usage:
   frameio-agent retry <path>… | --failed                queue failed files again
   frameio-agent forget <path>…                          let a file be uploaded again
   frameio-agent emulator [--port N] [--no-rate-limits]  the built-in Frame.io + S3 emulator
+  frameio-agent service install|uninstall|status        run the agent as a systemd/launchd/Windows service
 
 \`frameio-agent <command> --help\` explains a command's options.
 Exit codes: 0 ok · 1 something failed · 2 bad usage or config · 3 credentials refused
@@ -110,5 +111,22 @@ Faults: --url-lifetime <ms>, --status-lag <ms> (assembly lag per file), --part-e
         --part-reset-rate <0..1>, --api-429-rate <0..1>, --lost-answer-rate <0..1>
 Network: --round-trip <ms> added to every request, --connection-rate <bytes/s> per connection,
         --link-rate <bytes/s> shared by all connections (k / M / G suffixes: 512k, 10M)
+`,
+  service: `Usage: frameio-agent service install|uninstall|status [options]
+
+Run the agent as a service: a systemd unit (Linux), a launchd job (macOS) or a WinSW service (Windows).
+install writes the definition for --config and enables it (systemd: daemon-reload + enable --now,
+only when systemd is running; otherwise it prints the commands). Credentials never go into the unit:
+they come from the config's token_file, --token-file, or (systemd) a 0600 environment file that
+install creates or checks.
+  -c, --config <f>    the config the service runs (required for install)
+  --user              a per-user unit (systemd --user, a LaunchAgent) instead of a system one
+  --print             show what would be written and run; change nothing
+  --unit-dir <dir>    write the definition here instead of the OS's place (enables nothing)
+  --name <n>          unit / label / service id (default frameio-agent)
+  --token-file <f>    the service reads its token from this chmod 600 file
+  --env-file <f>      systemd EnvironmentFile (default: <name>.env beside the config)
+  --run-as <user>     system units: the account it runs as (default: $SUDO_USER, else you)
+  --platform <p>      linux | darwin | win32: write another OS's definition (default: this one)
 `,
 };

@@ -16,6 +16,7 @@ import { statusCommand } from './status.js';
 import { retryCommand } from './retry.js';
 import { forgetCommand } from './forget.js';
 import { emulatorCommand } from './emulator.js';
+import { serviceCommand } from './service.js';
 import { loadConfigFor } from './config-file.js';
 import { COMMAND_HELP, GENERAL_HELP } from './help.js';
 import { nearest } from '../config/suggest.js';
@@ -169,6 +170,31 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case 'forget': {
         const { values: v, positionals } = parse(rest, { 'state-dir': { type: 'string' } }, true);
         return await forgetCommand({ paths: positionals, ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}) }, io);
+      }
+      case 'service': {
+        const { values: v, positionals } = parse(rest, {
+          user: { type: 'boolean' },
+          print: { type: 'boolean' },
+          'unit-dir': { type: 'string' },
+          platform: { type: 'string' },
+          name: { type: 'string' },
+          'env-file': { type: 'string' },
+          'token-file': { type: 'string' },
+          'run-as': { type: 'string' },
+        }, true);
+        if (positionals.length > 1) throw new UsageError(`service: one action at a time, got '${positionals.join(' ')}'`);
+        return await serviceCommand({
+          action: positionals[0],
+          user: Boolean(v.user),
+          print: Boolean(v.print),
+          ...(v.config ? { config: v.config } : {}),
+          ...(v['unit-dir'] ? { unitDir: v['unit-dir'] } : {}),
+          ...(v.platform ? { platform: v.platform } : {}),
+          ...(v.name ? { name: v.name } : {}),
+          ...(v['env-file'] ? { envFile: v['env-file'] } : {}),
+          ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
+          ...(v['run-as'] ? { runAs: v['run-as'] } : {}),
+        }, io);
       }
       case 'emulator': {
         const { values: v } = parse(rest, {
