@@ -34,3 +34,6 @@ export { makeStateDirPrivate, PrivateStateError } from './util/private-files.js'
 // The job store seam: the SQLite journal, and the interface another backend implements.
 export { SqliteJobStore, JournalError, isStoreUnwritable, TRANSITIONS } from './journal/index.js';
 export type { JobStore, Job, JobState, JobPatch, Lease, WriteIntent, Durability, ObserveOptions, ObserveResult } from './journal/index.js';
+// Prometheus metrics of a running agent (mount render() at GET /metrics).
+export { createMetrics } from './metrics/index.js';
+export type { AgentMetrics, MetricsOptions } from './metrics/index.js';
