@@ -37,3 +37,6 @@ export type { JobStore, Job, JobState, JobPatch, Lease, WriteIntent, Durability,
 // Prometheus metrics of a running agent (mount render() at GET /metrics).
 export { createMetrics } from './metrics/index.js';
 export type { AgentMetrics, MetricsOptions } from './metrics/index.js';
+// Notifications: receivers check a webhook's signature with verifySignature.
+export { createNotifier, verifySignature, redactUrl } from './notify/index.js';
+export type { Notifier, NotifierOptions } from './notify/index.js';
