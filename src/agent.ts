@@ -73,6 +73,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         targets: config.notify,
         events,
         ...(journal.outbox ? { outbox: journal.outbox } : {}),
+        jobs: journal,
         logger,
         now: () => clock.now(),
         watches: config.watches.map((w) => w.name),

@@ -27,6 +27,7 @@ export function webhookBody(n: Notification, agent: string, now: number): Record
         ...head,
         watch: b.watch,
         folder: b.folder,
+        ...(b.folders ? { folders: b.folders, folder_count: b.folderCount } : {}),
         count: b.count,
         bytes: b.bytes,
         first_at: iso(b.firstAt),
@@ -74,7 +75,7 @@ export function slackText(n: Notification, agent: string): string {
     case 'file.failed': {
       const b = n.batch;
       const verb = n.event === 'file.uploaded' ? 'uploaded' : 'failed';
-      const where = b.folder ? `${esc(b.watch)} → ${esc(b.folder)}` : esc(b.watch);
+      const where = b.folder === null ? `${esc(b.watch)} (${b.folderCount ?? 0} folders)` : b.folder ? `${esc(b.watch)} → ${esc(b.folder)}` : esc(b.watch);
       const lines = b.items.map((f) => {
         const name = f.viewUrl ? `<${f.viewUrl}|${esc(f.path)}>` : esc(f.path);
         return n.event === 'file.failed' ? `• ${name}: ${esc(redact(f.message ?? f.code ?? 'failed'))}` : `• ${name} (${bytes(f.size)})`;

@@ -6,19 +6,24 @@ import os from 'node:os';
 import type { NotifyEvent, NotifyTarget } from '../config/types.js';
 import type { PipelineEvent, PipelineEvents } from '../events/index.js';
 import { AgentOutage } from '../events/outage.js';
-import type { OutboxStore } from '../journal/store.js';
+import type { JobStore, OutboxStore } from '../journal/store.js';
 import type { Logger } from '../util/logger.js';
 import { Coalescer, type FileEventKind, type FileItem } from './coalesce.js';
 import { Deliverer } from './deliver.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import { render, wants, type Notification } from './messages.js';
-import { StallDetector } from './stall.js';
+import { StallDetector, type Stall } from './stall.js';
 
 export interface NotifierOptions {
   targets: readonly NotifyTarget[];
   events: PipelineEvents;
   /** The journal's outbox; without one, messages are kept in memory only (lost on restart). */
   outbox?: OutboxStore;
+  /**
+   * The jobs, to make sure the files of a stall still exist before reporting it: a file dropped
+   * before its upload (vanished, already in Frame.io) leaves the pipeline without an event.
+   */
+  jobs?: Pick<JobStore, 'getById'>;
   logger: Logger;
   /** Names this agent in messages (default: the host name). */
   agentName?: string;
@@ -96,6 +101,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 
   const onEvent = (e: PipelineEvent): void => {
     for (const p of per) p.stalls.apply(e);
+    const offlineSince = outage.reason?.since;
     const change = outage.apply(e);
     if (change === 'offline' && outage.reason) queue('agent.offline', { event: 'agent.offline', ...outage.reason });
     switch (e.type) {
@@ -121,16 +127,29 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       default:
         break;
     }
-    if (change === 'online') queue('agent.online', { event: 'agent.online', since: e.time, offlineSince: lastOffline ?? e.time });
-    if (change === 'offline') lastOffline = e.time;
+    if (change === 'online') queue('agent.online', { event: 'agent.online', since: e.time, offlineSince: offlineSince ?? e.time });
   };
-  let lastOffline: number | undefined;
+
+  const reportStall = async (p: PerTarget, stall: Stall): Promise<void> => {
+    let alive = stall.jobIds.length;
+    if (opts.jobs) {
+      alive = 0;
+      for (const id of stall.jobIds) {
+        const job = await opts.jobs.getById(id);
+        if (job && job.state !== 'done' && job.state !== 'failed') alive++;
+        else p.stalls.forget(stall.watch, id);
+      }
+    }
+    if (alive > 0) queue('watch.stalled', { event: 'watch.stalled', stall: { ...stall, queued: alive } }, p);
+  };
 
   const tick = (): void => {
     const t = now();
     for (const p of per) {
       for (const batch of p.batches.due(t)) queue(batch.kind, { event: batch.kind, batch }, p);
-      for (const stall of p.stalls.check(t)) queue('watch.stalled', { event: 'watch.stalled', stall }, p);
+      for (const stall of p.stalls.check(t)) {
+        void reportStall(p, stall).catch((err: unknown) => logger.warn(`notifications: stall check failed: ${(err as Error).message}`));
+      }
     }
   };
   const flushAll = async (): Promise<void> => {

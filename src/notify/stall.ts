@@ -12,6 +12,8 @@ export interface Stall {
   watch: string;
   queued: number;
   since: number;
+  /** The jobs waiting, so the caller can make sure they still exist before it reports. */
+  jobIds: number[];
 }
 
 export class StallDetector {
@@ -26,7 +28,10 @@ export class StallDetector {
       this.watches.set(e.watch, w);
     }
     // The clock of a stall starts when work is first waiting, not at the last upload of yesterday.
-    if (w.pending.size === 0) w.lastProgress = Math.max(w.lastProgress, e.time);
+    if (w.pending.size === 0) {
+      w.lastProgress = Math.max(w.lastProgress, e.time);
+      w.reported = false;
+    }
     if (e.type === 'finalized' || e.type === 'failed') w.pending.delete(e.jobId);
     else w.pending.add(e.jobId);
     // Waiting out an outage or a retry is not progress; everything else the pipeline does is.
@@ -36,13 +41,18 @@ export class StallDetector {
     }
   }
 
+  /** A job that ended without an event (dropped before its upload): it no longer waits. */
+  forget(watch: string, jobId: number): void {
+    this.watches.get(watch)?.pending.delete(jobId);
+  }
+
   /** Watches that became stalled by `now` (each reported once until it moves again). */
   check(now: number): Stall[] {
     const out: Stall[] = [];
     for (const [watch, w] of this.watches) {
       if (w.pending.size === 0 || w.reported || now - w.lastProgress < this.stallMs) continue;
       w.reported = true;
-      out.push({ watch, queued: w.pending.size, since: w.lastProgress });
+      out.push({ watch, queued: w.pending.size, since: w.lastProgress, jobIds: [...w.pending] });
     }
     return out;
   }
