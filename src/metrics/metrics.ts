@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PipelineEvent, PipelineEvents } from '../events/index.js';
 import { AgentOutage } from '../events/outage.js';
 import type { ApiObserver } from '../frameio/observer.js';
+import type { JobStore } from '../journal/store.js';
 
 export type QueueState = 'queued' | 'uploading' | 'verifying';
 export const QUEUE_STATES: readonly QueueState[] = ['queued', 'uploading', 'verifying'];
@@ -22,6 +23,14 @@ export interface MetricsOptions {
   /** Metric name prefix (default 'frameio_agent_'). */
   prefix?: string;
   now?: () => number;
+  /**
+   * The jobs: a file dropped before its upload (vanished, already in Frame.io) leaves the
+   * pipeline without an event, so now and then the queue gauge drops jobs the store no longer
+   * has as under way.
+   */
+  jobs?: Pick<JobStore, 'getById'>;
+  /** How long a job may go without an event before the store is asked about it (default 60 s). */
+  reconcileMs?: number;
 }
 
 export interface AgentMetrics {
@@ -35,7 +44,11 @@ interface JobInfo {
   watch: string;
   state: QueueState;
   startedAt?: number;
+  lastEventAt: number;
 }
+
+/** Store lookups per reconcile pass: bounded so a scrape-time burst never competes with uploads. */
+const RECONCILE_BATCH = 500;
 
 export function createMetrics(opts: MetricsOptions): AgentMetrics {
   const registry = opts.registry ?? new Registry();
@@ -75,12 +88,14 @@ export function createMetrics(opts: MetricsOptions): AgentMetrics {
       jobs.delete(e.jobId);
       return;
     }
-    const next: JobInfo = { ...(j ?? {}), watch: e.watch, state };
+    const next: JobInfo = { ...(j ?? {}), watch: e.watch, state, lastEventAt: now() };
     jobs.set(e.jobId, next);
     queue.inc({ watch: e.watch, state });
   };
 
   const onEvent = (e: PipelineEvent): void => {
+    const known = jobs.get(e.jobId);
+    if (known) known.lastEventAt = now();
     const change = outage.apply(e);
     if (change) up.set(change === 'offline' ? 0 : 1);
     switch (e.type) {
@@ -126,12 +141,36 @@ export function createMetrics(opts: MetricsOptions): AgentMetrics {
     rateLimitWait: (x) => rateLimitWaits.inc({ endpoint: x.endpoint }),
   });
 
+  const reconcileMs = opts.reconcileMs ?? 60_000;
+  let reconciling = false;
+  const reconcile = async (): Promise<void> => {
+    if (!opts.jobs || reconciling) return;
+    reconciling = true;
+    try {
+      const cutoff = now() - reconcileMs;
+      const stale = [...jobs].filter(([, j]) => j.lastEventAt <= cutoff).slice(0, RECONCILE_BATCH);
+      for (const [id, j] of stale) {
+        const job = await opts.jobs.getById(id);
+        if (jobs.get(id) !== j || j.lastEventAt > cutoff) continue; // moved on meanwhile
+        if (!job || job.state === 'done' || job.state === 'failed') {
+          queue.dec({ watch: j.watch, state: j.state });
+          jobs.delete(id);
+        }
+      }
+    } finally {
+      reconciling = false;
+    }
+  };
+  const timer = opts.jobs ? setInterval(() => void reconcile().catch(() => undefined), Math.max(10, reconcileMs / 2)) : undefined;
+  timer?.unref();
+
   return {
     registry,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
     close() {
+      if (timer) clearInterval(timer);
       offBus();
       offClient?.();
       up.set(0);

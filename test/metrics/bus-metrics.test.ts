@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus, type PipelineEvent } from '../../src/events/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
+import path from 'node:path';
+import { SqliteJobStore } from '../../src/journal/index.js';
 import { closeAfterTest } from '../helpers/teardown.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { metricsServer, scrape } from './scrape.js';
 
 const P = 'frameio_agent_';
@@ -62,5 +66,23 @@ describe('metrics from bus events', () => {
     s = await scrape(server.url);
     expect(s.value(`${P}up`)).toBe(0);
     expect(s.value(`${P}queue_files`, { watch: 'a', state: 'queued' })).toBe(0);
+  });
+
+  it('drop from the queue a job the journal no longer has (dropped before its upload, without an event)', async () => {
+    const t = closeAfterTest(await tempDir('fia-metrics-'), (x) => x.cleanup());
+    const journal = closeAfterTest(SqliteJobStore.open(path.join(t.dir, 'journal.sqlite')));
+    const bus = new EventBus();
+    const m = closeAfterTest(createMetrics({ events: bus, jobs: journal, reconcileMs: 50 }));
+    const server = closeAfterTest(await metricsServer(m));
+    const real = await journal.observe('a', 'real.mov', '/in/real.mov', { size: 5, mtimeMs: 1, dev: 1, ino: 2 });
+    const pub = publisher(bus);
+    pub(real.job.id, { type: 'seen', size: 5 });
+    pub(999, { type: 'seen', size: 1 });
+    await bus.drained();
+    expect((await scrape(server.url)).value(`${P}queue_files`, { watch: 'a', state: 'queued' })).toBe(2);
+    await waitFor(async () => (await scrape(server.url)).value(`${P}queue_files`, { watch: 'a', state: 'queued' }) === 1, { what: 'the ghost job dropped' });
+    // The real one stayed; once the journal forgets it too, it goes.
+    await journal.forget(real.job.id);
+    await waitFor(async () => (await scrape(server.url)).value(`${P}queue_files`, { watch: 'a', state: 'queued' }) === 0, { what: 'the forgotten job dropped' });
   });
 });
