@@ -40,6 +40,8 @@ export class Deliverer {
   private readonly failing = new Set<string>();
   /** Per target: consecutive failures and when it may be tried again (memory only: a restart tries at once). */
   private readonly streaks = new Map<string, { streak: number; blockedUntil: number }>();
+  /** Aborted when stop's grace period ends, so a receiver that hangs cannot hold up the agent's stop. */
+  private readonly abort = new AbortController();
   /** The first round after start takes every queued message, due or not: backoff is per run. */
   private fresh = true;
   private readonly idleWaiters: Array<() => void> = [];
@@ -81,12 +83,14 @@ export class Deliverer {
     const deadline = this.now() + graceMs;
     this.stopping = true;
     this.clearTimer();
+    const cut = setTimeout(() => this.abort.abort(), graceMs);
     await this.running;
     while (!this.stopped && this.now() < deadline) {
       const due = await this.opts.outbox.due(this.now(), 1);
       if (due.length === 0) break;
       await this.round(deadline);
     }
+    clearTimeout(cut);
     this.stopped = true;
     this.clearTimer();
   }
@@ -204,12 +208,13 @@ export class Deliverer {
       }
     }
     try {
-      const res = await fetch(target.url, { method: 'POST', headers, body: m.body, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000), redirect: 'error' });
+      const res = await fetch(target.url, { method: 'POST', headers, body: m.body, signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs ?? 10_000), this.abort.signal]), redirect: 'error' });
       await res.arrayBuffer().catch(() => undefined);
       return res.ok ? undefined : `HTTP ${res.status}`;
     } catch (err) {
       // fetch's messages name the URL in some versions: give only the kind of failure.
       const e = err as Error & { cause?: { code?: string } };
+      if (this.abort.signal.aborted) return 'cut short by the agent stopping';
       return e.name === 'TimeoutError' ? 'no answer in time' : (e.cause?.code ?? e.name ?? 'network error');
     }
   }

@@ -209,6 +209,20 @@ describe('notifications from the event bus', () => {
     expect(rx.received).toHaveLength(0);
   });
 
+  it('stop within its grace period while the receiver hangs, keeping the message for the next start', async () => {
+    const rx = closeAfterTest(await startReceiver());
+    rx.mode = 'hang';
+    const s = await store();
+    const journal = closeAfterTest(s.open());
+    const n = createNotifier({ targets: [target(rx.url, { on: ['agent.started', 'agent.stopped'] })], events: new EventBus(), outbox: journal.outbox, logger: recordingLogger(), timeoutMs: 60_000 });
+    n.start();
+    await waitFor(() => rx.refused >= 1, { what: 'the first attempt to hang' });
+    const t0 = Date.now();
+    await n.stop(300);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(await journal.outbox.count()).toBe(2);
+  });
+
   it('deliver after a restart what was queued in the journal before it', async () => {
     const rx = closeAfterTest(await startReceiver());
     rx.mode = 'down';

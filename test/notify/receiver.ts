@@ -15,7 +15,7 @@ export interface Receiver {
   received: Received[];
   /** Requests refused while down. */
   refused: number;
-  mode: 'up' | 'down' | '503';
+  mode: 'up' | 'down' | '503' | 'hang';
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
@@ -53,6 +53,10 @@ export async function startReceiver(path = '/hooks/T000/B000/secretpathpart'): P
         r.refused++;
         req.socket.destroy();
         return;
+      }
+      if (r.mode === 'hang') {
+        r.refused++;
+        return; // never answers; closeAllConnections() ends it
       }
       if (r.mode === '503') {
         r.refused++;
