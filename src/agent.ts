@@ -10,6 +10,7 @@ import { Runner, type RunSummary } from './pipeline/runner.js';
 import { createTransfers, type TransferScheduler, type Transfers } from './upload/index.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
 import { LiveActivity, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
+import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
@@ -36,6 +37,8 @@ export interface AgentOptions {
    * A store passed in (a shared one, a test wrapper) stays open after stop: its owner closes it.
    */
   store?: JobStore;
+  /** Notification delivery timing (tests shorten it); targets come from config.notify. */
+  notify?: { retryBaseMs?: number; retryMaxMs?: number; timeoutMs?: number; stopGraceMs?: number };
 }
 
 export interface RunningAgent {
@@ -70,6 +73,21 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const events = opts.events ?? new EventBus({ logger });
   const live = new LiveActivity().attach(events);
   const history = new HistoryRecorder(journal, logger).attach(events);
+  // Subscribed before anything runs, so uploads resumed at start are seen too.
+  const notifier: Notifier | undefined = config.notify?.length
+    ? createNotifier({
+        targets: config.notify,
+        events,
+        ...(journal.outbox ? { outbox: journal.outbox } : {}),
+        jobs: journal,
+        logger,
+        now: () => clock.now(),
+        watches: config.watches.map((w) => w.name),
+        ...(opts.notify?.retryBaseMs !== undefined ? { retryBaseMs: opts.notify.retryBaseMs } : {}),
+        ...(opts.notify?.retryMaxMs !== undefined ? { retryMaxMs: opts.notify.retryMaxMs } : {}),
+        ...(opts.notify?.timeoutMs !== undefined ? { timeoutMs: opts.notify.timeoutMs } : {}),
+      })
+    : undefined;
   const runner = new Runner({
     scheduler: transfers.scheduler,
     config,
@@ -119,6 +137,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
       await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
       await history.close();
+      if (notifier) {
+        // Every event of the run reaches the notifier before it sends its last batches.
+        await notifier.stop(opts.notify?.stopGraceMs ?? 3000).catch((err: unknown) => logger.warn(`notifications: ${(err as Error).message}`));
+      }
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
@@ -145,6 +167,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // Finds how many part streams the link wants (see src/upload/adaptive.ts); off with upload.adaptive: false.
   transfers.autotune?.start();
 
+  notifier?.start();
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));

@@ -37,3 +37,9 @@ export type { JobStore, Job, JobState, JobPatch, Lease, WriteIntent, Durability,
 // The status page and JSON API on a running agent; AgentControls is the seam for pause/resume.
 export { startHttpSurface, pauseGateControls, ControlUnsupported } from './http/index.js';
 export type { HttpSurface, HttpSurfaceOptions, AgentControls } from './http/index.js';
+// Prometheus metrics of a running agent (mount render() at GET /metrics).
+export { createMetrics } from './metrics/index.js';
+export type { AgentMetrics, MetricsOptions } from './metrics/index.js';
+// Notifications: receivers check a webhook's signature with verifySignature.
+export { createNotifier, verifySignature, redactUrl } from './notify/index.js';
+export type { Notifier, NotifierOptions } from './notify/index.js';

@@ -24,6 +24,7 @@ import { waitForFrameio } from './wait-for-api.js';
 import type { Logger } from '../util/logger.js';
 import { checkDestinations } from './destinations.js';
 import { listenProblem, startHttpSurface, type HttpSurface } from '../http/index.js';
+import { createMetrics, type AgentMetrics } from '../metrics/index.js';
 
 export interface RunArgs {
   config?: string;
@@ -103,6 +104,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   let locks: AgentLocks | undefined;
   let conn: Awaited<ReturnType<typeof openConnection>> | undefined;
   let httpSurface: HttpSurface | undefined;
+  let metrics: AgentMetrics | undefined;
   try {
     let config: AgentConfig | undefined = args.demo ? undefined : await loadConfigFor(args.config, io);
     if (!config || args.demo) {
@@ -156,11 +158,13 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     // Subscribed before the agent starts: uploads resumed at start get their bars too.
     const events = new EventBus({ logger });
     showProgress(events, progress);
-    const agent = await startAgent({ config: cfg, client, accountId, logger, events });
     const listen = args.http ?? cfg.http?.listen;
+    // Counting from the first event, like the progress bars; served with the status page.
+    metrics = listen ? createMetrics({ events, client, watches: cfg.watches.map((w) => w.name) }) : undefined;
+    const agent = await startAgent({ config: cfg, client, accountId, logger, events });
     if (listen) {
       try {
-        httpSurface = await startHttpSurface({ agent, watches: cfg.watches, listen, ...(cfg.http?.token ? { token: cfg.http.token } : {}), logger });
+        httpSurface = await startHttpSurface({ agent, watches: cfg.watches, listen, ...(cfg.http?.token ? { token: cfg.http.token } : {}), ...(metrics ? { metrics } : {}), logger });
       } catch (e) {
         await agent.stop();
         throw new StartupError(`status page: cannot listen on ${listen}: ${(e as Error).message}`, { cause: e });
@@ -190,6 +194,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     return EXIT.ok;
   } finally {
     await httpSurface?.close();
+    metrics?.close();
     stop.dispose();
     await conn?.close();
     await emulator?.close();

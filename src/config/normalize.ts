@@ -1,8 +1,9 @@
 // Validated snake_case values → the camelCase AgentConfig, plus the checks that span several
 // watches (unique names, distinct folders) and the few values that come from the environment.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { registerSecret } from '../util/redact.js';
-import type { AfterUpload, AgentConfig, LogLevel, OnFailure, Rule, WatchConfig } from './types.js';
+import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnFailure, Rule, WatchConfig } from './types.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
 import { listenProblem } from '../http/auth.js';
 
@@ -57,6 +58,44 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
     afterUpload: afterUpload(obj(raw.after_upload)),
     onFailure: onFailure(obj(raw.on_failure)),
   };
+}
+
+function notifyTarget(raw: Raw, at: string, ctx: ValidateContext): NotifyTarget {
+  const type = str(raw.type) === 'slack' ? 'slack' : 'webhook';
+  const url = str(raw.url) ?? '';
+  const secret = str(raw.secret);
+  registerSecret(url);
+  registerSecret(secret);
+  if (type === 'slack' && secret !== undefined) {
+    addIssue(ctx, `${at}.secret`, ctx.positions.get(`${at}.secret`), "'secret' is only used with type 'webhook' (Slack does not check signatures)");
+  }
+  return {
+    type,
+    // A hash, not the URL: the name reaches logs and the journal, the URL is a credential.
+    name: str(raw.name) ?? `${type}-${createHash('sha256').update(url).digest('hex').slice(0, 10)}`,
+    url,
+    ...optional('secret', secret),
+    on: list(raw.on).filter((e): e is NotifyEvent => typeof e === 'string'),
+    batchSeconds: num(raw.batch_seconds),
+    stalledMinutes: num(raw.stalled_minutes),
+    giveUpMinutes: num(raw.give_up_minutes),
+  };
+}
+
+function notifyTargets(raw: unknown, ctx: ValidateContext): NotifyTarget[] {
+  const out: NotifyTarget[] = [];
+  const names = new Map<string, number>();
+  list(raw).forEach((t, i) => {
+    if (t === INVALID) return;
+    const at = `notify[${i}]`;
+    const target = notifyTarget(obj(t), at, ctx);
+    const first = names.get(target.name);
+    if (first !== undefined) {
+      addIssue(ctx, `${at}.name`, ctx.positions.get(`${at}.name`) ?? ctx.positions.get(at), `duplicate notify target '${target.name}' (also notify[${first}]); give each a distinct name`);
+    } else names.set(target.name, i);
+    out.push(target);
+  });
+  return out;
 }
 
 function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext): void {
@@ -127,5 +166,6 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       ...(typeof up.outage_limit_seconds === 'number' ? { outageLimitSeconds: up.outage_limit_seconds } : {}),
     },
     watches: watchList.filter((w): w is WatchConfig => w !== null),
+    notify: notifyTargets(raw.notify, ctx),
   };
 }

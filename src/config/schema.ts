@@ -210,6 +210,63 @@ const watch: ObjectNode = {
   required: ['path', 'folder_id'],
 };
 
+/** The events a notify target can be sent. sequence.complete is accepted but not yet emitted. */
+export const NOTIFY_EVENTS = ['file.uploaded', 'file.failed', 'watch.stalled', 'agent.offline', 'agent.online', 'agent.started', 'agent.stopped', 'sequence.complete'] as const;
+
+const notifyTarget: ObjectNode = {
+  type: 'object',
+  description: 'Where to send notifications, and which.',
+  properties: {
+    type: {
+      type: 'string',
+      enum: ['webhook', 'slack'],
+      description: 'webhook: a JSON POST (signed when `secret` is set); slack: a Slack incoming-webhook message.',
+    },
+    url: {
+      type: 'string',
+      format: 'url',
+      secret: true,
+      description: 'The receiver, usually "${SLACK_WEBHOOK_URL}". A secret: never logged beyond its host.',
+    },
+    secret: {
+      type: 'string',
+      secret: true,
+      description: 'webhook only: HMAC-SHA256 key; each POST carries X-Frameio-Agent-Signature: sha256=<hex of HMAC(timestamp + "." + body)>.',
+    },
+    name: {
+      type: 'string',
+      description: 'Names the target in logs and the journal\'s outbox (default: type plus a hash of the URL). Unique.',
+    },
+    on: {
+      type: 'array',
+      items: { type: 'string', enum: NOTIFY_EVENTS, description: 'An event to send.' },
+      minItems: 1,
+      description:
+        'Events to send: file.uploaded, file.failed, watch.stalled, agent.offline, agent.online, agent.started, agent.stopped; sequence.complete is accepted but not yet sent.',
+    },
+    batch_seconds: {
+      type: 'number',
+      default: 30,
+      minimum: 0.1,
+      maximum: 3600,
+      description: 'File events of one watch and destination folder within this window go out as one message with counts, bytes and a few names.',
+    },
+    stalled_minutes: {
+      type: 'number',
+      default: 15,
+      minimum: 0.01,
+      description: 'watch.stalled: files are queued in a watch and none has made progress for this long.',
+    },
+    give_up_minutes: {
+      type: 'number',
+      default: 1440,
+      minimum: 0.01,
+      description: 'A message the receiver has not taken for this long is dropped, with a log line. Retries back off up to 5 minutes apart.',
+    },
+  },
+  required: ['type', 'url', 'on'],
+};
+
 export const configSchema: ObjectNode = {
   type: 'object',
   description: 'frameio-agent configuration: watch folders and upload them to Frame.io V4.',
@@ -351,6 +408,12 @@ export const configSchema: ObjectNode = {
       items: watch,
       minItems: 1,
       description: 'The hot folders. At least one.',
+    },
+    notify: {
+      type: 'array',
+      items: notifyTarget,
+      default: [],
+      description: 'Notification targets (webhook, Slack). Delivery is queued in the journal and never slows uploads.',
     },
   },
   required: ['watches'],

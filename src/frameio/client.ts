@@ -9,6 +9,7 @@ import type { AuthProvider } from './auth.js';
 import { AgentError, answerMayBeLost, classifyNetworkError, isAgentError, shouldRetry } from './errors.js';
 import { HttpTransport, isSuccess, responseError, type HttpResponse } from './http.js';
 import { collect, paginate } from './pagination.js';
+import { ApiObservers, type ApiObserver } from './observer.js';
 import { RateLimiter, type EndpointKey, type PaceSnapshot } from './ratelimit.js';
 import type {
   Account,
@@ -103,6 +104,7 @@ export class FrameioClient {
   private readonly maxRateLimitRetries: number;
   private readonly retryBaseMs: number;
   private readonly pageSize: number;
+  private readonly observers = new ApiObservers();
 
   constructor(opts: FrameioClientOptions) {
     this.apiBase = opts.apiUrl.replace(/\/+$/, '');
@@ -184,6 +186,7 @@ export class FrameioClient {
       } catch (err) {
         throw aborted(spec.what, err);
       }
+      const sentAt = this.clock.now();
       try {
         res = await this.http.send({
           method: spec.method,
@@ -196,6 +199,7 @@ export class FrameioClient {
       } catch (err) {
         slot.failed();
         const e = isAgentError(err) ? err : classifyNetworkError(err, spec.what);
+        this.observers.exchange({ endpoint: spec.key, errorCode: e.code, ms: this.clock.now() - sentAt });
         if (spec.recover && answerMayBeLost(e)) unsure = true;
         if (shouldRetry(e) && failures < this.maxRetries) {
           const wait = backoffDelay(failures++, { baseMs: this.retryBaseMs });
@@ -205,12 +209,14 @@ export class FrameioClient {
         }
         throw e;
       }
+      this.observers.exchange({ endpoint: spec.key, status: res.status, ms: this.clock.now() - sentAt });
 
       if (res.status === 429) {
         const err = responseError(res, spec.what);
         const wait = slot.rateLimited(err.retryAfterMs, res.headers);
         rateLimited += 1;
         if (rateLimited > this.maxRateLimitRetries) throw err;
+        this.observers.rateLimitWait(spec.key, wait);
         this.logger.warn(`${spec.what}: rate limited by Frame.io, waiting ${wait} ms`, { endpoint: spec.key });
         await this.pause(wait, spec);
         continue;
@@ -389,6 +395,11 @@ export class FrameioClient {
   /** Per endpoint: the limits in force, our estimate of the bucket, calls made and 429s drawn. */
   rateLimitStats(): Partial<Record<EndpointKey, PaceSnapshot>> {
     return this.limiter.stats();
+  }
+
+  /** Watch every HTTP exchange and 429 wait (metrics); returns the function that stops it. */
+  observe(observer: ApiObserver): () => void {
+    return this.observers.add(observer);
   }
 
   async close(): Promise<void> {

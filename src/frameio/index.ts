@@ -3,6 +3,7 @@ export { FrameioClient, createFrameioClient } from './client.js';
 export type { FrameioClientOptions, CallOptions, LocalUploadInput, RemoteUploadInput } from './client.js';
 export { staticTokenAuth, clientCredentialsAuth, renewalTime, DEFAULT_SCOPE } from './auth.js';
 export type { AuthProvider, ClientCredentialsOptions } from './auth.js';
+export type { ApiObserver, ApiExchange } from './observer.js';
 export { FolderResolver } from './folders.js';
 export type { FolderApi } from './folders.js';
 export { paginate, collect, resolveNextUrl } from './pagination.js';

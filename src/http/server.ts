@@ -22,6 +22,8 @@ export interface HttpSurfaceOptions {
   token?: string;
   /** Default: the transport's pause gate (RunningAgent.transfers.pause). */
   controls?: AgentControls;
+  /** Prometheus metrics (src/metrics createMetrics): served at GET /metrics, behind the same token. */
+  metrics?: { render(): Promise<{ contentType: string; body: string }> };
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now?: () => number;
 }
@@ -138,6 +140,12 @@ export async function startHttpSurface(opts: HttpSurfaceOptions): Promise<HttpSu
     const m = /^\/api\/files\/(\d+)\/events$/.exec(url.pathname);
     if (m) return send(res, await fileEvents(ctx, Number(m[1])));
     if (url.pathname === '/api/events') return stream.open(res);
+    if (url.pathname === '/metrics' && opts.metrics) {
+      const { contentType, body } = await opts.metrics.render();
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
     if (url.pathname.startsWith('/api/')) return send(res, [404, { error: `no ${url.pathname}` }]);
     return serveStatic(url.pathname, res, SECURITY_HEADERS);
   };

@@ -366,6 +366,17 @@ export class Journal {
     if (this.db.open) this.db.close();
   }
 
+  /** For tables beside the jobs (the notification outbox): one write on this connection, under the same rules. */
+  writeWith<T>(op: string, mode: 'full' | 'normal', fn: (db: DB) => T): T {
+    this.writable(op);
+    return this.write(op, mode, () => fn(this.db));
+  }
+
+  /** For tables beside the jobs: a read on this connection. */
+  readWith<T>(fn: (db: DB) => T): T {
+    return fn(this.db);
+  }
+
   private entryDefaults(to: JobState, explicit: JobPatch, now: number): JobPatch {
     // A patch that names partsDone but not parts refers to the parts already recorded.
     const keepParts = explicit.partsDone !== undefined && explicit.parts === undefined;

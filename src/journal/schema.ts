@@ -164,6 +164,23 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 5,
+    description: 'notification outbox: messages waiting for delivery, so a restart or an outage loses none',
+    // target is the notify target's key (its name, or a hash of its URL): never the URL, a secret.
+    sql: `
+      CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        target      TEXT    NOT NULL,
+        body        TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        next_at     INTEGER NOT NULL,
+        last_error  TEXT
+      );
+      CREATE INDEX outbox_next ON outbox (next_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

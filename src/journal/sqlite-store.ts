@@ -4,7 +4,8 @@
 import type { Clock } from '../util/clock.js';
 import { Journal, journalPath, type WriteOptions } from './journal.js';
 import type { Lease } from './leases.js';
-import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
+import { SqliteOutbox } from './outbox.js';
+import type { JobStore, ObserveOptions, OutboxStore, WriteIntent } from './store.js';
 import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
 function toSync(opts: WriteIntent | undefined): WriteOptions {
@@ -16,10 +17,12 @@ function toSync(opts: WriteIntent | undefined): WriteOptions {
 export class SqliteJobStore implements JobStore {
   readonly location: string;
   readonly readonly: boolean;
+  readonly outbox: OutboxStore;
 
   private constructor(private readonly journal: Journal) {
     this.location = journal.path;
     this.readonly = journal.readonly;
+    this.outbox = new SqliteOutbox(journal);
   }
 
   /** Open (creating it and migrating the schema) the journal file; readonly only reads. */

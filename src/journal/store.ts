@@ -29,6 +29,31 @@ export interface ObserveOptions {
   shareId?: string;
 }
 
+/** A notification waiting for delivery (src/notify). */
+export interface OutboxMessage {
+  id: number;
+  /** The notify target's key (its name or a hash of its URL), never the URL. */
+  target: string;
+  body: string;
+  createdAt: number;
+  attempts: number;
+  nextAt: number;
+  lastError: string | null;
+}
+
+/** Messages kept until delivered, beside the jobs. Times are ms epoch, passed in. */
+export interface OutboxStore {
+  add(target: string, body: string, now: number): Promise<number>;
+  /** Messages whose next attempt is due, oldest first. */
+  due(now: number, limit: number): Promise<OutboxMessage[]>;
+  /** The earliest next attempt, or undefined when the outbox is empty. */
+  nextAt(): Promise<number | undefined>;
+  delivered(id: number): Promise<void>;
+  retryAt(id: number, nextAt: number, error: string): Promise<void>;
+  drop(id: number): Promise<void>;
+  count(): Promise<number>;
+}
+
 export interface JobStore {
   /** Where the jobs are kept, for messages (a file path; never a credential). */
   readonly location: string;
@@ -90,4 +115,7 @@ export interface JobStore {
    */
   flush(): Promise<void>;
   close(): Promise<void>;
+
+  /** The notification outbox; a store without one gets notifications kept in memory only. */
+  readonly outbox?: OutboxStore;
 }
