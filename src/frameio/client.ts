@@ -104,7 +104,7 @@ export class FrameioClient {
   private readonly maxRateLimitRetries: number;
   private readonly retryBaseMs: number;
   private readonly pageSize: number;
-  private readonly folderGoneListeners = new Set<(folderId: string) => void>();
+  private readonly folderGoneListeners = new Set<(folderId: string) => boolean>();
 
   constructor(opts: FrameioClientOptions) {
     this.apiBase = opts.apiUrl.replace(/\/+$/, '');
@@ -322,9 +322,10 @@ export class FrameioClient {
 
   /**
    * Hear of folders found gone (deleted in Frame.io) by a call that creates an upload in them:
-   * the folder resolver drops them from its cache. Returns the unsubscribe function.
+   * the folder resolver drops them from its cache, or answers false when the folder was listed
+   * again after an earlier 404 (so it is not gone). Returns the unsubscribe function.
    */
-  onFolderGone(listener: (folderId: string) => void): () => void {
+  onFolderGone(listener: (folderId: string) => boolean): () => void {
     this.folderGoneListeners.add(listener);
     return () => this.folderGoneListeners.delete(listener);
   }
@@ -332,14 +333,26 @@ export class FrameioClient {
   /**
    * A 404 creating an upload in `folderId` means the folder is gone (the account was checked at
    * start): tell the listeners, and fail with folder_gone, which redoes the job (errors.ts) so it
-   * resolves its folder again.
+   * resolves its folder again. If a listener knows the folder is still there (listed again after
+   * an earlier 404), the 404 is final: not_found, which fails the job instead of looping.
    */
   private async intoFolder<T>(folderId: string, call: Promise<T>): Promise<T> {
     try {
       return await call;
     } catch (err) {
       if (!(isAgentError(err) && err.code === 'not_found')) throw err;
-      for (const listener of this.folderGoneListeners) listener(folderId);
+      let gone = true;
+      for (const listener of this.folderGoneListeners) if (!listener(folderId)) gone = false;
+      if (!gone) {
+        throw new AgentError({
+          code: 'not_found',
+          kind: 'permanent',
+          status: 404,
+          message: `${err.message} (folder ${folderId} is still listed in its parent after an earlier 404, so it was not deleted: check the access to it)`,
+          ...(err.detail !== undefined ? { detail: err.detail } : {}),
+          cause: err,
+        });
+      }
       throw new AgentError({
         code: 'folder_gone',
         kind: 'permanent',

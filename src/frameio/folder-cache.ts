@@ -31,10 +31,17 @@ export class FolderCache {
   private readonly opts: FolderCacheOptions;
   /** parentId → entry, in least-recently-used-first order (Map keeps insertion order). */
   private readonly entries = new Map<string, Entry>();
-  /** parentId → our creates while a listing of it is under way (that listing may miss them). */
-  private readonly during = new Map<string, Map<string, string>>();
-  /** Folder ids found gone (404): never handed out again, even if an older listing names them. */
-  private readonly gone = new Set<string>();
+  /** parentId → the listing under way: its number, and our creates since it began (it may miss them). */
+  private readonly during = new Map<string, { seq: number; made: Map<string, string> }>();
+  /**
+   * Folder ids found gone (404) → the event number of that finding. A listing begun before it may
+   * still name the folder and is not believed; one begun after it is.
+   */
+  private readonly gone = new Map<string, number>();
+  /** Ids found gone and then listed again by a later listing: their 404 was not a deletion. */
+  private readonly notGone = new Set<string>();
+  /** Orders listings and gone findings. */
+  private seq = 0;
 
   constructor(opts: Partial<FolderCacheOptions> = {}) {
     this.opts = { ...DEFAULT_FOLDER_CACHE, ...opts };
@@ -55,7 +62,7 @@ export class FolderCache {
 
   /** A listing of `parentId` begins: creates from now on are kept over what it returns. */
   listingStarted(parentId: string): void {
-    this.during.set(parentId, new Map());
+    this.during.set(parentId, { seq: ++this.seq, made: new Map() });
   }
 
   /** The listing is over (done or failed). */
@@ -70,9 +77,18 @@ export class FolderCache {
    */
   listed(parentId: string, folders: ReadonlyArray<Pick<Folder, 'id' | 'name'>>, startedAt: number): void {
     const before = this.entries.get(parentId)?.children;
+    const listing = this.during.get(parentId);
+    // Without listingStarted (tests), the listing counts as begun now.
+    const listingSeq = listing?.seq ?? ++this.seq;
     const byName = new Map<string, string[]>();
     for (const f of folders) {
-      if (this.gone.has(f.id)) continue;
+      const goneAt = this.gone.get(f.id);
+      if (goneAt !== undefined) {
+        if (goneAt > listingSeq) continue;
+        // Listed again after its 404: the folder is there, the 404 meant something else (access).
+        this.gone.delete(f.id);
+        this.remember(this.notGone, f.id);
+      }
       const ids = byName.get(f.name);
       if (ids) ids.push(f.id);
       else byName.set(f.name, [f.id]);
@@ -82,7 +98,7 @@ export class FolderCache {
       const used = before?.get(name);
       children.set(name, used !== undefined && ids.includes(used) ? used : ids[0]!);
     }
-    for (const [name, id] of this.during.get(parentId) ?? []) if (!this.gone.has(id)) children.set(name, id);
+    for (const [name, id] of listing?.made ?? []) if (!this.gone.has(id)) children.set(name, id);
     this.put(parentId, { children, listedAt: startedAt, stale: false });
   }
 
@@ -93,16 +109,18 @@ export class FolderCache {
   recordCreated(parentId: string, name: string, id: string, now: number, empty: boolean): void {
     const e = this.touch(parentId) ?? this.put(parentId, { children: new Map(), listedAt: undefined, stale: false });
     e.children.set(name, id);
-    this.during.get(parentId)?.set(name, id);
+    this.during.get(parentId)?.made.set(name, id);
     if (empty && !this.entries.has(id)) this.put(id, { children: new Map(), listedAt: now, stale: false });
   }
 
   /**
-   * `folderId` is gone from Frame.io: drop it where it is listed (its parent is listed again on
-   * the next miss) and forget what is known under it.
+   * `folderId` answered 404: drop it where it is listed (its parent is listed again on the next
+   * miss) and forget what is known under it. False, dropping nothing, when that already happened
+   * and a later listing still showed the folder: it is not gone, and its 404 is final.
    */
-  dropFolder(folderId: string): void {
-    this.markGone(folderId);
+  dropFolder(folderId: string): boolean {
+    if (this.notGone.has(folderId)) return false;
+    this.remember(this.gone, folderId, ++this.seq);
     for (const e of this.entries.values()) {
       for (const [name, id] of e.children) {
         if (id === folderId) {
@@ -111,14 +129,16 @@ export class FolderCache {
         }
       }
     }
-    for (const d of this.during.values()) for (const [name, id] of d) if (id === folderId) d.delete(name);
+    for (const d of this.during.values()) for (const [name, id] of d.made) if (id === folderId) d.made.delete(name);
     this.dropSubtree(folderId);
+    return true;
   }
 
   clear(): void {
     this.entries.clear();
     this.during.clear();
     this.gone.clear();
+    this.notGone.clear();
   }
 
   size(): { parents: number; children: number } {
@@ -141,10 +161,14 @@ export class FolderCache {
     }
   }
 
-  private markGone(id: string): void {
-    this.gone.add(id);
-    // Bounded like the entries: the oldest gone ids go first (they are long out of every listing).
-    if (this.gone.size > this.opts.maxParents) this.gone.delete(this.gone.values().next().value!);
+  /** Bounded like the entries: the oldest ids go first (long out of every listing). */
+  private remember(set: Set<string>, id: string): void;
+  private remember(map: Map<string, number>, id: string, value: number): void;
+  private remember(c: Set<string> | Map<string, number>, id: string, value?: number): void {
+    c.delete(id);
+    if (c instanceof Map) c.set(id, value!);
+    else c.add(id);
+    if (c.size > this.opts.maxParents) c.delete(c.keys().next().value!);
   }
 
   private touch(parentId: string): Entry | undefined {

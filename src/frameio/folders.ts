@@ -22,9 +22,10 @@ export interface FolderApi {
   createFolder(accountId: string, parentId: string, name: string, opts?: { signal?: AbortSignal }): Promise<Folder>;
   /**
    * Tells of folders another call found gone (a 404 creating an upload in them), so the cache
-   * drops them. Returns the unsubscribe function. Optional: a fake client may leave it out.
+   * drops them; the listener answers false when the folder is not gone after all (see
+   * FolderCache.dropFolder). Returns the unsubscribe function. Optional: a fake may leave it out.
    */
-  onFolderGone?(listener: (folderId: string) => void): () => void;
+  onFolderGone?(listener: (folderId: string) => boolean): () => void;
 }
 
 export interface FolderResolverOptions extends Partial<FolderCacheOptions> {
@@ -57,7 +58,7 @@ export class FolderResolver {
   ) {
     this.clock = opts.clock ?? realClock;
     this.cache = new FolderCache({ ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs } : {}), ...(opts.maxParents !== undefined ? { maxParents: opts.maxParents } : {}) });
-    this.unsubscribe = client.onFolderGone?.((id) => this.forget(id)) ?? (() => undefined);
+    this.unsubscribe = client.onFolderGone?.((id) => this.cache.dropFolder(id)) ?? (() => undefined);
   }
 
   /** The id of base/segments[0]/segments[1]/…, creating missing folders. */

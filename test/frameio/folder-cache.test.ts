@@ -55,19 +55,34 @@ describe('FolderCache', () => {
     c.listed('root', [f('a', 'A'), f('b', 'B')], 0);
     c.recordCreated('a', 'Sub', 'sub', 0, true);
     c.recordCreated('sub', 'Leaf', 'leaf', 0, true);
-    c.dropFolder('a');
+    // A listing under way when the 404 comes read its pages before: it is not believed about "a".
+    c.listingStarted('root');
+    expect(c.dropFolder('a')).toBe(true);
     expect(c.get('root', 'A')).toBeUndefined();
     expect(c.get('root', 'B')).toBe('b');
     expect(c.isFresh('root', 1)).toBe(false);
     expect(c.get('a', 'Sub')).toBeUndefined();
     expect(c.get('sub', 'Leaf')).toBeUndefined();
-    // A listing that still shows it (read before the delete, or an eventually consistent one).
     c.listed('root', [f('a', 'A'), f('b', 'B')], 2);
+    c.listingEnded('root');
     expect(c.get('root', 'A')).toBeUndefined();
     expect(c.isFresh('root', 3)).toBe(true);
     // Dropping an id nobody names does not make anything stale (20 uploads hearing one 404).
-    c.dropFolder('a');
+    expect(c.dropFolder('a')).toBe(true);
     expect(c.isFresh('root', 3)).toBe(true);
+  });
+
+  it('a folder listed again by a listing begun after its 404 is not gone: it is used, and a second 404 is final', () => {
+    const c = new FolderCache();
+    c.listed('root', [f('a', 'A')], 0);
+    expect(c.dropFolder('a')).toBe(true);
+    c.listingStarted('root');
+    c.listed('root', [f('a', 'A')], 1);
+    c.listingEnded('root');
+    // Not a twin: the same folder, which a 404 did not remove (no access to it, say).
+    expect(c.get('root', 'A')).toBe('a');
+    expect(c.dropFolder('a')).toBe(false);
+    expect(c.get('root', 'A')).toBe('a');
   });
 
   it('remembers at most maxParents parents, dropping the least recently used', () => {

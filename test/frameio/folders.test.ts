@@ -197,3 +197,24 @@ describe('FolderResolver with an adopted folder', () => {
     expect(listener).toBeUndefined();
   });
 });
+
+describe('a 404 on a folder that is still there', () => {
+  it('is taken for a deletion once; when the folder is listed again, the next 404 is final (not_found), never a twin', async () => {
+    // Listing shows the folder, but uploads into it are refused with 404 (no access to it, say).
+    server = await startServer(async (req, res) => {
+      if (req.method === 'GET' && /\/folders\/root\/folders/.test(req.url)) {
+        return sendJson(res, 200, { data: [{ id: 'locked', name: 'Locked', parent_id: 'root', type: 'folder' }], links: { next: null } });
+      }
+      if (req.method === 'POST' && /\/folders\/locked\/files\/local_upload/.test(req.url)) return apiError(res, 404, 'Folder locked not found');
+      return apiError(res, 500, `unexpected ${req.method} ${req.url}`);
+    });
+    client = createFrameioClient({ apiUrl: `${server.origin}/v4`, auth: staticTokenAuth('folder-token-123') });
+    const resolver = new FolderResolver(client, 'acc');
+    const upload = (folderId: string) => client!.createLocalUpload('acc', folderId, { name: 'a.mov', file_size: 1 });
+    const id = await resolver.resolve('root', ['Locked']);
+    await expect(upload(id)).rejects.toMatchObject({ code: 'folder_gone' });
+    expect(await resolver.resolve('root', ['Locked'])).toBe('locked');
+    await expect(upload(id)).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('not deleted') });
+    expect(server.requests.filter((r) => r.method === 'POST' && r.url.includes('/folders/root/folders'))).toHaveLength(0);
+  });
+});
