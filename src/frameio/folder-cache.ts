@@ -75,7 +75,7 @@ export class FolderCache {
    * that a name keeps the id we already use when that id is still listed (duplicates: the same
    * answer every time), and our creates made while it ran are kept though it may not show them.
    */
-  listed(parentId: string, folders: ReadonlyArray<Pick<Folder, 'id' | 'name'>>, startedAt: number): void {
+  listed(parentId: string, folders: ReadonlyArray<Pick<Folder, 'id' | 'name'>>, startedAt: number): ReadonlyMap<string, string> {
     const before = this.entries.get(parentId)?.children;
     const listing = this.during.get(parentId);
     // Without listingStarted (tests), the listing counts as begun now.
@@ -100,6 +100,7 @@ export class FolderCache {
     }
     for (const [name, id] of listing?.made ?? []) if (!this.gone.has(id)) children.set(name, id);
     this.put(parentId, { children, listedAt: startedAt, stale: false });
+    return children;
   }
 
   /**
@@ -111,6 +112,12 @@ export class FolderCache {
     e.children.set(name, id);
     this.during.get(parentId)?.made.set(name, id);
     if (empty && !this.entries.has(id)) this.put(id, { children: new Map(), listedAt: now, stale: false });
+  }
+
+  /** What is known of `parentId` may be wrong: list it again before the next create under it. */
+  markStale(parentId: string): void {
+    const e = this.entries.get(parentId);
+    if (e) e.stale = true;
   }
 
   /**

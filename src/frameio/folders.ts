@@ -47,8 +47,8 @@ export class FolderResolver {
   private readonly clock: { now(): number };
   /** `${parentId}/${name}` → the lookup-or-create in progress (one per new folder). */
   private readonly pending = new Map<string, Promise<string>>();
-  /** parentId → the listing in progress, shared by every name looked up under it. */
-  private readonly listings = new Map<string, Promise<void>>();
+  /** parentId → the listing in progress (its name → id answer), shared by every name looked up under it. */
+  private readonly listings = new Map<string, Promise<ReadonlyMap<string, string>>>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -122,15 +122,20 @@ export class FolderResolver {
   private async lookupOrCreate(parentId: string, name: string, signal?: AbortSignal): Promise<string> {
     // A listing under way may hold the name; a listing too old (or never made) is made afresh.
     const inFlight = this.listings.get(parentId);
-    if (inFlight) await inFlight;
-    else if (!this.cache.isFresh(parentId, this.clock.now())) await this.list(parentId, signal);
-    const found = this.cache.get(parentId, name);
+    let listing: ReadonlyMap<string, string> | undefined;
+    if (inFlight) listing = await inFlight;
+    else if (!this.cache.isFresh(parentId, this.clock.now())) listing = await this.list(parentId, signal);
+    // The listing's own answer too, in case the parent was pushed out of the cache meanwhile (LRU).
+    const found = this.cache.get(parentId, name) ?? listing?.get(name);
     if (found !== undefined) return found;
     let folder: Folder;
     try {
       folder = await this.client.createFolder(this.accountId, parentId, name, signal ? { signal } : {});
     } catch (err) {
       if (isAgentError(err) && err.code === 'not_found') throw new ParentGone(parentId, err);
+      // The call may have made the folder after all (an answer lost beyond what the client could
+      // recover): the next attempt lists first rather than trusting the listing it had.
+      this.cache.markStale(parentId);
       throw err;
     }
     // Made by this call, it is empty: its own subfolders are created without listing it. An
@@ -139,7 +144,7 @@ export class FolderResolver {
     return folder.id;
   }
 
-  private list(parentId: string, signal?: AbortSignal): Promise<void> {
+  private list(parentId: string, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {
     let p = this.listings.get(parentId);
     if (!p) {
       p = (async () => {
@@ -147,7 +152,7 @@ export class FolderResolver {
         this.cache.listingStarted(parentId);
         try {
           const folders = await this.client.listSubfolders(this.accountId, parentId, signal ? { signal } : {});
-          this.cache.listed(parentId, folders, startedAt);
+          return this.cache.listed(parentId, folders, startedAt);
         } catch (err) {
           if (isAgentError(err) && err.code === 'not_found') throw new ParentGone(parentId, err);
           throw err;

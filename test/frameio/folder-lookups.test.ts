@@ -184,3 +184,22 @@ describe('a folder deleted in Frame.io behind the agent', () => {
     expect(creates()).toBe(0);
   });
 });
+
+describe('a create that failed after Frame.io made the folder', () => {
+  it('the next resolve lists the parent again and uses that folder: no twin', async () => {
+    // No retries: the lost answer is not recovered by the client, the resolve fails.
+    const impatient = createFrameioClient({ apiUrl: emu.apiUrl, auth: staticTokenAuth(emu.token), rateLimit: false, maxRetries: 0, timeoutMs: 300 });
+    try {
+      const resolver = new FolderResolver(impatient, emu.accountId);
+      await resolver.resolve(emu.rootFolderId, ['First']);
+      emu.inject({ target: 'api', kind: 'hang-after', endpoint: 'create_folder' });
+      await expect(resolver.resolve(emu.rootFolderId, ['Lost'])).rejects.toMatchObject({ code: 'timeout' });
+      const made = emu.folders().filter((f) => f.name === 'Lost');
+      expect(made).toHaveLength(1);
+      expect(await resolver.resolve(emu.rootFolderId, ['Lost'])).toBe(made[0]!.id);
+      expect(emu.folders().filter((f) => f.name === 'Lost')).toHaveLength(1);
+    } finally {
+      await impatient.close();
+    }
+  });
+});
