@@ -127,6 +127,9 @@ export class FolderCache {
    */
   dropFolder(folderId: string): boolean {
     if (this.notGone.has(folderId)) return false;
+    // Heard already (20 uploads into one folder hear one deletion): the first finding orders it,
+    // or a listing begun since (which may show it is still there) would not be believed.
+    if (this.gone.has(folderId)) return true;
     this.remember(this.gone, folderId, ++this.seq);
     for (const e of this.entries.values()) {
       for (const [name, id] of e.children) {

@@ -77,6 +77,8 @@ describe('FolderCache', () => {
     c.listed('root', [f('a', 'A')], 0);
     expect(c.dropFolder('a')).toBe(true);
     c.listingStarted('root');
+    // The same 404 heard again by another caller, after that listing began.
+    expect(c.dropFolder('a')).toBe(true);
     c.listed('root', [f('a', 'A')], 1);
     c.listingEnded('root');
     // Not a twin: the same folder, which a 404 did not remove (no access to it, say).
