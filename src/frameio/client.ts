@@ -332,7 +332,7 @@ export class FrameioClient {
 
   /**
    * A 404 creating an upload in `folderId` means the folder is gone (the account was checked at
-   * start): tell the listeners, and fail with folder_gone, which redoes the job (errors.ts) so it
+   * start): tell the listeners (the folder resolver), and fail with folder_gone, which redoes the job (errors.ts) so it
    * resolves its folder again. If a listener knows the folder is still there (listed again after
    * an earlier 404), the 404 is final: not_found, which fails the job instead of looping.
    */
@@ -340,7 +340,8 @@ export class FrameioClient {
     try {
       return await call;
     } catch (err) {
-      if (!(isAgentError(err) && err.code === 'not_found')) throw err;
+      // Without a listener nothing would look the folder up again: a redo would only repeat the 404.
+      if (!(isAgentError(err) && err.code === 'not_found') || this.folderGoneListeners.size === 0) throw err;
       let gone = true;
       for (const listener of this.folderGoneListeners) if (!listener(folderId)) gone = false;
       if (!gone) {

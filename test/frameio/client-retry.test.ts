@@ -80,8 +80,7 @@ describe('retries', () => {
     expect(err.message).toContain('maintenance window');
   });
 
-  for (const [status, code] of [[400, 'invalid_request'], [422, 'invalid_request'], [403, 'forbidden'], [404, 'folder_gone']] as const) {
-    // A 404 creating an upload means its folder was deleted in Frame.io: folder_gone, so the job is redone.
+  for (const [status, code] of [[400, 'invalid_request'], [422, 'invalid_request'], [403, 'forbidden'], [404, 'not_found']] as const) {
     it(`${status} is not retried and the message names the call and includes detail`, async () => {
       const { c } = await setup((req, res) => apiError(res, status, `detail for ${status}: name is invalid`));
       const err = await failure(c.createLocalUpload('acc', 'fold-1234', { name: 'clip.mov', file_size: 5 }));
