@@ -93,7 +93,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     config,
     accountId,
     client,
-    folders: new FolderResolver(client, accountId),
+    folders: new FolderResolver(client, accountId, { clock }),
     journal,
     logger,
     clock,

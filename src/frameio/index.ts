@@ -5,7 +5,9 @@ export { staticTokenAuth, clientCredentialsAuth, renewalTime, DEFAULT_SCOPE } fr
 export type { AuthProvider, ClientCredentialsOptions } from './auth.js';
 export type { ApiObserver, ApiExchange } from './observer.js';
 export { FolderResolver } from './folders.js';
-export type { FolderApi } from './folders.js';
+export type { FolderApi, FolderResolverOptions } from './folders.js';
+export { DEFAULT_FOLDER_CACHE } from './folder-cache.js';
+export type { FolderCacheOptions } from './folder-cache.js';
 export { paginate, collect, resolveNextUrl } from './pagination.js';
 export { HttpTransport, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './http.js';
 export type { HttpOptions, HttpRequest, HttpResponse } from './http.js';
