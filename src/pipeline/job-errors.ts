@@ -80,7 +80,10 @@ export async function onJobError(flow: JobFlow, err: unknown): Promise<void> {
         }
         return;
       }
-      flow.job = current.state === 'seen' ? current : await journal.transition(job.id, 'seen', { attempts: current.attempts });
+      // A create that failed for good (its folder was deleted in Frame.io) made no upload, so it
+      // counts here: redoes stay bounded by upload.max_upload_attempts either way.
+      const attempts = current.state === 'settled' ? current.attempts + 1 : current.attempts;
+      flow.job = current.state === 'seen' ? current : await journal.transition(job.id, 'seen', { attempts });
       await flow.reprocess();
       return;
     }

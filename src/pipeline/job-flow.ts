@@ -101,6 +101,8 @@ export class JobFlow {
       logger.info(`${facts.relPath} vanished before its upload started; dropped`);
       await journal.forget(this.job.id);
       w.hot.forget(facts.path);
+      // Observers (queue gauges, stall detection) learn that the job left the pipeline.
+      svc.publish(this.job, { type: 'finalized', action: 'none', where: null, note: 'the file vanished before its upload started' });
       return;
     }
     if (check === 'changed') {
@@ -119,6 +121,7 @@ export class JobFlow {
         logger.info(`${facts.relPath} is already in Frame.io (${marker.viewUrl ?? marker.fileId}, per ${marker.source}); not uploading it again`);
         await journal.forget(this.job.id);
         w.hot.markHandled(facts);
+        svc.publish(this.job, { type: 'finalized', action: 'none', where: null, note: `already in Frame.io per ${marker.source}` });
         return;
       }
       svc.publish(this.job, { type: 'routed', folderId, folderPath: segments.join('/') });

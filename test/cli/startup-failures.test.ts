@@ -86,8 +86,9 @@ describe('run start-up failures: one line, exit 2', () => {
 describe('whatever escapes main()', () => {
   // A preload injects the failure into the real executable, so the handlers in bin.ts are what is tested.
   it.each([
-    ['an unhandled rejection', 'setTimeout(() => Promise.reject(new Error("boom token-in-error")), 300)', /^frameio-agent: unexpected error \(unhandled rejection\): boom/],
-    ['an uncaught exception', 'setTimeout(() => { throw new Error("bang") }, 300)', /^frameio-agent: unexpected error: bang/],
+    // Raised once the CLI's handlers are installed (a fixed delay raced them on a loaded machine).
+    ['an unhandled rejection', 'const t = setInterval(() => { if (process.listenerCount("unhandledRejection") > 0) { clearInterval(t); Promise.reject(new Error("boom token-in-error")); } }, 10)', /^frameio-agent: unexpected error \(unhandled rejection\): boom/],
+    ['an uncaught exception', 'const t = setInterval(() => { if (process.listenerCount("uncaughtException") > 0) { clearInterval(t); throw new Error("bang"); } }, 10)', /^frameio-agent: unexpected error: bang/],
     // The emulator's server is unref'd, so the loop runs dry while main() still awaits: Node's silent exit 13.
     ['a command left waiting on nothing', 'import net from "node:net"; const l = net.Server.prototype.listen; net.Server.prototype.listen = function (...a) { const r = l.apply(this, a); this.unref(); return r; }', /^frameio-agent: stopped unexpectedly: the command was still waiting/],
   ])('%s is one line and exit 2', async (_what, code, line) => {
