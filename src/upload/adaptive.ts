@@ -12,7 +12,7 @@ export interface AdaptiveOptions {
   max: number;
   /** Where to start (default: min(max, 4)). */
   start?: number;
-  /** One throughput measurement (default 2 s: several parts' worth of a fast link). */
+  /** One throughput measurement (default 1 s; the window after a change is not judged). */
   windowMs?: number;
   /** How long to stay on a settled value before probing one step up (default 30 s). */
   holdMs?: number;
@@ -38,7 +38,7 @@ export class AdaptiveConcurrency {
   constructor(opts: AdaptiveOptions) {
     const min = Math.max(1, Math.floor(opts.min));
     const max = Math.max(min, Math.floor(opts.max));
-    this.o = { windowMs: 2000, holdMs: 30_000, minGain: 0.07, start: Math.min(max, Math.max(min, 4)), ...opts, min, max };
+    this.o = { windowMs: 1000, holdMs: 30_000, minGain: 0.07, start: Math.min(max, Math.max(min, 4)), ...opts, min, max };
     this.c = Math.min(max, Math.max(min, Math.floor(this.o.start)));
     this.bestC = this.c;
   }
