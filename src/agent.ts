@@ -3,7 +3,7 @@
 import type { AgentConfig } from './config/types.js';
 import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
-import { SqliteJobStore, type JobStore } from './journal/index.js';
+import { SqliteJobStore, startHistoryCompaction, type JobStore } from './journal/index.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import { createTransfers, type TransferScheduler, type Transfers } from './upload/index.js';
@@ -78,7 +78,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
   });
   const folders: HotFolder[] = [];
+  // Enough settled files handed to the runner to keep every file slot busy; a bigger drop waits in
+  // the watcher's compact per-path columns rather than as queued jobs (memory flat in drop size).
+  const maxOutstanding = Math.max(64, 8 * config.upload.maxFiles);
   for (const watch of config.watches) {
+    // The runner observes files under the watch name as share: the same key here.
+    const uploaded = journal.uploadedIndex?.(watch.name);
     const hot = new HotFolder({
       root: watch.path,
       recursive: watch.recursive,
@@ -89,6 +94,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       symlinks: { follow: watch.followSymlinks, allowOutside: watch.allowOutsideLinks },
       clock,
       logger,
+      maxOutstanding,
+      ...(uploaded ? { uploaded } : {}),
     });
     hot.on('settled', (facts) => void runner.handleSettled(watch.name, facts));
     hot.on('gone', (p: string) => logger.info(`${p} vanished before it settled; dropped`));
@@ -105,6 +112,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const stop = (): Promise<void> => {
     stopPromise ??= (async () => {
       clearInterval(requeueTimer);
+      await history.stop();
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
       if (!opts.store) await journal.close();
@@ -130,6 +138,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     })().catch((err: unknown) => logger.error(`journal check failed: ${(err as Error).message}`));
   }, 2000);
   requeueTimer.unref();
+
+  const history = startHistoryCompaction(journal, { afterDays: config.journal?.compactAfterDays ?? 30, clock, logger });
 
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);

@@ -53,6 +53,8 @@ export interface AgentConfig {
     timeoutSeconds: number;
   };
   stateDir: string;
+  /** Absent (configs built in code): the default, 30 days. */
+  journal?: { compactAfterDays: number };
   log: { level: LogLevel; maxSizeMb: number; maxFiles: number };
   upload: {
     maxWorkers: number;

@@ -29,6 +29,11 @@ export interface ObserveOptions {
   shareId?: string;
 }
 
+/** A synchronous look-up of the version uploaded at a path (see JobStore.uploadedIndex). */
+export interface UploadedVersions {
+  lookup(relPath: string): { size: number; mtimeMs: number } | undefined;
+}
+
 export interface JobStore {
   /** Where the jobs are kept, for messages (a file path; never a credential). */
   readonly location: string;
@@ -79,4 +84,17 @@ export interface JobStore {
    */
   flush(): Promise<void>;
   close(): Promise<void>;
+
+  /**
+   * Optional. The (size, mtime) uploaded at each path of a share (done jobs and compacted
+   * records), answered synchronously so a watcher can recognise hundreds of thousands of old files
+   * in its first scan without a round trip each. A backend without a cheap local answer omits it
+   * (every file then goes through observe()).
+   */
+  uploadedIndex?(shareId: string): UploadedVersions;
+  /**
+   * Optional. Done jobs finished before `beforeMs` collapse into compact "known uploaded" records
+   * that still prevent a second upload of the same version; returns how many were compacted.
+   */
+  compactDone?(beforeMs: number): Promise<number>;
 }
