@@ -293,6 +293,8 @@ export class Journal {
   counts(): Record<JobState, number> {
     const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
     for (const row of this.q.counts.all() as Array<{ state: JobState; n: number }>) out[row.state] = row.n;
+    // Compacted uploads are still uploads done: `status` must not look as if history was lost.
+    out.done += this.compactedCount();
     return out;
   }
 
