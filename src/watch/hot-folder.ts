@@ -131,7 +131,8 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     const seq = this.begin();
     try {
       // Only as many as the caller has room for: the rest stay compact candidates here.
-      const due = this.settler.due(this.clock.now(), this.settler.room());
+      const now = this.clock.now();
+      const due = this.settler.due(now, this.settler.room(now));
       await Promise.all(due.map((f) => this.limit(() => this.statAndApply(f.path, seq))));
     } finally {
       this.ticking = false;

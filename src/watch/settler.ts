@@ -31,6 +31,8 @@ export type Observation =
   | 'handled'; // this version was handled already
 
 const INITIAL_CAPACITY = 64;
+/** After this long in the caller's hands a version no longer holds back others (see inHand_). */
+export const HAND_LEASE_MS = 10 * 60_000;
 
 // A hot folder can hold tens of thousands of handled files, so per-path state lives in columns
 // (typed arrays indexed by a slot number) instead of one object per path: ~50 bytes per path
@@ -53,8 +55,12 @@ export class Settler {
   /** Paths in SETTLING, so the tick's due() costs nothing while the folder is idle. */
   private readonly settling = new Set<string>();
   private currentPass = 0;
-  /** Paths in EMITTED: in the caller's hands (queued or uploading). */
-  private emitted = 0;
+  /**
+   * Paths in EMITTED that count against maxEmitted, with when they were handed out (insertion
+   * order = age). One the caller keeps longer than HAND_LEASE_MS stops counting (it stays EMITTED):
+   * a caller path that never hands a file back must cost a slot for a while, never for good.
+   */
+  private readonly inHand_ = new Map<string, number>();
 
   /**
    * `relPathOf` derives a relative path from the absolute one, so it need not be stored per path.
@@ -71,13 +77,19 @@ export class Settler {
   }
 
   /** How many more versions may be emitted now (0 while the caller has maxEmitted in hand). */
-  room(): number {
-    return Math.max(0, this.maxEmitted - this.emitted);
+  room(now?: number): number {
+    if (now !== undefined) {
+      for (const [path, at] of this.inHand_) {
+        if (now - at < HAND_LEASE_MS) break;
+        this.inHand_.delete(path);
+      }
+    }
+    return Math.max(0, this.maxEmitted - this.inHand_.size);
   }
 
-  /** Versions emitted and not yet handed back (markHandled, resettle or remove). */
+  /** Versions emitted recently and not yet handed back (markHandled, resettle or remove). */
   inHand(): number {
-    return this.emitted;
+    return this.inHand_.size;
   }
 
   observe(facts: FileFacts, now: number): Observation {
@@ -103,9 +115,9 @@ export class Settler {
     }
     if (this.phase[i] === HANDLED) return 'handled';
     // Quiet long enough, but the caller's hands are full: it stays a candidate for a later tick.
-    if (now - this.quietSince[i]! >= this.settleMs && this.emitted < this.maxEmitted) {
+    if (now - this.quietSince[i]! >= this.settleMs && this.inHand_.size < this.maxEmitted) {
       this.phase[i] = EMITTED;
-      this.emitted++;
+      this.inHand_.set(path, now);
       this.settling.delete(path);
       return 'settled';
     }
@@ -130,7 +142,7 @@ export class Settler {
   resettle(path: string, now: number): boolean {
     const i = this.slots.get(path);
     if (i === undefined) return false;
-    this.release(i);
+    this.release(path);
     this.phase[i] = SETTLING;
     this.quietSince[i] = now;
     this.settling.add(path);
@@ -141,7 +153,7 @@ export class Settler {
   markHandled(facts: FileFacts): void {
     const i = this.slots.get(facts.path);
     if (i !== undefined) {
-      this.release(i);
+      this.release(facts.path);
       this.write(i, facts);
       this.phase[i] = HANDLED;
     } else {
@@ -155,8 +167,7 @@ export class Settler {
     const wasSettling = this.settling.delete(path);
     const i = this.slots.get(path);
     if (i !== undefined) {
-      this.release(i);
-      this.phase[i] = HANDLED; // a free slot must not count as in hand when reused
+      this.release(path);
       this.slots.delete(path);
       if (!this.relPathOf) this.rel[i] = undefined;
       this.freeSlots.push(i);
@@ -197,8 +208,8 @@ export class Settler {
   }
 
   /** Leaving EMITTED hands a version back: room for the next one. */
-  private release(i: number): void {
-    if (this.phase[i] === EMITTED) this.emitted--;
+  private release(path: string): void {
+    this.inHand_.delete(path);
   }
 
   private sameVersion(i: number, v: FileVersion): boolean {
