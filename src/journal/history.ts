@@ -9,7 +9,7 @@ const DAY_MS = 86_400_000;
 /** Compaction is cheap and rare; a few times a day keeps the window within hours of exact. */
 const EVERY_MS = 6 * 3600_000;
 /** After start, so the first scan and the first uploads are not slowed by it. */
-const FIRST_AFTER_MS = 30_000;
+const FIRST_AFTER_MS = 10_000;
 
 export interface HistoryCompaction {
   /** Run one compaction now (what the timer does); resolves with how many jobs were compacted. */
@@ -20,8 +20,10 @@ export interface HistoryCompaction {
 export function startHistoryCompaction(store: JobStore, opts: { afterDays: number; clock: Clock; logger: Logger; firstAfterMs?: number }): HistoryCompaction {
   let running: Promise<number> | undefined;
   let stopped = false;
+  let ranOnce = false;
   const runNow = (): Promise<number> => {
     if (!store.compactDone || opts.afterDays <= 0 || stopped || store.readonly) return Promise.resolve(0);
+    ranOnce = true;
     running ??= store
       .compactDone(opts.clock.now() - opts.afterDays * DAY_MS)
       .then((n) => {
@@ -45,6 +47,9 @@ export function startHistoryCompaction(store: JobStore, opts: { afterDays: numbe
   return {
     runNow,
     async stop() {
+      // A short `run --once` (from cron, say) stops before the timer fires: compact on the way out,
+      // or its journal would never be compacted. Batches are small; it is paid once per backlog.
+      if (!ranOnce && !stopped) await runNow();
       stopped = true;
       clearTimeout(timer);
       await running;

@@ -2,6 +2,8 @@
 // stop a second upload of the same version; the watcher's look-up and status queries stay cheap.
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHistoryCompaction } from '../../src/journal/index.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { PARTS, facts, tempJournal, type TempJournal } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -92,5 +94,20 @@ describe('compactDone', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('the agent\'s background compaction honours compact_after_days, and a short run compacts on the way out', async () => {
+    await uploaded('old.mov');
+    t.clock.advance(10 * DAY);
+    await uploaded('newer.mov', facts({ ino: 9 }));
+    t.clock.advance(25 * DAY);
+    const off = startHistoryCompaction(t.journal, { afterDays: 0, clock: t.clock, logger: silentLogger, firstAfterMs: 60_000 });
+    await off.stop();
+    expect(rows('SELECT count(*) AS n FROM known_uploaded')).toEqual([{ n: 0 }]);
+    const history = startHistoryCompaction(t.journal, { afterDays: 30, clock: t.clock, logger: silentLogger, firstAfterMs: 60_000 });
+    await history.stop(); // before its timer fired, like `run --once`
+    expect(rows('SELECT rel_path FROM known_uploaded')).toEqual([{ rel_path: 'old.mov' }]);
+    expect(await t.journal.get('cams', 'newer.mov')).toMatchObject({ state: 'done' });
+    expect((await t.journal.counts()).done).toBe(2);
   });
 });
