@@ -112,9 +112,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const stop = (): Promise<void> => {
     stopPromise ??= (async () => {
       clearInterval(requeueTimer);
-      await history.stop();
       await Promise.all(folders.map((f) => f.close()));
       await runner.stop(opts.stopGraceMs ?? 10_000);
+      // After the uploads have stopped (a Ctrl-C is not held up), before the journal closes.
+      await history.stop();
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
