@@ -3,7 +3,7 @@
 import type { AgentConfig } from './config/types.js';
 import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
-import { SqliteJobStore, type JobStore } from './journal/index.js';
+import { SqliteJobStore, startHistoryCompaction, type JobStore } from './journal/index.js';
 import { HistoryRecorder } from './journal/history-recorder.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
@@ -103,7 +103,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const folders: HotFolder[] = [];
   const settlingByWatch = new Map<string, HotFolder>();
+  // Enough settled files handed to the runner to keep every file slot busy; a bigger drop waits in
+  // the watcher's compact per-path columns rather than as queued jobs (memory flat in drop size).
+  const maxOutstanding = Math.max(64, 8 * config.upload.maxFiles);
   for (const watch of config.watches) {
+    // The runner observes files under the watch name as share: the same key here.
+    const uploaded = journal.uploadedIndex?.(watch.name);
     const hot = new HotFolder({
       root: watch.path,
       recursive: watch.recursive,
@@ -114,6 +119,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       symlinks: { follow: watch.followSymlinks, allowOutside: watch.allowOutsideLinks },
       clock,
       logger,
+      maxOutstanding,
+      ...(uploaded ? { uploaded } : {}),
     });
     hot.on('settled', (facts) => void runner.handleSettled(watch.name, facts));
     hot.on('gone', (p: string) => logger.info(`${p} vanished before it settled; dropped`));
@@ -141,6 +148,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         // Every event of the run reaches the notifier before it sends its last batches.
         await notifier.stop(opts.notify?.stopGraceMs ?? 3000).catch((err: unknown) => logger.warn(`notifications: ${(err as Error).message}`));
       }
+      // After the uploads have stopped (a Ctrl-C is not held up), before the journal closes.
+      await compaction.stop();
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
@@ -168,6 +177,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   transfers.autotune?.start();
 
   notifier?.start();
+  const compaction = startHistoryCompaction(journal, { afterDays: config.journal?.compactAfterDays ?? 30, clock, logger });
+
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));

@@ -121,6 +121,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
   const fio = obj(raw.frameio);
   const log = obj(raw.log);
   const up = obj(raw.upload);
+  const jr = obj(raw.journal);
   const token = str(fio.token);
   const clientSecret = str(fio.client_secret);
   registerSecret(token);
@@ -153,6 +154,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       timeoutSeconds: num(fio.timeout_seconds),
     },
     stateDir: str(raw.state_dir) ?? '',
+    journal: { compactAfterDays: num(jr.compact_after_days) },
     log: { level: (str(log.level) ?? 'info') as LogLevel, maxSizeMb: num(log.max_size_mb), maxFiles: num(log.max_files) },
     ...(httpListen !== undefined ? { http: { listen: httpListen, ...optional('token', httpToken) } } : {}),
     upload: {

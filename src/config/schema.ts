@@ -328,6 +328,20 @@ export const configSchema: ObjectNode = {
       default: '~/.frameio-agent',
       description: 'Where the journal and logs live.',
     },
+    journal: {
+      type: 'object',
+      description: 'The journal of uploads under state_dir.',
+      properties: {
+        compact_after_days: {
+          type: 'number',
+          default: 30,
+          minimum: 0,
+          maximum: 36500,
+          description:
+            'Uploads done longer ago than this are kept only as compact "already uploaded" records (path, size, mtime), which still prevent a second upload of the same file; 0 keeps the full history forever.',
+        },
+      },
+    },
     log: {
       type: 'object',
       description: 'Logging.',

@@ -69,6 +69,8 @@ export interface AgentConfig {
     timeoutSeconds: number;
   };
   stateDir: string;
+  /** Absent (configs built in code): the default, 30 days. */
+  journal?: { compactAfterDays: number };
   log: { level: LogLevel; maxSizeMb: number; maxFiles: number };
   /** The status page and API; absent when off. */
   http?: { listen: string; token?: string };

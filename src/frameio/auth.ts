@@ -5,6 +5,7 @@ import { request, type Dispatcher } from 'undici';
 import { realClock, type Clock } from '../util/clock.js';
 import { registerSecret } from '../util/redact.js';
 import { AgentError, classifyNetworkError } from './errors.js';
+import { onAbort } from '../util/abort-fanout.js';
 
 export interface AuthProvider {
   headers(signal?: AbortSignal): Promise<Record<string, string>>;
@@ -158,10 +159,9 @@ export function clientCredentialsAuth(opts: ClientCredentialsOptions): AuthProvi
   function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
     if (!signal) return p;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(new AgentError({ code: 'aborted', kind: 'permanent', message: `${what} was cancelled` }));
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      // Every request of every file in flight passes the runner's one signal: share one listener.
+      const off = onAbort(signal, () => reject(new AgentError({ code: 'aborted', kind: 'permanent', message: `${what} was cancelled` })));
+      p.then(resolve, reject).finally(off);
     });
   }
 

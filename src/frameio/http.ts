@@ -2,6 +2,7 @@
 // every request, and a body that is always read (an unread undici body pins its connection).
 // Non-2xx answers are returned, not thrown: the caller needs their headers (rate limits, 401).
 import { Agent, request, type Dispatcher } from 'undici';
+import { onAbort } from '../util/abort-fanout.js';
 import { AgentError, classifyApiResponse, classifyNetworkError } from './errors.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -59,8 +60,18 @@ export class HttpTransport {
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const deadline = AbortSignal.timeout(this.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([deadline, req.signal]) : deadline;
+    // Not AbortSignal.any([deadline, req.signal]): on Node 20 every call leaves a WeakRef in the
+    // caller's signal (the runner's, alive for the whole run), two per uploaded file, never pruned.
+    // One controller per request, fed by the deadline and by the shared one-listener fan-out.
+    const ctl = new AbortController();
+    const deadline = { aborted: false };
+    const timer = setTimeout(() => {
+      deadline.aborted = true;
+      ctl.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, 'TimeoutError'));
+    }, this.timeoutMs);
+    timer.unref(); // as AbortSignal.timeout: a deadline alone never keeps the process up
+    const offCaller = req.signal ? onAbort(req.signal, (reason) => ctl.abort(reason)) : (): void => undefined;
+    const signal = ctl.signal;
     const headers: Record<string, string> = { 'user-agent': this.userAgent, accept: 'application/json', ...req.headers };
     let body: string | undefined;
     if (req.json !== undefined) {
@@ -79,10 +90,13 @@ export class HttpTransport {
       return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {
       throw this.classify(err, req, deadline);
+    } finally {
+      clearTimeout(timer);
+      offCaller();
     }
   }
 
-  private classify(err: unknown, req: HttpRequest, deadline: AbortSignal): AgentError {
+  private classify(err: unknown, req: HttpRequest, deadline: { aborted: boolean }): AgentError {
     // Decide by which signal fired, not by the error's shape: a caller's abort reason may be anything.
     if (req.signal?.aborted) {
       return new AgentError({ code: 'aborted', kind: 'permanent', message: `${req.what} was cancelled`, cause: err });

@@ -8,6 +8,7 @@
 //
 // PaceState is pure (time is an argument); RateLimiter adds the waiting, through an injected Clock.
 import type { Clock } from '../util/clock.js';
+import { onAbort } from '../util/abort-fanout.js';
 
 export type EndpointKey =
   | 'create_local_upload'
@@ -266,13 +267,12 @@ export class RateLimiter {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const list = this.settledWaiters.get(key) ?? [];
-      const onAbort = (): void => reject(signal?.reason);
+      const off = signal ? onAbort(signal, (reason) => reject(reason)) : (): void => undefined;
       list.push(() => {
-        signal?.removeEventListener('abort', onAbort);
+        off();
         resolve();
       });
       this.settledWaiters.set(key, list);
-      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

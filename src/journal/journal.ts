@@ -52,7 +52,8 @@ export class Journal {
   private readonly q: Record<
     | 'byId' | 'byKey' | 'byAbsPath' | 'partsOf' | 'insertJob' | 'markPartDone' | 'deleteParts' | 'insertPart'
     | 'clearDoneExcept' | 'setDone' | 'byStates' | 'all' | 'counts' | 'inFlight' | 'failures' | 'done' | 'deleteJob' | 'touch'
-    | 'sameInode' | 'movePath' | 'setClaim' | 'insertEvent' | 'history',
+    | 'sameInode' | 'movePath' | 'setClaim' | 'insertEvent' | 'history' | 'doneVersion' | 'knownVersion' | 'knownByKey' | 'dropKnown' | 'restoreDone'
+    | 'compactCopy' | 'compactDelete' | 'knownCount',
     Stmt
   >;
 
@@ -93,6 +94,25 @@ export class Journal {
       // A job forgotten before its events were written gets none (they would have nothing to belong to).
       insertEvent: p('INSERT INTO job_events (job_id, time, type, data) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)'),
       history: p('SELECT job_id, time, type, data FROM job_events WHERE job_id = ? ORDER BY time, id'),
+      // Both on a primary/unique key: one B-tree probe per file, no row decoding beyond two columns.
+      doneVersion: p("SELECT size, mtime_ms FROM jobs WHERE share_id = ? AND rel_path = ? AND state = 'done'"),
+      knownVersion: p('SELECT size, mtime_ms FROM known_uploaded WHERE share_id = ? AND rel_path = ?'),
+      knownByKey: p('SELECT * FROM known_uploaded WHERE share_id = ? AND rel_path = ?'),
+      dropKnown: p('DELETE FROM known_uploaded WHERE share_id = ? AND rel_path = ?'),
+      restoreDone: p(
+        "UPDATE jobs SET state = 'done', file_id = ?, view_url = ?, folder_id = ?, done_at = ?, uploaded_at = ? WHERE id = ?",
+      ),
+      // Oldest first through jobs_state_done, a bounded batch per transaction so a big backlog
+      // never holds the write lock (or the event loop) for long.
+      compactCopy: p(
+        `INSERT OR REPLACE INTO known_uploaded (share_id, rel_path, size, mtime_ms, file_id, view_url, folder_id, done_at)
+         SELECT share_id, rel_path, size, mtime_ms, file_id, view_url, folder_id, done_at FROM jobs
+         WHERE state = 'done' AND done_at < ? AND owner IS NULL ORDER BY done_at, id LIMIT ?`,
+      ),
+      compactDelete: p(
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' AND done_at < ? AND owner IS NULL ORDER BY done_at, id LIMIT ?)",
+      ),
+      knownCount: p('SELECT count(*) AS n FROM known_uploaded'),
     };
   }
 
@@ -135,6 +155,8 @@ export class Journal {
         const existing = this.get(shareId, relPath);
         if (!existing) {
           checkPatch(factPatch, `"${relPath}" (watch "${watch}")`);
+          const compacted = this.q.knownByKey.get(shareId, relPath) as KnownRow | undefined;
+          if (compacted) return this.revive(compacted, watch, absPath, facts, now);
           const moved = this.q.sameInode.get(facts.ino, facts.dev, facts.size, facts.mtimeMs, shareId, relPath) as JobRow | undefined;
           if (moved) {
             this.q.movePath.run(relPath, absPath, watch, now, moved.id);
@@ -158,6 +180,53 @@ export class Journal {
         this.apply(existing, checkPatch(reset, describeJob(existing)), now, 'seen');
         return { job: this.mustGet(existing.id, 'observe'), isNew: false, isNewVersion: true };
       });
+  }
+
+  /**
+   * A path whose done job was compacted into known_uploaded comes back as a job: 'done' again for
+   * the same version (so it is not uploaded twice), or a new version ('seen', the old upload kept
+   * as previousFileId). Rare: the watcher recognises the same version itself (uploadedVersion).
+   */
+  private revive(known: KnownRow, watch: string, absPath: string, facts: FileFacts, now: number): ObserveResult {
+    this.q.dropKnown.run(known.share_id, known.rel_path);
+    const r = this.q.insertJob.run(known.share_id, watch, known.rel_path, absPath, facts.size, facts.mtimeMs, facts.dev, facts.ino, now, now);
+    const id = Number(r.lastInsertRowid);
+    if (known.size === facts.size && known.mtime_ms === facts.mtimeMs) {
+      this.q.restoreDone.run(known.file_id, known.view_url, known.folder_id, known.done_at ?? now, known.done_at ?? now, id);
+      return { job: this.mustGet(id, 'observe'), isNew: false, isNewVersion: false };
+    }
+    if (known.file_id !== null) this.apply(this.mustGet(id, 'observe'), checkPatch({ previousFileId: known.file_id }, `"${known.rel_path}"`), now, undefined);
+    return { job: this.mustGet(id, 'observe'), isNew: false, isNewVersion: true };
+  }
+
+  /**
+   * The (size, mtime) of the version uploaded at this path, from a done job or a compacted
+   * record; undefined when none. Read-only and cheap (primary-key probes): the watcher asks it for
+   * every file it finds the first time.
+   */
+  uploadedVersion(shareId: string, relPath: string): { size: number; mtimeMs: number } | undefined {
+    const row = (this.q.doneVersion.get(shareId, relPath) ?? this.q.knownVersion.get(shareId, relPath)) as
+      | { size: number; mtime_ms: number }
+      | undefined;
+    return row === undefined ? undefined : { size: row.size, mtimeMs: row.mtime_ms };
+  }
+
+  /**
+   * Done jobs finished before `beforeMs` collapse into known_uploaded records (path, size, mtime,
+   * file id): the same version is still never uploaded again, but the history rows (parts, errors,
+   * URLs) go, so the journal does not grow with every file ever handled. Returns how many.
+   */
+  compactDone(beforeMs: number, batch = 5000): number {
+    this.writable('compactDone');
+    return this.write('compactDone', 'normal', () => {
+      this.q.compactCopy.run(beforeMs, batch);
+      return this.q.compactDelete.run(beforeMs, batch).changes;
+    });
+  }
+
+  /** How many uploads are remembered only as compacted records. */
+  compactedCount(): number {
+    return (this.q.knownCount.get() as { n: number }).n;
   }
 
   /**
@@ -227,6 +296,8 @@ export class Journal {
   counts(): Record<JobState, number> {
     const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
     for (const row of this.q.counts.all() as Array<{ state: JobState; n: number }>) out[row.state] = row.n;
+    // Compacted uploads are still uploads done: `status` must not look as if history was lost.
+    out.done += this.compactedCount();
     return out;
   }
 
@@ -509,6 +580,17 @@ export class Journal {
   private loadAll(rows: JobRow[]): Job[] {
     return rows.map((row) => rowToJob(row, this.partRows(row.id)));
   }
+}
+
+interface KnownRow {
+  share_id: string;
+  rel_path: string;
+  size: number;
+  mtime_ms: number;
+  file_id: string | null;
+  view_url: string | null;
+  folder_id: string | null;
+  done_at: number | null;
 }
 
 function checkLeaseMs(ms: number): void {

@@ -181,6 +181,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_next ON outbox (next_at);
     `,
   },
+  {
+    version: 6,
+    description:
+      'known_uploaded: done jobs past the history window collapse to (share, path, size, mtime), ' +
+      'which still stops a second upload of the same version while the jobs table stays small',
+    sql: `
+      CREATE TABLE known_uploaded (
+        share_id  TEXT    NOT NULL,
+        rel_path  TEXT    NOT NULL,
+        size      INTEGER NOT NULL,
+        mtime_ms  REAL    NOT NULL,
+        file_id   TEXT,              -- the upload in Frame.io, for a version stack if the file changes
+        view_url  TEXT,
+        folder_id TEXT,
+        done_at   INTEGER,
+        PRIMARY KEY (share_id, rel_path)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

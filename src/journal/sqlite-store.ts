@@ -5,7 +5,7 @@ import type { Clock } from '../util/clock.js';
 import { Journal, journalPath, type WriteOptions } from './journal.js';
 import type { Lease } from './leases.js';
 import { SqliteOutbox } from './outbox.js';
-import type { JobStore, ObserveOptions, OutboxStore, WriteIntent } from './store.js';
+import type { JobStore, ObserveOptions, OutboxStore, UploadedVersions, WriteIntent } from './store.js';
 import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
 function toSync(opts: WriteIntent | undefined): WriteOptions {
@@ -18,6 +18,7 @@ export class SqliteJobStore implements JobStore {
   readonly location: string;
   readonly readonly: boolean;
   readonly outbox: OutboxStore;
+  private closing = false;
 
   private constructor(private readonly journal: Journal) {
     this.location = journal.path;
@@ -111,6 +112,21 @@ export class SqliteJobStore implements JobStore {
     return this.journal.release(lease);
   }
 
+  uploadedIndex(shareId: string): UploadedVersions {
+    return { lookup: (relPath) => this.journal.uploadedVersion(shareId, relPath) };
+  }
+
+  async compactDone(beforeMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = this.journal.compactDone(beforeMs);
+      total += n;
+      if (n === 0 || this.closing) return total;
+      // Batches with turns of the event loop in between: uploads and status keep going.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
   flush(): Promise<void> {
     try {
       return this.journal.flush();
@@ -120,6 +136,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.journal.settled();
     this.journal.close();
   }

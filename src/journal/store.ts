@@ -54,6 +54,11 @@ export interface OutboxStore {
   count(): Promise<number>;
 }
 
+/** A synchronous look-up of the version uploaded at a path (see JobStore.uploadedIndex). */
+export interface UploadedVersions {
+  lookup(relPath: string): { size: number; mtimeMs: number } | undefined;
+}
+
 export interface JobStore {
   /** Where the jobs are kept, for messages (a file path; never a credential). */
   readonly location: string;
@@ -118,4 +123,16 @@ export interface JobStore {
 
   /** The notification outbox; a store without one gets notifications kept in memory only. */
   readonly outbox?: OutboxStore;
+  /**
+   * Optional. The (size, mtime) uploaded at each path of a share (done jobs and compacted
+   * records), answered synchronously so a watcher can recognise hundreds of thousands of old files
+   * in its first scan without a round trip each. A backend without a cheap local answer omits it
+   * (every file then goes through observe()).
+   */
+  uploadedIndex?(shareId: string): UploadedVersions;
+  /**
+   * Optional. Done jobs finished before `beforeMs` collapse into compact "known uploaded" records
+   * that still prevent a second upload of the same version; returns how many were compacted.
+   */
+  compactDone?(beforeMs: number): Promise<number>;
 }

@@ -10,6 +10,7 @@ import type { SourceFs } from '../fs/source-fs.js';
 import { ProgressDeadline, type DeadlineRules } from './part-deadline.js';
 import type { PartPlan } from './plan.js';
 import type { PartTransport } from './transport.js';
+import { onAbort } from '../util/abort-fanout.js';
 
 export interface PutPartOptions {
   path: string;
@@ -40,9 +41,8 @@ function timeoutError(message: string): DOMException {
 
 export async function putPartOnce(o: PutPartOptions): Promise<void> {
   const attempt = new AbortController();
-  const onFileAbort = (): void => attempt.abort(o.signal.reason);
-  if (o.signal.aborted) onFileAbort();
-  else o.signal.addEventListener('abort', onFileAbort, { once: true });
+  // The file's signal is shared by all its parts (up to max_workers): one listener for all.
+  const offFileAbort = onAbort(o.signal, (reason) => attempt.abort(reason));
 
   // Wall time for the deadline even when the uploader runs on a fake clock: sockets do not.
   const now = (): number => performance.now();
@@ -62,7 +62,7 @@ export async function putPartOnce(o: PutPartOptions): Promise<void> {
 
   const source = await openPartSource(o.fs, o.path, o.baseline, o.name, o.part, o.followLinks).catch((err: unknown) => {
     clearTimeout(timer);
-    o.signal.removeEventListener('abort', onFileAbort);
+    offFileAbort();
     throw classifyNetworkError(err, o.what);
   });
   try {
@@ -93,7 +93,7 @@ export async function putPartOnce(o: PutPartOptions): Promise<void> {
     throw classifyNetworkError(err, timeoutWhy && !o.signal.aborted ? `${o.what} (${timeoutWhy})` : o.what);
   } finally {
     clearTimeout(timer);
-    o.signal.removeEventListener('abort', onFileAbort);
+    offFileAbort();
     await source.close();
   }
 }

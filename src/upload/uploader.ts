@@ -19,6 +19,7 @@ import { nodeHttpTransport } from './node-transport.js';
 import type { PartTransport } from './transport.js';
 import { realSourceFs } from '../fs/real-fs.js';
 import type { SourceFs } from '../fs/source-fs.js';
+import { onAbort } from '../util/abort-fanout.js';
 
 export type UploadTarget = Pick<LocalUploadFile, 'upload_urls' | 'media_type' | 'file_size' | 'name'>;
 
@@ -164,9 +165,8 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
       firstError = err;
       stop.abort(err);
     };
-    const onCallerAbort = (): void => fail(aborted(name, opts.signal?.reason));
-    if (opts.signal?.aborted) onCallerAbort();
-    else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    // The caller's signal is shared by every file in flight: one listener for all of them.
+    const offCallerAbort = opts.signal ? onAbort(opts.signal, (reason) => fail(aborted(name, reason))) : (): void => undefined;
 
     const pool = new BufferPool(Math.max(16 * 1024, Math.floor(opts.highWaterMark ?? MiB)), 2 * maxWorkers);
     const scheduler = opts.scheduler ?? new TransferScheduler({ concurrency: maxWorkers });
@@ -249,7 +249,7 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
       return { bytes: file.file_size, bytesSent, parts: parts.length, partsSent, retries, durationMs: clock.now() - started };
     } finally {
       lane.close();
-      opts.signal?.removeEventListener('abort', onCallerAbort);
+      offCallerAbort();
     }
   }
 

@@ -1,4 +1,5 @@
 // Time is injected so settle logic, backoff and pacing can be tested with a fake clock.
+import { onAbort as whenAborted } from './abort-fanout.js';
 
 export interface Clock {
   now(): number;
@@ -12,15 +13,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(signal.reason ?? new Error('aborted'));
       return;
     }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      off();
       resolve();
     }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Many files wait on the runner's one signal at once: share a single listener.
+    const off = signal
+      ? whenAborted(signal, (reason) => {
+          clearTimeout(timer);
+          reject(reason ?? new Error('aborted'));
+        })
+      : (): void => undefined;
   });
 }
 

@@ -59,6 +59,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   private closed = false;
   private scanning: Promise<void> | undefined;
   private ticking = false;
+  private wakeQueued = false;
   private draining = false;
   private readonly hints = new Set<string>();
   /** undefined until the first scan; false while the root is missing or unreadable. */
@@ -83,7 +84,7 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     this.fs = opts.fs ?? createRealWatchFs();
     this.clock = opts.clock ?? realClock;
     this.logger = opts.logger ?? silentLogger;
-    this.settler = new Settler(opts.settleMs, (p) => this.relOf(p));
+    this.settler = new Settler(opts.settleMs, (p) => this.relOf(p), opts.maxOutstanding ?? Infinity);
     this.links = new SymlinkPolicy(this.fs, this.root, opts.symlinks ?? NO_SYMLINKS, this.logger);
     this.effectiveRescanMs = opts.rescanMs;
     this.useNative = opts.useNative ?? !opts.poll;
@@ -97,10 +98,12 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     this.started = true;
     // Before the first pass: each directory gets its watcher right before it is listed.
     this.startNative();
-    await this.scanNow();
-    if (this.closed) return;
+    // Ticking from the start: a new file (a native event, or one the walk already passed) settles
+    // and goes up while the first pass is still walking a huge tree of old files.
     this.tickTimer = setInterval(() => this.background(this.checkDue()), Math.min(this.tickMs, MAX_TIMER_MS));
     this.tickTimer.unref();
+    await this.scanNow();
+    if (this.closed) return;
     this.scheduleRescan();
   }
 
@@ -127,7 +130,9 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
     this.ticking = true;
     const seq = this.begin();
     try {
-      const due = this.settler.due(this.clock.now());
+      // Only as many as the caller has room for: the rest stay compact candidates here.
+      const now = this.clock.now();
+      const due = this.settler.due(now, this.settler.room(now));
       await Promise.all(due.map((f) => this.limit(() => this.statAndApply(f.path, seq))));
     } finally {
       this.ticking = false;
@@ -162,19 +167,41 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   resettle(p: string): void {
     const abs = path.resolve(this.root, p);
     this.touch(abs);
+    const full = this.settler.room() === 0;
     if (!this.settler.resettle(abs, this.clock.now())) this.hint(abs);
+    else if (full) this.wake();
+  }
+
+  // A slot came free while candidates waited for one: offer the next ones now, not a tick later,
+  // so a drop of quickly handled files is not paced by the tick interval.
+  private wake(): void {
+    if (this.closed || this.wakeQueued || this.settler.pending() === 0) return;
+    this.wakeQueued = true;
+    setImmediate(() => {
+      this.wakeQueued = false;
+      this.background(this.checkDue());
+    });
   }
 
   markHandled(facts: FileFacts): void {
     this.touch(facts.path);
+    const full = this.settler.room() === 0;
     this.settler.markHandled(facts);
+    if (full) this.wake();
   }
 
   forget(p: string): void {
     const abs = path.resolve(this.root, p);
     this.touch(abs);
     this.hints.delete(abs);
+    const full = this.settler.room() === 0;
     this.settler.remove(abs);
+    if (full) this.wake();
+  }
+
+  /** Settled files in the caller's hands (emitted, not yet handed back). */
+  outstanding(): number {
+    return this.settler.inHand();
   }
 
   pending(): number {
@@ -361,8 +388,31 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
   // ---- observations ---------------------------------------------------------------------
 
   private apply(abs: string, st: WatchStats): void {
+    if (this.uploadedBefore(abs, st)) return;
     if (this.settler.observeVersion(abs, st, this.clock.now()) !== 'settled') return;
     this.emitSettled({ path: abs, relPath: this.relOf(abs), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino });
+  }
+
+  /**
+   * First sight of a path whose exact version the journal has as uploaded: handled now, with no
+   * settle wait and no journal round trip per file (a hot folder that keeps its files can hold
+   * hundreds of thousands of them). A different size or mtime is a new version: the normal way.
+   */
+  private uploadedBefore(abs: string, st: WatchStats): boolean {
+    const index = this.opts.uploaded;
+    if (!index || this.settler.has(abs)) return false;
+    const relPath = this.relOf(abs);
+    let known: { size: number; mtimeMs: number } | undefined;
+    try {
+      known = index.lookup(relPath);
+    } catch (err) {
+      // Only a shortcut: when the journal cannot answer, the pipeline asks it the normal way.
+      this.logger.debug(`uploaded-files lookup for ${relPath} failed (${String(err)}); settling it normally`, { path: abs });
+      return false;
+    }
+    if (!known || known.size !== st.size || known.mtimeMs !== st.mtimeMs) return false;
+    this.settler.markHandled({ path: abs, relPath, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino });
+    return true;
   }
 
   private async statAndApply(abs: string, seq: number): Promise<void> {

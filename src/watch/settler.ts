@@ -31,6 +31,8 @@ export type Observation =
   | 'handled'; // this version was handled already
 
 const INITIAL_CAPACITY = 64;
+/** After this long in the caller's hands a version no longer holds back others (see inHand_). */
+export const HAND_LEASE_MS = 10 * 60_000;
 
 // A hot folder can hold tens of thousands of handled files, so per-path state lives in columns
 // (typed arrays indexed by a slot number) instead of one object per path: ~50 bytes per path
@@ -53,13 +55,41 @@ export class Settler {
   /** Paths in SETTLING, so the tick's due() costs nothing while the folder is idle. */
   private readonly settling = new Set<string>();
   private currentPass = 0;
+  /**
+   * Paths in EMITTED that count against maxEmitted, with when they were handed out (insertion
+   * order = age). One the caller keeps longer than HAND_LEASE_MS stops counting (it stays EMITTED):
+   * a caller path that never hands a file back must cost a slot for a while, never for good.
+   */
+  private readonly inHand_ = new Map<string, number>();
 
-  /** `relPathOf` derives a relative path from the absolute one, so it need not be stored per path. */
+  /**
+   * `relPathOf` derives a relative path from the absolute one, so it need not be stored per path.
+   * `maxEmitted` bounds how many versions are in the caller's hands at once: a 50,000-file drop
+   * waits here as compact columns instead of as 50,000 queued jobs in the pipeline.
+   */
   constructor(
     private readonly settleMs: number,
     private readonly relPathOf?: (path: string) => string,
+    private readonly maxEmitted = Infinity,
   ) {
     if (!(settleMs >= 0)) throw new RangeError(`settleMs must be >= 0, got ${settleMs}`);
+    if (!(maxEmitted >= 1)) throw new RangeError(`maxEmitted must be >= 1, got ${maxEmitted}`);
+  }
+
+  /** How many more versions may be emitted now (0 while the caller has maxEmitted in hand). */
+  room(now?: number): number {
+    if (now !== undefined) {
+      for (const [path, at] of this.inHand_) {
+        if (now - at < HAND_LEASE_MS) break;
+        this.inHand_.delete(path);
+      }
+    }
+    return Math.max(0, this.maxEmitted - this.inHand_.size);
+  }
+
+  /** Versions emitted recently and not yet handed back (markHandled, resettle or remove). */
+  inHand(): number {
+    return this.inHand_.size;
   }
 
   observe(facts: FileFacts, now: number): Observation {
@@ -84,8 +114,10 @@ export class Settler {
       return 'changed';
     }
     if (this.phase[i] === HANDLED) return 'handled';
-    if (now - this.quietSince[i]! >= this.settleMs) {
+    // Quiet long enough, but the caller's hands are full: it stays a candidate for a later tick.
+    if (now - this.quietSince[i]! >= this.settleMs && this.inHand_.size < this.maxEmitted) {
       this.phase[i] = EMITTED;
+      this.inHand_.set(path, now);
       this.settling.delete(path);
       return 'settled';
     }
@@ -93,11 +125,15 @@ export class Settler {
   }
 
   /** Settling candidates quiet for settleMs: a fresh stat of each decides (observe again). */
-  due(now: number): FileFacts[] {
+  due(now: number, limit = Infinity): FileFacts[] {
     const out: FileFacts[] = [];
+    if (limit <= 0) return out;
     for (const path of this.settling) {
       const i = this.slots.get(path);
-      if (i !== undefined && now - this.quietSince[i]! >= this.settleMs) out.push(this.facts(path, i));
+      if (i !== undefined && now - this.quietSince[i]! >= this.settleMs) {
+        out.push(this.facts(path, i));
+        if (out.length >= limit) break;
+      }
     }
     return out;
   }
@@ -106,6 +142,7 @@ export class Settler {
   resettle(path: string, now: number): boolean {
     const i = this.slots.get(path);
     if (i === undefined) return false;
+    this.release(path);
     this.phase[i] = SETTLING;
     this.quietSince[i] = now;
     this.settling.add(path);
@@ -116,6 +153,7 @@ export class Settler {
   markHandled(facts: FileFacts): void {
     const i = this.slots.get(facts.path);
     if (i !== undefined) {
+      this.release(facts.path);
       this.write(i, facts);
       this.phase[i] = HANDLED;
     } else {
@@ -129,6 +167,7 @@ export class Settler {
     const wasSettling = this.settling.delete(path);
     const i = this.slots.get(path);
     if (i !== undefined) {
+      this.release(path);
       this.slots.delete(path);
       if (!this.relPathOf) this.rel[i] = undefined;
       this.freeSlots.push(i);
@@ -166,6 +205,11 @@ export class Settler {
     const out: string[] = [];
     for (const [path, i] of this.slots) if (this.pass[i] !== this.currentPass) out.push(path);
     return out;
+  }
+
+  /** Leaving EMITTED hands a version back: room for the next one. */
+  private release(path: string): void {
+    this.inHand_.delete(path);
   }
 
   private sameVersion(i: number, v: FileVersion): boolean {

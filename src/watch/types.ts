@@ -26,6 +26,15 @@ export type WatchDirent = SourceDirent;
 /** The calls a rescan needs (a subset of SourceFs); `lstatSync` is the fast path on local disks. */
 export type WatchFs = Pick<SourceFs, 'stat' | 'lstat' | 'lstatSync' | 'readdir' | 'realpath'>;
 
+/**
+ * What the journal knows was uploaded under this watch: the (size, mtime) of the version done at
+ * a relative path. A file found with exactly those is handled at once, without settling and
+ * without a per-file trip through the pipeline; anything else goes the normal way.
+ */
+export interface UploadedIndex {
+  lookup(relPath: string): { size: number; mtimeMs: number } | undefined;
+}
+
 export interface HotFolderOptions {
   root: string;
   recursive: boolean;
@@ -43,6 +52,13 @@ export interface HotFolderOptions {
   useNative?: boolean;
   /** How often due candidates are re-checked; default min(250, settleMs / 4), at least 20 ms. */
   tickMs?: number;
+  /** Versions already uploaded (from the journal), recognised without a trip through the pipeline. */
+  uploaded?: UploadedIndex;
+  /**
+   * At most this many settled files in the caller's hands at once (emitted, not yet handed back
+   * with markHandled/resettle/forget); the rest wait in the watcher's compact state. Default: no cap.
+   */
+  maxOutstanding?: number;
   /** High-resolution ms clock that times a rescan's own work (default performance.now); tests inject one. */
   hrNow?: () => number;
 }

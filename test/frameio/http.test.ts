@@ -1,4 +1,5 @@
 // Transport behaviour: deadlines, cancellation, the connection cap and keep-alive.
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFrameioClient, type FrameioClient } from '../../src/frameio/client.js';
 import { staticTokenAuth } from '../../src/frameio/auth.js';
@@ -44,6 +45,22 @@ describe('http transport', () => {
     const err = await client.getFile('a', 'f', { signal: ac.signal }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'aborted', kind: 'permanent' });
     expect(server.requests).toHaveLength(1);
+  });
+
+  it("many concurrent calls sharing one long-lived signal hang one listener on it, and none once they end", async () => {
+    let peak = 0;
+    const shared = new AbortController();
+    server = await startServer(async (req, res) => {
+      peak = Math.max(peak, getEventListeners(shared.signal, 'abort').length);
+      await new Promise((r) => setTimeout(r, 20));
+      sendJson(res, 200, { data: { id: 'x' } });
+    });
+    client = createFrameioClient({ apiUrl: `${server.origin}/v4`, auth: staticTokenAuth('deadline-token-1'), maxConnections: 32, rateLimit: false });
+    const c = client;
+    await Promise.all(Array.from({ length: 40 }, (_, i) => c.getFile('a', `f-${i}`, { signal: shared.signal })));
+    expect(server.requests).toHaveLength(40);
+    expect(peak).toBe(1);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
   });
 
   it('caps connections and keeps them alive, even across error answers', async () => {

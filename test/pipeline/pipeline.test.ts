@@ -8,6 +8,7 @@ import { pause, waitFor } from '../helpers/wait.js';
 import { nextEvent, recordEvents } from '../helpers/events.js';
 import { closeAfterTest } from '../helpers/teardown.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
+import { SqliteJobStore } from '../../src/journal/index.js';
 
 const agentEnv = async (opts?: EmulatorOptions): Promise<AgentEnv> => closeAfterTest(await startEnv(opts));
 
@@ -113,11 +114,33 @@ describe('watch pipeline', () => {
     expect(await exists(p)).toBe(true);
     await agent.stop();
     agent = await env.start({ watchYaml: 'after_upload: { action: tag }' });
-    // The initial scan found it; idle means it settled and the runner decided about it.
+    // The initial scan found it; the journal has this exact version as uploaded, so the watcher
+    // handles it at once: no second settle, no trip through the pipeline.
     await agent.whenIdle();
-    expect(env.logger.text()).toMatch(/tagged\.mov was uploaded before/);
+    expect(env.logger.text().match(/tagged\.mov settled/g)).toHaveLength(1);
     expect(live(env).filter((f) => f.name === 'tagged.mov')).toHaveLength(1);
     expect(agent.runner.summary.done).toBe(0);
+  });
+
+  it('leave: a file whose done job was compacted into history is not uploaded again after a restart; an edited one is', async () => {
+    const env = await agentEnv();
+    let agent = await env.start({ watchYaml: 'after_upload: { action: leave }' });
+    const kept = await env.write('kept.mov', pattern(3000, 6));
+    const edited = await env.write('edited.mov', pattern(2000, 7));
+    await waitFor(() => agent.runner.summary.done === 2, { what: 'uploads', timeoutMs: 15_000 });
+    await agent.stop();
+    const store = SqliteJobStore.inStateDir(env.stateDir);
+    expect(await store.compactDone!(Date.now() + 1)).toBe(2);
+    expect(await store.get('hot', 'kept.mov')).toBeUndefined();
+    await store.close();
+    await fs.appendFile(edited, 'more');
+    agent = await env.start({ watchYaml: 'after_upload: { action: leave }' });
+    await waitFor(() => agent.runner.summary.done === 1, { what: 'the edited file uploaded', timeoutMs: 15_000 });
+    await agent.whenIdle();
+    expect(await exists(kept)).toBe(true);
+    expect(live(env).filter((f) => f.name === 'kept.mov')).toHaveLength(1);
+    expect(live(env).filter((f) => f.name === 'edited.mov')).toHaveLength(2);
+    await agent.stop();
   });
 
   it('delete: removes the original only after the upload is confirmed', async () => {

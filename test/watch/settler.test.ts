@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Settler } from '../../src/watch/settler.js';
+import { HAND_LEASE_MS, Settler } from '../../src/watch/settler.js';
 import type { FileFacts } from '../../src/watch/types.js';
 
 const T0 = 1_000_000;
@@ -98,5 +98,38 @@ describe('Settler', () => {
 
   it('rejects a negative settleMs', () => {
     expect(() => new Settler(-1)).toThrow(RangeError);
+  });
+
+  describe('maxEmitted (files in the caller\'s hands)', () => {
+    const f = (n: number): FileFacts => facts({ path: `/in/${n}.mov`, relPath: `${n}.mov`, ino: n });
+
+    it('holds back settled versions beyond the cap; handing one back (or resettling or removing it) frees a slot', () => {
+      const s = new Settler(0, undefined, 2);
+      for (let n = 0; n < 4; n++) s.observe(f(n), T0);
+      expect([0, 1, 2, 3].map((n) => s.observe(f(n), T0 + 1))).toEqual(['settled', 'settled', 'waiting', 'waiting']);
+      expect(s.room(T0 + 1)).toBe(0);
+      expect(s.due(T0 + 1, s.room(T0 + 1))).toEqual([]);
+      expect(s.pending()).toBe(2);
+      s.markHandled(f(0));
+      expect(s.due(T0 + 2, s.room(T0 + 2)).map((x) => x.relPath)).toEqual(['2.mov']);
+      expect(s.observe(f(2), T0 + 2)).toBe('settled');
+      s.resettle(f(1).path, T0 + 3);
+      s.remove(f(2).path);
+      expect(s.room(T0 + 3)).toBe(2);
+      expect(s.observe(f(3), T0 + 3)).toBe('settled');
+      expect(s.inHand()).toBe(1);
+    });
+
+    it('a version never handed back stops holding its slot after the lease, but is not emitted twice', () => {
+      const s = new Settler(0, undefined, 1);
+      s.observe(f(0), T0);
+      s.observe(f(1), T0);
+      expect(s.observe(f(0), T0 + 1)).toBe('settled');
+      expect(s.observe(f(1), T0 + 1)).toBe('waiting');
+      expect(s.room(T0 + HAND_LEASE_MS)).toBe(0);
+      expect(s.room(T0 + 1 + HAND_LEASE_MS)).toBe(1);
+      expect(s.observe(f(1), T0 + 2 + HAND_LEASE_MS)).toBe('settled');
+      expect(s.observe(f(0), T0 + 2 + HAND_LEASE_MS)).toBe('held');
+    });
   });
 });
