@@ -18,8 +18,18 @@ export interface Transfers {
   accounting: TransferAccounting;
 }
 
-export function createTransfers(limits: { maxWorkers: number; maxFiles: number }): Transfers {
-  const pause = new PauseGate();
+export interface TransferLimits {
+  maxWorkers: number;
+  maxFiles: number;
+  /**
+   * The watch a file (absolute path) belongs to: per-watch pause holds that watch's parts,
+   * and the scheduler's lanes take that watch as their queue.
+   */
+  watchOf?: (file: string) => string | undefined;
+}
+
+export function createTransfers(limits: TransferLimits): Transfers {
+  const pause = new PauseGate(limits.watchOf ? { scopeOf: limits.watchOf } : {});
   const budget = new TokenBucket();
   const accounting = new TransferAccounting();
   const scheduler = new TransferScheduler({
@@ -29,6 +39,10 @@ export function createTransfers(limits: { maxWorkers: number; maxFiles: number }
     maxFiles: limits.maxFiles,
     // Pause first: a held attempt takes no budget. Accounting innermost counts what went out.
     transport: compose(nodeHttpTransport, pauseLayer(pause), budgetLayer(budget), meterLayer(accounting)),
+    // A paused queue starts no file and gets no part slot; what it holds does not count.
+    isHeld: (queue) => pause.isPaused(queue),
+    ...(limits.watchOf ? { queueOfLabel: limits.watchOf } : {}),
   });
+  pause.onChange(() => scheduler.pump());
   return { scheduler, pause, budget, accounting };
 }

@@ -60,9 +60,12 @@ export class TokenBucket implements ByteBudget {
 
   setRate(rate: number): void {
     this.refill();
+    const wasUnlimited = this.rate === Infinity;
     this.rate = checkRate(rate);
     this.burst = this.burstFor(this.rate);
-    this.tokens = Math.min(this.tokens, this.burst);
+    // Leaving "off" starts from a full bucket: a debt left from an earlier limited period (a
+    // timetable's previous day) must not stall the first bytes of this one.
+    this.tokens = wasUnlimited ? this.burst : Math.min(this.tokens, this.burst);
     this.serve();
   }
 
