@@ -23,6 +23,7 @@ import { ensurePrivateDir, makeStateDirPrivate, PrivateStateError } from '../uti
 import { waitForFrameio } from './wait-for-api.js';
 import type { Logger } from '../util/logger.js';
 import { checkDestinations } from './destinations.js';
+import type { Timetable } from '../upload/bandwidth.js';
 
 export interface RunArgs {
   config?: string;
@@ -30,6 +31,8 @@ export interface RunArgs {
   demo?: boolean;
   /** --token-file: the bearer token is read from this file. */
   tokenFile?: string;
+  /** --bwlimit: overrides upload.bandwidth. */
+  bandwidth?: Timetable;
   /** For tests: resolve this promise to stop, instead of waiting for a signal. */
   stopSignal?: Promise<void>;
 }
@@ -148,7 +151,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     // Subscribed before the agent starts: uploads resumed at start get their bars too.
     const events = new EventBus({ logger });
     showProgress(events, progress);
-    const agent = await startAgent({ config: cfg, client, accountId, logger, events });
+    const agent = await startAgent({ config: cfg, client, accountId, logger, events, ...(args.bandwidth ? { bandwidth: args.bandwidth } : {}) });
     // The watchers' timers are unref'd so a library user's process can exit; the CLI runs until told to stop.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     void agent.stopped.finally(() => clearInterval(keepAlive));
