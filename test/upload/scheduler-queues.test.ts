@@ -115,7 +115,7 @@ describe('file queues', () => {
     expect(partsA).toEqual(['a0', 'a1']);
     gatesA[1]!();
     await settle();
-    expect(partsA).toEqual(["a0", "a1"]); // B's two parts hold both slots now
+    expect(partsA).toEqual(['a0', 'a1']); // B's two parts hold both slots now
   });
 
   it('a pause of everything (the undefined queue) holds files with no queue and every lane', async () => {
