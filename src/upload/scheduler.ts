@@ -290,9 +290,16 @@ export class TransferScheduler {
   private heldCounts(): { files: number; parts: number } {
     let files = 0;
     let parts = 0;
+    let lanes = 0;
     for (const q of this.queues.values()) if (q.active > 0 && this.isHeld(q.key === '' ? undefined : q.key)) files += q.active;
-    for (const l of this.lanes) if (l.active > 0 && this.isHeld(l.queue)) parts += l.active;
-    return { files, parts };
+    for (const l of this.lanes) {
+      if (!this.isHeld(l.queue)) continue;
+      parts += l.active;
+      lanes++;
+    }
+    // A file run without a queue key is known to be held only through its open lane (one per
+    // uploading file): count whichever is more, so a paused watch never takes the file slots.
+    return { files: Math.max(files, lanes), parts };
   }
 
   /** Hands out every slot that is free. Re-entrant calls (a task queuing more work) fold into the running loop. */
