@@ -161,3 +161,24 @@ describe('upload.bandwidth in the config', () => {
     expect(c.watches.map((w) => w.priority ?? 0)).toEqual([5, 0]);
   });
 });
+
+describe('TokenBucket default depth', () => {
+  it('starts with one read of tokens and keeps 50 ms of the rate beyond it, so timers firing late lose nothing', async () => {
+    const clock = { t: 0, now() { return this.t; }, sleep: () => new Promise<void>(() => undefined) };
+    const b = new TokenBucket({ rate: 100e6, clock });
+    const MiB = 1024 * 1024;
+    expect(b.maxGrant()).toBe(MiB);
+    let granted = 0;
+    const take = (): void => void b.take(MiB).then(() => granted++);
+    take();
+    take();
+    await Promise.resolve();
+    expect(granted).toBe(1); // one grant to start with, not a burst
+    // 60 ms late: 6 MB accrued; a bucket of one grant would have kept 1 MiB of it.
+    clock.t += 60;
+    for (let i = 0; i < 5; i++) take();
+    b.setRate(100e6); // serves the waiters at the new time
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(granted).toBe(6);
+  });
+});
