@@ -129,7 +129,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       clearInterval(requeueTimer);
       schedule?.close();
       await Promise.all(folders.map((f) => f.close()));
-      await runner.stop(opts.stopGraceMs ?? 10_000);
+      const runnerStopped = runner.stop(opts.stopGraceMs ?? 10_000);
+      // The runner is now stopping: what a pause holds queued may run (and returns at once).
+      transfers.scheduler.stopHolding();
+      await runnerStopped;
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });

@@ -184,7 +184,7 @@ export class TransferScheduler {
   private fileTurns = 0;
   private pumping = false;
   readonly transport: PartTransport | undefined;
-  private readonly isHeld: (queue: string | undefined) => boolean;
+  private isHeld: (queue: string | undefined) => boolean;
   private readonly queueOfLabel: (label: string) => string | undefined;
 
   constructor(opts: SchedulerOptions) {
@@ -193,6 +193,16 @@ export class TransferScheduler {
     this.maxFiles = opts.maxFiles === undefined ? Infinity : count(opts.maxFiles, 'maxFiles');
     this.isHeld = opts.isHeld ?? (() => false);
     this.queueOfLabel = opts.queueOfLabel ?? (() => undefined);
+  }
+
+  /**
+   * Nothing is held from now on (a pause no longer applies). For stopping: files and parts
+   * that a pause kept queued must run to find that their runner is stopping (they then return
+   * without sending), or the stop would wait for a resume that never comes.
+   */
+  stopHolding(): void {
+    this.isHeld = () => false;
+    this.pump();
   }
 
   /** Takes effect for the next slots; running parts are never cancelled, so lowering it drains gradually. */
