@@ -1,4 +1,4 @@
-// `node bench/bwlimit.mjs [--seconds N]`: how close the bandwidth limit holds its rate from
+// `node bench/bwlimit.mjs [--seconds N] [--rates 1,10,100,250,500]`: how close the bandwidth limit holds its rate from
 // 1 MB/s to 500 MB/s, and what it costs (CPU per GB, peak RSS) next to no limit. Each run is
 // a child process uploading through the agent's transfer stack to a bare 127.0.0.1 sink
 // (bench/sink.mjs, its own process), so the figures are the uploader's alone.
@@ -12,6 +12,8 @@ const argv = process.argv.slice(2);
 const secondsAt = argv.indexOf('--seconds');
 const seconds = secondsAt >= 0 ? Number(argv[secondsAt + 1]) : 3;
 const MB = 1e6;
+const ratesAt = argv.indexOf('--rates'); // e.g. --rates 100,500 (MB/s)
+const RATES = ratesAt >= 0 ? argv[ratesAt + 1].split(',').map((r) => Number(r) * MB) : [1, 10, 100, 250, 500].map((r) => r * MB);
 const CAP = 1024 * 1024 * 1024;
 
 const sink = spawn(process.execPath, [path.join(ROOT, 'bench/sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -25,7 +27,7 @@ const run = async (rate, size) => {
   return { ...r, achieved: (r.bytes / r.ms) * 1000 };
 };
 try {
-  for (const rate of [1 * MB, 10 * MB, 100 * MB, 250 * MB, 500 * MB]) {
+  for (const rate of RATES) {
     const size = Math.min(CAP, Math.round(rate * seconds));
     const r = await run(rate, size);
     // The same bytes with no limit: CPU per byte to compare (fixed costs weigh on small runs).
