@@ -8,6 +8,7 @@ import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import { runCli } from '../helpers/cli-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempDir } from '../helpers/tmp.js';
+import { startEmulator } from '../../src/emulator/index.js';
 
 let env: AgentEnv | undefined;
 const cleanups: Array<() => Promise<void>> = [];
@@ -73,5 +74,31 @@ describe('pause and resume from the command line', () => {
     const bw = await cli(['run', '--config', config, '--bwlimit', 'Mon-Fri 08:00,fast'], t.dir);
     expect(bw.code).toBe(2);
     expect(bw.err).toMatch(/--bwlimit: 'fast' is not a rate .* in timetable entry '08:00,fast'/);
+  });
+
+  it('run --once --bwlimit overrides upload.bandwidth: the run says so and takes as long as the limit needs', async () => {
+    const t = await tempDir('fia-bwlimit-run-');
+    cleanups.push(t.cleanup);
+    const emu = await startEmulator({ dataDir: path.join(t.dir, 'emu') });
+    cleanups.push(() => emu.close());
+    const hot = path.join(t.dir, 'hot');
+    await fs.mkdir(hot);
+    const config = path.join(t.dir, 'agent.yaml');
+    await fs.writeFile(config, [
+      'frameio:', `  api_url: ${emu.apiUrl}`, `  account_id: ${emu.accountId}`, `  token: ${emu.token}`,
+      `state_dir: ${JSON.stringify(path.join(t.dir, 'state'))}`,
+      'upload:', '  bandwidth: off',
+      'watches:', `  - path: ${JSON.stringify(hot)}`, `    folder_id: ${emu.rootFolderId}`, '    settle_seconds: 0.3', '',
+    ].join('\n'));
+    const size = 400_000;
+    await fs.writeFile(path.join(hot, 'slow.mov'), Buffer.alloc(size, 3));
+    const run = runCli(['run', '--once', '--config', config, '--bwlimit', '200KB/s'], { cwd: t.dir });
+    await run.waitForOutput(/upload bandwidth limit: 200 KB\/s/);
+    const t0 = Date.now();
+    const { code } = await run.exited;
+    expect(code, run.stderr()).toBe(0);
+    // 400 KB at 200 KB/s after a first read of 50 KB: at least ~1.75 s of sending.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(((size - 50_000) / 200_000) * 1000 * 0.9);
+    expect(emu.files().find((f) => f.name === 'slow.mov')?.uploadComplete).toBe(true);
   });
 });
