@@ -4,13 +4,15 @@ import type { AgentConfig } from './config/types.js';
 import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
 import { SqliteJobStore, type JobStore } from './journal/index.js';
+import { HistoryRecorder } from './journal/history-recorder.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import path from 'node:path';
 import { BandwidthSchedule, createTransfers, describeRate, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
-import { PauseControl, watchOfPath, type AgentControls } from './control/agent-controls.js';
+import { PauseControl, watchOfPath, type JournaledControls } from './control/agent-controls.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
 import { LiveActivity, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
+import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
@@ -39,6 +41,8 @@ export interface AgentOptions {
   store?: JobStore;
   /** Bandwidth limit or timetable overriding config.upload.bandwidth (`run --bwlimit`). */
   bandwidth?: Timetable;
+  /** Notification delivery timing (tests shorten it); targets come from config.notify. */
+  notify?: { retryBaseMs?: number; retryMaxMs?: number; timeoutMs?: number; stopGraceMs?: number };
 }
 
 export interface RunningAgent {
@@ -49,13 +53,17 @@ export interface RunningAgent {
   /** The transport's controls: pause gate, byte budget (bandwidth), accounting (metrics). */
   transfers: Transfers;
   /** Pause and resume (journaled, so they survive a restart), and the bandwidth in force: for an HTTP API. */
-  controls: AgentControls;
+  controls: JournaledControls;
   /** Pipeline events: subscribe here for progress, status, metrics. */
   events: PipelineEvents & { drained(): Promise<void> };
   /** Resolves when the agent has stopped; `fatal` is set when it stopped because nothing could work. */
   stopped: Promise<{ summary: RunSummary; fatal?: AgentError }>;
   /** What `status --json` shows, plus live figures (bytes on the wire, speed, next attempt). */
   status(limits?: { failures?: number; recent?: number }): Promise<StatusSnapshot>;
+  /** Writes each file's history (JobStore.history) from the events; `add()` records other steps. */
+  history: HistoryRecorder;
+  /** Files each watch is still waiting on to settle (not in the journal yet), by watch name. */
+  settling(): Record<string, number>;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
   whenIdle(): Promise<void>;
   /** Rescan every watch folder now, as the periodic rescan would; resolves when the passes are done. */
@@ -86,12 +94,28 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const events = opts.events ?? new EventBus({ logger });
   const live = new LiveActivity().attach(events);
+  const history = new HistoryRecorder(journal, logger).attach(events);
+  // Subscribed before anything runs, so uploads resumed at start are seen too.
+  const notifier: Notifier | undefined = config.notify?.length
+    ? createNotifier({
+        targets: config.notify,
+        events,
+        ...(journal.outbox ? { outbox: journal.outbox } : {}),
+        jobs: journal,
+        logger,
+        now: () => clock.now(),
+        watches: config.watches.map((w) => w.name),
+        ...(opts.notify?.retryBaseMs !== undefined ? { retryBaseMs: opts.notify.retryBaseMs } : {}),
+        ...(opts.notify?.retryMaxMs !== undefined ? { retryMaxMs: opts.notify.retryMaxMs } : {}),
+        ...(opts.notify?.timeoutMs !== undefined ? { timeoutMs: opts.notify.timeoutMs } : {}),
+      })
+    : undefined;
   const runner = new Runner({
     scheduler: transfers.scheduler,
     config,
     accountId,
     client,
-    folders: new FolderResolver(client, accountId),
+    folders: new FolderResolver(client, accountId, { clock }),
     journal,
     logger,
     clock,
@@ -100,6 +124,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
   });
   const folders: HotFolder[] = [];
+  const settlingByWatch = new Map<string, HotFolder>();
   for (const watch of config.watches) {
     const hot = new HotFolder({
       root: watch.path,
@@ -117,6 +142,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     hot.on('error', (err: Error) => logger.error(`watch '${watch.name}': ${err.message}`));
     runner.addWatch(watch, hot);
     folders.push(hot);
+    settlingByWatch.set(watch.name, hot);
   }
 
   let fatal: AgentError | undefined;
@@ -128,11 +154,19 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     stopPromise ??= (async () => {
       clearInterval(requeueTimer);
       schedule?.close();
+      transfers.autotune?.stop();
       await Promise.all(folders.map((f) => f.close()));
       const runnerStopped = runner.stop(opts.stopGraceMs ?? 10_000);
       // The runner is now stopping: what a pause holds queued may run (and returns at once).
       transfers.scheduler.stopHolding();
       await runnerStopped;
+      // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
+      await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await history.close();
+      if (notifier) {
+        // Every event of the run reaches the notifier before it sends its last batches.
+        await notifier.stop(opts.notify?.stopGraceMs ?? 3000).catch((err: unknown) => logger.warn(`notifications: ${(err as Error).message}`));
+      }
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
@@ -158,7 +192,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     })().catch((err: unknown) => logger.error(`journal check failed: ${(err as Error).message}`));
   }, 2000);
   requeueTimer.unref();
+  // Finds how many part streams the link wants (see src/upload/adaptive.ts); off with upload.adaptive: false.
+  transfers.autotune?.start();
 
+  notifier?.start();
   // Before anything resumes: a pause journaled before the restart holds from the first part.
   await controls.sync();
   const resumed = await runner.recover();
@@ -176,6 +213,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     events,
     stopped,
     status: async (limits) => buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot()),
+    history,
+    settling: () => Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])),
     whenIdle: () => runner.whenIdle(),
     rescan: async () => {
       await Promise.all(folders.map((f) => f.scanNow()));

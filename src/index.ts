@@ -23,7 +23,8 @@ export { loadConfig, parseConfig } from './config/index.js';
 export { startAgent } from './agent.js';
 export type { AgentOptions, RunningAgent } from './agent.js';
 // Pause/resume and bandwidth: RunningAgent.controls, and the timetable parser for a UI or API.
-export type { AgentControls, PauseOptions } from './control/agent-controls.js';
+export { UnknownWatchError } from './control/agent-controls.js';
+export type { JournaledControls, PauseOptions } from './control/agent-controls.js';
 export type { PauseRecord, PauseState } from './control/pause-state.js';
 export { parseBandwidth, parseRate, rateAt, describeRate, BandwidthSchedule } from './upload/index.js';
 export type { Timetable, Rate, RunFileOptions } from './upload/index.js';
@@ -39,3 +40,12 @@ export { makeStateDirPrivate, PrivateStateError } from './util/private-files.js'
 // The job store seam: the SQLite journal, and the interface another backend implements.
 export { SqliteJobStore, JournalError, isStoreUnwritable, TRANSITIONS } from './journal/index.js';
 export type { JobStore, Job, JobState, JobPatch, Lease, WriteIntent, Durability, ObserveOptions, ObserveResult } from './journal/index.js';
+// The status page and JSON API on a running agent; AgentControls is the seam for pause/resume.
+export { startHttpSurface, pauseGateControls, ControlUnsupported } from './http/index.js';
+export type { HttpSurface, HttpSurfaceOptions, AgentControls } from './http/index.js';
+// Prometheus metrics of a running agent (mount render() at GET /metrics).
+export { createMetrics } from './metrics/index.js';
+export type { AgentMetrics, MetricsOptions } from './metrics/index.js';
+// Notifications: receivers check a webhook's signature with verifySignature.
+export { createNotifier, verifySignature, redactUrl } from './notify/index.js';
+export type { Notifier, NotifierOptions } from './notify/index.js';

@@ -29,13 +29,14 @@ Usage:
   frameio-agent retry <path>… | --failed                queue failed files again
   frameio-agent forget <path>…                          let a file be uploaded again
   frameio-agent emulator [--port N] [--no-rate-limits]  the built-in Frame.io + S3 emulator
+  frameio-agent service install|uninstall|status        run the agent as a systemd/launchd/Windows service
 
 \`frameio-agent <command> --help\` explains a command's options.
 Exit codes: 0 ok · 1 something failed · 2 bad usage or config · 3 credentials refused
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
-  run: `Usage: frameio-agent run [--config agent.yaml] [--once] [--demo]
+  run: `Usage: frameio-agent run [--config agent.yaml] [--once] [--demo] [--http 127.0.0.1:7681]
 
 Watch the configured hot folders and upload what settles in them, until SIGINT/SIGTERM (a second
 signal forces the exit; unfinished uploads resume on the next start).
@@ -43,6 +44,8 @@ signal forces the exit; unfinished uploads resume on the next start).
   --once             process what is in the hot folders now, then exit: 0 if all succeeded, 1 if any failed
   --demo             run on the built-in emulator and ./hotfolder (the default with no config and no credentials)
   --token-file <f>   read the bearer token from a file (chmod 600), so it is not in a command line
+  --http <host:port> serve the status page and JSON API there (overrides http.listen; beyond loopback
+                     only with http.token set in the config)
   --bwlimit <b>      upload bandwidth for this run, overriding upload.bandwidth: a rate (40MB/s, 100Mbit/s,
                      off) or a timetable ("Mon-Fri 08:00,20MB/s 19:00,off Sat-Sun off")
 Credentials come from --token-file, FRAMEIO_TOKEN / FRAMEIO_TOKEN_FILE / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET,
@@ -127,5 +130,22 @@ Faults: --url-lifetime <ms>, --status-lag <ms> (assembly lag per file), --part-e
         --part-reset-rate <0..1>, --api-429-rate <0..1>, --lost-answer-rate <0..1>
 Network: --round-trip <ms> added to every request, --connection-rate <bytes/s> per connection,
         --link-rate <bytes/s> shared by all connections (k / M / G suffixes: 512k, 10M)
+`,
+  service: `Usage: frameio-agent service install|uninstall|status [options]
+
+Run the agent as a service: a systemd unit (Linux), a launchd job (macOS) or a WinSW service (Windows).
+install writes the definition for --config and enables it (systemd: daemon-reload + enable --now,
+only when systemd is running; otherwise it prints the commands). Credentials never go into the unit:
+they come from the config's token_file, --token-file, or (systemd) a 0600 environment file that
+install creates or checks.
+  -c, --config <f>    the config the service runs (required for install)
+  --user              a per-user unit (systemd --user, a LaunchAgent) instead of a system one
+  --print             show what would be written and run; change nothing
+  --unit-dir <dir>    write the definition here instead of the OS's place (enables nothing)
+  --name <n>          unit / label / service id (default frameio-agent)
+  --token-file <f>    the service reads its token from this chmod 600 file
+  --env-file <f>      systemd EnvironmentFile (default: <name>.env beside the config)
+  --run-as <user>     system units: the account it runs as (default: $SUDO_USER, else you)
+  --platform <p>      linux | darwin | win32: write another OS's definition (default: this one)
 `,
 };

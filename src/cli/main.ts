@@ -18,6 +18,7 @@ import { forgetCommand } from './forget.js';
 import { pauseCommand, resumeCommand } from './pause.js';
 import { parseBandwidth } from '../upload/bandwidth.js';
 import { emulatorCommand } from './emulator.js';
+import { serviceCommand } from './service.js';
 import { loadConfigFor } from './config-file.js';
 import { COMMAND_HELP, GENERAL_HELP } from './help.js';
 import { nearest } from '../config/suggest.js';
@@ -153,7 +154,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         );
       }
       case 'run': {
-        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' }, bwlimit: { type: 'string' } });
+        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' }, http: { type: 'string' }, bwlimit: { type: 'string' } });
         let bandwidth;
         if (v.bwlimit !== undefined) {
           const r = parseBandwidth(v.bwlimit);
@@ -164,6 +165,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           {
             ...(v.config ? { config: v.config } : {}),
             ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
+            ...(v.http ? { http: v.http } : {}),
             ...(bandwidth ? { bandwidth } : {}),
             once: Boolean(v.once),
             demo: Boolean(v.demo),
@@ -197,6 +199,31 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case 'forget': {
         const { values: v, positionals } = parse(rest, { 'state-dir': { type: 'string' } }, true);
         return await forgetCommand({ paths: positionals, ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}) }, io);
+      }
+      case 'service': {
+        const { values: v, positionals } = parse(rest, {
+          user: { type: 'boolean' },
+          print: { type: 'boolean' },
+          'unit-dir': { type: 'string' },
+          platform: { type: 'string' },
+          name: { type: 'string' },
+          'env-file': { type: 'string' },
+          'token-file': { type: 'string' },
+          'run-as': { type: 'string' },
+        }, true);
+        if (positionals.length > 1) throw new UsageError(`service: one action at a time, got '${positionals.join(' ')}'`);
+        return await serviceCommand({
+          action: positionals[0],
+          user: Boolean(v.user),
+          print: Boolean(v.print),
+          ...(v.config ? { config: v.config } : {}),
+          ...(v['unit-dir'] ? { unitDir: v['unit-dir'] } : {}),
+          ...(v.platform ? { platform: v.platform } : {}),
+          ...(v.name ? { name: v.name } : {}),
+          ...(v['env-file'] ? { envFile: v['env-file'] } : {}),
+          ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
+          ...(v['run-as'] ? { runAs: v['run-as'] } : {}),
+        }, io);
       }
       case 'emulator': {
         const { values: v } = parse(rest, {

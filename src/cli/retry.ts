@@ -1,9 +1,7 @@
 // `frameio-agent retry <path>|--failed`: put failed files back in the queue, moving them back
 // from the failed folder when on_failure moved them there.
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { moveFile, exists } from '../actions/move.js';
-import { reasonPath } from '../actions/failure.js';
+import { requeueFailed } from '../actions/requeue.js';
 import type { Job } from '../journal/index.js';
 import { openJournal } from './state.js';
 import { EXIT, UsageError } from './exit.js';
@@ -27,11 +25,7 @@ export async function retryCommand(args: { paths: string[]; failed?: boolean; co
     let problems = 0;
     for (const job of jobs) {
       try {
-        if (job.finalPath && !(await exists(job.absPath)) && (await exists(job.finalPath))) {
-          await moveFile(job.finalPath, job.absPath);
-          await fs.rm(reasonPath(job.finalPath), { force: true });
-        }
-        await journal.transition(job.id, 'seen', { attempts: 0, lastError: null, lastErrorCode: null, finalPath: null });
+        await requeueFailed(journal, job, 'cli');
         out(io, `queued again: ${job.watch}/${job.relPath}`);
       } catch (e) {
         problems++;

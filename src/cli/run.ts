@@ -24,11 +24,15 @@ import { waitForFrameio } from './wait-for-api.js';
 import type { Logger } from '../util/logger.js';
 import { checkDestinations } from './destinations.js';
 import type { Timetable } from '../upload/bandwidth.js';
+import { listenProblem, startHttpSurface, type HttpSurface } from '../http/index.js';
+import { createMetrics, type AgentMetrics } from '../metrics/index.js';
 
 export interface RunArgs {
   config?: string;
   once?: boolean;
   demo?: boolean;
+  /** --http host:port: serve the status page and API there (overrides http.listen). */
+  http?: string;
   /** --token-file: the bearer token is read from this file. */
   tokenFile?: string;
   /** --bwlimit: overrides upload.bandwidth. */
@@ -102,6 +106,8 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   let emulator: Emulator | undefined;
   let locks: AgentLocks | undefined;
   let conn: Awaited<ReturnType<typeof openConnection>> | undefined;
+  let httpSurface: HttpSurface | undefined;
+  let metrics: AgentMetrics | undefined;
   try {
     let config: AgentConfig | undefined = args.demo ? undefined : await loadConfigFor(args.config, io);
     if (!config || args.demo) {
@@ -116,6 +122,10 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
       bootLogger.info(`demo mode (no config, no credentials): drop files into ${config.watches[0]!.path}; uploaded files move to ${path.join(config.watches[0]!.path, '_uploaded')}. Press Ctrl-C to stop.`);
     }
     const cfg = config;
+    if (args.http) {
+      const problem = listenProblem(args.http, Boolean(cfg.http?.token), 'run --http', 'http.token in the config');
+      if (problem) throw new UsageError(problem);
+    }
     const madePrivate = startupStep(() => makeStateDirPrivate(cfg.stateDir));
     locks = startupStep(() => acquireAgentLocks(cfg));
     await closeBoot();
@@ -151,7 +161,18 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     // Subscribed before the agent starts: uploads resumed at start get their bars too.
     const events = new EventBus({ logger });
     showProgress(events, progress);
+    const listen = args.http ?? cfg.http?.listen;
+    // Counting from the first event, like the progress bars; served with the status page.
+    metrics = listen ? createMetrics({ events, client, watches: cfg.watches.map((w) => w.name) }) : undefined;
     const agent = await startAgent({ config: cfg, client, accountId, logger, events, ...(args.bandwidth ? { bandwidth: args.bandwidth } : {}) });
+    if (listen) {
+      try {
+        httpSurface = await startHttpSurface({ agent, watches: cfg.watches, listen, ...(cfg.http?.token ? { token: cfg.http.token } : {}), ...(metrics ? { metrics } : {}), logger });
+      } catch (e) {
+        await agent.stop();
+        throw new StartupError(`status page: cannot listen on ${listen}: ${(e as Error).message}`, { cause: e });
+      }
+    }
     // The watchers' timers are unref'd so a library user's process can exit; the CLI runs until told to stop.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     void agent.stopped.finally(() => clearInterval(keepAlive));
@@ -175,6 +196,8 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     if (args.once && (summary.failed > 0 || summary.held > 0)) return EXIT.failed;
     return EXIT.ok;
   } finally {
+    await httpSurface?.close();
+    metrics?.close();
     stop.dispose();
     await conn?.close();
     await emulator?.close();

@@ -61,7 +61,8 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
       files.push({ path: abs, size: st.size, mtimeMs: st.mtimeMs });
     }
     // One scheduler for the batch, as in the agent: files take turns for part slots.
-    const { scheduler } = createTransfers({ maxWorkers: args.workers ?? 5, maxFiles: args.parallelFiles ?? 2 });
+    // --workers is per file here, as in the Python SDK: the batch may have that many per file in flight.
+    const { scheduler } = createTransfers({ maxWorkers: (args.workers ?? 5) * (args.parallelFiles ?? 2), maxFiles: args.parallelFiles ?? 2 });
     let failed = 0;
     // Placeholders made in Frame.io whose parts are not all stored yet: on Ctrl-C they are
     // deleted, or they would sit in Frame.io as empty `created` files that nothing resumes.

@@ -1,10 +1,12 @@
 // Validated snake_case values → the camelCase AgentConfig, plus the checks that span several
 // watches (unique names, distinct folders) and the few values that come from the environment.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { registerSecret } from '../util/redact.js';
-import type { AfterUpload, AgentConfig, LogLevel, OnFailure, Rule, WatchConfig } from './types.js';
+import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnFailure, Rule, WatchConfig } from './types.js';
 import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
+import { listenProblem } from '../http/auth.js';
 
 type Raw = Record<string, unknown>;
 
@@ -68,6 +70,44 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
   };
 }
 
+function notifyTarget(raw: Raw, at: string, ctx: ValidateContext): NotifyTarget {
+  const type = str(raw.type) === 'slack' ? 'slack' : 'webhook';
+  const url = str(raw.url) ?? '';
+  const secret = str(raw.secret);
+  registerSecret(url);
+  registerSecret(secret);
+  if (type === 'slack' && secret !== undefined) {
+    addIssue(ctx, `${at}.secret`, ctx.positions.get(`${at}.secret`), "'secret' is only used with type 'webhook' (Slack does not check signatures)");
+  }
+  return {
+    type,
+    // A hash, not the URL: the name reaches logs and the journal, the URL is a credential.
+    name: str(raw.name) ?? `${type}-${createHash('sha256').update(url).digest('hex').slice(0, 10)}`,
+    url,
+    ...optional('secret', secret),
+    on: list(raw.on).filter((e): e is NotifyEvent => typeof e === 'string'),
+    batchSeconds: num(raw.batch_seconds),
+    stalledMinutes: num(raw.stalled_minutes),
+    giveUpMinutes: num(raw.give_up_minutes),
+  };
+}
+
+function notifyTargets(raw: unknown, ctx: ValidateContext): NotifyTarget[] {
+  const out: NotifyTarget[] = [];
+  const names = new Map<string, number>();
+  list(raw).forEach((t, i) => {
+    if (t === INVALID) return;
+    const at = `notify[${i}]`;
+    const target = notifyTarget(obj(t), at, ctx);
+    const first = names.get(target.name);
+    if (first !== undefined) {
+      addIssue(ctx, `${at}.name`, ctx.positions.get(`${at}.name`) ?? ctx.positions.get(at), `duplicate notify target '${target.name}' (also notify[${first}]); give each a distinct name`);
+    } else names.set(target.name, i);
+    out.push(target);
+  });
+  return out;
+}
+
 function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext): void {
   const names = new Map<string, number>();
   const paths = new Map<string, number>();
@@ -95,6 +135,14 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
   const clientSecret = str(fio.client_secret);
   registerSecret(token);
   registerSecret(clientSecret);
+  const httpRaw = obj(raw.http);
+  const httpListen = str(httpRaw.listen);
+  const httpToken = str(httpRaw.token) || undefined;
+  registerSecret(httpToken);
+  if (httpListen !== undefined) {
+    const problem = listenProblem(httpListen, httpToken !== undefined, 'http.listen', 'http.token');
+    if (problem) addIssue(ctx, 'http.listen', ctx.positions.get('http.listen'), problem.replace(/^http\.listen: /, ''));
+  }
   const envAccount = ctx.env.FRAMEIO_ACCOUNT_ID || undefined;
 
   const watchList = list(raw.watches).map((w, i) => (w === INVALID ? null : watch(obj(w), `watches[${i}]`, ctx)));
@@ -116,9 +164,11 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
     },
     stateDir: str(raw.state_dir) ?? '',
     log: { level: (str(log.level) ?? 'info') as LogLevel, maxSizeMb: num(log.max_size_mb), maxFiles: num(log.max_files) },
+    ...(httpListen !== undefined ? { http: { listen: httpListen, ...optional('token', httpToken) } } : {}),
     upload: {
       maxWorkers: num(up.max_workers),
       maxFiles: num(up.max_files),
+      adaptive: bool(up.adaptive),
       maxRetries: num(up.max_retries),
       partTimeoutSeconds: num(up.part_timeout_seconds),
       verifyTimeoutSeconds: num(up.verify_timeout_seconds),
@@ -127,5 +177,6 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       ...(typeof up.outage_limit_seconds === 'number' ? { outageLimitSeconds: up.outage_limit_seconds } : {}),
     },
     watches: watchList.filter((w): w is WatchConfig => w !== null),
+    notify: notifyTargets(raw.notify, ctx),
   };
 }

@@ -218,6 +218,63 @@ const watch: ObjectNode = {
   required: ['path', 'folder_id'],
 };
 
+/** The events a notify target can be sent. sequence.complete is accepted but not yet emitted. */
+export const NOTIFY_EVENTS = ['file.uploaded', 'file.failed', 'watch.stalled', 'agent.offline', 'agent.online', 'agent.started', 'agent.stopped', 'sequence.complete'] as const;
+
+const notifyTarget: ObjectNode = {
+  type: 'object',
+  description: 'Where to send notifications, and which.',
+  properties: {
+    type: {
+      type: 'string',
+      enum: ['webhook', 'slack'],
+      description: 'webhook: a JSON POST (signed when `secret` is set); slack: a Slack incoming-webhook message.',
+    },
+    url: {
+      type: 'string',
+      format: 'url',
+      secret: true,
+      description: 'The receiver, usually "${SLACK_WEBHOOK_URL}". A secret: never logged beyond its host.',
+    },
+    secret: {
+      type: 'string',
+      secret: true,
+      description: 'webhook only: HMAC-SHA256 key; each POST carries X-Frameio-Agent-Signature: sha256=<hex of HMAC(timestamp + "." + body)>.',
+    },
+    name: {
+      type: 'string',
+      description: 'Names the target in logs and the journal\'s outbox (default: type plus a hash of the URL). Unique.',
+    },
+    on: {
+      type: 'array',
+      items: { type: 'string', enum: NOTIFY_EVENTS, description: 'An event to send.' },
+      minItems: 1,
+      description:
+        'Events to send: file.uploaded, file.failed, watch.stalled, agent.offline, agent.online, agent.started, agent.stopped; sequence.complete is accepted but not yet sent.',
+    },
+    batch_seconds: {
+      type: 'number',
+      default: 30,
+      minimum: 0.1,
+      maximum: 3600,
+      description: 'File events of one watch and destination folder within this window go out as one message with counts, bytes and a few names.',
+    },
+    stalled_minutes: {
+      type: 'number',
+      default: 15,
+      minimum: 0.01,
+      description: 'watch.stalled: files are queued in a watch and none has made progress for this long.',
+    },
+    give_up_minutes: {
+      type: 'number',
+      default: 1440,
+      minimum: 0.01,
+      description: 'A message the receiver has not taken for this long is dropped, with a log line. Retries back off up to 5 minutes apart.',
+    },
+  },
+  required: ['type', 'url', 'on'],
+};
+
 export const configSchema: ObjectNode = {
   type: 'object',
   description: 'frameio-agent configuration: watch folders and upload them to Frame.io V4.',
@@ -288,12 +345,41 @@ export const configSchema: ObjectNode = {
         max_files: { type: 'integer', default: 5, minimum: 1, maximum: 100, description: 'Rotated log files kept.' },
       },
     },
+    http: {
+      type: 'object',
+      description: 'The status page and JSON API (off unless listen is set). See README "Status page and API".',
+      properties: {
+        listen: {
+          type: 'string',
+          description: "host:port to serve on, e.g. '127.0.0.1:7681'. A non-loopback address needs token.",
+        },
+        token: {
+          type: 'string',
+          secret: true,
+          description:
+            'Bearer token for the page and the API, usually "${FRAMEIO_AGENT_HTTP_TOKEN}". With it every request but /healthz needs it (header, or open /?token=… once for a cookie); required to listen beyond loopback.',
+        },
+      },
+      dependentRequired: { token: ['listen'] },
+    },
     upload: {
       type: 'object',
       description: 'Upload concurrency and retry limits.',
       properties: {
-        max_workers: { type: 'integer', default: 5, minimum: 1, maximum: 64, description: 'Parts of one file uploaded in parallel.' },
-        max_files: { type: 'integer', default: 2, minimum: 1, maximum: 64, description: 'Files uploading at once.' },
+        max_workers: {
+          type: 'integer',
+          default: 32,
+          minimum: 1,
+          maximum: 128,
+          description:
+            'The most part uploads in flight at once, across all files. With `adaptive` (the default) the agent starts with a few and adds streams only while throughput keeps rising (a long, fast link needs many; loopback or a LAN few), backing off when the server pushes back.',
+        },
+        max_files: { type: 'integer', default: 16, minimum: 1, maximum: 256, description: 'Files uploading at once (a file waiting for Frame.io to confirm it does not count).' },
+        adaptive: {
+          type: 'boolean',
+          default: true,
+          description: 'Find the number of part streams by measuring, up to max_workers. Off: always max_workers.',
+        },
         max_retries: { type: 'integer', default: 3, minimum: 0, maximum: 20, description: 'Retries of one part before the upload fails.' },
         part_timeout_seconds: {
           type: 'number',
@@ -337,6 +423,12 @@ export const configSchema: ObjectNode = {
       items: watch,
       minItems: 1,
       description: 'The hot folders. At least one.',
+    },
+    notify: {
+      type: 'array',
+      items: notifyTarget,
+      default: [],
+      description: 'Notification targets (webhook, Slack). Delivery is queued in the journal and never slows uploads.',
     },
   },
   required: ['watches'],

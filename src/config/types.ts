@@ -37,6 +37,22 @@ export interface WatchConfig {
   onFailure: OnFailure;
 }
 
+export type NotifyEvent = 'file.uploaded' | 'file.failed' | 'watch.stalled' | 'agent.offline' | 'agent.online' | 'agent.started' | 'agent.stopped' | 'sequence.complete';
+
+export interface NotifyTarget {
+  type: 'webhook' | 'slack';
+  /** Unique; keys the target's queued messages in the journal (never the URL). */
+  name: string;
+  /** A secret (Slack's URL is the credential): log only redactUrl(url). */
+  url: string;
+  /** webhook only: the HMAC-SHA256 key. */
+  secret?: string;
+  on: NotifyEvent[];
+  batchSeconds: number;
+  stalledMinutes: number;
+  giveUpMinutes: number;
+}
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export interface AgentConfig {
@@ -57,9 +73,13 @@ export interface AgentConfig {
   };
   stateDir: string;
   log: { level: LogLevel; maxSizeMb: number; maxFiles: number };
+  /** The status page and API; absent when off. */
+  http?: { listen: string; token?: string };
   upload: {
     maxWorkers: number;
     maxFiles: number;
+    /** Find the number of part streams by measuring, up to maxWorkers. */
+    adaptive: boolean;
     maxRetries: number;
     partTimeoutSeconds: number;
     verifyTimeoutSeconds: number;
@@ -70,4 +90,6 @@ export interface AgentConfig {
     outageLimitSeconds?: number;
   };
   watches: WatchConfig[];
+  /** Notification targets; absent or empty: none. */
+  notify?: NotifyTarget[];
 }

@@ -5,6 +5,10 @@
 import type { Logger } from '../util/logger.js';
 import { PAUSE_ALL, type PauseGate } from '../upload/index.js';
 import { readPauseState, writePause, writeResume, type PauseRecord, type PauseState, type PauseStore } from './pause-state.js';
+import type { AgentControls } from '../http/controls.js';
+
+/** A pause or resume named a watch the config does not have (the API answers 400). */
+export class UnknownWatchError extends Error {}
 
 export interface PauseOptions {
   /** One watch (by name); default everything. */
@@ -13,20 +17,23 @@ export interface PauseOptions {
   now?: boolean;
 }
 
-export interface AgentControls {
+/** The HTTP surface's AgentControls, journaled: the pause survives a restart and can cover one watch. */
+export interface JournaledControls extends AgentControls {
   /** Journals the pause, then holds new parts at once. Rejects for an unknown watch or an unwritable journal. */
-  pause(opts?: PauseOptions): Promise<PauseRecord>;
-  /** Journals the resume and lets parts go; false when that scope was not paused. */
-  resume(opts?: { watch?: string }): Promise<boolean>;
+  pause(opts?: PauseOptions): Promise<void>;
+  /** Journals the resume and lets parts go (nothing happens when that scope was not paused). */
+  resume(opts?: { watch?: string }): Promise<void>;
   /** Whether parts of `watch` (or, without one, everything) are held now. */
   isPaused(opts?: { watch?: string }): boolean;
   /** What is paused now, as applied to the transfers. */
   paused(): PauseState;
+  /** When the pause of everything began (ms epoch), for "paused since". */
+  since(): number | undefined;
   /** The upload bandwidth limit in force now, bytes per second (Infinity: none). */
   bandwidth(): number;
 }
 
-export class PauseControl implements AgentControls {
+export class PauseControl implements JournaledControls {
   /** Scopes applied to the gate, with whether `now` was applied. */
   private readonly applied = new Map<string, PauseRecord>();
 
@@ -41,18 +48,16 @@ export class PauseControl implements AgentControls {
     },
   ) {}
 
-  async pause(opts: PauseOptions = {}): Promise<PauseRecord> {
+  async pause(opts: PauseOptions = {}): Promise<void> {
     this.checkWatch(opts.watch);
     const rec = await writePause(this.deps.store, { ...opts, at: this.deps.clock.now() });
     this.apply(opts.watch ?? PAUSE_ALL, rec);
-    return rec;
   }
 
-  async resume(opts: { watch?: string } = {}): Promise<boolean> {
+  async resume(opts: { watch?: string } = {}): Promise<void> {
     this.checkWatch(opts.watch);
-    const was = await writeResume(this.deps.store, opts);
+    await writeResume(this.deps.store, opts);
     this.lift(opts.watch ?? PAUSE_ALL);
-    return was;
   }
 
   isPaused(opts: { watch?: string } = {}): boolean {
@@ -70,6 +75,10 @@ export class PauseControl implements AgentControls {
 
   bandwidth(): number {
     return this.deps.bandwidth();
+  }
+
+  since(): number | undefined {
+    return this.applied.get(PAUSE_ALL)?.since;
   }
 
   /** Applies what the journal says (changes made by the CLI or another handle). */
@@ -102,7 +111,7 @@ export class PauseControl implements AgentControls {
 
   private checkWatch(watch: string | undefined): void {
     if (watch !== undefined && !this.deps.watches.includes(watch)) {
-      throw new Error(`no watch named '${watch}' (watches: ${this.deps.watches.join(', ')})`);
+      throw new UnknownWatchError(`no watch named '${watch}' (watches: ${this.deps.watches.join(', ')})`);
     }
   }
 }

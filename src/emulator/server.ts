@@ -173,6 +173,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     folders: () => store.allFolders().map((f) => store.emulatedFolder(f)),
     folderPath: (id) => store.folderPath(id),
     createFolder: (parentId, name) => store.emulatedFolder(store.createFolder(parentId, name)),
+    deleteFolder: (id) => store.deleteFolder(id),
     comments: (fileId) => store.comments(fileId),
     close: async () => {
       if (closed) return;

@@ -119,6 +119,25 @@ export class Store {
     return rec;
   }
 
+  /** Deletes a folder with everything under it (files become deleted), as a person in the web app would. */
+  async deleteFolder(id: string): Promise<void> {
+    const f = this.folderMap.get(id);
+    if (!f) throw new Error(`emulator: no folder ${id}`);
+    if (f.parentId === null) throw new Error('emulator: the root folder cannot be deleted');
+    const siblings = this.childOrder.get(f.parentId)!;
+    siblings.splice(siblings.findIndex((c) => c.id === id), 1);
+    const stack = [id];
+    while (stack.length > 0) {
+      const folderId = stack.pop()!;
+      for (const c of this.childOrder.get(folderId) ?? []) {
+        if (c.kind === 'folder') stack.push(c.id);
+        else await this.deleteFile(this.fileMap.get(c.id)!);
+      }
+      this.childOrder.delete(folderId);
+      this.folderMap.delete(folderId);
+    }
+  }
+
   folderPath(id: string): string {
     const names: string[] = [];
     let f = this.folderMap.get(id);

@@ -164,6 +164,8 @@ export interface Emulator {
   folders(): EmulatedFolder[];
   folderPath(folderId: string): string;
   createFolder(parentId: string, name: string): EmulatedFolder;
+  /** Fixture: delete a folder and all under it, as a person in the web app would (not an API call). */
+  deleteFolder(folderId: string): Promise<void>;
   comments(fileId?: string): EmulatedComment[];
   close(): Promise<void>;
 }

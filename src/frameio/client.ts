@@ -6,9 +6,11 @@ import { backoffDelay } from '../util/backoff.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { AuthProvider } from './auth.js';
+import { markAdopted } from './adopted.js';
 import { AgentError, answerMayBeLost, classifyNetworkError, isAgentError, shouldRetry } from './errors.js';
 import { HttpTransport, isSuccess, responseError, type HttpResponse } from './http.js';
 import { collect, paginate } from './pagination.js';
+import { ApiObservers, type ApiObserver } from './observer.js';
 import { RateLimiter, type EndpointKey, type PaceSnapshot } from './ratelimit.js';
 import type {
   Account,
@@ -103,6 +105,8 @@ export class FrameioClient {
   private readonly maxRateLimitRetries: number;
   private readonly retryBaseMs: number;
   private readonly pageSize: number;
+  private readonly observers = new ApiObservers();
+  private readonly folderGoneListeners = new Set<(folderId: string) => boolean>();
 
   constructor(opts: FrameioClientOptions) {
     this.apiBase = opts.apiUrl.replace(/\/+$/, '');
@@ -184,6 +188,7 @@ export class FrameioClient {
       } catch (err) {
         throw aborted(spec.what, err);
       }
+      const sentAt = this.clock.now();
       try {
         res = await this.http.send({
           method: spec.method,
@@ -196,6 +201,7 @@ export class FrameioClient {
       } catch (err) {
         slot.failed();
         const e = isAgentError(err) ? err : classifyNetworkError(err, spec.what);
+        this.observers.exchange({ endpoint: spec.key, errorCode: e.code, ms: this.clock.now() - sentAt });
         if (spec.recover && answerMayBeLost(e)) unsure = true;
         if (shouldRetry(e) && failures < this.maxRetries) {
           const wait = backoffDelay(failures++, { baseMs: this.retryBaseMs });
@@ -205,12 +211,14 @@ export class FrameioClient {
         }
         throw e;
       }
+      this.observers.exchange({ endpoint: spec.key, status: res.status, ms: this.clock.now() - sentAt });
 
       if (res.status === 429) {
         const err = responseError(res, spec.what);
         const wait = slot.rateLimited(err.retryAfterMs, res.headers);
         rateLimited += 1;
         if (rateLimited > this.maxRateLimitRetries) throw err;
+        this.observers.rateLimitWait(spec.key, wait);
         this.logger.warn(`${spec.what}: rate limited by Frame.io, waiting ${wait} ms`, { endpoint: spec.key });
         await this.pause(wait, spec);
         continue;
@@ -311,14 +319,60 @@ export class FrameioClient {
       // made meanwhile by someone else, which serves as well) rather than make a second.
       recover: async () => {
         const found = (await this.listSubfolders(accountId, parentId, opts)).find((f) => f.name === name);
-        if (found) this.logger.info(`create folder "${name}": the answer was lost, but the folder exists (${found.id}); using it`);
-        return found;
+        if (!found) return undefined;
+        this.logger.info(`create folder "${name}": the answer was lost, but the folder exists (${found.id}); using it`);
+        return markAdopted(found);
       },
     });
   }
 
+  /**
+   * Hear of folders found gone (deleted in Frame.io) by a call that creates an upload in them:
+   * the folder resolver drops them from its cache, or answers false when the folder was listed
+   * again after an earlier 404 (so it is not gone). Returns the unsubscribe function.
+   */
+  onFolderGone(listener: (folderId: string) => boolean): () => void {
+    this.folderGoneListeners.add(listener);
+    return () => this.folderGoneListeners.delete(listener);
+  }
+
+  /**
+   * A 404 creating an upload in `folderId` means the folder is gone (the account was checked at
+   * start): tell the listeners (the folder resolver), and fail with folder_gone, which redoes the job (errors.ts) so it
+   * resolves its folder again. If a listener knows the folder is still there (listed again after
+   * an earlier 404), the 404 is final: not_found, which fails the job instead of looping.
+   */
+  private async intoFolder<T>(folderId: string, call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (err) {
+      // Without a listener nothing would look the folder up again: a redo would only repeat the 404.
+      if (!(isAgentError(err) && err.code === 'not_found') || this.folderGoneListeners.size === 0) throw err;
+      let gone = true;
+      for (const listener of this.folderGoneListeners) if (!listener(folderId)) gone = false;
+      if (!gone) {
+        throw new AgentError({
+          code: 'not_found',
+          kind: 'permanent',
+          status: 404,
+          message: `${err.message} (folder ${folderId} is still listed in its parent after an earlier 404, so it was not deleted: check the access to it)`,
+          ...(err.detail !== undefined ? { detail: err.detail } : {}),
+          cause: err,
+        });
+      }
+      throw new AgentError({
+        code: 'folder_gone',
+        kind: 'permanent',
+        status: 404,
+        message: `${err.message} (the folder ${folderId} is gone from Frame.io; it is looked up, or created, again)`,
+        ...(err.detail !== undefined ? { detail: err.detail } : {}),
+        cause: err,
+      });
+    }
+  }
+
   createLocalUpload(accountId: string, folderId: string, input: LocalUploadInput, opts: CallOptions = {}): Promise<LocalUploadFile> {
-    return this.data({
+    return this.intoFolder(folderId, this.data({
       method: 'POST',
       url: this.url(`/accounts/${seg(accountId)}/folders/${seg(folderId)}/files/local_upload`),
       key: 'create_local_upload',
@@ -327,7 +381,7 @@ export class FrameioClient {
       body: { name: input.name, file_size: input.file_size },
       signal: opts.signal,
       recover: (since) => this.removeLostPlaceholders(accountId, folderId, input, since, opts),
-    });
+    }));
   }
 
   /**
@@ -353,14 +407,14 @@ export class FrameioClient {
   }
 
   createRemoteUpload(accountId: string, folderId: string, input: RemoteUploadInput, opts: CallOptions = {}): Promise<RemoteUpload> {
-    return this.data({
+    return this.intoFolder(folderId, this.data({
       method: 'POST',
       url: this.url(`/accounts/${seg(accountId)}/folders/${seg(folderId)}/files/remote_upload`),
       key: 'remote_upload',
       what: `create remote upload for ${input.name} in folder ${folderId}`,
       body: { name: input.name, source_url: input.source_url },
       signal: opts.signal,
-    });
+    }));
   }
 
   getFile(accountId: string, fileId: string, opts: CallOptions = {}): Promise<FileResource> {
@@ -389,6 +443,11 @@ export class FrameioClient {
   /** Per endpoint: the limits in force, our estimate of the bucket, calls made and 429s drawn. */
   rateLimitStats(): Partial<Record<EndpointKey, PaceSnapshot>> {
     return this.limiter.stats();
+  }
+
+  /** Watch every HTTP exchange and 429 wait (metrics); returns the function that stops it. */
+  observe(observer: ApiObserver): () => void {
+    return this.observers.add(observer);
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'folder_gone'
   | 'invalid_request'
   | 'conflict'
   | 'rate_limited'
@@ -259,12 +260,13 @@ export function classifyNetworkError(err: unknown, what: string): AgentError {
  *   outage         network, 5xx or rate limit that outlasted the request retries: never the file's
  *                  fault, so the same upload is continued once the service answers again
  *   redo-upload    the upload itself cannot be repaired (URLs refused, Frame.io says failed or never
- *                  confirms it): a fresh upload is the cure, a bounded number of times
+ *                  confirms it, or its folder was deleted in Frame.io, which the folder resolver then
+ *                  creates again): a fresh upload is the cure, a bounded number of times
  *   give-up        about the file or the request (refused, too large, unreadable): the failure action
  */
 export type JobRecovery = 'fatal' | 'source-changed' | 'source-gone' | 'outage' | 'redo-upload' | 'give-up';
 
-const REDO_UPLOAD_CODES: ReadonlySet<ErrorCode> = new Set(['upload_url_expired', 'upload_signature_mismatch', 'upload_failed', 'verify_timeout']);
+const REDO_UPLOAD_CODES: ReadonlySet<ErrorCode> = new Set(['upload_url_expired', 'upload_signature_mismatch', 'upload_failed', 'verify_timeout', 'folder_gone']);
 
 export function jobRecovery(e: AgentError): JobRecovery {
   if (e.kind === 'fatal') return 'fatal';

@@ -1,33 +1,68 @@
 // Turns a folder path under a base folder into a Frame.io folder id, creating what is missing.
-// Frame.io allows two folders of the same name, so a path must never be created twice: existing
-// folders are looked up first, results are cached, and concurrent resolves of the same new folder
-// share one creation. A create whose answer was lost (timeout, reset) is not blindly repeated: the
-// client looks for the folder by name first and adopts it (client.ts, errors.ts answerMayBeLost).
-import { AgentError } from './errors.js';
+// Frame.io allows two folders of the same name, so a path must never be created twice, and
+// listing is the scarce call (100/min against 3 creates/s): each parent is listed once, in full
+// (paginated), and the resulting name → id map is kept current with our own creates and
+// adoptions (FolderCache). Concurrent resolves of one new folder share one creation. A create
+// whose answer was lost is not blindly repeated: the client looks for the folder by name first
+// and adopts it (client.ts, errors.ts answerMayBeLost).
+//
+// Staleness bound: a name missing from a listing younger than `maxAgeMs` is created without
+// listing again, so a folder of that name made meanwhile by someone else (another agent, a
+// person) within that window gets a twin. Listings older than that are refreshed on the next
+// miss; a folder found gone (404) is dropped and its parent listed once more.
+import { wasAdopted } from './adopted.js';
+import { AgentError, isAgentError } from './errors.js';
+import { FolderCache, type FolderCacheOptions } from './folder-cache.js';
 import type { Folder } from './types.js';
+import { realClock } from '../util/clock.js';
 
 /** The part of FrameioClient the resolver needs (a fake is enough in tests). */
 export interface FolderApi {
   listSubfolders(accountId: string, folderId: string, opts?: { signal?: AbortSignal }): Promise<Folder[]>;
   createFolder(accountId: string, parentId: string, name: string, opts?: { signal?: AbortSignal }): Promise<Folder>;
+  /**
+   * Tells of folders another call found gone (a 404 creating an upload in them), so the cache
+   * drops them; the listener answers false when the folder is not gone after all (see
+   * FolderCache.dropFolder). Returns the unsubscribe function. Optional: a fake may leave it out.
+   */
+  onFolderGone?(listener: (folderId: string) => boolean): () => void;
+}
+
+export interface FolderResolverOptions extends Partial<FolderCacheOptions> {
+  clock?: { now(): number };
+}
+
+/** A listing or create under `parentId` answered 404: the parent itself is gone. */
+class ParentGone extends Error {
+  constructor(
+    readonly parentId: string,
+    readonly original: AgentError,
+  ) {
+    super(original.message);
+  }
 }
 
 export class FolderResolver {
-  /** `${parentId}/${name}` → folder id, for folders known to exist. */
-  private readonly known = new Map<string, string>();
-  /** The same key → the lookup-or-create in progress. */
+  private readonly cache: FolderCache;
+  private readonly clock: { now(): number };
+  /** `${parentId}/${name}` → the lookup-or-create in progress (one per new folder). */
   private readonly pending = new Map<string, Promise<string>>();
-  /** parentId → the listing in progress, shared by every name looked up under it. */
-  private readonly listings = new Map<string, Promise<void>>();
+  /** parentId → the listing in progress (its name → id answer), shared by every name looked up under it. */
+  private readonly listings = new Map<string, Promise<ReadonlyMap<string, string>>>();
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly client: FolderApi,
     private readonly accountId: string,
-  ) {}
+    opts: FolderResolverOptions = {},
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.cache = new FolderCache({ ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs } : {}), ...(opts.maxParents !== undefined ? { maxParents: opts.maxParents } : {}) });
+    this.unsubscribe = client.onFolderGone?.((id) => this.cache.dropFolder(id)) ?? (() => undefined);
+  }
 
   /** The id of base/segments[0]/segments[1]/…, creating missing folders. */
   async resolve(baseFolderId: string, segments: string[], opts: { signal?: AbortSignal } = {}): Promise<string> {
-    let parent = baseFolderId;
     for (const [i, name] of segments.entries()) {
       if (name.trim() === '') {
         throw new AgentError({
@@ -36,51 +71,93 @@ export class FolderResolver {
           message: `folder path ${JSON.stringify(segments.join('/'))} has an empty name at position ${i + 1}`,
         });
       }
-      parent = await this.child(parent, name, opts.signal);
     }
-    return parent;
+    // Each restart follows a 404 on a folder id we had cached and drops it, so it cannot repeat
+    // for the same id: at most one restart per level, plus one.
+    for (let restarts = 0; ; restarts++) {
+      let parent = baseFolderId;
+      try {
+        for (const name of segments) parent = await this.child(parent, name, opts.signal);
+        return parent;
+      } catch (err) {
+        if (!(err instanceof ParentGone)) throw err;
+        // The base folder itself is gone (or was never there): that is the configuration's problem.
+        if (err.parentId === baseFolderId || restarts >= segments.length) throw err.original;
+        this.forget(err.parentId);
+      }
+    }
   }
 
-  /** Forget cached ids, e.g. after a folder was deleted on Frame.io (a 404 on upload). */
+  /**
+   * Forget cached ids: all of them, or one folder (and what is known under it), e.g. after it
+   * was deleted on Frame.io. Its parent is listed again on the next lookup under it.
+   */
   forget(folderId?: string): void {
-    if (folderId === undefined) {
-      this.known.clear();
-      return;
-    }
-    for (const [key, id] of this.known) if (id === folderId || key.startsWith(`${folderId}/`)) this.known.delete(key);
+    if (folderId === undefined) this.cache.clear();
+    else this.cache.dropFolder(folderId);
+  }
+
+  /** Stop hearing of gone folders from the client (the resolver keeps working without). */
+  close(): void {
+    this.unsubscribe();
+  }
+
+  /** Cache figures, for tests and diagnostics. */
+  stats(): { parents: number; children: number } {
+    return this.cache.size();
   }
 
   private child(parentId: string, name: string, signal?: AbortSignal): Promise<string> {
-    const key = `${parentId}/${name}`;
-    const known = this.known.get(key);
+    const known = this.cache.get(parentId, name);
     if (known !== undefined) return Promise.resolve(known);
+    const key = `${parentId}/${name}`;
     let p = this.pending.get(key);
     if (!p) {
-      p = this.lookupOrCreate(parentId, name, key, signal).finally(() => this.pending.delete(key));
+      p = this.lookupOrCreate(parentId, name, signal).finally(() => this.pending.delete(key));
       this.pending.set(key, p);
     }
     return p;
   }
 
-  private async lookupOrCreate(parentId: string, name: string, key: string, signal?: AbortSignal): Promise<string> {
-    // Always list afresh on a miss: someone else may have made the folder since we last looked.
-    await this.list(parentId, signal);
-    const found = this.known.get(key);
+  private async lookupOrCreate(parentId: string, name: string, signal?: AbortSignal): Promise<string> {
+    // A listing under way may hold the name; a listing too old (or never made) is made afresh.
+    const inFlight = this.listings.get(parentId);
+    let listing: ReadonlyMap<string, string> | undefined;
+    if (inFlight) listing = await inFlight;
+    else if (!this.cache.isFresh(parentId, this.clock.now())) listing = await this.list(parentId, signal);
+    // The listing's own answer too, in case the parent was pushed out of the cache meanwhile (LRU).
+    const found = this.cache.get(parentId, name) ?? listing?.get(name);
     if (found !== undefined) return found;
-    const folder = await this.client.createFolder(this.accountId, parentId, name, signal ? { signal } : {});
-    this.known.set(key, folder.id);
+    let folder: Folder;
+    try {
+      folder = await this.client.createFolder(this.accountId, parentId, name, signal ? { signal } : {});
+    } catch (err) {
+      if (isAgentError(err) && err.code === 'not_found') throw new ParentGone(parentId, err);
+      // The call may have made the folder after all (an answer lost beyond what the client could
+      // recover): the next attempt lists first rather than trusting the listing it had.
+      this.cache.markStale(parentId);
+      throw err;
+    }
+    // Made by this call, it is empty: its own subfolders are created without listing it. An
+    // adopted one (the answer was lost) may be someone else's and hold anything.
+    this.cache.recordCreated(parentId, name, folder.id, this.clock.now(), !wasAdopted(folder));
     return folder.id;
   }
 
-  private list(parentId: string, signal?: AbortSignal): Promise<void> {
+  private list(parentId: string, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {
     let p = this.listings.get(parentId);
     if (!p) {
       p = (async () => {
-        const folders = await this.client.listSubfolders(this.accountId, parentId, signal ? { signal } : {});
-        for (const f of folders) {
-          const key = `${parentId}/${f.name}`;
-          // With duplicates already there, keep the first listed: the same answer every time.
-          if (!this.known.has(key)) this.known.set(key, f.id);
+        const startedAt = this.clock.now();
+        this.cache.listingStarted(parentId);
+        try {
+          const folders = await this.client.listSubfolders(this.accountId, parentId, signal ? { signal } : {});
+          return this.cache.listed(parentId, folders, startedAt);
+        } catch (err) {
+          if (isAgentError(err) && err.code === 'not_found') throw new ParentGone(parentId, err);
+          throw err;
+        } finally {
+          this.cache.listingEnded(parentId);
         }
       })().finally(() => this.listings.delete(parentId));
       this.listings.set(parentId, p);

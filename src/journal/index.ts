@@ -2,7 +2,7 @@
 export { journalPath } from './journal.js';
 export { TRANSITIONS } from './transitions.js';
 export { JournalError, isStoreUnwritable, type JournalErrorReason } from './errors.js';
-export type { JobStore, Durability, WriteIntent, ObserveOptions, Lease } from './store.js';
+export type { JobStore, OutboxStore, OutboxMessage, Durability, WriteIntent, ObserveOptions, Lease } from './store.js';
 export { SqliteJobStore } from './sqlite-store.js';
 export { SCHEMA_VERSION } from './schema.js';
-export { JOB_STATES, type FileFacts, type Job, type JobPatch, type JobState, type ObserveResult, type PartRecord } from './types.js';
+export { JOB_STATES, type FileFacts, type Job, type JobEventRecord, type JobPage, type JobPatch, type JobSearch, type JobState, type ObserveResult, type PartRecord } from './types.js';

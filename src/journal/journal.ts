@@ -9,7 +9,7 @@ import { checkFence, decideClaim, type Lease } from './leases.js';
 import { openDatabase } from './open.js';
 import { SQL } from './schema.js';
 import { assertTransition, describeJob } from './transitions.js';
-import { JOB_STATES, type FileFacts, type Job, type JobPatch, type JobState, type ObserveResult } from './types.js';
+import { JOB_STATES, type FileFacts, type Job, type JobEventRecord, type JobPage, type JobPatch, type JobSearch, type JobState, type ObserveResult } from './types.js';
 
 type DB = Database.Database;
 type Stmt = Database.Statement;
@@ -52,7 +52,7 @@ export class Journal {
   private readonly q: Record<
     | 'byId' | 'byKey' | 'byAbsPath' | 'partsOf' | 'insertJob' | 'markPartDone' | 'deleteParts' | 'insertPart'
     | 'clearDoneExcept' | 'setDone' | 'byStates' | 'all' | 'counts' | 'inFlight' | 'failures' | 'done' | 'deleteJob' | 'touch'
-    | 'sameInode' | 'movePath' | 'setClaim',
+    | 'sameInode' | 'movePath' | 'setClaim' | 'insertEvent' | 'history',
     Stmt
   >;
 
@@ -90,6 +90,9 @@ export class Journal {
       ),
       movePath: p('UPDATE jobs SET rel_path = ?, abs_path = ?, watch = ?, updated_at = ? WHERE id = ?'),
       setClaim: p('UPDATE jobs SET owner = ?, lease_until = ?, fence = ? WHERE id = ?'),
+      // A job forgotten before its events were written gets none (they would have nothing to belong to).
+      insertEvent: p('INSERT INTO job_events (job_id, time, type, data) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)'),
+      history: p('SELECT job_id, time, type, data FROM job_events WHERE job_id = ? ORDER BY time, id'),
     };
   }
 
@@ -243,6 +246,62 @@ export class Journal {
     return this.loadAll(this.q.done.all(checkLimit(limit)) as JobRow[]);
   }
 
+  /** Append events in one transaction ('normal' sync: history is for people, not for recovery). */
+  appendEvents(batch: readonly JobEventRecord[]): void {
+    if (batch.length === 0) return;
+    this.writable('appendEvents');
+    this.write('appendEvents', 'normal', () => {
+      for (const e of batch) this.q.insertEvent.run(e.jobId, e.time, e.type, JSON.stringify(e.data), e.jobId);
+    });
+  }
+
+  /** Every recorded event of the job, oldest first. */
+  history(jobId: number): JobEventRecord[] {
+    return (this.q.history.all(jobId) as Array<{ job_id: number; time: number; type: string; data: string }>).map((r) => ({
+      jobId: r.job_id,
+      time: r.time,
+      type: r.type,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+    }));
+  }
+
+  /**
+   * Newest first, keyset-paginated on id (stable while jobs are added). A query of 3+ characters
+   * goes through the trigram index; a shorter one (trigrams need 3) is a LIKE walking ids down,
+   * which stops at the first page's worth of matches.
+   */
+  searchJobs(search: JobSearch = {}): JobPage {
+    const limit = search.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new JournalError('invalid_patch', `limit must be 1..500, got ${limit}`);
+    if (search.state !== undefined && !JOB_STATES.includes(search.state)) {
+      throw new JournalError('invalid_patch', `Unknown job state "${String(search.state)}"`);
+    }
+    let before = Number.MAX_SAFE_INTEGER;
+    if (search.cursor !== undefined && search.cursor !== '') {
+      before = Number(search.cursor);
+      if (!Number.isInteger(before) || before < 1) throw new JournalError('invalid_patch', `Invalid cursor "${search.cursor}"`);
+    }
+    const where = ['j.id < ?'];
+    const args: unknown[] = [before];
+    const query = (search.query ?? '').trim();
+    if ([...query].length >= 3) {
+      where.push('j.id IN (SELECT rowid FROM jobs_search WHERE jobs_search MATCH ?)');
+      args.push(`"${query.replace(/"/g, '""')}"`);
+    } else if (query !== '') {
+      where.push("(j.watch || '/' || j.rel_path) LIKE ? ESCAPE '\\'");
+      args.push(`%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    if (search.state) {
+      where.push('j.state = ?');
+      args.push(search.state);
+    }
+    const sql = `SELECT j.* FROM jobs j WHERE ${where.join(' AND ')} ORDER BY j.id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, limit + 1) as JobRow[];
+    const more = rows.length > limit;
+    const jobs = this.loadAll(rows.slice(0, limit));
+    return { jobs, nextCursor: more && jobs.length > 0 ? String(jobs[jobs.length - 1]!.id) : null };
+  }
+
   /** Delete the job (and its parts) so the file will be uploaded again, on purpose. */
   forget(id: number, opts: Pick<WriteOptions, 'lease'> = {}): void {
     this.writable('forget');
@@ -326,6 +385,17 @@ export class Journal {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** For tables beside the jobs (the notification outbox): one write on this connection, under the same rules. */
+  writeWith<T>(op: string, mode: 'full' | 'normal', fn: (db: DB) => T): T {
+    this.writable(op);
+    return this.write(op, mode, () => fn(this.db));
+  }
+
+  /** For tables beside the jobs: a read on this connection. */
+  readWith<T>(fn: (db: DB) => T): T {
+    return fn(this.db);
   }
 
   private entryDefaults(to: JobState, explicit: JobPatch, now: number): JobPatch {

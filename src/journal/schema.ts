@@ -137,6 +137,52 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    description:
+      'job_events: what happened to each file, for its history on the status page (deleted with the job); ' +
+      'jobs_search: a trigram index of "watch/rel_path", so a substring search stays fast at 100,000 jobs',
+    sql: `
+      CREATE TABLE job_events (
+        id     INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        time   INTEGER NOT NULL,
+        type   TEXT    NOT NULL,
+        data   TEXT    NOT NULL -- JSON: the event's payload, never a credential
+      );
+      CREATE INDEX job_events_job ON job_events (job_id, id);
+      -- External content: the text lives in jobs; triggers keep the index in step with it.
+      CREATE VIRTUAL TABLE jobs_search USING fts5 (path, content = '', tokenize = 'trigram');
+      INSERT INTO jobs_search (rowid, path) SELECT id, watch || '/' || rel_path FROM jobs;
+      CREATE TRIGGER jobs_search_ai AFTER INSERT ON jobs BEGIN
+        INSERT INTO jobs_search (rowid, path) VALUES (new.id, new.watch || '/' || new.rel_path);
+      END;
+      CREATE TRIGGER jobs_search_ad AFTER DELETE ON jobs BEGIN
+        INSERT INTO jobs_search (jobs_search, rowid, path) VALUES ('delete', old.id, old.watch || '/' || old.rel_path);
+      END;
+      CREATE TRIGGER jobs_search_au AFTER UPDATE OF watch, rel_path ON jobs BEGIN
+        INSERT INTO jobs_search (jobs_search, rowid, path) VALUES ('delete', old.id, old.watch || '/' || old.rel_path);
+        INSERT INTO jobs_search (rowid, path) VALUES (new.id, new.watch || '/' || new.rel_path);
+      END;
+    `,
+  },
+  {
+    version: 5,
+    description: 'notification outbox: messages waiting for delivery, so a restart or an outage loses none',
+    // target is the notify target's key (its name, or a hash of its URL): never the URL, a secret.
+    sql: `
+      CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        target      TEXT    NOT NULL,
+        body        TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        next_at     INTEGER NOT NULL,
+        last_error  TEXT
+      );
+      CREATE INDEX outbox_next ON outbox (next_at);
+    `,
+  },
+  {
+    version: 6,
     description: 'small named values kept across restarts (the pause state), written by the agent and the CLI',
     sql: `
       CREATE TABLE settings (

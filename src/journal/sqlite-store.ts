@@ -4,8 +4,9 @@
 import type { Clock } from '../util/clock.js';
 import { Journal, journalPath, type WriteOptions } from './journal.js';
 import type { Lease } from './leases.js';
-import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
-import type { FileFacts, Job, JobPatch, JobState, ObserveResult } from './types.js';
+import { SqliteOutbox } from './outbox.js';
+import type { JobStore, ObserveOptions, OutboxStore, WriteIntent } from './store.js';
+import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
 function toSync(opts: WriteIntent | undefined): WriteOptions {
   const out: WriteOptions = { sync: opts?.durable === 'crash' ? 'normal' : 'full' };
@@ -16,10 +17,12 @@ function toSync(opts: WriteIntent | undefined): WriteOptions {
 export class SqliteJobStore implements JobStore {
   readonly location: string;
   readonly readonly: boolean;
+  readonly outbox: OutboxStore;
 
   private constructor(private readonly journal: Journal) {
     this.location = journal.path;
     this.readonly = journal.readonly;
+    this.outbox = new SqliteOutbox(journal);
   }
 
   /** Open (creating it and migrating the schema) the journal file; readonly only reads. */
@@ -82,6 +85,18 @@ export class SqliteJobStore implements JobStore {
 
   async recentDone(limit?: number): Promise<Job[]> {
     return this.journal.recentDone(limit);
+  }
+
+  async appendEvents(batch: readonly JobEventRecord[]): Promise<void> {
+    this.journal.appendEvents(batch);
+  }
+
+  async history(jobId: number): Promise<JobEventRecord[]> {
+    return this.journal.history(jobId);
+  }
+
+  async searchJobs(search?: JobSearch): Promise<JobPage> {
+    return this.journal.searchJobs(search);
   }
 
   async claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined> {

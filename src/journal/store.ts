@@ -3,7 +3,7 @@
 // PostgreSQL) can stand where the local SQLite journal stands today. Every backend must pass
 // test/journal/contract.ts.
 import type { Lease } from './leases.js';
-import type { FileFacts, Job, JobPatch, JobState, ObserveResult } from './types.js';
+import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
 export type { Lease } from './leases.js';
 
@@ -27,6 +27,31 @@ export interface WriteIntent {
 export interface ObserveOptions {
   /** The share the file lives on (a future `share_id` watch key); defaults to the watch name. */
   shareId?: string;
+}
+
+/** A notification waiting for delivery (src/notify). */
+export interface OutboxMessage {
+  id: number;
+  /** The notify target's key (its name or a hash of its URL), never the URL. */
+  target: string;
+  body: string;
+  createdAt: number;
+  attempts: number;
+  nextAt: number;
+  lastError: string | null;
+}
+
+/** Messages kept until delivered, beside the jobs. Times are ms epoch, passed in. */
+export interface OutboxStore {
+  add(target: string, body: string, now: number): Promise<number>;
+  /** Messages whose next attempt is due, oldest first. */
+  due(now: number, limit: number): Promise<OutboxMessage[]>;
+  /** The earliest next attempt, or undefined when the outbox is empty. */
+  nextAt(): Promise<number | undefined>;
+  delivered(id: number): Promise<void>;
+  retryAt(id: number, nextAt: number, error: string): Promise<void>;
+  drop(id: number): Promise<void>;
+  count(): Promise<number>;
 }
 
 export interface JobStore {
@@ -64,6 +89,17 @@ export interface JobStore {
   recentDone(limit?: number): Promise<Job[]>;
 
   /**
+   * A file's history, for people (the status page): append a batch of events in one write, with
+   * durability 'crash' (losing the newest on a power cut costs nothing). Events of a job that no
+   * longer exists are dropped; a forgotten job's events go with it.
+   */
+  appendEvents(batch: readonly JobEventRecord[]): Promise<void>;
+  /** Every recorded event of the job, oldest first ([] for an unknown job). */
+  history(jobId: number): Promise<JobEventRecord[]>;
+  /** Jobs whose "watch/relPath" contains the query (any case), newest first, a page at a time. */
+  searchJobs(search?: JobSearch): Promise<JobPage>;
+
+  /**
    * Take the job for `owner` for leaseMs. undefined while another owner's lease is live; a lapsed
    * lease is taken over with a higher token. Claiming a job one already holds extends it.
    */
@@ -90,4 +126,7 @@ export interface JobStore {
    */
   flush(): Promise<void>;
   close(): Promise<void>;
+
+  /** The notification outbox; a store without one gets notifications kept in memory only. */
+  readonly outbox?: OutboxStore;
 }

@@ -81,3 +81,31 @@ export interface ObserveResult {
    */
   movedFrom?: string;
 }
+
+/** One recorded step of a file's way through the pipeline (see JobStore.history). */
+export interface JobEventRecord {
+  jobId: number;
+  /** ms epoch (the runner's clock). */
+  time: number;
+  /** A pipeline event type ('seen', 'routed', 'verified', …) or 'requeued' (a retry asked for). */
+  type: string;
+  /** The event's payload: folder path, view link, moved-to path, error code and message. */
+  data: Record<string, unknown>;
+}
+
+export interface JobSearch {
+  /** Substring of "watch/relative/path", case-insensitive. Empty: every job. */
+  query?: string;
+  state?: JobState;
+  /** Default 50, at most 500. */
+  limit?: number;
+  /** From a previous page's nextCursor. */
+  cursor?: string;
+}
+
+export interface JobPage {
+  /** Newest first. */
+  jobs: Job[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}

@@ -9,6 +9,8 @@ import { PauseGate, pauseLayer } from './layers/pause-gate.js';
 import { TokenBucket } from './layers/token-bucket.js';
 import { nodeHttpTransport } from './node-transport.js';
 import { TransferScheduler } from './scheduler.js';
+import { AdaptiveConcurrency } from './adaptive.js';
+import { Autotune } from './autotune.js';
 import { compose } from './transport.js';
 
 export interface Transfers {
@@ -16,11 +18,17 @@ export interface Transfers {
   pause: PauseGate;
   budget: TokenBucket;
   accounting: TransferAccounting;
+  /** Finds the number of part streams by measuring (absent when `adaptive` is off); start it with the agent. */
+  autotune?: Autotune;
 }
 
 export interface TransferLimits {
+  /** The most part uploads in flight at once, across all files. */
   maxWorkers: number;
+  /** The most files uploading at once. */
   maxFiles: number;
+  /** Grow and shrink the number of streams up to maxWorkers by measuring (default: fixed at maxWorkers). */
+  adaptive?: boolean;
   /**
    * The watch a file (absolute path) belongs to: per-watch pause holds that watch's parts,
    * and the scheduler's lanes take that watch as their queue.
@@ -32,17 +40,18 @@ export function createTransfers(limits: TransferLimits): Transfers {
   const pause = new PauseGate(limits.watchOf ? { scopeOf: limits.watchOf } : {});
   const budget = new TokenBucket();
   const accounting = new TransferAccounting();
+  const autotune = limits.adaptive ? new Autotune({ controller: new AdaptiveConcurrency({ min: Math.min(2, limits.maxWorkers), max: limits.maxWorkers }) }) : undefined;
+  // Pause first: a held attempt takes no budget. Accounting innermost counts what went out.
+  const layers = [pauseLayer(pause), budgetLayer(budget), meterLayer(accounting), ...(autotune ? [meterLayer(autotune)] : [])];
   const scheduler = new TransferScheduler({
-    // As many parts in flight as before the scheduler (max_files uploads × max_workers parts),
-    // so memory and connection counts stay where the benchmarks put them.
-    concurrency: limits.maxWorkers * limits.maxFiles,
+    concurrency: limits.maxWorkers,
     maxFiles: limits.maxFiles,
-    // Pause first: a held attempt takes no budget. Accounting innermost counts what went out.
-    transport: compose(nodeHttpTransport, pauseLayer(pause), budgetLayer(budget), meterLayer(accounting)),
+    transport: compose(nodeHttpTransport, ...layers),
     // A paused queue starts no file and gets no part slot; what it holds does not count.
     isHeld: (queue) => pause.isPaused(queue),
     ...(limits.watchOf ? { queueOfLabel: limits.watchOf } : {}),
   });
   pause.onChange(() => scheduler.pump());
-  return { scheduler, pause, budget, accounting };
+  autotune?.attach(scheduler);
+  return { scheduler, pause, budget, accounting, ...(autotune ? { autotune } : {}) };
 }

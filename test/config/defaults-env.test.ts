@@ -18,7 +18,7 @@ describe('defaults', () => {
     });
     expect(cfg.stateDir).toBe('/home/u/.frameio-agent');
     expect(cfg.log).toEqual({ level: 'info', maxSizeMb: 10, maxFiles: 5 });
-    expect(cfg.upload).toEqual({ maxWorkers: 5, maxFiles: 2, maxRetries: 3, partTimeoutSeconds: 120, verifyTimeoutSeconds: 600, maxUploadAttempts: 3 });
+    expect(cfg.upload).toEqual({ maxWorkers: 32, maxFiles: 16, adaptive: true, maxRetries: 3, partTimeoutSeconds: 120, verifyTimeoutSeconds: 600, maxUploadAttempts: 3 });
     expect(cfg.watches).toEqual([
       {
         name: 'Exports',
@@ -47,7 +47,7 @@ describe('defaults', () => {
 
   it('treats an empty value as not set and takes the default', () => {
     const cfg = parse(lines('upload:', '  max_workers:', 'watches:', '  - path: /a', '    folder_id: f', '    exclude:'));
-    expect(cfg.upload.maxWorkers).toBe(5);
+    expect(cfg.upload.maxWorkers).toBe(32);
     expect(cfg.watches[0]!.exclude).toEqual([]);
   });
 
@@ -84,7 +84,7 @@ describe('defaults', () => {
     });
     expect(cfg.stateDir).toBe('/base/state');
     expect(cfg.log).toEqual({ level: 'debug', maxSizeMb: 1, maxFiles: 2 });
-    expect(cfg.upload).toEqual({ maxWorkers: 8, maxFiles: 3, maxRetries: 0, partTimeoutSeconds: 9, verifyTimeoutSeconds: 10, maxUploadAttempts: 1 });
+    expect(cfg.upload).toEqual({ maxWorkers: 8, maxFiles: 3, adaptive: true, maxRetries: 0, partTimeoutSeconds: 9, verifyTimeoutSeconds: 10, maxUploadAttempts: 1 });
     const w = cfg.watches[0]!;
     expect(w).toMatchObject({ name: 'w', path: '/base/hot', recursive: false, mirrorSubfolders: false, include: ['*.mov'], exclude: ['x/**'], settleSeconds: 0.5 });
     expect(w.rules).toEqual([

@@ -117,7 +117,7 @@ describe('validateEnvironment without a file', () => {
       frameio: { apiUrl: 'http://x', imsUrl: 'http://y', scope: 's', legacyToken: false, timeoutSeconds: 1 },
       stateDir: path.join(dir, 'state'),
       log: { level: 'info', maxSizeMb: 1, maxFiles: 1 },
-      upload: { maxWorkers: 1, maxFiles: 1, maxRetries: 0, partTimeoutSeconds: 1, verifyTimeoutSeconds: 1, maxUploadAttempts: 1 },
+      upload: { maxWorkers: 1, maxFiles: 1, adaptive: false, maxRetries: 0, partTimeoutSeconds: 1, verifyTimeoutSeconds: 1, maxUploadAttempts: 1 },
       watches: [watch],
     });
     expect(issues).toEqual([{ file: 'config', path: 'watches[0].path', message: `hot folder '${watch.path}' of watch 'w' does not exist` }]);

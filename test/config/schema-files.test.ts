@@ -34,7 +34,7 @@ describe('JSON Schema', () => {
     const w = s.properties.watches.items;
     expect(w.additionalProperties).toBe(false);
     expect(w.required).toEqual(['path', 'folder_id']);
-    expect(s.properties.upload.properties.max_workers).toMatchObject({ type: 'integer', minimum: 1, maximum: 64, default: 5 });
+    expect(s.properties.upload.properties.max_workers).toMatchObject({ type: 'integer', minimum: 1, maximum: 128, default: 32 });
     expect(w.properties.after_upload.properties.action.enum).toEqual(['move', 'tag', 'delete', 'leave']);
     expect(w.properties.after_upload.allOf[0]).toEqual({
       if: { properties: { action: { const: 'move' } }, required: ['action'] },

@@ -26,7 +26,7 @@ describe('syntax and shape', () => {
 
   it('throws a fatal AgentError with code config_invalid listing every issue', () => {
     try {
-      parse(lines('upload:', '  max_workers: 0', '  max_files: 100', 'watches: []'));
+      parse(lines('upload:', '  max_workers: 0', '  max_files: 300', 'watches: []'));
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);

@@ -56,7 +56,7 @@ describe('pause and resume on a running agent', () => {
     expect((await agent.status()).paused.watches).toHaveProperty('hot');
 
     const verifiedA = nextEvent(events, 'verified', (e) => e.relPath === 'a.mov');
-    expect(await agent.controls.resume({ watch: 'hot' })).toBe(true);
+    await agent.controls.resume({ watch: 'hot' });
     await verifiedA;
     expect(env.emu.files().find((f) => f.name === 'a.mov')?.fileSize).toBe(256 * KiB);
     expect(env.emu.stats().duplicateParts).toBe(0);
@@ -67,7 +67,8 @@ describe('pause and resume on a running agent', () => {
     env = await agentEnv({ partSizeTarget: 256 * KiB, linkBytesPerSecond: 1_000_000 });
     const events = new EventBus();
     const rec = recordEvents(events);
-    const agent = await env.start({ events });
+    // Fixed parallelism: adaptive tuning would change the part slots under the test.
+    const agent = await env.start({ events, uploadYaml: 'adaptive: false' });
     agent.scheduler.setConcurrency(1);
     agent.scheduler.setMaxFiles(1);
     const firstBytes = nextEvent(events, 'progress', (e) => e.relPath === 'big.mov' && e.bytes > 0);
@@ -98,7 +99,9 @@ describe('pause and resume on a running agent', () => {
   it('the pause is journaled: a second agent on the same state_dir starts paused and shows since when', async () => {
     env = await agentEnv();
     const first = await env.start();
-    const rec = await first.controls.pause();
+    await first.controls.pause();
+    const rec = first.controls.paused().all!;
+    expect(first.controls.since()).toBe(rec.since);
     await first.stop();
 
     const events = new EventBus();

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFrameioClient, type FrameioClient } from '../../src/frameio/client.js';
 import { staticTokenAuth } from '../../src/frameio/auth.js';
-import { FolderResolver } from '../../src/frameio/folders.js';
+import { FolderResolver, type FolderApi } from '../../src/frameio/folders.js';
+import { markAdopted } from '../../src/frameio/adopted.js';
+import type { Folder } from '../../src/frameio/types.js';
 import { apiError, sendJson, startServer, type TestServer } from './helpers/server.js';
 
 interface F {
@@ -19,7 +21,7 @@ afterEach(async () => {
 });
 
 /** A folder tree over HTTP that, like Frame.io, happily makes duplicate names; creation is slow. */
-async function startFolderApi(existing: F[] = [], failCreates = 0): Promise<{ folders: F[]; creates: () => F[] }> {
+async function startFolderApi(existing: F[] = [], failCreates = 0): Promise<{ folders: F[]; creates: () => F[]; lists: () => number }> {
   const folders = [...existing];
   const created: F[] = [];
   let n = 0;
@@ -41,7 +43,7 @@ async function startFolderApi(existing: F[] = [], failCreates = 0): Promise<{ fo
     sendJson(res, 201, { data: { ...f, type: 'folder' } });
   });
   client = createFrameioClient({ apiUrl: `${server.origin}/v4`, auth: staticTokenAuth('folder-token-123') });
-  return { folders, creates: () => created };
+  return { folders, creates: () => created, lists: () => server!.requests.filter((r) => r.method === 'GET').length };
 }
 
 describe('FolderResolver', () => {
@@ -96,5 +98,123 @@ describe('FolderResolver', () => {
     await startFolderApi();
     const resolver = new FolderResolver(client!, 'acc');
     await expect(resolver.resolve('root', ['Shows', ' '])).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('a name missing from a fresh listing is created without listing again; after maxAgeMs the parent is listed again first', async () => {
+    const api = await startFolderApi();
+    let now = 0;
+    const resolver = new FolderResolver(client!, 'acc', { maxAgeMs: 60_000, clock: { now: () => now } });
+    await resolver.resolve('root', ['A']);
+    now = 60_000;
+    await resolver.resolve('root', ['B']);
+    expect(api.lists()).toBe(1);
+    // Someone else (a person, another agent) makes C after our listing.
+    api.folders.push({ id: 'theirs-c', name: 'C', parent_id: 'root' });
+    now = 60_001;
+    expect(await resolver.resolve('root', ['C'])).toBe('theirs-c');
+    expect(api.lists()).toBe(2);
+    expect(api.creates().map((f) => f.name)).toEqual(['A', 'B']);
+    // Known names never need a listing, however old the listing is.
+    now = 10 * 60_000;
+    await resolver.resolve('root', ['A']);
+    expect(api.lists()).toBe(2);
+  });
+
+  it('forget(id) makes its parent listed again on the next miss, and only once', async () => {
+    const api = await startFolderApi();
+    const resolver = new FolderResolver(client!, 'acc');
+    const a = await resolver.resolve('root', ['A']);
+    api.folders.splice(api.folders.findIndex((f) => f.id === a), 1);
+    resolver.forget(a);
+    const again = await Promise.all(Array.from({ length: 10 }, () => resolver.resolve('root', ['A'])));
+    expect(new Set(again).size).toBe(1);
+    expect(again[0]).not.toBe(a);
+    expect(api.lists()).toBe(2);
+    await resolver.resolve('root', ['B']);
+    expect(api.lists()).toBe(2);
+  });
+
+  it('at most maxParents parents are remembered: a forgotten one is listed again, nothing is duplicated', async () => {
+    const api = await startFolderApi([
+      { id: 'p1', name: 'P1', parent_id: 'root' },
+      { id: 'p2', name: 'P2', parent_id: 'root' },
+    ]);
+    const resolver = new FolderResolver(client!, 'acc', { maxParents: 2 });
+    await resolver.resolve('root', ['P1', 'X']);
+    await resolver.resolve('root', ['P2', 'X']);
+    expect(resolver.stats().parents).toBeLessThanOrEqual(2);
+    await resolver.resolve('root', ['P1', 'Y']);
+    await resolver.resolve('root', ['P1', 'X']);
+    const made = api.creates().map((f) => `${f.parent_id}/${f.name}`);
+    expect(made.sort()).toEqual(['p1/X', 'p1/Y', 'p2/X']);
+  });
+});
+
+describe('FolderResolver with an adopted folder', () => {
+  it('a folder adopted after a lost answer is listed before creating under it (it may not be empty)', async () => {
+    const calls: string[] = [];
+    const fake: FolderApi = {
+      async listSubfolders(_acc, folderId) {
+        calls.push(`list ${folderId}`);
+        return folderId === 'adopted-1' ? [{ id: 'sub-theirs', name: 'Day1', parent_id: 'adopted-1' } as Folder] : [];
+      },
+      async createFolder(_acc, parentId, name) {
+        calls.push(`create ${parentId}/${name}`);
+        const f = { id: parentId === 'root' ? 'adopted-1' : `made-${name}`, name, parent_id: parentId } as Folder;
+        return parentId === 'root' ? markAdopted(f) : f;
+      },
+    };
+    const resolver = new FolderResolver(fake, 'acc');
+    expect(await resolver.resolve('root', ['Show', 'Day1'])).toBe('sub-theirs');
+    expect(calls).toEqual(['list root', 'create root/Show', 'list adopted-1']);
+  });
+
+  it('hears of gone folders from the client and stops when closed', async () => {
+    let listener: ((id: string) => void) | undefined;
+    let lists = 0;
+    const fake: FolderApi = {
+      async listSubfolders() {
+        lists += 1;
+        return [];
+      },
+      async createFolder(_acc, parentId, name) {
+        return { id: `${parentId}-${name}-${lists}`, name, parent_id: parentId } as Folder;
+      },
+      onFolderGone(l) {
+        listener = l;
+        return () => {
+          listener = undefined;
+        };
+      },
+    };
+    const resolver = new FolderResolver(fake, 'acc');
+    const first = await resolver.resolve('root', ['A']);
+    listener!(first);
+    const second = await resolver.resolve('root', ['A']);
+    expect(second).not.toBe(first);
+    expect(lists).toBe(2);
+    resolver.close();
+    expect(listener).toBeUndefined();
+  });
+});
+
+describe('a 404 on a folder that is still there', () => {
+  it('is taken for a deletion once; when the folder is listed again, the next 404 is final (not_found), never a twin', async () => {
+    // Listing shows the folder, but uploads into it are refused with 404 (no access to it, say).
+    server = await startServer(async (req, res) => {
+      if (req.method === 'GET' && /\/folders\/root\/folders/.test(req.url)) {
+        return sendJson(res, 200, { data: [{ id: 'locked', name: 'Locked', parent_id: 'root', type: 'folder' }], links: { next: null } });
+      }
+      if (req.method === 'POST' && /\/folders\/locked\/files\/local_upload/.test(req.url)) return apiError(res, 404, 'Folder locked not found');
+      return apiError(res, 500, `unexpected ${req.method} ${req.url}`);
+    });
+    client = createFrameioClient({ apiUrl: `${server.origin}/v4`, auth: staticTokenAuth('folder-token-123') });
+    const resolver = new FolderResolver(client, 'acc');
+    const upload = (folderId: string) => client!.createLocalUpload('acc', folderId, { name: 'a.mov', file_size: 1 });
+    const id = await resolver.resolve('root', ['Locked']);
+    await expect(upload(id)).rejects.toMatchObject({ code: 'folder_gone' });
+    expect(await resolver.resolve('root', ['Locked'])).toBe('locked');
+    await expect(upload(id)).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('not deleted') });
+    expect(server.requests.filter((r) => r.method === 'POST' && r.url.includes('/folders/root/folders'))).toHaveLength(0);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createFrameioClient, staticTokenAuth, type FrameioClient } from '../../src/frameio/index.js';
-import { startAgent, type RunningAgent } from '../../src/agent.js';
+import { startAgent, type AgentOptions, type RunningAgent } from '../../src/agent.js';
 import type { JobStore } from '../../src/journal/index.js';
 import { EventBus } from '../../src/events/index.js';
 import { recordingLogger, type RecordingLogger } from './logger.js';
@@ -24,7 +24,8 @@ export interface AgentEnv {
    * YAML for one watch entry's extra keys (indented under the watch). `events`: a bus to
    * subscribe to before the agent starts (default: the agent makes its own, on agent.events).
    */
-  start(opts?: { watchYaml?: string; uploadYaml?: string; events?: EventBus; extraWatches?: string; store?: JobStore }): Promise<RunningAgent>;
+  /** `topYaml`: top-level keys appended to the config (e.g. notify:); `notify`: delivery timing. */
+  start(opts?: { watchYaml?: string; uploadYaml?: string; events?: EventBus; extraWatches?: string; store?: JobStore; topYaml?: string; notify?: AgentOptions['notify'] }): Promise<RunningAgent>;
   write(rel: string, data: Buffer | string): Promise<string>;
   close(): Promise<void>;
 }
@@ -66,10 +67,11 @@ export async function agentEnv(emuOpts: EmulatorOptions = {}): Promise<AgentEnv>
         '    rescan_seconds: 1',
         ...(opts.watchYaml ? opts.watchYaml.split('\n').map((l) => `    ${l}`) : []),
         ...(opts.extraWatches ? opts.extraWatches.split('\n').map((l) => `  ${l}`) : []),
+        ...(opts.topYaml ? [opts.topYaml] : []),
         '',
       ].join('\n');
       const config = parseConfig(yaml, { fileName: 'test.yaml', env: {}, baseDir: root });
-      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...(opts.events ? { events: opts.events } : {}), ...(opts.store ? { store: opts.store } : {}) });
+      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...(opts.events ? { events: opts.events } : {}), ...(opts.store ? { store: opts.store } : {}), ...(opts.notify ? { notify: opts.notify } : {}) });
       agents.push(agent);
       return agent;
     },

@@ -67,6 +67,34 @@ describe('migrations', () => {
     }
   });
 
+  it('v4 indexes the paths of a v3 journal for search and starts an empty history', async () => {
+    const path = join(dir, 'v3.sqlite');
+    const v3 = openDatabase(path, false, MIGRATIONS.slice(0, 3));
+    const insert = v3.prepare(
+      "INSERT INTO jobs (share_id, watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, created_at, updated_at) VALUES ('cams', 'cams', ?, ?, 10, 1.5, 1, ?, 'done', 1, 1)",
+    );
+    insert.run('Day1/A001.mov', '/in/Day1/A001.mov', 1);
+    insert.run('Day2/B002.mov', '/in/Day2/B002.mov', 2);
+    v3.close();
+
+    const j = SqliteJobStore.open(path);
+    try {
+      expect((await j.searchJobs({ query: 'day2/b00' })).jobs.map((x) => x.relPath)).toEqual(['Day2/B002.mov']);
+      expect((await j.searchJobs({ query: 'cams/' })).jobs).toHaveLength(2);
+      expect(await j.history(1)).toEqual([]);
+      await j.appendEvents([{ jobId: 1, time: 5, type: 'requeued', data: { by: 'test' } }]);
+      await j.forget(1); // its history goes with it
+    } finally {
+      await j.close();
+    }
+    const db = openDatabase(path, true);
+    try {
+      expect(db.prepare('SELECT count(*) FROM job_events').pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
   it('a failing migration rolls back completely and leaves the old version', async () => {
     const path = join(dir, 'j.sqlite');
     await SqliteJobStore.open(path).close();

@@ -24,6 +24,8 @@ describe('jobRecovery (errors.ts decides what a failure means for a job)', () =>
     ['upload_signature_mismatch', 'permanent', 'redo-upload'],
     ['upload_failed', 'permanent', 'redo-upload'],
     ['verify_timeout', 'retryable', 'redo-upload'],
+    ['folder_gone', 'permanent', 'redo-upload'],
+    ['not_found', 'permanent', 'give-up'],
     ['network', 'retryable', 'outage'],
     ['server_error', 'retryable', 'outage'],
     ['rate_limited', 'rate_limited', 'outage'],

@@ -50,6 +50,7 @@ describe('Runner.handleSettled', () => {
         throw new AgentError({ code: 'forbidden', kind: 'permanent', message: 'not allowed' });
       },
       getUploadStatus: async () => ({ upload_complete: false }) as never,
+      getFile: async (_a, id) => ({ id, status: 'created' }),
       deleteFile: async () => undefined,
       listFiles: async () => [],
     };

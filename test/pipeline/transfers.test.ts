@@ -15,8 +15,9 @@ describe('agent transfers', () => {
   it('one scheduler sized from config.upload; a paused agent starts no part until resumed; bytes are accounted', async () => {
     env = await agentEnv({ partSizeTarget: 64 * 1024 });
     const agent = await env.start();
-    // max_workers 3 × max_files 2 (agent-env's config): as many parts in flight as before.
-    expect(agent.scheduler.stats()).toMatchObject({ concurrency: 6, maxFiles: 2, activeParts: 0 });
+    // max_workers 3 (agent-env's config) caps the part streams across files; adaptive starts at
+    // min(max_workers, 4) and only grows while throughput rises.
+    expect(agent.scheduler.stats()).toMatchObject({ concurrency: 3, maxFiles: 2, activeParts: 0 });
 
     agent.transfers.pause.pause();
     const content = pattern(256 * 1024, 5);

@@ -82,6 +82,7 @@ export class UploadConfirmer {
   private listTokens: number;
   private listTokensAt: number;
   private wake: AbortController | undefined;
+  private wakeIdle: (() => void) | undefined;
   /** Alternates single checks between the status call and "show file". */
   private viaShow = false;
   private pumping = false;
@@ -134,6 +135,7 @@ export class UploadConfirmer {
 
   private kick(): void {
     this.wake?.abort();
+    this.wakeIdle?.();
     if (!this.pumping) void this.pump();
   }
 
@@ -143,10 +145,14 @@ export class UploadConfirmer {
       while (this.pending.size > 0) {
         const now = this.o.clock.now();
         const next = this.dispatch(now);
+        if (next === Infinity) {
+          // Nothing due and every check in flight: the next answer (or a new upload) kicks.
+          await new Promise<void>((resolve) => (this.wakeIdle = resolve));
+          this.wakeIdle = undefined;
+          continue;
+        }
         this.wake = new AbortController();
-        // Nothing due and all checks in flight: their completion kicks the pump again.
-        const ms = next === Infinity ? 60_000 : Math.max(1, next - now);
-        await this.o.clock.sleep(ms, this.wake.signal).catch(() => undefined);
+        await this.o.clock.sleep(Math.max(1, next - now), this.wake.signal).catch(() => undefined);
       }
     } finally {
       this.pumping = false;

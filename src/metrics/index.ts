@@ -1,0 +1,1 @@
+export { createMetrics, QUEUE_STATES, type AgentMetrics, type MetricsOptions, type QueueState } from './metrics.js';

@@ -1,0 +1,30 @@
+// The folders a service needs before its first start (state_dir, move targets). When root
+// installs a unit that runs as another user, what it creates must belong to that user, or the
+// agent could not write its journal or move files into them.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** The account a system service runs as, when root installs it for someone else; else undefined. */
+export function ownerFor(runAs: string | undefined, env: NodeJS.ProcessEnv): Owner | undefined {
+  if (!runAs || typeof process.getuid !== 'function' || process.getuid() !== 0 || runAs === 'root') return undefined;
+  if (env.SUDO_USER === runAs && env.SUDO_UID && env.SUDO_GID) return { uid: Number(env.SUDO_UID), gid: Number(env.SUDO_GID) };
+  const id = (flag: string) => spawnSync('id', [flag, runAs], { encoding: 'utf8' });
+  const u = id('-u');
+  const g = id('-g');
+  if (u.status !== 0 || g.status !== 0) throw new Error(`no such user '${runAs}' (id -u ${runAs} failed)`);
+  return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
+}
+
+/** mkdir -p, then hands every directory it created (never one that existed) to `owner`. */
+export function createDirs(dir: string, mode: number, owner?: Owner): void {
+  const missing: string[] = [];
+  for (let cur = path.resolve(dir); !fs.existsSync(cur); cur = path.dirname(cur)) missing.push(cur);
+  fs.mkdirSync(dir, { recursive: true, mode });
+  if (owner) for (const d of missing) fs.chownSync(d, owner.uid, owner.gid);
+}

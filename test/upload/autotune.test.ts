@@ -1,0 +1,56 @@
+// The controller wired to the transfers: the meter sees each part attempt, the scheduler's
+// slots follow the controller. A fake clock and a scheduler with nothing on the wire.
+import { describe, expect, it } from 'vitest';
+import { AdaptiveConcurrency } from '../../src/upload/adaptive.js';
+import { Autotune } from '../../src/upload/autotune.js';
+import { TransferScheduler } from '../../src/upload/scheduler.js';
+import { createTransfers } from '../../src/upload/transfers.js';
+
+describe('Autotune', () => {
+  it('sets the scheduler to the controller\'s start value and grows it while throughput rises', () => {
+    let t = 0;
+    const scheduler = new TransferScheduler({ concurrency: 32 });
+    const changes: number[] = [];
+    const tune = new Autotune({ controller: new AdaptiveConcurrency({ min: 2, max: 32 }), now: () => t, onChange: (n) => changes.push(n) });
+    tune.attach(scheduler);
+    expect(scheduler.stats().concurrency).toBe(4);
+    // Every slot busy (work queued), and each stream moves 16 MB/s up to a 200 MB/s link.
+    const lane = scheduler.openFile('big', { maxParts: 64 });
+    for (let i = 0; i < 64; i++) void lane.run(() => new Promise<void>(() => undefined));
+    for (; t <= 40_000; t += 250) {
+      tune.bytes('big', (Math.min(scheduler.stats().concurrency * 16e6, 200e6) * 250) / 1000);
+      tune.tick();
+    }
+    expect(scheduler.stats().concurrency).toBeGreaterThanOrEqual(13);
+    expect(changes[0]).toBe(8);
+  });
+
+  it('a 5xx or an attempt without an answer counts as push-back and shrinks the streams', () => {
+    let t = 0;
+    const scheduler = new TransferScheduler({ concurrency: 32 });
+    const tune = new Autotune({ controller: new AdaptiveConcurrency({ min: 2, max: 32, start: 16 }), now: () => t });
+    tune.attach(scheduler);
+    tune.tick();
+    t += 250;
+    tune.part('f', 0, 1, 503);
+    tune.tick();
+    expect(scheduler.stats().concurrency).toBe(12);
+    t += 250;
+    tune.part('f', 1, 1, 0);
+    tune.tick();
+    expect(scheduler.stats().concurrency).toBe(9);
+    t += 250;
+    tune.part('f', 2, 1, 200); // a success is not push-back
+    tune.tick();
+    expect(scheduler.stats().concurrency).toBe(9);
+  });
+
+  it('createTransfers: adaptive starts small under max_workers; fixed uses max_workers', () => {
+    const adaptive = createTransfers({ maxWorkers: 32, maxFiles: 16, adaptive: true });
+    expect(adaptive.autotune).toBeDefined();
+    expect(adaptive.scheduler.stats()).toMatchObject({ concurrency: 4, maxFiles: 16 });
+    const fixed = createTransfers({ maxWorkers: 10, maxFiles: 2 });
+    expect(fixed.autotune).toBeUndefined();
+    expect(fixed.scheduler.stats()).toMatchObject({ concurrency: 10, maxFiles: 2 });
+  });
+});
