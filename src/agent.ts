@@ -7,7 +7,9 @@ import { SqliteJobStore, startHistoryCompaction, type JobStore } from './journal
 import { HistoryRecorder } from './journal/history-recorder.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
-import { createTransfers, type TransferScheduler, type Transfers } from './upload/index.js';
+import path from 'node:path';
+import { BandwidthSchedule, createTransfers, describeRate, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
+import { PauseControl, watchOfPath, type JournaledControls } from './control/agent-controls.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
 import { LiveActivity, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
@@ -37,6 +39,8 @@ export interface AgentOptions {
    * A store passed in (a shared one, a test wrapper) stays open after stop: its owner closes it.
    */
   store?: JobStore;
+  /** Bandwidth limit or timetable overriding config.upload.bandwidth (`run --bwlimit`). */
+  bandwidth?: Timetable;
   /** Notification delivery timing (tests shorten it); targets come from config.notify. */
   notify?: { retryBaseMs?: number; retryMaxMs?: number; timeoutMs?: number; stopGraceMs?: number };
 }
@@ -48,6 +52,8 @@ export interface RunningAgent {
   scheduler: TransferScheduler;
   /** The transport's controls: pause gate, byte budget (bandwidth), accounting (metrics). */
   transfers: Transfers;
+  /** Pause and resume (journaled, so they survive a restart), and the bandwidth in force: for an HTTP API. */
+  controls: JournaledControls;
   /** Pipeline events: subscribe here for progress, status, metrics. */
   events: PipelineEvents & { drained(): Promise<void> };
   /** Resolves when the agent has stopped; `fatal` is set when it stopped because nothing could work. */
@@ -69,7 +75,23 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
   const journal: JobStore = opts.store ?? SqliteJobStore.inStateDir(config.stateDir);
-  const transfers = createTransfers(config.upload);
+  const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
+  const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
+  const schedule = bandwidth
+    ? new BandwidthSchedule(bandwidth, transfers.budget, {
+        clock,
+        onChange: (rate) => logger.info(`upload bandwidth limit: ${describeRate(rate)}`),
+      })
+    : undefined;
+  if (schedule) logger.info(`upload bandwidth limit: ${describeRate(transfers.budget.bytesPerSecond)}`);
+  const controls = new PauseControl({
+    store: journal,
+    gate: transfers.pause,
+    watches: config.watches.map((w) => w.name),
+    clock,
+    logger,
+    bandwidth: () => transfers.budget.bytesPerSecond,
+  });
   const events = opts.events ?? new EventBus({ logger });
   const live = new LiveActivity().attach(events);
   const history = new HistoryRecorder(journal, logger).attach(events);
@@ -138,9 +160,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const stop = (): Promise<void> => {
     stopPromise ??= (async () => {
       clearInterval(requeueTimer);
+      schedule?.close();
       transfers.autotune?.stop();
       await Promise.all(folders.map((f) => f.close()));
-      await runner.stop(opts.stopGraceMs ?? 10_000);
+      const runnerStopped = runner.stop(opts.stopGraceMs ?? 10_000);
+      // The runner is now stopping: what a pause holds queued may run (and returns at once).
+      transfers.scheduler.stopHolding();
+      await runnerStopped;
       // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
       await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
       await history.close();
@@ -164,8 +190,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
 
   // Cheap (only failed files left in place are looked at); lets `retry` work beside a running agent.
-  // Also offers again the files that waited for an unwritable journal (disk full), once it can write.
+  // Also offers again the files that waited for an unwritable journal (disk full), once it can write,
+  // and applies `pause` / `resume` given to the CLI.
   const requeueTimer = setInterval(() => {
+    void controls.sync().catch((err: unknown) => logger.error(`reading the pause state failed: ${(err as Error).message}`));
     void (async () => {
       const n = await runner.requeueRetried();
       if (n > 0) logger.info(`${n} file(s) queued again by \`retry\``);
@@ -177,6 +205,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   transfers.autotune?.start();
 
   notifier?.start();
+  // Before anything resumes: a pause journaled before the restart holds from the first part.
+  await controls.sync();
   const compaction = startHistoryCompaction(journal, { afterDays: config.journal?.compactAfterDays ?? 30, clock, logger });
 
   const resumed = await runner.recover();
@@ -190,6 +220,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     journal,
     scheduler: transfers.scheduler,
     transfers,
+    controls,
     events,
     stopped,
     status: async (limits) => buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot()),

@@ -22,6 +22,12 @@ export { waitForUpload } from './pipeline/verify.js';
 export { loadConfig, parseConfig } from './config/index.js';
 export { startAgent } from './agent.js';
 export type { AgentOptions, RunningAgent } from './agent.js';
+// Pause/resume and bandwidth: RunningAgent.controls, and the timetable parser for a UI or API.
+export { UnknownWatchError } from './control/agent-controls.js';
+export type { JournaledControls, PauseOptions } from './control/agent-controls.js';
+export type { PauseRecord, PauseState } from './control/pause-state.js';
+export { parseBandwidth, parseRate, rateAt, describeRate, BandwidthSchedule } from './upload/index.js';
+export type { Timetable, Rate, RunFileOptions } from './upload/index.js';
 export { EventBus, PIPELINE_EVENT_TYPES } from './events/index.js';
 export type { PipelineEvent, PipelineEventOf, PipelineEventType, PipelineEvents, EventPayloads } from './events/index.js';
 export { buildStatusSnapshot, readStatusData, LiveActivity } from './status/index.js';

@@ -24,6 +24,8 @@ Usage:
   frameio-agent remote-upload <url> --folder <id>       have Frame.io fetch a URL
   frameio-agent ls [--folder <id>] [--depth N]          accounts, workspaces, projects, folders with ids
   frameio-agent status [--json]                         what the agent has done and is doing
+  frameio-agent pause [--watch NAME] [--now]            stop starting uploads (kept across restarts)
+  frameio-agent resume [--watch NAME]                   start uploading again
   frameio-agent retry <path>… | --failed                queue failed files again
   frameio-agent forget <path>…                          let a file be uploaded again
   frameio-agent emulator [--port N] [--no-rate-limits]  the built-in Frame.io + S3 emulator
@@ -44,6 +46,8 @@ signal forces the exit; unfinished uploads resume on the next start).
   --token-file <f>   read the bearer token from a file (chmod 600), so it is not in a command line
   --http <host:port> serve the status page and JSON API there (overrides http.listen; beyond loopback
                      only with http.token set in the config)
+  --bwlimit <b>      upload bandwidth for this run, overriding upload.bandwidth: a rate (40MB/s, 100Mbit/s,
+                     off) or a timetable ("Mon-Fri 08:00,20MB/s 19:00,off Sat-Sun off")
 Credentials come from --token-file, FRAMEIO_TOKEN / FRAMEIO_TOKEN_FILE / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET,
 or the config file (token, token_file, or client_id + client_secret).
 `,
@@ -89,6 +93,21 @@ ${STATE}
 Queue failed files again; files the failure action moved away are moved back first. A running agent
 picks them up within seconds.
   --failed           every failed file
+${STATE}
+`,
+  pause: `Usage: frameio-agent pause [--watch NAME] [--now]
+
+Stop starting uploads: no new part starts; parts in flight finish (with --now they are abandoned and sent
+again after the resume). Settling and journaling go on. The pause is kept in the journal: a running agent
+applies it within ~2 s, and it lasts across restarts until \`frameio-agent resume\`.
+  --watch <name>     pause only this watch (default: all uploads)
+  --now              abandon parts in flight instead of letting them finish
+${STATE}
+`,
+  resume: `Usage: frameio-agent resume [--watch NAME]
+
+Undo \`pause\` (for everything, or one watch with --watch). A running agent starts parts again within ~2 s.
+  --watch <name>     resume only this watch (a pause of everything stays)
 ${STATE}
 `,
   forget: `Usage: frameio-agent forget <path>…

@@ -15,6 +15,8 @@ import { checkCommand } from './check.js';
 import { statusCommand } from './status.js';
 import { retryCommand } from './retry.js';
 import { forgetCommand } from './forget.js';
+import { pauseCommand, resumeCommand } from './pause.js';
+import { parseBandwidth } from '../upload/bandwidth.js';
 import { emulatorCommand } from './emulator.js';
 import { serviceCommand } from './service.js';
 import { loadConfigFor } from './config-file.js';
@@ -152,8 +154,35 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         );
       }
       case 'run': {
-        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' }, http: { type: 'string' } });
-        return await runCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), ...(v.http ? { http: v.http } : {}), once: Boolean(v.once), demo: Boolean(v.demo) }, io);
+        const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' }, http: { type: 'string' }, bwlimit: { type: 'string' } });
+        let bandwidth;
+        if (v.bwlimit !== undefined) {
+          const r = parseBandwidth(v.bwlimit);
+          if ('problem' in r) throw new UsageError(`--bwlimit: ${r.problem}`);
+          bandwidth = r.table;
+        }
+        return await runCommand(
+          {
+            ...(v.config ? { config: v.config } : {}),
+            ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
+            ...(v.http ? { http: v.http } : {}),
+            ...(bandwidth ? { bandwidth } : {}),
+            once: Boolean(v.once),
+            demo: Boolean(v.demo),
+          },
+          io,
+        );
+      }
+      case 'pause':
+      case 'resume': {
+        const { values: v } = parse(rest, { watch: { type: 'string' }, 'state-dir': { type: 'string' }, ...(command === 'pause' ? { now: { type: 'boolean' } } : {}) });
+        const args = {
+          ...(v.watch !== undefined ? { watch: v.watch } : {}),
+          ...(v.config ? { config: v.config } : {}),
+          ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}),
+          now: Boolean((v as { now?: boolean }).now),
+        };
+        return command === 'pause' ? await pauseCommand(args, io) : await resumeCommand(args, io);
       }
       case 'check': {
         const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' } });

@@ -23,6 +23,7 @@ import { ensurePrivateDir, makeStateDirPrivate, PrivateStateError } from '../uti
 import { waitForFrameio } from './wait-for-api.js';
 import type { Logger } from '../util/logger.js';
 import { checkDestinations } from './destinations.js';
+import type { Timetable } from '../upload/bandwidth.js';
 import { listenProblem, startHttpSurface, type HttpSurface } from '../http/index.js';
 import { createMetrics, type AgentMetrics } from '../metrics/index.js';
 
@@ -34,6 +35,8 @@ export interface RunArgs {
   http?: string;
   /** --token-file: the bearer token is read from this file. */
   tokenFile?: string;
+  /** --bwlimit: overrides upload.bandwidth. */
+  bandwidth?: Timetable;
   /** For tests: resolve this promise to stop, instead of waiting for a signal. */
   stopSignal?: Promise<void>;
 }
@@ -161,7 +164,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     const listen = args.http ?? cfg.http?.listen;
     // Counting from the first event, like the progress bars; served with the status page.
     metrics = listen ? createMetrics({ events, client, watches: cfg.watches.map((w) => w.name) }) : undefined;
-    const agent = await startAgent({ config: cfg, client, accountId, logger, events });
+    const agent = await startAgent({ config: cfg, client, accountId, logger, events, ...(args.bandwidth ? { bandwidth: args.bandwidth } : {}) });
     if (listen) {
       try {
         httpSurface = await startHttpSurface({ agent, watches: cfg.watches, listen, ...(cfg.http?.token ? { token: cfg.http.token } : {}), ...(metrics ? { metrics } : {}), logger });

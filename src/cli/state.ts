@@ -10,7 +10,7 @@ import type { CliIO } from './io.js';
 
 // These commands only need state_dir: credentials referenced as ${FRAMEIO_TOKEN} may be unset in
 // a monitoring shell, so missing variables get a stand-in instead of failing the whole file.
-const lenientEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+export const lenientEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
   new Proxy(env, { get: (target, key) => (typeof key === 'string' ? (target[key] ?? 'unset') : undefined) });
 
 export async function stateDirFor(args: { config?: string; stateDir?: string }, io: CliIO): Promise<string> {

@@ -33,6 +33,11 @@ export async function statusCommand(args: { config?: string; stateDir?: string; 
 /** The human view of a snapshot, one string per `out` call. */
 export function statusLines(s: StatusSnapshot): string[] {
   const lines = [Object.entries(s.counts).map(([k, v]) => `${k}: ${v}`).join('  ')];
+  // A paused agent looks idle: say so first, with since when, and how to undo it.
+  if (s.paused.all) lines.push(`paused since ${s.paused.all} (all uploads; \`frameio-agent resume\` to continue)`);
+  for (const [watch, since] of Object.entries(s.paused.watches)) {
+    lines.push(`watch '${watch}' paused since ${since} (\`frameio-agent resume --watch ${watch}\` to continue)`);
+  }
   if (s.in_flight.length) {
     lines.push('\nuploading:');
     for (const j of s.in_flight) {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { registerSecret } from '../util/redact.js';
 import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnFailure, Rule, WatchConfig } from './types.js';
+import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
 import { listenProblem } from '../http/auth.js';
 
@@ -17,6 +18,14 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** Validated already (format 'bandwidth'); "off" is no limit, so no key. */
+function bandwidth(text: string | undefined): { bandwidth?: Timetable } {
+  if (!text) return {};
+  const r = parseBandwidth(text);
+  if ('problem' in r || (r.table.points.length === 1 && r.table.points[0]!.rate === Infinity)) return {};
+  return { bandwidth: r.table };
 }
 
 function afterUpload(raw: Raw): AfterUpload {
@@ -54,6 +63,7 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
     rescanSeconds: num(raw.rescan_seconds),
     followSymlinks: bool(raw.follow_symlinks),
     allowOutsideLinks: bool(raw.allow_outside_links),
+    ...(typeof raw.priority === 'number' && raw.priority !== 0 ? { priority: raw.priority } : {}),
     rules: list(raw.rules).flatMap((r, i) => (r === INVALID ? [] : [rule(obj(r), ctx.positions.get(`${at}.rules[${i}]`)?.line)])),
     afterUpload: afterUpload(obj(raw.after_upload)),
     onFailure: onFailure(obj(raw.on_failure)),
@@ -165,6 +175,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       partTimeoutSeconds: num(up.part_timeout_seconds),
       verifyTimeoutSeconds: num(up.verify_timeout_seconds),
       maxUploadAttempts: num(up.max_upload_attempts),
+      ...bandwidth(str(up.bandwidth)),
       ...(typeof up.outage_limit_seconds === 'number' ? { outageLimitSeconds: up.outage_limit_seconds } : {}),
     },
     watches: watchList.filter((w): w is WatchConfig => w !== null),

@@ -11,7 +11,7 @@ export interface StringNode extends Base {
   default?: string;
   enum?: readonly string[];
   /** path: ~ and relative paths are resolved; glob: must compile; template: folder placeholders checked; id: a Frame.io id (UUID). */
-  format?: 'path' | 'glob' | 'template' | 'url' | 'id';
+  format?: 'path' | 'glob' | 'template' | 'url' | 'id' | 'bandwidth';
   /** Never echo the value in messages. */
   secret?: boolean;
 }
@@ -197,6 +197,14 @@ const watch: ObjectNode = {
       default: false,
       description:
         'With follow_symlinks: also upload link targets whose real path is outside this folder. Default false: anyone who can place a link here could otherwise send any file the agent can read to Frame.io.',
+    },
+    priority: {
+      type: 'integer',
+      default: 0,
+      minimum: -100,
+      maximum: 100,
+      description:
+        'Which watch uploads first when several have files waiting: higher first. Watches of equal priority take turns, one file each; within a watch the file that settled first goes first.',
     },
     rules: {
       type: 'array',
@@ -408,6 +416,13 @@ export const configSchema: ObjectNode = {
           minimum: 1,
           maximum: 20,
           description: 'Whole-upload attempts when Frame.io reports the upload failed.',
+        },
+        bandwidth: {
+          type: 'string',
+          format: 'bandwidth',
+          default: 'off',
+          description:
+            'Limit on upload bytes per second for the whole agent (all files and parts together): a rate such as 40MB/s, 100Mbit/s, 512KiB/s, or off; or a weekly timetable such as "Mon-Fri 08:00,20MB/s 19:00,off Sat-Sun off" (times in local time; each entry holds until the next). `run --bwlimit` overrides it.',
         },
         outage_limit_seconds: {
           type: 'number',

@@ -1,5 +1,6 @@
 // The validated, defaults-filled configuration every other module reads. camelCase here;
 // the YAML file uses snake_case (see schema.ts for the file's keys and their meaning).
+import type { Timetable } from '../upload/bandwidth.js';
 
 export type AfterUpload = { action: 'move'; to: string } | { action: 'tag' } | { action: 'delete' } | { action: 'leave' };
 export type OnFailure = { action: 'move'; to: string } | { action: 'leave' };
@@ -30,6 +31,8 @@ export interface WatchConfig {
   /** With followSymlinks: also targets whose real path is outside `path`. */
   allowOutsideLinks: boolean;
   rules: Rule[];
+  /** Higher uploads first when several watches have files waiting (default 0). */
+  priority?: number;
   afterUpload: AfterUpload;
   onFailure: OnFailure;
 }
@@ -83,6 +86,8 @@ export interface AgentConfig {
     partTimeoutSeconds: number;
     verifyTimeoutSeconds: number;
     maxUploadAttempts: number;
+    /** Upload bytes-per-second limit or weekly timetable (src/upload/bandwidth.ts); undefined: no limit. */
+    bandwidth?: Timetable;
     /** Undefined: wait out any outage. */
     outageLimitSeconds?: number;
   };

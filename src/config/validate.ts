@@ -9,6 +9,12 @@ import { registerSecret } from '../util/redact.js';
 import type { ConfigIssue } from './issues.js';
 import type { ArrayNode, BooleanNode, NumberNode, ObjectNode, SchemaNode, StringNode } from './schema.js';
 import { nearest } from './suggest.js';
+import { parseBandwidth } from '../upload/bandwidth.js';
+
+function bandwidthProblem(text: string): string | undefined {
+  const r = parseBandwidth(text);
+  return 'problem' in r ? r.problem : undefined;
+}
 
 export interface Pos {
   line: number;
@@ -96,6 +102,7 @@ function validateString(ctx: ValidateContext, node: unknown, schema: StringNode,
     : schema.format === 'template' ? folderTemplateProblem(text)
     : schema.format === 'url' ? urlProblem(text)
     : schema.format === 'id' ? idProblem(text)
+    : schema.format === 'bandwidth' ? bandwidthProblem(text)
     : undefined;
   if (problem) {
     addIssue(ctx, path, at, problem);

@@ -8,6 +8,7 @@ import type { WatchConfig } from '../config/types.js';
 import { VERSION } from '../version.js';
 import type { Activity } from './activity.js';
 import { ControlUnsupported, type AgentControls } from './controls.js';
+import { UnknownWatchError } from '../control/agent-controls.js';
 
 export type Answer = [status: number, body: unknown];
 
@@ -149,6 +150,7 @@ export async function setPaused(ctx: ApiContext, paused: boolean, body: unknown)
     await (paused ? ctx.controls.pause(opts) : ctx.controls.resume(opts));
   } catch (e) {
     if (e instanceof ControlUnsupported) return [501, { error: e.message }];
+    if (e instanceof UnknownWatchError) return [400, { error: e.message }];
     throw e;
   }
   ctx.notice(paused ? 'paused' : 'resumed', {});

@@ -84,7 +84,8 @@ export async function startHttpSurface(opts: HttpSurfaceOptions): Promise<HttpSu
   const ctx: ApiContext = {
     agent: opts.agent,
     watches: opts.watches,
-    controls: opts.controls ?? pauseGateControls(opts.agent.transfers.pause, now),
+    // The agent's journaled controls (pause survives a restart, per watch); the gate-only ones for an agent without them.
+    controls: opts.controls ?? opts.agent.controls ?? pauseGateControls(opts.agent.transfers.pause, now),
     activity,
     startedAt,
     now,

@@ -429,6 +429,27 @@ export class Journal {
   }
 
   /** Resolves once a pending group commit has run (whatever its outcome), so close() does not cut it off. */
+  getSetting(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  /** Every setting whose key starts with `prefix`. */
+  listSettings(prefix: string): Map<string, string> {
+    const rows = this.db
+      .prepare("SELECT key, value FROM settings WHERE substr(key, 1, length(?)) = ? ORDER BY key")
+      .all(prefix, prefix) as Array<{ key: string; value: string }>;
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
+  /** null deletes. Fsynced: a pause the user asked for must survive a power cut. */
+  setSetting(key: string, value: string | null): void {
+    this.writable('setSetting');
+    this.write('setSetting', 'full', () => {
+      if (value === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+      else this.db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, value, this.now());
+    });
+  }
+
   async settled(): Promise<void> {
     await this.pendingFlush?.catch(() => undefined);
   }

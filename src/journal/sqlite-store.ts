@@ -127,6 +127,18 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
+  async getSetting(key: string): Promise<string | undefined> {
+    return this.journal.getSetting(key);
+  }
+
+  async listSettings(prefix: string): Promise<Map<string, string>> {
+    return this.journal.listSettings(prefix);
+  }
+
+  async setSetting(key: string, value: string | null): Promise<void> {
+    this.journal.setSetting(key, value);
+  }
+
   flush(): Promise<void> {
     try {
       return this.journal.flush();

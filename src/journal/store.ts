@@ -115,6 +115,17 @@ export interface JobStore {
   release(lease: Lease): Promise<boolean>;
 
   /**
+   * Small named values kept across restarts, shared by the agent and the CLI (the pause state:
+   * see src/control/pause-state.ts). A key per fact, so two writers never lose each other's
+   * change by rewriting one shared record. setSetting(key, null) deletes; writes are
+   * 'power-loss' durable.
+   */
+  getSetting(key: string): Promise<string | undefined>;
+  /** Every setting whose key starts with `prefix`, by key. */
+  listSettings(prefix: string): Promise<Map<string, string>>;
+  setSetting(key: string, value: string | null): Promise<void>;
+
+  /**
    * Group commit: resolves once every write made before the call is 'power-loss' durable;
    * callers in the same turn of the event loop share one sync.
    */

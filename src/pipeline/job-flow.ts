@@ -56,15 +56,20 @@ export class JobFlow {
   /** Runs transfer work in one of the scheduler's file slots, then whatever it deferred. */
   async inTransferSlot(work: () => Promise<void>): Promise<void> {
     if (this.inSlot) return work();
-    await this.svc.scheduler.runFile(async () => {
-      if (this.svc.isStopping()) return;
-      this.inSlot = true;
-      try {
-        await work();
-      } finally {
-        this.inSlot = false;
-      }
-    });
+    // Fair across watches (round-robin, higher `priority` first): a 10,000-frame render in one
+    // watch does not hold back an editor's single export in another.
+    await this.svc.scheduler.runFile(
+      async () => {
+        if (this.svc.isStopping()) return;
+        this.inSlot = true;
+        try {
+          await work();
+        } finally {
+          this.inSlot = false;
+        }
+      },
+      { queue: this.w.config.name, priority: this.w.config.priority ?? 0 },
+    );
     while (this.deferred) {
       const next = this.deferred;
       this.deferred = undefined;

@@ -2,6 +2,7 @@
 // agent has them, live figures from its events (bytes on the wire, speed, next attempt). One
 // builder for the CLI, an HTTP status page and Prometheus metrics alike; rendering is theirs.
 import type { Job, JobState } from '../journal/index.js';
+import { readPauseState, type PauseState } from '../control/pause-state.js';
 
 /** What the snapshot needs of the job store, already fetched. */
 export interface StatusData {
@@ -11,6 +12,8 @@ export interface StatusData {
   waiting: Job[];
   failures: Job[];
   recent: Job[];
+  /** What is paused (from the journal, so the CLI and the agent agree). */
+  paused?: PauseState;
 }
 
 type MaybeAsync<T> = T | Promise<T>;
@@ -22,6 +25,8 @@ export interface StatusSource {
   recentFailures(limit: number): MaybeAsync<Job[]>;
   recentDone(limit: number): MaybeAsync<Job[]>;
   listByState(...states: JobState[]): MaybeAsync<Job[]>;
+  /** Where the pause state is read from (a JobStore has it). */
+  listSettings?(prefix: string): Promise<Map<string, string>>;
 }
 
 /** Live figures for jobs, keyed by job id (see LiveActivity). */
@@ -81,17 +86,20 @@ export interface StatusSnapshot {
   waiting: WaitingEntry[];
   failures: FailureEntry[];
   recent: RecentEntry[];
+  /** When each pause began (ISO time): `all` for every upload, `watches` by watch name. */
+  paused: { all: string | null; watches: Record<string, string> };
 }
 
 export async function readStatusData(source: StatusSource, limits: { failures?: number; recent?: number } = {}): Promise<StatusData> {
-  const [counts, inFlight, failures, recent, active] = await Promise.all([
+  const [counts, inFlight, failures, recent, active, paused] = await Promise.all([
     source.counts(),
     source.inFlight(),
     source.recentFailures(limits.failures ?? 10),
     source.recentDone(limits.recent ?? 5),
     source.listByState('seen', 'settled', 'uploading', 'uploaded'),
+    source.listSettings ? readPauseState({ listSettings: (p) => source.listSettings!(p) }) : undefined,
   ]);
-  return { counts, inFlight, waiting: active.filter((j) => j.lastError), failures, recent };
+  return { counts, inFlight, waiting: active.filter((j) => j.lastError), failures, recent, ...(paused ? { paused } : {}) };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -128,5 +136,9 @@ export function buildStatusSnapshot(data: StatusData, live?: LiveStatus): Status
     }),
     failures: data.failures.map((j) => ({ watch: j.watch, path: j.relPath, error: j.lastError, code: j.lastErrorCode, at: iso(j.updatedAt), moved_to: j.finalPath })),
     recent: data.recent.map((j) => ({ watch: j.watch, path: j.relPath, view_url: j.viewUrl, at: j.doneAt ? iso(j.doneAt) : null })),
+    paused: {
+      all: data.paused?.all ? iso(data.paused.all.since) : null,
+      watches: Object.fromEntries([...(data.paused?.watches ?? [])].map(([name, rec]) => [name, iso(rec.since)])),
+    },
   };
 }

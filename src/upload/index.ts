@@ -2,11 +2,13 @@ export { FrameioUploader, uploadParts, type UploaderOptions, type UploadResult, 
 export { planParts, urlLabel, type PartPlan } from './plan.js';
 export type { RetryInfo } from './send-part.js';
 export type { FileFacts } from './file-guard.js';
-export { TransferScheduler, FileLane, type SchedulerOptions, type SchedulerStats } from './scheduler.js';
+export { TransferScheduler, FileLane, type SchedulerOptions, type SchedulerStats, type RunFileOptions } from './scheduler.js';
 export { compose, type PartTransport, type PartRequest, type PartResponse, type PartSource, type TransportLayer } from './transport.js';
 export { nodeHttpTransport } from './node-transport.js';
 export { TokenBucket, type ByteBudget, type TokenBucketOptions } from './layers/token-bucket.js';
 export { budgetLayer } from './layers/budget.js';
-export { PauseGate, pauseLayer } from './layers/pause-gate.js';
+export { PauseGate, pauseLayer, ALL as PAUSE_ALL, type PauseGateOptions } from './layers/pause-gate.js';
 export { meterLayer, TransferAccounting, type TransferMeter, type FileAccount } from './layers/accounting.js';
-export { createTransfers, type Transfers } from './transfers.js';
+export { createTransfers, type Transfers, type TransferLimits } from './transfers.js';
+export { parseBandwidth, parseRate, rateAt, minuteOfWeek, describeRate, type Rate, type Timetable } from './bandwidth.js';
+export { BandwidthSchedule, type BandwidthScheduleOptions, type RateTarget } from './bandwidth-schedule.js';

@@ -77,7 +77,8 @@ export async function putPartOnce(o: PutPartOptions): Promise<void> {
       index: o.part.index,
       onProgress: (n) => {
         deadline.moved(n, now());
-        if (n > 0) o.onChunk(n);
+        // Negative: a layer took back the bytes of an attempt it abandoned (pause --now).
+        if (n !== 0) o.onChunk(n);
       },
       hold: async (wait) => {
         deadline.holdStart(now());

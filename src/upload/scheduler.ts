@@ -13,6 +13,24 @@ export interface SchedulerOptions {
   maxFiles?: number;
   /** How every upload using this scheduler sends its parts (the process's composed layers). */
   transport?: PartTransport;
+  /**
+   * Held queues (a paused watch, or everything when the queue is undefined): their queued files
+   * do not start, their lanes get no part slots, and their running files and parts do not count
+   * against the limits, so a paused watch cannot block the others. Call pump() when it changes.
+   */
+  isHeld?: (queue: string | undefined) => boolean;
+  /** The queue of a lane from its label (the file path): how a part finds its watch. */
+  queueOfLabel?: (label: string) => string | undefined;
+}
+
+export interface RunFileOptions {
+  signal?: AbortSignal;
+  /** Files are handed out round-robin over queues (the watch name); default one shared queue. */
+  queue?: string;
+  /** Higher first: a queue with a higher priority is served before lower ones (default 0). */
+  priority?: number;
+  /** Within a queue, lower first (e.g. when the file settled); equal ones in arrival order. */
+  order?: number;
 }
 
 export interface SchedulerStats {
@@ -26,6 +44,9 @@ export interface SchedulerStats {
 
 interface Task {
   run: () => void;
+  /** The file queue's key; lanes: their queue from the label. */
+  queue?: string | undefined;
+  order?: number;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -83,6 +104,8 @@ export class FileLane {
   /** @internal */ active = 0;
   /** @internal The scheduler's turn count when this lane last got a slot (0: never). */
   lastTurn = 0;
+  /** @internal The lane's queue (its watch), from the label. */
+  queue: string | undefined;
   private closed = false;
 
   /** @internal */
@@ -139,6 +162,15 @@ export class FileLane {
   }
 }
 
+interface FileQueue {
+  key: string;
+  priority: number;
+  tasks: Task[];
+  /** Files of this queue running now. */
+  active: number;
+  lastTurn: number;
+}
+
 export class TransferScheduler {
   private concurrency: number;
   private maxFiles: number;
@@ -147,14 +179,30 @@ export class TransferScheduler {
   private readonly lanes: FileLane[] = [];
   /** Counts slots handed out; a lane remembers the count at its last turn. */
   private turns = 0;
-  private readonly files: Task[] = [];
+  /** File queues by key; '' is the queue of files given none. */
+  private readonly queues = new Map<string, FileQueue>();
+  private fileTurns = 0;
   private pumping = false;
   readonly transport: PartTransport | undefined;
+  private isHeld: (queue: string | undefined) => boolean;
+  private readonly queueOfLabel: (label: string) => string | undefined;
 
   constructor(opts: SchedulerOptions) {
     this.transport = opts.transport;
     this.concurrency = count(opts.concurrency, 'concurrency');
     this.maxFiles = opts.maxFiles === undefined ? Infinity : count(opts.maxFiles, 'maxFiles');
+    this.isHeld = opts.isHeld ?? (() => false);
+    this.queueOfLabel = opts.queueOfLabel ?? (() => undefined);
+  }
+
+  /**
+   * Nothing is held from now on (a pause no longer applies). For stopping: files and parts
+   * that a pause kept queued must run to find that their runner is stopping (they then return
+   * without sending), or the stop would wait for a resume that never comes.
+   */
+  stopHolding(): void {
+    this.isHeld = () => false;
+    this.pump();
   }
 
   /** Takes effect for the next slots; running parts are never cancelled, so lowering it drains gradually. */
@@ -169,26 +217,57 @@ export class TransferScheduler {
   }
 
   stats(): SchedulerStats {
+    let queuedFiles = 0;
+    for (const q of this.queues.values()) queuedFiles += q.tasks.length;
     return {
       activeParts: this.activeParts,
       queuedParts: this.lanes.reduce((n, l) => n + l.waiting.length, 0),
       activeFiles: this.activeFiles,
-      queuedFiles: this.files.length,
+      queuedFiles,
       concurrency: this.concurrency,
       maxFiles: this.maxFiles,
     };
   }
 
-  /** Runs a whole file's work once fewer than maxFiles are in flight (FIFO; priorities can come later). */
-  runFile<T>(fn: () => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs a whole file's work once fewer than maxFiles are in flight. Files are taken from the
+   * queue with the highest priority; queues of equal priority take turns (the least recently
+   * served first); within a queue by `order`, then first come first served.
+   */
+  runFile<T>(fn: () => Promise<T> | T, opts?: AbortSignal | RunFileOptions): Promise<T> {
+    const o: RunFileOptions = opts instanceof AbortSignal ? { signal: opts } : (opts ?? {});
+    const key = o.queue ?? '';
+    let q = this.queues.get(key);
+    if (!q) {
+      q = { key, priority: o.priority ?? 0, tasks: [], active: 0, lastTurn: 0 };
+      this.queues.set(key, q);
+    } else if (o.priority !== undefined) q.priority = o.priority;
+    const queue = q;
     return enqueue(
-      this.files,
+      queue.tasks,
       fn,
-      signal,
-      (t) => this.files.push(t),
+      o.signal,
+      (t) => {
+        t.queue = o.queue;
+        if (o.order === undefined) {
+          queue.tasks.push(t);
+          return;
+        }
+        t.order = o.order;
+        // After every task of lower or equal order: binary search, as a watch may hold thousands.
+        let lo = 0;
+        let hi = queue.tasks.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((queue.tasks[mid]!.order ?? -Infinity) <= o.order) lo = mid + 1;
+          else hi = mid;
+        }
+        queue.tasks.splice(lo, 0, t);
+      },
       () => this.pump(),
       () => {
         this.activeFiles--;
+        queue.active--;
         this.pump();
       },
     );
@@ -197,6 +276,7 @@ export class TransferScheduler {
   /** A part queue for one file, taking its turn with every other open file; `signal` drops all its queued parts. */
   openFile(label: string, opts: { maxParts?: number; signal?: AbortSignal } = {}): FileLane {
     const lane = new FileLane(this, label, opts.maxParts === undefined ? Infinity : count(opts.maxParts, 'maxParts'), opts.signal);
+    lane.queue = this.queueOfLabel(label);
     this.lanes.push(lane);
     return lane;
   }
@@ -216,16 +296,38 @@ export class TransferScheduler {
     this.pump();
   }
 
-  /** @internal Hands out every slot that is free. Re-entrant calls (a task queuing more work) fold into the running loop. */
+  /** Files and parts running in held queues: they wait, so they do not count against the limits. */
+  private heldCounts(): { files: number; parts: number } {
+    let files = 0;
+    let parts = 0;
+    let lanes = 0;
+    for (const q of this.queues.values()) if (q.active > 0 && this.isHeld(q.key === '' ? undefined : q.key)) files += q.active;
+    for (const l of this.lanes) {
+      if (!this.isHeld(l.queue)) continue;
+      parts += l.active;
+      lanes++;
+    }
+    // A file run without a queue key is known to be held only through its open lane (one per
+    // uploading file): count whichever is more, so a paused watch never takes the file slots.
+    return { files: Math.max(files, lanes), parts };
+  }
+
+  /** Hands out every slot that is free. Re-entrant calls (a task queuing more work) fold into the running loop. */
   pump(): void {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.activeFiles < this.maxFiles && this.files.length > 0) {
+      const held = this.heldCounts();
+      while (this.activeFiles - held.files < this.maxFiles) {
+        const q = this.nextQueue();
+        if (!q) break;
         this.activeFiles++;
-        this.files.shift()!.run();
+        q.active++;
+        q.tasks.shift()!.run();
+        if (q.tasks.length === 0 && q.active === 0) this.queues.delete(q.key);
       }
-      while (this.activeParts < this.concurrency) {
+      for (const [key, q] of this.queues) if (q.tasks.length === 0 && q.active === 0) this.queues.delete(key);
+      while (this.activeParts - held.parts < this.concurrency) {
         const lane = this.nextLane();
         if (!lane) break;
         this.activeParts++;
@@ -237,6 +339,17 @@ export class TransferScheduler {
     }
   }
 
+  /** The highest priority queue with a file waiting and not held; among equals the least recently served. */
+  private nextQueue(): FileQueue | undefined {
+    let best: FileQueue | undefined;
+    for (const q of this.queues.values()) {
+      if (q.tasks.length === 0 || this.isHeld(q.key === '' ? undefined : q.key)) continue;
+      if (!best || q.priority > best.priority || (q.priority === best.priority && q.lastTurn < best.lastTurn)) best = q;
+    }
+    if (best) best.lastTurn = ++this.fileTurns;
+    return best;
+  }
+
   /**
    * Round-robin as "least recently served": of the lanes with a waiting part and room under
    * their own cap, the one whose last turn is oldest; a file that never had a turn goes first
@@ -245,7 +358,7 @@ export class TransferScheduler {
   private nextLane(): FileLane | undefined {
     let best: FileLane | undefined;
     for (const lane of this.lanes) {
-      if (lane.waiting.length === 0 || lane.active >= lane.maxParts) continue;
+      if (lane.waiting.length === 0 || lane.active >= lane.maxParts || this.isHeld(lane.queue)) continue;
       if (!best || lane.lastTurn < best.lastTurn) best = lane;
     }
     if (best) best.lastTurn = ++this.turns;

@@ -29,16 +29,29 @@ export interface TransferLimits {
   maxFiles: number;
   /** Grow and shrink the number of streams up to maxWorkers by measuring (default: fixed at maxWorkers). */
   adaptive?: boolean;
+  /**
+   * The watch a file (absolute path) belongs to: per-watch pause holds that watch's parts,
+   * and the scheduler's lanes take that watch as their queue.
+   */
+  watchOf?: (file: string) => string | undefined;
 }
 
 export function createTransfers(limits: TransferLimits): Transfers {
-  const pause = new PauseGate();
+  const pause = new PauseGate(limits.watchOf ? { scopeOf: limits.watchOf } : {});
   const budget = new TokenBucket();
   const accounting = new TransferAccounting();
   const autotune = limits.adaptive ? new Autotune({ controller: new AdaptiveConcurrency({ min: Math.min(2, limits.maxWorkers), max: limits.maxWorkers }) }) : undefined;
   // Pause first: a held attempt takes no budget. Accounting innermost counts what went out.
   const layers = [pauseLayer(pause), budgetLayer(budget), meterLayer(accounting), ...(autotune ? [meterLayer(autotune)] : [])];
-  const scheduler = new TransferScheduler({ concurrency: limits.maxWorkers, maxFiles: limits.maxFiles, transport: compose(nodeHttpTransport, ...layers) });
+  const scheduler = new TransferScheduler({
+    concurrency: limits.maxWorkers,
+    maxFiles: limits.maxFiles,
+    transport: compose(nodeHttpTransport, ...layers),
+    // A paused queue starts no file and gets no part slot; what it holds does not count.
+    isHeld: (queue) => pause.isPaused(queue),
+    ...(limits.watchOf ? { queueOfLabel: limits.watchOf } : {}),
+  });
+  pause.onChange(() => scheduler.pump());
   autotune?.attach(scheduler);
   return { scheduler, pause, budget, accounting, ...(autotune ? { autotune } : {}) };
 }

@@ -76,8 +76,11 @@ describe('auth', () => {
     expect(st.agent.state).toBe('paused');
     expect((await fetch(`${url}api/resume`, { method: 'POST', headers: { ...bearer, ...json }, body: '{}' })).status).toBe(200);
     expect(agent.transfers.pause.paused).toBe(false);
-    // The default controls pause the whole process; one watch is for the journaled controls.
-    expect((await fetch(`${url}api/pause`, { method: 'POST', headers: { ...bearer, ...json }, body: '{"watch":"hot"}' })).status).toBe(501);
+    // The agent's journaled controls pause one watch too; an unknown watch is a bad request.
+    expect((await fetch(`${url}api/pause`, { method: 'POST', headers: { ...bearer, ...json }, body: '{"watch":"hot"}' })).status).toBe(200);
+    expect(agent.controls.isPaused({ watch: 'hot' })).toBe(true);
+    expect(agent.controls.isPaused()).toBe(false);
+    expect((await fetch(`${url}api/pause`, { method: 'POST', headers: { ...bearer, ...json }, body: '{"watch":"nope"}' })).status).toBe(400);
   });
 
   it('without a token answers only loopback Host names (no DNS rebinding), and cannot listen elsewhere', async () => {

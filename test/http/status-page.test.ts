@@ -58,15 +58,15 @@ describe('status page', () => {
     // A mark on the window: still there at the end means no reload happened.
     await page.evaluate(() => ((globalThis as unknown as { mark: number }).mark = 42));
 
-    // Paused from the page: the file is taken up but no part goes out, so it waits visibly.
+    // Paused from the page: the file settles and is journaled, but its upload does not start.
     await page.click('#pause');
     await expect.poll(() => page.locator('#agent-state').getAttribute('data-state')).toBe('paused');
     expect(agent.transfers.pause.paused).toBe(true);
-    const started = nextEvent(agent.events, 'upload-started', (e) => e.relPath === 'Shots/live.mov');
+    const seen = nextEvent(agent.events, 'seen', (e) => e.relPath === 'Shots/live.mov');
     await env.write('Shots/live.mov', Buffer.alloc(6 * 1024 * 1024, 3));
-    await started;
-    await page.locator('#uploads [data-path="hot/Shots/live.mov"]').waitFor();
+    await seen;
     await page.locator('#watches tr[data-watch="hot"]').waitFor();
+    expect(env.emu.files().filter((f) => f.name === 'live.mov')).toHaveLength(0);
     const done = nextEvent(agent.events, 'finalized', (e) => e.relPath === 'Shots/live.mov', { timeoutMs: 30_000 });
     await page.click('#resume');
     // Live progress: the bar's text moves past zero bytes while the file is still uploading.

@@ -263,6 +263,27 @@ export function describeJobStoreContract(name: string, makeBackend: () => Promis
       });
     });
 
+    describe('settings', () => {
+      it('a setting is kept across reopening, listed by prefix, replaced, and deleted with null; two handles see each other', async () => {
+        expect(await store.getSetting('pause')).toBeUndefined();
+        await store.setSetting('pause', '{"since":1}');
+        await store.setSetting('pause/watch/a', 'x');
+        await store.setSetting('pause/watch/b', 'y');
+        await store.setSetting('other', 'z');
+        await store.setSetting('pause/watch/b', 'y2');
+        const second = await open();
+        expect(await second.getSetting('pause/watch/b')).toBe('y2');
+        await second.setSetting('pause/watch/a', null);
+        await store.close();
+        const again = await open();
+        expect(await again.getSetting('pause')).toBe('{"since":1}');
+        expect([...(await again.listSettings('pause/watch/'))]).toEqual([['pause/watch/b', 'y2']]);
+        expect((await again.listSettings('')).size).toBe(3);
+        // A prefix is literal text, not a pattern.
+        expect((await again.listSettings('pause/%')).size).toBe(0);
+      });
+    });
+
     describe('claims', () => {
       it('a live claim is exclusive; the holder extends it; a lapsed one is taken over with a higher token', async () => {
         const job = await jobIn('settled');

@@ -22,16 +22,33 @@ describe('agent transfers', () => {
     agent.transfers.pause.pause();
     const content = pattern(256 * 1024, 5);
     await env.write('held.mov', content);
-    await waitFor(() => agent.transfers.pause.waiting > 0, { what: 'a part waiting at the pause gate', timeoutMs: 15_000 });
-    const created = env.emu.files().filter((f) => f.name === 'held.mov');
-    expect(created).toHaveLength(1);
-    expect(created[0]!.uploadComplete).toBe(false);
+    // Paused, the scheduler does not even start the file: no upload is created in Frame.io whose
+    // URLs could expire during a long pause.
+    await waitFor(() => agent.scheduler.stats().queuedFiles === 1, { what: 'the file queued behind the pause', timeoutMs: 15_000 });
+    expect(env.emu.files().filter((f) => f.name === 'held.mov')).toHaveLength(0);
     expect(agent.transfers.accounting.totals.bytes).toBe(0);
 
     agent.transfers.pause.resume();
     await waitFor(() => agent.runner.summary.done === 1, { what: 'upload done', timeoutMs: 15_000 });
+    const created = env.emu.files().filter((f) => f.name === 'held.mov');
     expect((await env.emu.readFile(created[0]!.id)).equals(content)).toBe(true);
     expect(agent.transfers.accounting.file(`${env.hot}/held.mov`)).toMatchObject({ bytes: content.length, failedAttempts: 0 });
     expect(agent.scheduler.stats()).toMatchObject({ activeParts: 0, queuedParts: 0, activeFiles: 0 });
+  });
+
+  it('an agent stopped while paused stops at once, the queued file untouched and uploaded by the next start', async () => {
+    env = await agentEnv();
+    const agent = await env.start();
+    await agent.controls.pause();
+    await env.write('later.mov', pattern(50 * 1024, 6));
+    await waitFor(() => agent.scheduler.stats().queuedFiles === 1, { what: 'the file queued behind the pause' });
+    const t0 = Date.now();
+    await agent.stop();
+    // Under agent-env's 2 s grace: nothing waited for it.
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(env.emu.files()).toHaveLength(0);
+    const next = await env.start();
+    await next.controls.resume();
+    await waitFor(() => next.runner.summary.done === 1, { what: 'uploaded after the restart' });
   });
 });

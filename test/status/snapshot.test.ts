@@ -112,7 +112,8 @@ describe('status snapshot', () => {
     const json = memoryIO({}, stateDir);
     expect(await statusCommand({ stateDir, json: true }, json)).toBe(0);
     const parsed = JSON.parse(json.stdoutText());
-    expect(Object.keys(parsed)).toEqual(['counts', 'in_flight', 'waiting', 'failures', 'recent', 'state_dir']);
+    expect(Object.keys(parsed)).toEqual(['counts', 'in_flight', 'waiting', 'failures', 'recent', 'paused', 'state_dir']);
+    expect(parsed.paused).toEqual({ all: null, watches: {} });
     expect(parsed.state_dir).toMatchObject({ path: stateDir, journal_writable: true });
     expect(Object.keys(parsed.in_flight[0])).toEqual(['watch', 'path', 'size', 'bytes_done', 'parts_done', 'parts', 'file_id']);
     expect(Object.keys(parsed.waiting[0])).toEqual(['watch', 'path', 'state', 'error', 'code', 'since']);

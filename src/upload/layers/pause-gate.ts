@@ -1,66 +1,173 @@
 // Pause for transfers: while paused no new part attempt starts (retries included); parts
-// already sending finish, so pausing never throws away bytes in flight. The wait is a hold,
-// so a paused part's deadline does not run.
+// already sending finish, so pausing never throws away bytes in flight, unless the pause says
+// `now`: then attempts in flight are abandoned and sent again from their first byte after the
+// resume (the parts already stored stay stored: they are in the journal). The wait is a hold,
+// so a paused part's deadline does not run. A pause covers everything or one scope (a watch);
+// `scopeOf` maps a part's file to its scope.
 import type { PartTransport, TransportLayer } from '../transport.js';
 
+/** The scope of a pause of everything. */
+export const ALL = '*';
+
+interface Gate {
+  promise: Promise<void>;
+  open: () => void;
+  since: number;
+}
+
+export interface PauseGateOptions {
+  /** The scope (watch name) a file belongs to; undefined: only a pause of everything holds it. */
+  scopeOf?: (file: string) => string | undefined;
+  now?: () => number;
+}
+
 export class PauseGate {
-  private gate: { promise: Promise<void>; open: () => void } | undefined;
+  private readonly gates = new Map<string, Gate>();
   private held = 0;
+  private readonly inFlight = new Set<{ scope: string | undefined; abandon: AbortController }>();
+  private readonly listeners = new Set<() => void>();
+  readonly scopeOf: (file: string) => string | undefined;
+  private readonly now: () => number;
+
+  constructor(opts: PauseGateOptions = {}) {
+    this.scopeOf = opts.scopeOf ?? (() => undefined);
+    this.now = opts.now ?? Date.now;
+  }
 
   /** Part attempts waiting at the gate now (for a status page, and for tests to await). */
   get waiting(): number {
     return this.held;
   }
 
+  /** Everything is paused. */
   get paused(): boolean {
-    return this.gate !== undefined;
+    return this.gates.has(ALL);
   }
 
-  pause(): void {
-    if (this.gate) return;
-    let open!: () => void;
-    const promise = new Promise<void>((r) => (open = r));
-    this.gate = { promise, open };
+  /** Whether parts of `scope` are held (a pause of everything holds every scope). */
+  isPaused(scope?: string): boolean {
+    return this.gates.has(ALL) || (scope !== undefined && this.gates.has(scope));
   }
 
-  resume(): void {
-    const g = this.gate;
-    this.gate = undefined;
-    g?.open();
+  /** The scopes paused now (ALL for everything), with the time each pause began. */
+  pausedScopes(): Map<string, number> {
+    return new Map([...this.gates].map(([k, g]) => [k, g.since]));
+  }
+
+  /** Called after every change of the paused scopes (the scheduler re-pumps). */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Pause `scope` (default everything). `now`: abandon attempts in flight in that scope; they
+   * are sent again after the resume. `since`: when the pause began (kept across restarts).
+   */
+  pause(opts: { scope?: string; now?: boolean; since?: number } = {}): void {
+    const scope = opts.scope ?? ALL;
+    if (!this.gates.has(scope)) {
+      let open!: () => void;
+      const promise = new Promise<void>((r) => (open = r));
+      this.gates.set(scope, { promise, open, since: opts.since ?? this.now() });
+      this.changed();
+    }
+    if (opts.now) {
+      for (const a of this.inFlight) {
+        if (scope === ALL || a.scope === scope) a.abandon.abort(new Error(`paused (${scope === ALL ? 'all' : `watch ${scope}`})`));
+      }
+    }
+  }
+
+  resume(opts: { scope?: string } = {}): void {
+    const scope = opts.scope ?? ALL;
+    const g = this.gates.get(scope);
+    if (!g) return;
+    this.gates.delete(scope);
+    g.open();
+    this.changed();
   }
 
   /** wait(), counted in `waiting` while it lasts. */
-  async waitCounted(signal?: AbortSignal): Promise<void> {
+  async waitCounted(signal?: AbortSignal, scope?: string): Promise<void> {
     this.held++;
     try {
-      await this.wait(signal);
+      await this.wait(signal, scope);
     } finally {
       this.held--;
     }
   }
 
-  /** Resolves when not paused; rejects with the signal's reason if it aborts first. */
-  wait(signal?: AbortSignal): Promise<void> {
-    const g = this.gate;
-    if (!g) return Promise.resolve();
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // A pause → resume → pause while waiting keeps waiting on the new pause.
-      void g.promise.then(() => {
-        signal?.removeEventListener('abort', onAbort);
-        this.wait(signal).then(resolve, reject);
+  /** Resolves when `scope` is not paused; rejects with the signal's reason if it aborts first. */
+  async wait(signal?: AbortSignal, scope?: string): Promise<void> {
+    for (;;) {
+      const g = this.gates.get(ALL) ?? (scope !== undefined ? this.gates.get(scope) : undefined);
+      if (!g) return;
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => reject(signal?.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        void g.promise.then(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
       });
-    });
+      // A pause → resume → pause while waiting (or the other scope still paused) keeps waiting.
+    }
+  }
+
+  /** @internal The pause layer registers each attempt it lets through, so `now` can abandon it. */
+  track(scope: string | undefined): { signal: AbortSignal; done(): void } {
+    const entry = { scope, abandon: new AbortController() };
+    this.inFlight.add(entry);
+    return { signal: entry.abandon.signal, done: () => this.inFlight.delete(entry) };
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) {
+      try {
+        fn();
+      } catch {
+        // A listener must not break pausing.
+      }
+    }
   }
 }
 
 export function pauseLayer(gate: PauseGate): TransportLayer {
   return (next: PartTransport): PartTransport => ({
     send: async (req) => {
-      if (gate.paused) await req.hold(gate.waitCounted(req.signal));
-      return next.send(req);
+      const scope = gate.scopeOf(req.file);
+      for (;;) {
+        if (gate.isPaused(scope)) await req.hold(gate.waitCounted(req.signal, scope));
+        const attempt = gate.track(scope);
+        // One controller per attempt (not AbortSignal.any with a long-lived signal, which Node 20 leaks).
+        const both = new AbortController();
+        const fromReq = (): void => both.abort(req.signal.reason);
+        const fromPause = (): void => both.abort(attempt.signal.reason);
+        if (req.signal.aborted) fromReq();
+        else req.signal.addEventListener('abort', fromReq, { once: true });
+        attempt.signal.addEventListener('abort', fromPause, { once: true });
+        let sent = 0;
+        try {
+          return await next.send({
+            ...req,
+            signal: both.signal,
+            onProgress: (n) => {
+              sent += n;
+              req.onProgress(n);
+            },
+          });
+        } catch (err) {
+          if (req.signal.aborted || !attempt.signal.aborted) throw err;
+          // Abandoned by `pause --now`: take its bytes back; the loop waits, then sends it again.
+          if (sent !== 0) req.onProgress(-sent);
+        } finally {
+          req.signal.removeEventListener('abort', fromReq);
+          attempt.signal.removeEventListener('abort', fromPause);
+          attempt.done();
+        }
+      }
     },
   });
 }
