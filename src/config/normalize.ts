@@ -7,6 +7,7 @@ import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnF
 import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
 import { listenProblem } from '../http/auth.js';
+import { markerProblem, type SequencesConfig } from '../sequences/config.js';
 
 type Raw = Record<string, unknown>;
 
@@ -48,6 +49,22 @@ function rule(raw: Raw, line: number | undefined): Rule {
   };
 }
 
+function sequences(raw: Raw, at: string, ctx: ValidateContext): { sequences?: SequencesConfig } {
+  if (!bool(raw.enabled)) return {};
+  const marker = str(raw.marker) ?? '{name}.done';
+  const problem = markerProblem(marker);
+  if (problem) addIssue(ctx, `${at}.marker`, ctx.positions.get(`${at}.marker`) ?? ctx.positions.get(at), problem);
+  return {
+    sequences: {
+      completeWhen: raw.complete_when === 'marker' ? 'marker' : 'quiet',
+      quietSeconds: num(raw.quiet_seconds),
+      marker,
+      onGaps: raw.on_gaps === 'hold' ? 'hold' : 'upload',
+      holdLimitSeconds: num(raw.hold_limit_seconds),
+    },
+  };
+}
+
 function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
   const watchPath = str(raw.path) ?? '';
   return {
@@ -67,6 +84,7 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
     rules: list(raw.rules).flatMap((r, i) => (r === INVALID ? [] : [rule(obj(r), ctx.positions.get(`${at}.rules[${i}]`)?.line)])),
     afterUpload: afterUpload(obj(raw.after_upload)),
     onFailure: onFailure(obj(raw.on_failure)),
+    ...sequences(obj(raw.sequences), `${at}.sequences`, ctx),
   };
 }
 

@@ -110,7 +110,7 @@ const rule: ObjectNode = {
       type: 'string',
       format: 'template',
       description:
-        'Folder path under folder_id (the rule\'s, else the watch\'s). Placeholders: {dir} relative directory, {name} file name, {stem} name without extension, {ext} extension without dot, {date} today as YYYY-MM-DD.',
+        'Folder path under folder_id (the rule\'s, else the watch\'s). Placeholders: {dir} relative directory, {name} file name, {stem} name without extension, {ext} extension without dot, {date} today as YYYY-MM-DD, {seq} image-sequence name without frame number (sh010_comp.1001.exr → sh010_comp; the stem for other files).',
     },
     folder_id: {
       type: 'string',
@@ -129,6 +129,45 @@ const rule: ObjectNode = {
     ['skip', 'folder'],
     ['skip', 'folder_id'],
   ],
+};
+
+const sequences: ObjectNode = {
+  type: 'object',
+  description:
+    'Image sequences (name.1001.exr, name_1001.exr, name1001.exr): frames still upload one by one, and each shot is followed as one sequence with progress, gaps and one summary line when it is complete. See README "Image sequences".',
+  properties: {
+    enabled: { type: 'boolean', default: false, description: 'Follow image sequences in this watch.' },
+    complete_when: {
+      type: 'string',
+      enum: ['quiet', 'marker'],
+      default: 'quiet',
+      description: 'quiet: complete once no frame of it has changed for quiet_seconds; marker: complete once the marker file appears beside the frames.',
+    },
+    quiet_seconds: {
+      type: 'number',
+      default: 30,
+      minimum: 0.1,
+      description: 'complete_when quiet: seconds without a new or changing frame after which the render counts as done. Longer than the time your farm needs for one frame.',
+    },
+    marker: {
+      type: 'string',
+      default: '{name}.done',
+      description:
+        'complete_when marker: file name of the marker beside the frames, {name} being the sequence name. Files matching it are never uploaded (with complete_when marker).',
+    },
+    on_gaps: {
+      type: 'string',
+      enum: ['upload', 'hold'],
+      default: 'upload',
+      description: 'Missing frames inside the range: upload completes at once and reports them; hold waits for them up to hold_limit_seconds, then reports.',
+    },
+    hold_limit_seconds: {
+      type: 'number',
+      default: 600,
+      minimum: 0,
+      description: 'on_gaps hold: longest wait for missing frames once the render is done.',
+    },
+  },
 };
 
 const watch: ObjectNode = {
@@ -214,11 +253,12 @@ const watch: ObjectNode = {
     },
     after_upload: afterUpload,
     on_failure: onFailure,
+    sequences,
   },
   required: ['path', 'folder_id'],
 };
 
-/** The events a notify target can be sent. sequence.complete is accepted but not yet emitted. */
+/** The events a notify target can be sent. */
 export const NOTIFY_EVENTS = ['file.uploaded', 'file.failed', 'watch.stalled', 'agent.offline', 'agent.online', 'agent.started', 'agent.stopped', 'sequence.complete'] as const;
 
 const notifyTarget: ObjectNode = {
@@ -250,7 +290,7 @@ const notifyTarget: ObjectNode = {
       items: { type: 'string', enum: NOTIFY_EVENTS, description: 'An event to send.' },
       minItems: 1,
       description:
-        'Events to send: file.uploaded, file.failed, watch.stalled, agent.offline, agent.online, agent.started, agent.stopped; sequence.complete is accepted but not yet sent.',
+        'Events to send: file.uploaded, file.failed, watch.stalled, agent.offline, agent.online, agent.started, agent.stopped, sequence.complete (a watch with sequences enabled: one message per completed sequence).',
     },
     batch_seconds: {
       type: 'number',

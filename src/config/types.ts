@@ -1,6 +1,9 @@
 // The validated, defaults-filled configuration every other module reads. camelCase here;
 // the YAML file uses snake_case (see schema.ts for the file's keys and their meaning).
 import type { Timetable } from '../upload/bandwidth.js';
+import type { SequencesConfig } from '../sequences/config.js';
+
+export type { SequencesConfig };
 
 export type AfterUpload = { action: 'move'; to: string } | { action: 'tag' } | { action: 'delete' } | { action: 'leave' };
 export type OnFailure = { action: 'move'; to: string } | { action: 'leave' };
@@ -35,6 +38,8 @@ export interface WatchConfig {
   priority?: number;
   afterUpload: AfterUpload;
   onFailure: OnFailure;
+  /** Image sequences followed as shots; absent when off (the default). */
+  sequences?: SequencesConfig;
 }
 
 export type NotifyEvent = 'file.uploaded' | 'file.failed' | 'watch.stalled' | 'agent.offline' | 'agent.online' | 'agent.started' | 'agent.stopped' | 'sequence.complete';

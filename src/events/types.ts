@@ -38,6 +38,41 @@ export interface EventPayloads {
   finalized: { action: string; where: string | null; note?: string; error?: string };
   /** The job failed for good; the on_failure action ran. */
   failed: { code: string; message: string };
+  /**
+   * An image sequence moved on (throttled, about once a second while it does). Not a job:
+   * `relPath` is the sequence as `dir/name.####.ext` and `jobId` is 0.
+   */
+  'sequence-progress': SequenceInfo;
+  /** An image sequence is complete (quiet or marker, gaps reported); its summary. `jobId` is 0. */
+  'sequence-complete': SequenceInfo;
+}
+
+/** One image sequence as events, status and notifications show it (src/sequences). */
+export interface SequenceInfo {
+  /** The sequence name without frame number: `sh010_comp`. */
+  name: string;
+  first: number | null;
+  last: number | null;
+  /** Frames seen (on disk) so far. */
+  frames: number;
+  uploaded: number;
+  failed: number;
+  /** Bytes of the uploaded frames. */
+  bytes: number;
+  /** Missing frames inside first..last, as ranges ("1100–1101, 1177"); '' when none. */
+  gaps: string;
+  missing: number;
+  state: 'rendering' | 'uploading' | 'holding' | 'complete';
+  /** When the first frame was seen, and (complete) when the sequence completed (ms epoch). */
+  startedAt: number;
+  completedAt: number | null;
+  /** complete: by quiet time or by the marker file. */
+  completedBy: 'quiet' | 'marker' | null;
+  /** The Frame.io folder (under the watch's folder) and its id, once a frame was routed. */
+  folderPath: string | null;
+  folderId: string | null;
+  /** A view link of the sequence's first uploaded frame, when Frame.io gave one. */
+  viewUrl: string | null;
 }
 
 export type PipelineEventType = keyof EventPayloads;
@@ -62,4 +97,6 @@ export const PIPELINE_EVENT_TYPES: readonly PipelineEventType[] = [
   'verified',
   'finalized',
   'failed',
+  'sequence-progress',
+  'sequence-complete',
 ];

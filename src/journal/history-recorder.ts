@@ -7,7 +7,7 @@ import type { JobStore } from './store.js';
 import type { JobEventRecord } from './types.js';
 
 /** Frequent and meaningless one by one: the history keeps only the steps a person asks about. */
-const SKIPPED = new Set(['progress', 'part-done']);
+const SKIPPED = new Set(['progress', 'part-done', 'sequence-progress', 'sequence-complete']);
 const BATCH_MS = 250;
 const BATCH_MAX = 200;
 

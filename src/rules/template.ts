@@ -3,8 +3,12 @@
 // router can refuse at run time what only a concrete file reveals (an empty {ext}).
 import { posix } from 'node:path';
 import type { FileInfo } from './types.js';
+import { parseFrame } from '../sequences/detect.js';
 
-export const FOLDER_PLACEHOLDERS = ['dir', 'name', 'stem', 'ext', 'date'] as const;
+// {seq}: the image-sequence name from the frame's own name (sh010_comp.1001.exr → sh010_comp), so
+// each frame is routed at once with no waiting for the rest. {frames} (the whole range) is not a
+// folder placeholder: it is unknown until the render is complete, long after the first frames went up.
+export const FOLDER_PLACEHOLDERS = ['dir', 'name', 'stem', 'ext', 'date', 'seq'] as const;
 export type Placeholder = (typeof FOLDER_PLACEHOLDERS)[number];
 
 type Part = { literal: string } | { placeholder: Placeholder };
@@ -36,6 +40,9 @@ export function parseFolderTemplate(tpl: string): Segment[] {
       const end = tpl.indexOf('}', i);
       if (end < 0) throw new FolderTemplateError(`unclosed '{' in folder template '${tpl}'`);
       const name = tpl.slice(i + 1, end);
+      if (name === 'frames') {
+        throw new FolderTemplateError("'{frames}' cannot be used in a folder: the frame range is known only once the sequence is complete, after its first frames were uploaded (use {seq})");
+      }
       if (!isPlaceholder(name)) {
         throw new FolderTemplateError(`unknown placeholder '{${name}}' in folder template (expected one of ${EXPECTED})`);
       }
@@ -91,6 +98,8 @@ function values(file: FileInfo, now: Date): Record<Placeholder, string> {
     stem: ext ? name.slice(0, -ext.length) : name,
     ext: ext.slice(1),
     date: localDate(now),
+    // Not a frame: the stem, so a rule matching a sequence's folder still routes a stray file.
+    seq: parseFrame(file.relPath)?.name ?? (ext ? name.slice(0, -ext.length) : name),
   };
 }
 

@@ -17,6 +17,8 @@ import { errCode, walkTree } from './walk.js';
 
 export interface HotFolderEvents {
   settled: [facts: FileFacts];
+  /** A file appeared or changed (not yet settled): an image sequence is still being written. */
+  changed: [relPath: string, size: number];
   gone: [path: string];
   error: [err: Error];
 }
@@ -389,7 +391,9 @@ export class HotFolder extends EventEmitter<HotFolderEvents> {
 
   private apply(abs: string, st: WatchStats): void {
     if (this.uploadedBefore(abs, st)) return;
-    if (this.settler.observeVersion(abs, st, this.clock.now()) !== 'settled') return;
+    const seen = this.settler.observeVersion(abs, st, this.clock.now());
+    if ((seen === 'new' || seen === 'changed') && this.listenerCount('changed') > 0) this.emit('changed', this.relOf(abs), st.size);
+    if (seen !== 'settled') return;
     this.emitSettled({ path: abs, relPath: this.relOf(abs), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino });
   }
 
