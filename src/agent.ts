@@ -16,6 +16,7 @@ import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
+import { SequenceTracker, withoutMarkers } from './sequences/index.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -62,6 +63,8 @@ export interface RunningAgent {
   status(limits?: { failures?: number; recent?: number }): Promise<StatusSnapshot>;
   /** Writes each file's history (JobStore.history) from the events; `add()` records other steps. */
   history: HistoryRecorder;
+  /** Image sequences followed in the watches that enable them (`list()` for status). */
+  sequences: SequenceTracker;
   /** Files each watch is still waiting on to settle (not in the journal yet), by watch name. */
   settling(): Record<string, number>;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
@@ -110,6 +113,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         ...(opts.notify?.timeoutMs !== undefined ? { timeoutMs: opts.notify.timeoutMs } : {}),
       })
     : undefined;
+  const sequences = new SequenceTracker({ watches: config.watches, events, logger, clock, store: journal });
   const runner = new Runner({
     scheduler: transfers.scheduler,
     config,
@@ -137,7 +141,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       poll: watch.poll,
       rescanMs: watch.rescanSeconds * 1000,
       settleMs: watch.settleSeconds * 1000,
-      filter: watchFileFilter(watch),
+      filter: withoutMarkers(watchFileFilter(watch), watch.sequences),
       symlinks: { follow: watch.followSymlinks, allowOutside: watch.allowOutsideLinks },
       clock,
       logger,
@@ -147,6 +151,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     hot.on('settled', (facts) => void runner.handleSettled(watch.name, facts));
     hot.on('gone', (p: string) => logger.info(`${p} vanished before it settled; dropped`));
     hot.on('error', (err: Error) => logger.error(`watch '${watch.name}': ${err.message}`));
+    if (watch.sequences) {
+      hot.on('changed', (rel, size) => sequences.fileChanged(watch.name, rel, size));
+      hot.on('gone', (p: string) => sequences.fileGone(watch.name, path.relative(path.resolve(watch.path), p).split(path.sep).join('/')));
+    }
     runner.addWatch(watch, hot);
     folders.push(hot);
     settlingByWatch.set(watch.name, hot);
@@ -170,6 +178,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
       await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
       await history.close();
+      await sequences.stop();
       if (notifier) {
         // Every event of the run reaches the notifier before it sends its last batches.
         await notifier.stop(opts.notify?.stopGraceMs ?? 3000).catch((err: unknown) => logger.warn(`notifications: ${(err as Error).message}`));
@@ -209,6 +218,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   await controls.sync();
   const compaction = startHistoryCompaction(journal, { afterDays: config.journal?.compactAfterDays ?? 30, clock, logger });
 
+  await sequences.start();
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));
@@ -223,8 +233,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     controls,
     events,
     stopped,
-    status: async (limits) => buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot()),
+    status: async (limits) => {
+      const snap = buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot());
+      // This process follows the sequences itself: fresher than what it last saved.
+      return sequences.enabled ? { ...snap, sequences: sequences.list() } : snap;
+    },
     history,
+    sequences,
     settling: () => Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])),
     whenIdle: () => runner.whenIdle(),
     rescan: async () => {

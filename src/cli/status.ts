@@ -7,6 +7,7 @@ import { buildStatusSnapshot, readStatusData, type StatusSnapshot } from '../sta
 import { openJournal, stateDirSpace } from './state.js';
 import { EXIT } from './exit.js';
 import { out, type CliIO } from './io.js';
+import { frameRange, type SequenceStatusEntry } from '../sequences/index.js';
 
 export async function statusCommand(args: { config?: string; stateDir?: string; json?: boolean; limit?: number }, io: CliIO): Promise<number> {
   const journal = await openJournal(args, io, true);
@@ -38,6 +39,10 @@ export function statusLines(s: StatusSnapshot): string[] {
   for (const [watch, since] of Object.entries(s.paused.watches)) {
     lines.push(`watch '${watch}' paused since ${since} (\`frameio-agent resume --watch ${watch}\` to continue)`);
   }
+  if (s.sequences?.length) {
+    lines.push('\nimage sequences:');
+    for (const q of s.sequences) lines.push(`  ${sequenceStatusLine(q)}`);
+  }
   if (s.in_flight.length) {
     lines.push('\nuploading:');
     for (const j of s.in_flight) {
@@ -58,4 +63,18 @@ export function statusLines(s: StatusSnapshot): string[] {
     for (const j of s.recent) lines.push(`  ${j.at ?? ''}  ${j.watch}/${j.path}  ${j.view_url ?? ''}`);
   }
   return lines;
+}
+
+/** "hot/renders/sh010_comp.####.exr  uploading  812/1240 frames  1001–1240  missing 1100–1101  3.2 GB  → Renders/sh010_comp". */
+export function sequenceStatusLine(q: SequenceStatusEntry): string {
+  return [
+    `${q.watch}/${q.sequence}`,
+    q.state,
+    `${q.uploaded}/${q.frames} frames`,
+    frameRange(q),
+    ...(q.missing ? [`missing ${q.gaps}`] : []),
+    ...(q.failed ? [`${q.failed} failed`] : []),
+    formatBytes(q.bytes),
+    ...(q.folderId !== null ? [`→ ${q.folderPath || '(watch folder)'}`] : []),
+  ].join('  ');
 }

@@ -3,6 +3,7 @@
 // builder for the CLI, an HTTP status page and Prometheus metrics alike; rendering is theirs.
 import type { Job, JobState } from '../journal/index.js';
 import { readPauseState, type PauseState } from '../control/pause-state.js';
+import { readSequenceStatus, type SequenceStatusEntry } from '../sequences/persist.js';
 
 /** What the snapshot needs of the job store, already fetched. */
 export interface StatusData {
@@ -14,6 +15,8 @@ export interface StatusData {
   recent: Job[];
   /** What is paused (from the journal, so the CLI and the agent agree). */
   paused?: PauseState;
+  /** Image sequences the agent follows or recently completed (saved in the journal's settings). */
+  sequences?: SequenceStatusEntry[];
 }
 
 type MaybeAsync<T> = T | Promise<T>;
@@ -88,18 +91,21 @@ export interface StatusSnapshot {
   recent: RecentEntry[];
   /** When each pause began (ISO time): `all` for every upload, `watches` by watch name. */
   paused: { all: string | null; watches: Record<string, string> };
+  /** Image sequences (watches with `sequences: enabled`): open ones first, then recently completed. Absent when none. */
+  sequences?: SequenceStatusEntry[];
 }
 
 export async function readStatusData(source: StatusSource, limits: { failures?: number; recent?: number } = {}): Promise<StatusData> {
-  const [counts, inFlight, failures, recent, active, paused] = await Promise.all([
+  const [counts, inFlight, failures, recent, active, paused, sequences] = await Promise.all([
     source.counts(),
     source.inFlight(),
     source.recentFailures(limits.failures ?? 10),
     source.recentDone(limits.recent ?? 5),
     source.listByState('seen', 'settled', 'uploading', 'uploaded'),
     source.listSettings ? readPauseState({ listSettings: (p) => source.listSettings!(p) }) : undefined,
+    source.listSettings ? readSequenceStatus({ listSettings: (p) => source.listSettings!(p) }) : undefined,
   ]);
-  return { counts, inFlight, waiting: active.filter((j) => j.lastError), failures, recent, ...(paused ? { paused } : {}) };
+  return { counts, inFlight, waiting: active.filter((j) => j.lastError), failures, recent, ...(paused ? { paused } : {}), ...(sequences?.length ? { sequences } : {}) };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -140,5 +146,6 @@ export function buildStatusSnapshot(data: StatusData, live?: LiveStatus): Status
       all: data.paused?.all ? iso(data.paused.all.since) : null,
       watches: Object.fromEntries([...(data.paused?.watches ?? [])].map(([name, rec]) => [name, iso(rec.since)])),
     },
+    ...(data.sequences?.length ? { sequences: data.sequences } : {}),
   };
 }

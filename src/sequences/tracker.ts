@@ -1,0 +1,294 @@
+// SequenceTracker: follows each image sequence of the watches that enable it. Frames still
+// settle and upload one by one; this only watches them go: the watcher says when a frame appears
+// or changes (before it settles), the event bus says what the pipeline did with it. When the
+// render is done (no frame changed for quiet_seconds, or the marker file appeared) and every
+// frame's upload has ended, the sequence is complete: one summary line, one
+// 'sequence-complete' event (notifications, status), gaps reported as frame ranges.
+// An observer: it never slows or blocks the pipeline, and a lost event costs only a figure.
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { WatchConfig } from '../config/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { PipelineEvent, SequenceInfo } from '../events/types.js';
+import type { JobStore } from '../journal/store.js';
+import { realClock, type Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { markerName, type SequencesConfig } from './config.js';
+import { parseFrame, sequenceKey } from './detect.js';
+import { SEQUENCE_PREFIX, sequenceSettingKey, type SequenceStatusEntry } from './persist.js';
+import { summaryLine } from './summary.js';
+import { Track } from './track.js';
+
+/** Completed sequences kept for status (in memory and in the journal's settings). */
+const KEEP_COMPLETED = 50;
+const KEEP_COMPLETED_MS = 24 * 3600_000;
+const PROGRESS_EVERY_MS = 1000;
+const SAVE_EVERY_MS = 2000;
+
+export interface SequenceTrackerOptions {
+  watches: readonly WatchConfig[];
+  events: EventBus;
+  logger: Logger;
+  clock?: Clock;
+  /** Progress kept where `status` (another process) reads it, and pending jobs looked up. */
+  store?: Pick<JobStore, 'getById' | 'listSettings' | 'setSetting'>;
+  /** Does this file exist? (the marker; default: a stat on disk). */
+  exists?: (absPath: string) => Promise<boolean>;
+}
+
+interface WatchInfo {
+  root: string;
+  cfg: SequencesConfig;
+}
+
+const statExists = async (p: string): Promise<boolean> => {
+  try {
+    return (await fsp.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+};
+
+export class SequenceTracker {
+  private readonly watches = new Map<string, WatchInfo>();
+  private readonly open = new Map<string, Track>();
+  private readonly completed: Array<{ watch: string; key: string; info: SequenceInfo }> = [];
+  private readonly clock: Clock;
+  private readonly exists: (p: string) => Promise<boolean>;
+  private timer: NodeJS.Timeout | undefined;
+  private off: (() => void) | undefined;
+  private ticking = false;
+  private lastSave = 0;
+  private saving: Promise<void> = Promise.resolve();
+  private removed: string[] = [];
+
+  constructor(private readonly opts: SequenceTrackerOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.exists = opts.exists ?? statExists;
+    for (const w of opts.watches) if (w.sequences) this.watches.set(w.name, { root: w.path, cfg: w.sequences });
+  }
+
+  get enabled(): boolean {
+    return this.watches.size > 0;
+  }
+
+  /** Subscribes and starts the clock; forgets what a previous run left unfinished in the journal. */
+  async start(): Promise<void> {
+    if (!this.enabled) return;
+    this.off = this.opts.events.subscribe(
+      (e) => this.watches.has(e.watch) && (e.type === 'seen' || e.type === 'routed' || e.type === 'verified' || e.type === 'finalized' || e.type === 'failed' || e.type === 'part-done'),
+      (e) => this.onEvent(e),
+      { name: 'sequences', bufferSize: 100_000 },
+    );
+    await this.pruneSaved().catch((err: unknown) => this.opts.logger.warn(`sequences: reading saved progress failed: ${(err as Error).message}`));
+    const shortest = Math.min(...[...this.watches.values()].map((w) => w.cfg.quietSeconds * 1000));
+    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.min(1000, shortest / 4)));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.off?.();
+    clearInterval(this.timer);
+    await this.save(true);
+  }
+
+  /** From the watcher: a file appeared or changed (still settling). */
+  fileChanged(watch: string, relPath: string, size: number): void {
+    const f = parseFrame(relPath);
+    if (!f || !this.watches.has(watch)) return;
+    this.trackOf(watch, f, true)!.changed(f.frame, size, this.clock.now());
+  }
+
+  /** From the watcher: a file vanished before it settled. */
+  fileGone(watch: string, relPath: string): void {
+    const f = parseFrame(relPath);
+    if (!f) return;
+    this.open.get(`${watch}\0${sequenceKey(f)}`)?.gone(f.frame, this.clock.now());
+  }
+
+  /** Open and recently completed sequences, newest first, for status. */
+  list(): SequenceStatusEntry[] {
+    const open = [...this.open.values()].map((t) => ({ watch: t.watch, sequence: t.key, ...t.info() }));
+    const done = [...this.completed].reverse().map((c) => ({ watch: c.watch, sequence: c.key, ...c.info }));
+    return [...open.sort((a, b) => b.startedAt - a.startedAt), ...done];
+  }
+
+  /** Runs the completion checks now (tests; the timer does it otherwise). */
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = this.clock.now();
+      for (const t of [...this.open.values()]) await this.check(t, now);
+      if (now - this.lastSave >= SAVE_EVERY_MS) await this.save(false);
+    } catch (err) {
+      this.opts.logger.warn(`sequences: ${(err as Error).message}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private trackOf(watch: string, f: NonNullable<ReturnType<typeof parseFrame>>, create: boolean): Track | undefined {
+    const key = sequenceKey(f);
+    const id = `${watch}\0${key}`;
+    let t = this.open.get(id);
+    if (!t && create) {
+      const w = this.watches.get(watch)!;
+      t = new Track(watch, key, f, w.cfg, this.clock.now());
+      this.open.set(id, t);
+    }
+    return t;
+  }
+
+  private onEvent(e: PipelineEvent): void {
+    const f = parseFrame(e.relPath);
+    if (!f) return;
+    const now = this.clock.now();
+    const t = this.trackOf(e.watch, f, e.type === 'seen');
+    if (!t) return;
+    switch (e.type) {
+      case 'seen':
+        t.job(f.frame, e.jobId, e.size, now);
+        break;
+      case 'routed':
+        if (t.folderId === null) {
+          t.folderId = e.folderId;
+          t.folderPath = e.folderPath ?? '';
+        }
+        t.touch(now);
+        break;
+      case 'verified':
+        if (t.viewUrl === null && e.viewUrl) t.viewUrl = e.viewUrl;
+        t.touch(now);
+        break;
+      case 'finalized':
+        t.end(e.jobId, 'uploaded', now);
+        break;
+      case 'failed':
+        t.end(e.jobId, 'failed', now);
+        break;
+      default:
+        t.lastActivityAt = now;
+    }
+  }
+
+  private async check(t: Track, now: number): Promise<void> {
+    const w = this.watches.get(t.watch)!;
+    if (t.cfg.completeWhen === 'marker' && !t.markerSeen) {
+      const marker = path.join(w.root, ...(t.id.dir ? t.id.dir.split('/') : []), markerName(t.cfg.marker, t.id.name));
+      if (await this.exists(marker)) {
+        t.markerSeen = true;
+        t.touch(now);
+      }
+    }
+    let v = t.verdict(now);
+    if (v.state === 'uploading' && now - t.lastActivityAt >= Math.max(5000, t.cfg.quietSeconds * 1000)) {
+      // A frame can leave the pipeline without an event (dropped as already in Frame.io, forgotten):
+      // the journal says how it ended.
+      await this.askJournal(t, now);
+      v = t.verdict(now);
+    }
+    if (v.state !== 'rendering' && t.doneSince === undefined) t.doneSince = v.state === 'complete' ? now : v.doneAt;
+    if (v.state === 'rendering') t.doneSince = undefined; // a frame changed again: the render goes on
+    if (v.state === 'holding' && !t.holdingLogged) {
+      t.holdingLogged = true;
+      const i = t.info();
+      this.opts.logger.info(
+        `sequence ${t.watch}/${t.key}: waiting up to ${Math.round((v.until - now) / 1000)} s for missing frames ${i.gaps}`,
+        { watch: t.watch, sequence: t.key },
+      );
+    }
+    const state = v.state;
+    if (state !== t.state) {
+      t.state = state;
+      t.dirty = true;
+      t.unsaved = true;
+    }
+    if (v.state === 'complete') {
+      this.complete(t, now);
+      return;
+    }
+    if (t.dirty && now - t.lastPublishedAt >= PROGRESS_EVERY_MS) {
+      t.dirty = false;
+      t.lastPublishedAt = now;
+      this.publish('sequence-progress', t, now);
+    }
+  }
+
+  private async askJournal(t: Track, now: number): Promise<void> {
+    const store = this.opts.store;
+    if (!store || now - t.lastJournalCheckAt < 5000) return;
+    t.lastJournalCheckAt = now;
+    for (const jobId of t.pendingJobs()) {
+      const job = await store.getById(jobId);
+      if (!job) t.end(jobId, 'failed', now);
+      else if (job.state === 'done') t.end(jobId, 'uploaded', now, job.size);
+      else if (job.state === 'failed') t.end(jobId, 'failed', now);
+    }
+  }
+
+  private complete(t: Track, now: number): void {
+    t.completedAt = now;
+    t.completedBy = t.cfg.completeWhen;
+    t.state = 'complete';
+    this.open.delete(`${t.watch}\0${t.key}`);
+    const info = t.info();
+    this.completed.push({ watch: t.watch, key: t.key, info });
+    while (this.completed.length > KEEP_COMPLETED) {
+      const old = this.completed.shift()!;
+      this.removed.push(sequenceSettingKey(old.watch, old.key, old.info.startedAt));
+    }
+    const meta = { watch: t.watch, sequence: t.key, frames: info.frames, uploaded: info.uploaded, missing: info.missing, gaps: info.gaps, bytes: info.bytes };
+    const line = summaryLine(t.watch, t.key, info);
+    if (info.missing > 0 || info.failed > 0) this.opts.logger.warn(line, meta);
+    else this.opts.logger.info(line, meta);
+    this.publish('sequence-complete', t, now, info);
+    t.unsaved = true;
+    this.unsavedDone.push(t);
+  }
+
+  private readonly unsavedDone: Track[] = [];
+
+  private publish(type: 'sequence-progress' | 'sequence-complete', t: Track, now: number, info = t.info()): void {
+    this.opts.events.publish({ type, watch: t.watch, relPath: t.key, jobId: 0, time: now, ...info });
+  }
+
+  // Progress goes to the journal's settings so `status` in another process can list it; a few
+  // small writes every couple of seconds, never on the pipeline's path.
+  private save(all: boolean): Promise<void> {
+    const store = this.opts.store;
+    if (!store) return Promise.resolve();
+    this.lastSave = this.clock.now();
+    const tracks = [...this.open.values(), ...this.unsavedDone.splice(0)].filter((t) => all || t.unsaved);
+    const removed = this.removed.splice(0);
+    this.saving = this.saving
+      .then(async () => {
+        for (const t of tracks) {
+          t.unsaved = false;
+          const entry: SequenceStatusEntry = { watch: t.watch, sequence: t.key, ...t.info() };
+          await store.setSetting(sequenceSettingKey(t.watch, t.key, t.startedAt), JSON.stringify(entry));
+        }
+        for (const key of removed) await store.setSetting(key, null);
+      })
+      .catch((err: unknown) => this.opts.logger.warn(`sequences: progress not saved: ${(err as Error).message}`));
+    return this.saving;
+  }
+
+  // What a previous run left open cannot be finished (its frames' news is gone): dropped, as are
+  // completed ones older than a day.
+  private async pruneSaved(): Promise<void> {
+    const store = this.opts.store;
+    if (!store) return;
+    const now = this.clock.now();
+    for (const [key, value] of await store.listSettings(SEQUENCE_PREFIX)) {
+      let entry: Partial<SequenceStatusEntry> | undefined;
+      try {
+        entry = JSON.parse(value) as Partial<SequenceStatusEntry>;
+      } catch {
+        entry = undefined;
+      }
+      const keep = entry?.state === 'complete' && typeof entry.completedAt === 'number' && now - entry.completedAt < KEEP_COMPLETED_MS;
+      if (!keep) await store.setSetting(key, null);
+    }
+  }
+}
