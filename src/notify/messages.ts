@@ -5,6 +5,8 @@ import type { NotifyEvent, NotifyTarget } from '../config/types.js';
 import { redact } from '../util/redact.js';
 import type { FileBatch } from './coalesce.js';
 import type { Stall } from './stall.js';
+import type { SequenceInfo } from '../events/types.js';
+import { frameRange } from '../sequences/summary.js';
 
 export type Notification =
   | { event: 'file.uploaded' | 'file.failed'; batch: FileBatch }
@@ -12,7 +14,8 @@ export type Notification =
   | { event: 'agent.offline'; code: string; message: string; since: number }
   | { event: 'agent.online'; since: number; offlineSince: number }
   | { event: 'agent.started'; watches: string[] }
-  | { event: 'agent.stopped'; watches: string[] };
+  | { event: 'agent.stopped'; watches: string[] }
+  | { event: 'sequence.complete'; watch: string; sequence: string; info: SequenceInfo };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -51,6 +54,29 @@ export function webhookBody(n: Notification, agent: string, now: number): Record
     case 'agent.started':
     case 'agent.stopped':
       return { ...head, watches: n.watches };
+    case 'sequence.complete': {
+      const i = n.info;
+      return {
+        ...head,
+        watch: n.watch,
+        sequence: n.sequence,
+        name: i.name,
+        frames: frameRange(i),
+        first: i.first,
+        last: i.last,
+        count: i.frames,
+        uploaded: i.uploaded,
+        failed: i.failed,
+        missing: i.missing,
+        gaps: i.gaps,
+        bytes: i.bytes,
+        seconds: Math.round(((i.completedAt ?? i.startedAt) - i.startedAt) / 1000),
+        completed_by: i.completedBy,
+        folder: i.folderPath,
+        folder_id: i.folderId,
+        ...(i.viewUrl ? { view_url: i.viewUrl } : {}),
+      };
+    }
   }
 }
 
@@ -93,6 +119,14 @@ export function slackText(n: Notification, agent: string): string {
       return `${who}: agent started, watching ${n.watches.map(esc).join(', ')}`;
     case 'agent.stopped':
       return `${who}: agent stopped`;
+    case 'sequence.complete': {
+      const i = n.info;
+      const name = i.viewUrl ? `<${i.viewUrl}|${esc(n.sequence)}>` : esc(n.sequence);
+      const gaps = i.missing ? `, missing ${esc(i.gaps)}` : '';
+      const failed = i.failed ? `, ${i.failed} failed` : '';
+      const where = i.folderId !== null ? ` → ${esc(n.watch)}${i.folderPath ? `/${esc(i.folderPath)}` : ''}` : '';
+      return `${who}: sequence ${name} complete: frames ${frameRange(i)}, ${i.uploaded}/${i.frames} uploaded${failed}${gaps} (${bytes(i.bytes)})${where}`;
+    }
   }
 }
 

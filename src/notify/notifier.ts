@@ -100,6 +100,13 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   };
 
   const onEvent = (e: PipelineEvent): void => {
+    // Sequences are not jobs: no stall or outage bookkeeping, one message per completed sequence.
+    if (e.type === 'sequence-progress') return;
+    if (e.type === 'sequence-complete') {
+      const { type: _t, watch, relPath, jobId: _j, time: _time, ...info } = e;
+      queue('sequence.complete', { event: 'sequence.complete', watch, sequence: relPath, info });
+      return;
+    }
     for (const p of per) p.stalls.apply(e);
     const offlineSince = outage.reason?.since;
     const change = outage.apply(e);

@@ -171,7 +171,7 @@ describe('rules', () => {
     expect(
       problems(lines(...head, '      - match: "*.mov"', '        folder: "Renders/{dri}"', '      - match: "*.mp4"', '        folder: "a/../b"', '      - match: "*.wav"', '        folder: "/abs"')),
     ).toEqual([
-      "agent.yaml:6:17 watches[0].rules[0].folder: unknown placeholder '{dri}' in folder template (expected one of {dir}, {name}, {stem}, {ext}, {date})",
+      "agent.yaml:6:17 watches[0].rules[0].folder: unknown placeholder '{dri}' in folder template (expected one of {dir}, {name}, {stem}, {ext}, {date}, {seq})",
       "agent.yaml:8:17 watches[0].rules[1].folder: folder template 'a/../b' has an empty, '.' or '..' folder name",
       "agent.yaml:10:17 watches[0].rules[2].folder: folder template '/abs' starts with '/': it is a path under the target folder",
     ]);
