@@ -1,0 +1,167 @@
+// Image sequences on a whole agent: real files written by a simulated renderer (each frame grows
+// while it is written), the emulator over real sockets, the real journal. Proves completion by
+// quiet time and by a marker file, the gap ranges, the summary line, the status listing and the
+// {seq} routing.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
+import { nextEvent, recordEvents } from '../helpers/events.js';
+import { memoryIO } from '../helpers/memory-io.js';
+import { pause, waitFor } from '../helpers/wait.js';
+import { statusCommand } from '../../src/cli/status.js';
+import { EventBus } from '../../src/events/index.js';
+
+const MISSING = new Set([1100, 1101, 1177]);
+// Frame.io allows 5 upload creations a second, so 300 frames take a minute at the real limits
+// (the agent paces itself by the advertised x-ratelimit figures). These tests are about
+// sequences: the emulator enforces and advertises higher per-file limits.
+const PER_SECOND = (limit: number) => ({ limit, windowMs: 1000 });
+const FAST = { limits: { create_local_upload: PER_SECOND(200), show_file: PER_SECOND(400), upload_status: PER_SECOND(400) } };
+
+/**
+ * Writes frames first..last (but the missing ones) under dir, `batch` at a time: each frame is
+ * opened, half written, left growing for a moment, then finished, as a render node writes it.
+ */
+async function render(hot: string, dir: string, name: string, first: number, last: number, opts: { batch?: number; bytes?: number; missing?: Set<number> } = {}): Promise<number> {
+  const abs = path.join(hot, dir);
+  await fs.mkdir(abs, { recursive: true });
+  const frames = [];
+  for (let f = first; f <= last; f++) if (!opts.missing?.has(f)) frames.push(f);
+  const size = opts.bytes ?? 3000;
+  const batch = opts.batch ?? 12;
+  for (let i = 0; i < frames.length; i += batch) {
+    const handles = await Promise.all(frames.slice(i, i + batch).map((f) => fs.open(path.join(abs, `${name}.${String(f).padStart(4, '0')}.exr`), 'w')));
+    await Promise.all(handles.map((h) => h.write(Buffer.alloc(size / 2, 1))));
+    await pause(40); // the renderer's pace: the frame is visibly growing
+    await Promise.all(handles.map((h) => h.write(Buffer.alloc(size / 2, 2))));
+    await Promise.all(handles.map((h) => h.close()));
+  }
+  return frames.length * size;
+}
+
+describe('image sequences on a running agent', () => {
+  let env: AgentEnv | undefined;
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+
+  it('completes a 300-frame render with 3 missing frames by quiet time: summary, gaps, status, {seq} folders', async () => {
+    env = await agentEnv(FAST);
+    const bus = new EventBus();
+    const rec = recordEvents(bus);
+    const agent = await env.start({
+      events: bus,
+      watchYaml: [
+        'rules:',
+        '  - match: "**/*.exr"',
+        '    folder: "Renders/{seq}"',
+        'sequences:',
+        '  enabled: true',
+        '  quiet_seconds: 1.5',
+      ].join('\n'),
+    });
+    const done = nextEvent(bus, 'sequence-complete', (e) => e.name === 'sh010_comp', { timeoutMs: 60_000 });
+    const doneOther = nextEvent(bus, 'sequence-complete', (e) => e.name === 'sh020_plate', { timeoutMs: 60_000 });
+    const rendering = render(env.hot, 'renders', 'sh010_comp', 1001, 1300, { missing: MISSING });
+    // While frames arrive, status lists the sequence with its progress.
+    const mid = await waitFor(async () => (await agent.status()).sequences?.find((s) => s.name === 'sh010_comp' && s.uploaded > 0 && s.state !== 'complete'), { timeoutMs: 20_000, what: 'an open sequence in status' });
+    expect(mid.frames).toBeGreaterThanOrEqual(mid.uploaded);
+    const bytes = await rendering;
+    await render(env.hot, 'renders', 'sh020_plate', 1, 5, { batch: 5 });
+
+    const e = await done;
+    expect(e).toMatchObject({
+      watch: 'hot',
+      relPath: 'renders/sh010_comp.####.exr',
+      jobId: 0,
+      first: 1001,
+      last: 1300,
+      frames: 297,
+      uploaded: 297,
+      failed: 0,
+      missing: 3,
+      gaps: '1100–1101, 1177',
+      bytes,
+      state: 'complete',
+      completedBy: 'quiet',
+      folderPath: 'Renders/sh010_comp',
+    });
+    expect(e.viewUrl).toMatch(/^https?:/);
+    // Not before the render went quiet: the last frame was written after the first ones went up.
+    const lastSeen = Math.max(...rec.of('seen').filter((s) => s.relPath.startsWith('renders/sh010_comp.')).map((s) => s.time));
+    expect(e.completedAt! - lastSeen).toBeGreaterThanOrEqual(1000);
+    expect((await doneOther).folderPath).toBe('Renders/sh020_plate');
+
+    // Each frame went up one by one, into its shot's own folder, while the render was going on.
+    const routed = rec.of('routed').filter((r) => r.relPath.startsWith('renders/sh010_comp.'));
+    expect(routed).toHaveLength(297);
+    expect(new Set(routed.map((r) => r.folderPath))).toEqual(new Set(['Renders/sh010_comp']));
+    const firstVerified = Math.min(...rec.of('verified').map((v) => v.time));
+    expect(firstVerified).toBeLessThan(lastSeen);
+    expect(rec.of('sequence-progress').some((p) => p.name === 'sh010_comp' && p.state === 'rendering' && p.uploaded < 297)).toBe(true);
+
+    // One summary line for the shot, with range, count, gaps, bytes, time and folder.
+    const summary = env.logger.records.filter((r) => r.message.startsWith('sequence hot/renders/sh010_comp.####.exr complete'));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]!.level).toBe('warn'); // gaps are worth a look
+    expect(summary[0]!.message).toMatch(
+      /^sequence hot\/renders\/sh010_comp\.####\.exr complete \(quiet\): frames 1001–1300, 297\/297 uploaded, missing 1100–1101, 1177 \(3 frames\), 891\.0 kB in [\d.]+ s → Frame\.io folder Renders\/sh010_comp \(view https?:\/\/\S+\)$/,
+    );
+
+    // `status` (another process's view: the journal) lists both sequences.
+    await waitFor(async () => {
+      const io = memoryIO({}, env!.stateDir);
+      await statusCommand({ stateDir: env!.stateDir }, io);
+      return /sh020_plate.*complete/.test(io.stdoutText()) && /sh010_comp.*complete/.test(io.stdoutText()) ? io.stdoutText() : undefined;
+    }, { what: 'both sequences in `status`' }).then((text) => {
+      expect(text).toContain('image sequences:');
+      expect(text).toMatch(/hot\/renders\/sh010_comp\.####\.exr {2}complete {2}297\/297 frames {2}1001–1300 {2}missing 1100–1101, 1177 {2}891\.0 kB {2}→ Renders\/sh010_comp/);
+    });
+    rec.stop();
+  }, 90_000);
+
+  it('completes by the marker file, never by quiet time, and never uploads the marker', async () => {
+    env = await agentEnv(FAST);
+    const bus = new EventBus();
+    const rec = recordEvents(bus);
+    const agent = await env.start({
+      events: bus,
+      watchYaml: ['sequences:', '  enabled: true', '  complete_when: marker', '  quiet_seconds: 0.2'].join('\n'),
+    });
+    await render(env.hot, 'out', 'sh030', 1001, 1300, { missing: MISSING, bytes: 1000 });
+    // Every frame is up and the render has long been quiet: still not complete without the marker.
+    await waitFor(async () => (await agent.status()).sequences?.find((s) => s.name === 'sh030' && s.uploaded === 297), { timeoutMs: 60_000, what: 'all frames uploaded' });
+    await agent.rescan();
+    await agent.whenIdle();
+    await agent.sequences.tick();
+    expect(rec.of('sequence-complete')).toHaveLength(0);
+    expect((await agent.status()).sequences?.[0]).toMatchObject({ name: 'sh030', state: 'rendering', uploaded: 297, frames: 297 });
+
+    const done = nextEvent(bus, 'sequence-complete', () => true, { timeoutMs: 10_000 });
+    await fs.writeFile(path.join(env.hot, 'out', 'sh030.done'), '');
+    const e = await done;
+    expect(e).toMatchObject({ relPath: 'out/sh030.####.exr', completedBy: 'marker', frames: 297, uploaded: 297, gaps: '1100–1101, 1177', folderPath: 'out' });
+    expect(env.logger.text()).toMatch(/sequence hot\/out\/sh030\.####\.exr complete \(marker file\): frames 1001–1300, 297\/297 uploaded, missing 1100–1101, 1177/);
+    await agent.rescan();
+    await agent.whenIdle();
+    expect(rec.events.filter((x) => x.relPath.endsWith('.done'))).toHaveLength(0);
+    rec.stop();
+  }, 90_000);
+
+  it('on_gaps hold waits for a missing frame written late, then completes without gaps', async () => {
+    env = await agentEnv(FAST);
+    const bus = new EventBus();
+    await env.start({ events: bus, watchYaml: ['sequences:', '  enabled: true', '  quiet_seconds: 0.5', '  on_gaps: hold', '  hold_limit_seconds: 30'].join('\n') });
+    const rec = recordEvents(bus);
+    await render(env.hot, '', 'sh040', 1, 10, { missing: new Set([5]), batch: 10 });
+    await nextEvent(bus, 'sequence-progress', (e) => e.state === 'holding', { timeoutMs: 20_000 });
+    expect(env.logger.text()).toMatch(/sequence hot\/sh040\.####\.exr: waiting up to \d+ s for missing frames 5/);
+    const done = nextEvent(bus, 'sequence-complete', () => true, { timeoutMs: 20_000 });
+    await render(env.hot, '', 'sh040', 5, 5);
+    expect(await done).toMatchObject({ frames: 10, uploaded: 10, missing: 0, gaps: '' });
+    expect(rec.of('sequence-complete')).toHaveLength(1);
+    rec.stop();
+  }, 60_000);
+});
