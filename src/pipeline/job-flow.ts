@@ -3,6 +3,7 @@
 // the after-upload action (outside the slot: a file waiting for Frame.io to assemble it must not
 // keep another file from sending). Every state is journaled before the next step starts. What to
 // do after a failure is decided in decide.ts and carried out in job-errors.ts.
+import { parseFrame } from '../sequences/detect.js';
 import path from 'node:path';
 import { classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import { isStoreUnwritable, type Job } from '../journal/index.js';
@@ -275,7 +276,8 @@ export class JobFlow {
       else w.hot.markHandled(facts);
       const elapsed = started !== undefined ? clock.now() - started : undefined;
       const speed = elapsed ? ` in ${formatDuration(elapsed)} (${formatRate((job.size * 1000) / Math.max(1, elapsed))})` : '';
-      logger.info(`uploaded ${job.relPath} ${formatBytes(job.size)}${speed} → ${job.viewUrl ?? job.fileId}${where.note ? ` · ${where.note}` : ''}`, {
+      // A frame of a followed image sequence: its sequence's summary line is the info line (src/sequences).
+      logger[w.config.sequences && parseFrame(job.relPath) ? 'debug' : 'info'](`uploaded ${job.relPath} ${formatBytes(job.size)}${speed} → ${job.viewUrl ?? job.fileId}${where.note ? ` · ${where.note}` : ''}`, {
         event: 'uploaded',
         watch: job.watch,
         file: job.relPath,

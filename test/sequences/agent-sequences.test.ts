@@ -110,6 +110,10 @@ describe('image sequences on a running agent', () => {
       /^sequence hot\/renders\/sh010_comp\.####\.exr complete \(quiet\): frames 1001–1300, 297\/297 uploaded, missing 1100–1101, 1177 \(3 frames\), 891\.0 kB in [\d.]+ s → Frame\.io folder Renders\/sh010_comp \(view https?:\/\/\S+\)$/,
     );
 
+    // The frames' own lines are debug: the log has one info/warn line per shot, not 297.
+    expect(env.logger.at('info').filter((m) => m.startsWith('uploaded renders/sh010_comp.'))).toHaveLength(0);
+    expect(env.logger.at('debug').filter((m) => m.startsWith('uploaded renders/sh010_comp.'))).toHaveLength(297);
+
     // `status` (another process's view: the journal) lists both sequences.
     await waitFor(async () => {
       const io = memoryIO({}, env!.stateDir);
