@@ -1,0 +1,101 @@
+// SequenceTracker in-process: the real event bus, a manual clock, a store fake for the journal's
+// answers. Covers what the whole-agent tests do not reach: frames that leave the pipeline without
+// an event, a frame deleted before it settled, a re-render after completion, saved progress.
+import { describe, expect, it } from 'vitest';
+import { EventBus } from '../../src/events/index.js';
+import type { WatchConfig } from '../../src/config/types.js';
+import type { Job } from '../../src/journal/index.js';
+import { SequenceTracker } from '../../src/sequences/index.js';
+import { readSequenceStatus } from '../../src/sequences/persist.js';
+import { ManualClock } from '../helpers/clock.js';
+import { recordEvents } from '../helpers/events.js';
+import { recordingLogger } from '../helpers/logger.js';
+
+function setup(jobs: Map<number, Partial<Job>> = new Map()) {
+  const clock = new ManualClock({ start: 1_000_000 });
+  const bus = new EventBus();
+  const settings = new Map<string, string>();
+  const store = {
+    getById: async (id: number) => jobs.get(id) as Job | undefined,
+    listSettings: async (prefix: string) => new Map([...settings].filter(([k]) => k.startsWith(prefix))),
+    setSetting: async (k: string, v: string | null) => void (v === null ? settings.delete(k) : settings.set(k, v)),
+  };
+  const watch = { name: 'w', path: '/hot', sequences: { completeWhen: 'quiet', quietSeconds: 2, marker: '{name}.done', onGaps: 'upload', holdLimitSeconds: 60 } } as unknown as WatchConfig;
+  const logger = recordingLogger();
+  const tracker = new SequenceTracker({ watches: [watch], events: bus, logger, clock, store, exists: async () => false });
+  const job = (type: 'seen' | 'finalized' | 'failed', relPath: string, jobId: number) => {
+    const base = { watch: 'w', relPath, jobId, time: clock.now() };
+    if (type === 'seen') bus.publish({ type, ...base, size: 10 });
+    else if (type === 'finalized') bus.publish({ type, ...base, action: 'leave', where: null });
+    else bus.publish({ type, ...base, code: 'x', message: 'x' });
+  };
+  return { clock, bus, settings, store, tracker, logger, job };
+}
+
+describe('SequenceTracker', () => {
+  it('asks the journal about frames that left the pipeline without an event, then completes', async () => {
+    const jobs = new Map<number, Partial<Job>>([[2, { state: 'done', size: 10 }]]);
+    const { clock, bus, tracker, job } = setup(jobs);
+    await tracker.start();
+    const rec = recordEvents(bus);
+    for (const [n, id] of [[1, 1], [2, 2]] as const) {
+      tracker.fileChanged('w', `s.000${n}.exr`, 10);
+      job('seen', `s.000${n}.exr`, id);
+    }
+    job('finalized', 's.0001.exr', 1); // frame 2 was dropped as "already in Frame.io": no event
+    await bus.drained();
+    clock.advance(2500);
+    await tracker.tick();
+    expect(tracker.list()[0]).toMatchObject({ state: 'uploading', uploaded: 1, frames: 2 });
+    clock.advance(5000); // quiet long enough: the journal is asked
+    await tracker.tick();
+    await bus.drained();
+    expect(rec.of('sequence-complete')).toHaveLength(1);
+    expect(rec.of('sequence-complete')[0]).toMatchObject({ uploaded: 2, frames: 2, gaps: '' });
+    await tracker.stop();
+  });
+
+  it('forgets a frame deleted before it settled, and starts a new run when the shot is rendered again', async () => {
+    const { clock, bus, tracker, settings, job, logger } = setup();
+    await tracker.start();
+    const rec = recordEvents(bus);
+    tracker.fileChanged('w', 'r/s.0001.exr', 10);
+    tracker.fileChanged('w', 'r/s.0002.exr', 10);
+    tracker.fileGone('w', 'r/s.0002.exr');
+    job('seen', 'r/s.0001.exr', 1);
+    job('finalized', 'r/s.0001.exr', 1);
+    await bus.drained();
+    clock.advance(2000);
+    await tracker.tick();
+    await bus.drained();
+    expect(rec.of('sequence-complete').map((e) => e.frames)).toEqual([1]);
+
+    clock.advance(1000);
+    tracker.fileChanged('w', 'r/s.0001.exr', 12); // re-rendered
+    job('seen', 'r/s.0001.exr', 3);
+    job('failed', 'r/s.0001.exr', 3);
+    await bus.drained();
+    await tracker.tick();
+    expect(tracker.list().map((s) => s.state)).toEqual(['rendering', 'complete']);
+    clock.advance(2000);
+    await tracker.tick();
+    await bus.drained();
+    expect(rec.of('sequence-complete').map((e) => [e.frames, e.uploaded, e.failed])).toEqual([[1, 1, 0], [1, 0, 1]]);
+    expect(logger.at('warn').some((m) => /r\/s\.####\.exr complete \(quiet\): frames 1, 0\/1 uploaded, 1 failed/.test(m))).toBe(true);
+
+    // Saved for `status` in another process: both runs, newest first.
+    await tracker.stop();
+    const saved = await readSequenceStatus({ listSettings: async (p) => new Map([...settings].filter(([k]) => k.startsWith(p))) });
+    expect(saved.map((s) => [s.sequence, s.failed])).toEqual([['r/s.####.exr', 1], ['r/s.####.exr', 0]]);
+  });
+
+  it('drops at start what a previous run left open, keeps recent completed ones', async () => {
+    const { tracker, settings, clock } = setup();
+    settings.set('sequence/w/a.####.exr@1', JSON.stringify({ watch: 'w', sequence: 'a.####.exr', state: 'rendering', startedAt: 1 }));
+    settings.set('sequence/w/b.####.exr@2', JSON.stringify({ watch: 'w', sequence: 'b.####.exr', state: 'complete', startedAt: 2, completedAt: clock.now() - 1000 }));
+    settings.set('sequence/w/c.####.exr@3', JSON.stringify({ watch: 'w', sequence: 'c.####.exr', state: 'complete', startedAt: 3, completedAt: clock.now() - 2 * 86_400_000 }));
+    await tracker.start();
+    expect([...settings.keys()]).toEqual(['sequence/w/b.####.exr@2']);
+    await tracker.stop();
+  });
+});
