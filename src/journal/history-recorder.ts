@@ -6,7 +6,7 @@ import type { Logger } from '../util/logger.js';
 import type { JobStore } from './store.js';
 import type { JobEventRecord } from './types.js';
 
-/** Frequent and meaningless one by one: the history keeps only the steps a person asks about. */
+/** Frequent and meaningless one by one (or not about one file: sequences): the history keeps only a file's steps. */
 const SKIPPED = new Set(['progress', 'part-done', 'sequence-progress', 'sequence-complete']);
 const BATCH_MS = 250;
 const BATCH_MAX = 200;

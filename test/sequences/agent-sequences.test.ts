@@ -121,8 +121,13 @@ describe('image sequences on a running agent', () => {
       return /sh020_plate.*complete/.test(io.stdoutText()) && /sh010_comp.*complete/.test(io.stdoutText()) ? io.stdoutText() : undefined;
     }, { what: 'both sequences in `status`' }).then((text) => {
       expect(text).toContain('image sequences:');
+      expect(text.indexOf('image sequences:')).toBeLessThan(text.indexOf('recently uploaded:'));
       expect(text).toMatch(/hot\/renders\/sh010_comp\.####\.exr {2}complete {2}297\/297 frames {2}1001–1300 {2}missing 1100–1101, 1177 {2}891\.0 kB {2}→ Renders\/sh010_comp/);
     });
+    const json = memoryIO({}, env.stateDir);
+    await statusCommand({ stateDir: env.stateDir, json: true }, json);
+    const listed = (JSON.parse(json.stdoutText()) as { sequences: Array<Record<string, unknown>> }).sequences;
+    expect(listed.find((q) => q.name === 'sh010_comp')).toMatchObject({ watch: 'hot', sequence: 'renders/sh010_comp.####.exr', frames: 297, uploaded: 297, gaps: '1100–1101, 1177', state: 'complete' });
     rec.stop();
   }, 90_000);
 
