@@ -16,7 +16,7 @@ async function startSink() {
 }
 
 /** Writes each part to its own file, so every curl reads a whole file, as curl -T does. */
-async function splitParts(source, target, dir) {
+export async function splitParts(source, target, dir) {
   await mkdir(dir, { recursive: true });
   const src = await open(source, 'r');
   const files = [];
@@ -39,7 +39,7 @@ async function splitParts(source, target, dir) {
 }
 
 /** 5 curl processes at a time, one per part; peak RSS is the largest single curl's. */
-async function curlUpload(target, files, parallel) {
+export async function curlUpload(target, files, parallel) {
   const limit = pLimit(parallel);
   let peakKb = 0;
   const started = performance.now();
