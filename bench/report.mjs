@@ -14,7 +14,7 @@ export function renderReport(r) {
   if (r.throughput) {
     const t = r.throughput;
     const by = (server, label) => t.rows.find((x) => x.server === server && x.label.startsWith(label));
-    out.push(`## 1. Throughput (${f(t.size / 1024 ** 2, 0)} MiB file, ${t.rows[0]?.parts} parts, median of ${t.reps})`, '');
+    out.push(`## 1. Throughput on loopback (\`--only throughput\`; ${f(t.size / 1024 ** 2, 0)} MiB file, ${t.rows[0]?.parts} parts, median of ${t.reps})`, '');
     out.push('Emulator: `frameio-agent emulator --json --no-rate-limits --discard` in its own process. Sink: a bare node:http server (bench/sink.mjs) that discards bodies. curl: the parts pre-split into files (not timed), `curl -sS -T part -H "x-amz-acl: private" -H "Content-Type: <media_type>" <url>`, N processes at a time, spawn time included. Seed-style baseline (bench/upload-child.mjs): 5 workers, each part read whole into a Buffer, then PUT.', '');
     const rows = [];
     for (const server of ['emulator', 'sink']) {
@@ -24,7 +24,9 @@ export function renderReport(r) {
         const ref = x.label.includes('1 worker') ? curl1 : curl5;
         const ratio = ref.mbps / x.mbps;
         const isOurs = x.label.startsWith('ours');
-        rows.push([server, x.label, f(x.mbps, 0), f(x.maxRssMb, 0), x.label.startsWith('curl') ? '—' : f(ratio, 2), isOurs && !x.label.includes('1 worker') ? '≤ 1.00' : '—', isOurs && !x.label.includes('1 worker') ? yes(ratio <= 1.0) : '—']);
+        // Issue 10's loopback goal: 1 GiB in ≤ 0.6 × the time of 5 parallel curl PUTs, < 120 MB RSS.
+        const goal = isOurs && !x.label.includes('1 worker');
+        rows.push([server, x.label, f(x.mbps, 0), f(x.maxRssMb, 0), x.label.startsWith('curl') ? '—' : f(ratio, 2), goal ? '≤ 0.60, < 120 MB' : '—', goal ? yes(ratio <= 0.6 && x.maxRssMb < 120) : '—']);
       }
     }
     out.push(table(['server', 'uploader', 'MB/s', 'peak RSS MB', 'time ratio vs curl', 'target', 'met?'], rows), '');

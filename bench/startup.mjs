@@ -49,9 +49,10 @@ async function firstUpload({ tmp, settleSeconds, log }) {
   }
 }
 
-export async function startup({ tmp, quick, log }) {
+/** `reuse`: section 3's rows, when that scenario ran in the same process (same settings). */
+export async function startup({ tmp, quick, log, reuse }) {
   const drops = [];
-  for (const n of [100, 1000]) drops.push(await smallFiles({ tmp, n, rateLimits: false, maxFiles: 32, log }));
+  for (const n of [100, 1000]) drops.push(reuse?.find((x) => x.n === n) ?? (await smallFiles({ tmp, n, rateLimits: false, maxFiles: 32, log })));
   const first = await firstUpload({ tmp, settleSeconds: 0.5, log });
   return { drops, first, quick };
 }
