@@ -24,7 +24,8 @@ export function renderConfirm(r) {
     const extra = x.calls.upload_status + x.calls.show_file + x.calls.list_files - x.created;
     if (x.confirmPerFile > 1.2) why.push(`${extra} calls beyond one per file: with a ${x.lagMs / 1000} s lag the first upload_status after the last part answers "not complete" and the agent polls again (upload_status ${x.calls.upload_status}, show_file ${x.calls.show_file}, list_files ${x.calls.list_files} for ${x.created} files)`);
     if (x.http429 > 0) why.push(`${x.http429} × 429 by endpoint ${JSON.stringify(x.rateLimited)}: create and upload_status share nothing but each has 5/s; the extra polls push upload_status over its bucket`);
-    if (x.filesPerS < 4.75) why.push(`the rate is below 4.75 files/s: creates are paced at ≤ 5/s, and each polling retry and each 429 back-off holds one of the ${x.maxFiles} file slots for the lag, so fewer creates are in flight`);
+    // Little's law: slots ÷ rate = how long each file held its slot.
+    if (x.filesPerS < 4.75) why.push(`${x.maxFiles} file slots ÷ ${f(x.filesPerS, 2)} files/s = ${f(x.maxFiles / x.filesPerS, 1)} s per file in a slot, about the ${x.lagMs / 1000} s lag plus the upload and the polls: a file holds its max_files slot until it is confirmed, so the lag, not the 5/s create limit, sets the pace (${x.http429} × 429)`);
     if (why.length) out.push(`**${x.lagMs / 1000} s lag, why it misses:** ${why.join('; ')}.`, '');
   }
   return out.join('\n');
@@ -84,7 +85,7 @@ export function renderGrowth(r) {
     const perFileOnce = ((b.onceS - a.onceS) / (b.n - a.n)) * 1e6;
     const perFileNew = ((b.newUploadS - a.newUploadS) / (b.n - a.n)) * 1e6;
     const perFileRss = ((b.peakRssMb - a.peakRssMb) / (b.n - a.n)) * 1024 * 1024;
-    out.push(`**Why the large cases miss:** every cost grows linearly with the old files: from ${a.n} to ${b.n}, \`run --once\` grows by ${f(perFileOnce, 0)} µs, the time to the new upload by ${f(perFileNew, 0)} µs and peak RSS by ${f(perFileRss, 0)} bytes per old file. The agent walks and stats every old file at start-up and looks each one up before it reaches the new one; the RSS is the watcher's per-path state plus SQLite's page cache (not profiled further). A start-up that does not depend on the old files (e.g. uploading new files while the first scan still runs, or a folder listing that skips unchanged directories) would be needed to meet the goals at 100k+.`, '');
+    out.push(`**Why the large cases miss:** every cost grows linearly with the old files: from ${a.n} to ${b.n}, \`run --once\` grows by ${f(perFileOnce, 0)} µs, the time to the new upload by ${f(perFileNew, 0)} µs and peak RSS by ${f(perFileRss, 0)} bytes per old file. Measured, not profiled: the growth is per old file, so it is the start-up's walk over the tree (a stat and a journal look-up per file, and the watcher's per-path state) that stands between \`run\` and the new file; RSS grows with the watcher's per-path state and SQLite's page cache. Meeting the goals at 100k+ needs a start-up whose cost does not depend on the old files (e.g. new files uploaded while the first scan still runs).`, '');
   }
   return out.join('\n');
 }

@@ -80,11 +80,14 @@ function want(s) {
   return !only || only.includes(s);
 }
 
+// `--rerender <results.json> --only <names>`: rewrite those sections from a saved run, running nothing
+// (after a change to the report's wording; each run saves its results in the temp dir, see the end).
+const rerender = arg('--rerender');
 const tmp = await mkdtemp(path.join('/tmp', 'frameio-bench-'));
-const results = { machine, quick, skipped: [], durations: {} };
+const results = rerender ? JSON.parse(await readFile(rerender, 'utf8')) : { machine, quick, skipped: [], durations: {} };
 const started = Date.now();
 try {
-  for (const name of ALL.filter(want)) {
+  for (const name of rerender ? [] : ALL.filter(want)) {
     const elapsed = (Date.now() - started) / 1000;
     if (elapsed > budgetS) {
       log(`Skipping ${name}: the ${budgetS / 60} min budget is used up (${elapsed.toFixed(0)} s).`);
@@ -107,7 +110,7 @@ try {
 } finally {
   await rm(tmp, { recursive: true, force: true });
 }
-results.durationS = (Date.now() - started) / 1000;
+if (!rerender) results.durationS = (Date.now() - started) / 1000;
 if (results.confirm && !results.smallLimited) {
   // Section 3's limits-on row is confirm-lag's 0 s lag run.
   const r0 = results.confirm.rows.find((x) => x.lagMs === 0);
@@ -146,5 +149,5 @@ if (!only) {
 }
 console.log('\n' + (only ? renderReport(results) : report));
 await writeFile(file, report);
-await writeFile(path.join(os.tmpdir(), 'frameio-bench-results.json'), JSON.stringify(results, null, 2));
+if (!rerender) await writeFile(path.join(os.tmpdir(), `frameio-bench-results${only ? '-' + only.join('-') : ''}.json`), JSON.stringify(results, null, 2));
 console.log(`BENCHMARKS.md written (${results.durationS.toFixed(0)} s).`);
