@@ -35,20 +35,25 @@ export function renderLongFat(r) {
   const s = r.shaping;
   const out = ['## 8. A long fat link (`--only long-fat`)', '', measuredLine(r.meta), ''];
   out.push(`Emulator (own process): \`{ store: 'discard', connectionBytesPerSecond: ${s.connectionBytesPerSecond}, linkBytesPerSecond: ${s.linkBytesPerSecond}, roundTripMs: ${s.roundTripMs} }\` = 16 MB/s per TCP connection, 200 MB/s for all (the uplink), 80 ms on every answer. Rate limits off (advertised 100,000/s): at the real 5 creates/s, 20 MB files could never pass 100 MB/s, so the figure would measure the rate limit, not the link. Files are sparse (the page cache serves them, no disk time). The agent runs with its DEFAULT upload settings (no \`upload:\` block) unless the row says otherwise; settle 0.5 s. MB = 10⁶ bytes. "MB/s" = bytes ÷ the window in which the emulator received them (sampled every 200 ms); "incl. start" = bytes ÷ the agent's wall time. "streams" = the emulator's most concurrent part PUTs.`, '');
+  const curl = r.rows.find((x) => x.label.startsWith('curl'));
   const rows = r.rows.map((x) => {
     const isAgent = !x.label.startsWith('curl');
     const goalRss = x.label.includes('max_workers 32');
     const goal = !isAgent ? 'the machine\'s ceiling' : goalRss ? '< 150 MB RSS at 32 streams' : '≥ 90 % of the link (180 MB/s)';
     const ok = !isAgent ? undefined : goalRss ? x.peakRssMb < 150 : x.linkPct >= 90;
-    return [x.label, f(x.mbps, 0), f(x.linkPct, 0) + ' %', isAgent ? f(x.wallMbps, 0) : '—', String(x.maxStreams), f(x.peakRssMb, 0), isAgent && x.timedOut ? `stopped at ${x.deadlineS} s, ${f((x.bytes / x.total) * 100, 0)} % sent` : 'all sent', goal, yes(ok)];
+    return [x.label, f(x.mbps, 0), f(x.linkPct, 0) + ' %', curl ? f((x.mbps / curl.mbps) * 100, 0) + ' %' : '—', isAgent ? f(x.wallMbps, 0) : '—', String(x.maxStreams), f(x.peakRssMb, 0), isAgent && x.timedOut ? `stopped at ${x.deadlineS} s, ${f((x.bytes / x.total) * 100, 0)} % sent` : 'all sent', goal, yes(ok)];
   });
-  out.push(table(['run', 'MB/s', '% of 200 MB/s', 'MB/s incl. start', 'streams', 'peak RSS MB', 'done', 'goal', 'met?'], rows), '');
-  const curl = r.rows.find((x) => x.label.startsWith('curl'));
+  out.push(table(['run', 'MB/s', '% of 200 MB/s', '% of the curl ceiling', 'MB/s incl. start', 'streams', 'peak RSS MB', 'done', 'goal', 'met?'], rows), '');
   if (curl) out.push(`**Ceiling on this machine:** curl with 16 parallel PUTs on the same shaping reaches ${f(curl.mbps, 0)} MB/s (${f(curl.linkPct, 0)} % of the link), with the emulator's pacing and the senders sharing 2 cores${curl.linkPct < 90 ? ': even perfect parallelism would miss 90 % here, so part of any shortfall below is the machine' : ''}.`, '');
   for (const x of r.rows.filter((y) => !y.label.startsWith('curl') && !y.label.includes('max_workers 32') && y.linkPct < 90)) {
     out.push(`**${x.label}, why it misses:** at most ${x.maxStreams} part PUTs were in flight (emulator counter), and one connection carries ≤ 16 MB/s, so the agent could not pass ${x.maxStreams * 16} MB/s whatever the link: the defaults (max_files 2 × max_workers 5${x.files > 1 ? '; a 20 MiB file is one part, so only max_files = 2 streams' : ''}) set the parallelism, not the link. Filling 200 MB/s at 16 MB/s per connection needs ≥ 13 streams.`, '');
   }
   const x32 = r.rows.find((y) => y.label.includes('max_workers 32'));
+  const def = r.rows.find((y) => y.label.startsWith('1 file') && y.upload === 'defaults');
+  if (x32 && def && x32.peakRssMb >= 150) {
+    const per = (x32.peakRssMb - def.peakRssMb) / Math.max(1, x32.maxStreams - def.maxStreams);
+    out.push(`**RSS at 32 streams, why it misses:** ${f(x32.peakRssMb, 0)} MB with ${x32.maxStreams} streams against ${f(def.peakRssMb, 0)} MB with ${def.maxStreams}: ${f(per, 2)} MB per extra stream, which is the two pooled 1 MiB read buffers each worker holds (src/upload/buffer-pool.ts) plus its socket's buffers. Meeting < 150 MB at 32 streams needs less than ~${f((150 - def.peakRssMb) / Math.max(1, 32 - def.maxStreams), 2)} MB per stream (e.g. smaller reads at high parallelism) or a lower base.`, '');
+  }
   if (x32 && x32.maxStreams < 32) out.push(`With max_workers 32 the emulator saw at most ${x32.maxStreams} concurrent PUTs (a ${f(x32.size / MiB, 0)} MiB file has ${Math.ceil(x32.size / (20 * MiB))} parts of 20 MiB, and max_files 2 with one file), so its RSS is for ${x32.maxStreams} streams, not 32.`, '');
   return out.join('\n');
 }
