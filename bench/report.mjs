@@ -32,7 +32,7 @@ export function renderReport(r) {
     out.push(table(['server', 'uploader', 'MB/s', 'peak RSS MB', 'time ratio vs curl', 'target', 'met?'], rows), '');
     out.push('"time ratio vs curl" is our time ÷ curl\'s time for the same bytes (= curl MB/s ÷ ours), against curl with the same parallelism.', '');
     if (t.tuning.length) {
-      out.push('Tuning (emulator, same file):', '');
+      out.push('Tuning (emulator, same file, one run each: the time budget of the whole bench):', '');
       out.push(table(['setting', 'MB/s', 'peak RSS MB'], t.tuning.map((x) => [x.knob, f(x.mbps, 0), f(x.maxRssMb, 0)])), '');
     }
   }
