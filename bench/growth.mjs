@@ -4,7 +4,7 @@
 // mtime, dev and inode, so the agent sees them exactly as files it uploaded earlier.
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdir, open, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -77,6 +77,23 @@ function padRows(dbPath, total) {
   }
 }
 
+/** The file system's floor: a bare walk (readdir + lstat of every entry) over the tree, in seconds. */
+async function bareWalkS(dir) {
+  const t = performance.now();
+  const walk = async (d) => {
+    const entries = await readdir(d, { withFileTypes: true });
+    for (let i = 0; i < entries.length; i += 256) {
+      await Promise.all(entries.slice(i, i + 256).map(async (e) => {
+        const p = path.join(d, e.name);
+        await lstat(p);
+        if (e.isDirectory()) await walk(p);
+      }));
+    }
+  };
+  await walk(dir);
+  return (performance.now() - t) / 1000;
+}
+
 async function timeCli(args, timeoutS) {
   const t = performance.now();
   try {
@@ -112,6 +129,7 @@ async function growthCase({ tmp, n, idleWindowS, log }) {
     }
     await insertRows(dbPath, hot, paths);
     row.setupS = (performance.now() - t) / 1000;
+    row.walkS = await bareWalkS(hot);
     // 3. `run --once` with nothing new.
     const before = (await emu.stats()).requests.create_local_upload;
     row.onceS = await timeCli(['run', '--once', '--config', config], 120);
@@ -142,7 +160,7 @@ async function growthCase({ tmp, n, idleWindowS, log }) {
     row.rssMb = s1.rssKb / 1024;
     row.peakRssMb = agent.peakMb();
     row.totalUploads = (await emu.stats()).requests.create_local_upload;
-    log(`  ${n} old files (setup ${row.setupS.toFixed(0)} s): run --once ${row.onceS.toFixed(2)} s (${row.onceUploads} uploads); run → new file confirmed ${row.newUploadS.toFixed(2)} s; idle ${row.idleCpuPct.toFixed(2)} % of a core over ${row.idleWindowS.toFixed(0)} s (quiet after ${row.warmupS.toFixed(0)} s); RSS ${row.rssMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB; uploads in all ${row.totalUploads} (seed + new = 2)`);
+    log(`  ${n} old files (setup ${row.setupS.toFixed(0)} s, bare walk ${row.walkS.toFixed(2)} s): run --once ${row.onceS.toFixed(2)} s (${row.onceUploads} uploads); run → new file confirmed ${row.newUploadS.toFixed(2)} s; idle ${row.idleCpuPct.toFixed(2)} % of a core over ${row.idleWindowS.toFixed(0)} s (quiet after ${row.warmupS.toFixed(0)} s); RSS ${row.rssMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB; uploads in all ${row.totalUploads} (seed + new = 2)`);
     return row;
   } finally {
     await agent?.stop();
