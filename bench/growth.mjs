@@ -4,7 +4,7 @@
 // mtime, dev and inode, so the agent sees them exactly as files it uploaded earlier.
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, open, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -12,26 +12,27 @@ import { startAgent, writeConfig } from './agent.mjs';
 import { BIN, MiB, sleep, startEmulatorProcess, stopWithin, waitFor } from './lib.mjs';
 
 const UNLIMITED = { limit: 100_000, windowMs: 1000 };
+const run = promisify(execFile);
 const HOUR_AGO = () => new Date(Date.now() - 3600_000);
 
-async function oneFile(f) {
-  const fh = await open(f, 'w');
-  await fh.truncate(MiB);
-  await fh.close();
-  await utimes(f, HOUR_AGO(), HOUR_AGO());
-}
 
-/** n sparse files in hot/old/dNNNN/; returns false if `budgetS` ran out first. */
-async function makeOldFiles(hot, n, budgetS) {
+/**
+ * n sparse files in hot/old/dNNNN/, mtime an hour ago; undefined if `budgetS` ran out first.
+ * coreutils' truncate and touch, 1,000 names per call: five times faster than a syscall round
+ * trip per file through Node's thread pool, which made the 500k setup take minutes.
+ */
+export async function makeOldFiles(hot, n, budgetS) {
   const deadline = Date.now() + budgetS * 1000;
+  const hourAgo = `@${Math.floor(Date.now() / 1000) - 3600}`;
   const paths = [];
   for (let d = 0; d * 1000 < n; d++) {
     const dir = path.join(hot, 'old', `d${String(d).padStart(4, '0')}`);
     await mkdir(dir, { recursive: true });
-    const batch = [];
-    for (let i = 0; i < Math.min(1000, n - d * 1000); i++) batch.push(path.join(dir, `f.${String(i).padStart(4, '0')}.exr`));
-    for (let i = 0; i < batch.length; i += 250) await Promise.all(batch.slice(i, i + 250).map(oneFile));
-    paths.push(...batch);
+    const names = [];
+    for (let i = 0; i < Math.min(1000, n - d * 1000); i++) names.push(`f.${String(i).padStart(4, '0')}.exr`);
+    await run('truncate', ['-s', String(MiB), ...names], { cwd: dir });
+    await run('touch', ['-m', '-d', hourAgo, ...names], { cwd: dir });
+    paths.push(...names.map((nm) => path.join(dir, nm)));
     if (Date.now() > deadline) return undefined;
   }
   return paths;
