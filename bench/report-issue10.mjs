@@ -44,7 +44,11 @@ export function renderLongFat(r) {
     return [x.label, f(x.mbps, 0), f(x.linkPct, 0) + ' %', curl ? f((x.mbps / curl.mbps) * 100, 0) + ' %' : '—', isAgent ? f(x.wallMbps, 0) : '—', String(x.maxStreams), f(x.peakRssMb, 0), isAgent && x.timedOut ? `stopped at ${x.deadlineS} s, ${f((x.bytes / x.total) * 100, 0)} % sent` : 'all sent', goal, yes(ok)];
   });
   out.push(table(['run', 'MB/s', '% of 200 MB/s', '% of the curl ceiling', 'MB/s incl. start', 'streams', 'peak RSS MB', 'done', 'goal', 'met?'], rows), '');
-  if (curl) out.push(`**Ceiling on this machine:** curl with 16 parallel PUTs on the same shaping reaches ${f(curl.mbps, 0)} MB/s (${f(curl.linkPct, 0)} % of the link), with the emulator's pacing and the senders sharing 2 cores${curl.linkPct < 90 ? ': even perfect parallelism would miss 90 % here, so part of any shortfall below is the machine' : ''}.`, '');
+  if (curl) {
+    const parts = Math.ceil(curl.size / (20 * MiB));
+    const tail = parts % curl.parallel;
+    out.push(`**Ceiling on this machine:** curl with ${curl.parallel} parallel PUTs on the same shaping reaches ${f(curl.mbps, 0)} MB/s (${f(curl.linkPct, 0)} % of the link), with the emulator's pacing and the senders sharing 2 cores${curl.linkPct < 90 ? ': even this misses 90 %, so part of any shortfall below is the set-up, not the agent' : ''}. Part of curl's gap is the file's tail: its ${parts} parts of 20 MiB go ${curl.parallel} at a time, so the last ${tail || curl.parallel} run alone at ≤ ${(tail || curl.parallel) * 16} MB/s; each part also pays a process start and the 80 ms round trip.`, '');
+  }
   for (const x of r.rows.filter((y) => !y.label.startsWith('curl') && !y.label.includes('max_workers 32') && y.linkPct < 90)) {
     out.push(`**${x.label}, why it misses:** at most ${x.maxStreams} part PUTs were in flight (emulator counter), and one connection carries ≤ 16 MB/s, so the agent could not pass ${x.maxStreams * 16} MB/s whatever the link: the defaults (max_files 2 × max_workers 5${x.files > 1 ? '; a 20 MiB file is one part, so only max_files = 2 streams' : ''}) set the parallelism, not the link. Filling 200 MB/s at 16 MB/s per connection needs ≥ 13 streams.`, '');
   }
