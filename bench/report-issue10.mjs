@@ -13,7 +13,7 @@ export function measuredLine(meta) {
 
 export function renderConfirm(r) {
   const out = ['## 7. Confirmations at Frame.io\'s real limits (`--only confirm-lag`)', '', measuredLine(r.meta), ''];
-  out.push(`${r.rows[0]?.n} frames of 1 MiB (\`shot.NNNN.exr\`) dropped before \`run --once\`; settle 0.5 s, \`max_files ${r.rows[0]?.maxFiles}\`, \`max_workers 5\`, after_upload leave. Emulator (bench/emulator-host.mjs, own process): \`{ store: 'discard', rateLimits: true, statusLagMs: <lag> }\`, i.e. the real limits of src/emulator/rateLimiter.ts (5/s create, upload_status, show_file; 100/min lists) enforced and advertised, no round-trip delay, no shaping. "Confirmation calls" = upload_status + show_file + list_files requests counted by the emulator, ÷ files created. files/s = steady state (files − 1) ÷ (last create − first create).`, '');
+  out.push(`${r.rows[0]?.n} frames of 1 MiB (\`shot.NNNN.exr\`) dropped before \`run --once\`; settle 0.5 s, \`max_files ${r.rows[0]?.maxFiles}\`, default \`max_workers\` (adaptive), after_upload leave. Emulator (bench/emulator-host.mjs, own process): \`{ store: 'discard', rateLimits: true, statusLagMs: <lag> }\`, i.e. the real limits of src/emulator/rateLimiter.ts (5/s create, upload_status, show_file; 100/min lists) enforced and advertised, no round-trip delay, no shaping. "Confirmation calls" = upload_status + show_file + list_files requests counted by the emulator, ÷ files created. files/s = steady state (files − 1) ÷ (last create − first create).`, '');
   const rows = r.rows.map((x) => {
     const ok = x.filesPerS >= 4.75 && x.confirmPerFile <= 1.2 && x.http429 === 0 && x.complete === x.n;
     return [`${x.lagMs / 1000} s`, `${x.complete}/${x.n}${x.timedOut ? ` (stopped at ${x.deadlineS} s)` : ''}`, f(x.filesPerS, 2), f(x.wallFilesPerS, 2), f(x.confirmPerFile, 2), `${x.calls.upload_status} / ${x.calls.show_file} / ${x.calls.list_files}`, String(x.http429), '≥ 4.75 files/s, ≤ 1.2 calls/file, 0 × 429', yes(ok)];
@@ -52,7 +52,13 @@ export function renderLongFat(r) {
     out.push(`**Ceiling on this machine:** curl with ${curl.parallel} parallel PUTs on the same shaping reaches ${f(curl.mbps, 0)} MB/s (${f(curl.linkPct, 0)} % of the link), with the emulator's pacing and the senders sharing 2 cores${ceilingNote}. Part of curl's gap is the file's tail: its ${parts} parts of 20 MiB go ${curl.parallel} at a time, so the last ${tail || curl.parallel} run alone at ≤ ${(tail || curl.parallel) * 16} MB/s; each part also pays a process start and the 80 ms round trip.`, '');
   }
   for (const x of r.rows.filter((y) => !y.label.startsWith('curl') && !y.label.includes('max_workers 32') && y.linkPct < 90)) {
-    out.push(`**${x.label}, why it misses:** at most ${x.maxStreams} part PUTs were in flight (emulator counter), and one connection carries ≤ 16 MB/s, so the agent could not pass ${x.maxStreams * 16} MB/s whatever the link: the defaults (max_files 2 × max_workers 5${x.files > 1 ? '; a 20 MiB file is one part, so only max_files = 2 streams' : ''}) set the parallelism, not the link. Filling 200 MB/s at 16 MB/s per connection needs ≥ 13 streams.`, '');
+    if (x.maxStreams * 16 >= 200) {
+      // Enough streams to carry the link: what is left is the machine (compare with curl's ceiling).
+      const vsCurl = curl ? ` it reached ${f((x.mbps / curl.mbps) * 100, 0)} % of what ${curl.parallel} parallel curl PUTs reach on the same shaping (${f(curl.mbps, 0)} MB/s), and` : '';
+      out.push(`**${x.label}, why it misses:** not the parallelism: up to ${x.maxStreams} part PUTs were in flight (emulator counter), which could carry ${x.maxStreams * 16} MB/s;${vsCurl} the emulator's pacing, the agent and the senders share 2 cores, so this machine is the ceiling here, not the link.`, '');
+    } else {
+      out.push(`**${x.label}, why it misses:** at most ${x.maxStreams} part PUTs were in flight (emulator counter), and one connection carries ≤ 16 MB/s, so the agent could not pass ${x.maxStreams * 16} MB/s whatever the link: it did not grow the number of streams far enough (upload.adaptive grows them while throughput rises, up to max_workers). Filling 200 MB/s at 16 MB/s per connection needs ≥ 13 streams.`, '');
+    }
   }
   const x32 = r.rows.find((y) => y.label.includes('max_workers 32'));
   const def = r.rows.find((y) => y.label.startsWith('1 file') && y.upload === 'defaults');
@@ -60,7 +66,7 @@ export function renderLongFat(r) {
     const per = (x32.peakRssMb - def.peakRssMb) / Math.max(1, x32.maxStreams - def.maxStreams);
     out.push(`**RSS at 32 streams, why it misses:** ${f(x32.peakRssMb, 0)} MB with ${x32.maxStreams} streams against ${f(def.peakRssMb, 0)} MB with ${def.maxStreams}: ${f(per, 2)} MB per extra stream, which is the two pooled 1 MiB read buffers each worker holds (src/upload/buffer-pool.ts) plus its socket's buffers. Meeting < 150 MB at 32 streams needs less than ~${f((150 - def.peakRssMb) / Math.max(1, 32 - def.maxStreams), 2)} MB per stream (e.g. smaller reads at high parallelism) or a lower base.`, '');
   }
-  if (x32 && x32.maxStreams < 32) out.push(`With max_workers 32 the emulator saw at most ${x32.maxStreams} concurrent PUTs (a ${f(x32.size / MiB, 0)} MiB file has ${Math.ceil(x32.size / (20 * MiB))} parts of 20 MiB, and max_files 2 with one file), so its RSS is for ${x32.maxStreams} streams, not 32.`, '');
+  if (x32 && x32.maxStreams < 32) out.push(`With max_workers 32 the emulator saw at most ${x32.maxStreams} concurrent PUTs (a 1024 MiB file's parts, 20 MiB each, and two files' worth of slots), so its RSS is for ${x32.maxStreams} streams, not 32.`, '');
   return out.join('\n');
 }
 
