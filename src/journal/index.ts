@@ -10,3 +10,4 @@ export { JOB_STATES, type FileFacts, type Job, type JobEventRecord, type JobPage
 export { PgJobStore, type PgJobStoreOptions } from './pg-store.js';
 export { PG_SCHEMA_VERSION } from './pg-schema.js';
 export { checkPgUrl, displayPgUrl } from './pg-url.js';
+export { openJobStore, type JournalTarget } from './open-store.js';
