@@ -22,6 +22,10 @@ export interface TestPostgres {
   /** A new empty database; returns its URL. */
   createDatabase(name: string): Promise<string>;
   dropDatabase(name: string): Promise<void>;
+  /** Stop the server (fast shutdown: clients are disconnected), keeping its data, as an outage would. */
+  halt(): Promise<void>;
+  /** Start it again on the same port after halt(). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,11 +72,12 @@ export async function startPostgres(): Promise<TestPostgres> {
     await fs.chown(dir, uid, Number(gid.trim()));
   }
   const port = await freePort();
+  // No fsync in tests: durability of commits is PostgreSQL's own; the writer kill -9 tests only need commits.
+  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`;
+  const start = () => as('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
   try {
-    // No fsync in tests: durability of commits is PostgreSQL's own; the writer kill -9 tests only need commits.
     await as('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`;
-    await as('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
+    await start();
   } catch (err) {
     const log = await fs.readFile(path.join(dir, 'server.log'), 'utf8').catch(() => '');
     await fs.rm(dir, { recursive: true, force: true });
@@ -97,6 +102,12 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
     async dropDatabase(name) {
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+    async halt() {
+      await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    async restart() {
+      await start();
     },
     async stop() {
       await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);

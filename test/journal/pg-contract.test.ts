@@ -116,4 +116,23 @@ describe('PgJobStore specifics', () => {
       await server.dropDatabase(name);
     }
   });
+
+  it("an outage of the server is 'unwritable' naming the database, and writes go on once it is back", async () => {
+    // A cluster of its own: halting the shared one would break the other tests' databases.
+    const own = await startPostgres();
+    try {
+      const url = await own.createDatabase('outage');
+      const store = await PgJobStore.open(url);
+      const job = (await store.observe('w', 'a.mov', '/x/a.mov', { size: 1, mtimeMs: 1, dev: 1, ino: 1 })).job;
+      await own.halt();
+      const err = await rejection(store.transition(job.id, 'settled'));
+      expect(err.reason).toBe('unwritable');
+      expect(err.message).toContain(`postgres://postgres@127.0.0.1:${own.port}/outage`);
+      await own.restart();
+      expect((await store.transition(job.id, 'settled')).state).toBe('settled');
+      await store.close();
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
 });
