@@ -19,6 +19,8 @@ function unreachable(err: unknown): string | undefined {
   if (typeof code === 'string') {
     if (NETWORK.has(code)) return `the database server cannot be reached (${code})`;
     if (code === '53100') return 'the database server\'s disk is full';
+    if (code === '55P03') return 'a row stayed locked by another agent too long';
+    if (code === '25P03') return 'the transaction was idle too long';
     if (code.startsWith('53')) return 'the database server is out of resources';
     if (code.startsWith('08')) return 'the connection to the database failed';
     if (code.startsWith('57P')) return 'the database server is shutting down or restarting';

@@ -115,6 +115,8 @@ function tooNew(version: number, where: string): JournalError {
 
 /** Bring the schema up to date, one migration per transaction, under the advisory lock. */
 export async function migrate(client: ClientBase, where: string): Promise<void> {
+  // Waiting for another agent's migration is not a stuck lock: no lock_timeout on this wait.
+  await client.query('SET lock_timeout = 0');
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
     await client.query(VERSION_TABLE).catch(async (err: unknown) => {
@@ -137,6 +139,7 @@ export async function migrate(client: ClientBase, where: string): Promise<void> 
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await client.query('RESET lock_timeout').catch(() => undefined);
   }
 }
 

@@ -41,6 +41,8 @@ export interface PgJobStoreOptions {
   clock?: Pick<Clock, 'now'>;
   /** Connections this agent holds at most (default 4). */
   maxConnections?: number;
+  /** How long a write waits for a job row another agent holds locked before 'unwritable' (default 10 s). */
+  lockTimeoutMs?: number;
 }
 
 export class PgJobStore implements JobStore {
@@ -68,7 +70,16 @@ export class PgJobStore implements JobStore {
     const check = checkPgUrl(url);
     if (!check.ok) throw new JournalError('unopenable', `The journal URL ${check.display} ${check.problem}`);
     registerPgSecret(url);
-    const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4, types: TYPES, connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 4,
+      types: TYPES,
+      connectionTimeoutMillis: 10_000,
+      // A job row locked by a hung agent must not stall the others for ever ('unwritable', retried
+      // later), and a transaction an agent left open (frozen, not crashed) gives its locks up.
+      lock_timeout: opts.lockTimeoutMs ?? 10_000,
+      idle_in_transaction_session_timeout: 60_000,
+    });
     // An idle connection the server dropped must not crash the agent; the next query reconnects.
     pool.on('error', () => undefined);
     const store = new PgJobStore(url, check.display, pool, opts);

@@ -135,4 +135,25 @@ describe('PgJobStore specifics', () => {
       await own.stop();
     }
   }, 60_000);
+
+  it("a job row held locked by another agent too long is 'unwritable' (held and retried), not a stall", async () => {
+    const { name, url } = await freshDatabase();
+    const store = await PgJobStore.open(url, { lockTimeoutMs: 300 });
+    const hung = new pg.Client({ connectionString: url });
+    try {
+      const job = (await store.observe('w', 'a.mov', '/x/a.mov', { size: 1, mtimeMs: 1, dev: 1, ino: 1 })).job;
+      await hung.connect();
+      await hung.query('BEGIN');
+      await hung.query('SELECT id FROM jobs WHERE id = $1 FOR UPDATE', [job.id]);
+      const err = await rejection(store.claim(job.id, 'agent-a', 1000));
+      expect(err.reason).toBe('unwritable');
+      expect(err.message).toMatch(/locked by another agent/);
+      await hung.query('ROLLBACK');
+      expect(await store.claim(job.id, 'agent-a', 1000)).toMatchObject({ owner: 'agent-a' });
+    } finally {
+      await hung.end().catch(() => undefined);
+      await store.close();
+      await server.dropDatabase(name);
+    }
+  });
 });
