@@ -41,7 +41,7 @@ export function describePgError(err: unknown, op?: string, where?: string): unkn
   if (op === undefined) return text;
   if (err instanceof JournalError) return err;
   const why = unreachable(err);
-  if (why !== undefined) return new JournalError('unwritable', `Cannot write the journal database ${where} (${op}): ${why} (${text})`, err);
+  if (why !== undefined) return new JournalError('unwritable', `Cannot use the journal database ${where} (${op}): ${why} (${text})`, err);
   // Anything else is a bug or a schema problem, not a passing outage: not retried as one.
   return err;
 }

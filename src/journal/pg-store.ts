@@ -53,8 +53,7 @@ export class PgJobStore implements JobStore {
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
-  private constructor(url: string, display: string, pool: pg.Pool, opts: PgJobStoreOptions) {
-    void url;
+  private constructor(display: string, pool: pg.Pool, opts: PgJobStoreOptions) {
     this.location = display;
     this.pool = pool;
     this.readonly = opts.readonly === true;
@@ -82,7 +81,7 @@ export class PgJobStore implements JobStore {
     });
     // An idle connection the server dropped must not crash the agent; the next query reconnects.
     pool.on('error', () => undefined);
-    const store = new PgJobStore(url, check.display, pool, opts);
+    const store = new PgJobStore(check.display, pool, opts);
     try {
       const client = await pool.connect();
       try {
