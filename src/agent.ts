@@ -3,7 +3,7 @@
 import type { AgentConfig } from './config/types.js';
 import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
-import { SqliteJobStore, startHistoryCompaction, type JobStore } from './journal/index.js';
+import { openJobStore, startHistoryCompaction, type JobStore } from './journal/index.js';
 import { HistoryRecorder } from './journal/history-recorder.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
@@ -74,7 +74,7 @@ export interface RunningAgent {
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
-  const journal: JobStore = opts.store ?? SqliteJobStore.inStateDir(config.stateDir);
+  const journal: JobStore = opts.store ?? (await openJobStore({ stateDir: config.stateDir, url: config.journal?.url }));
   const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
   const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
   const schedule = bandwidth

@@ -14,7 +14,10 @@ export async function statusCommand(args: { config?: string; stateDir?: string; 
     const limit = args.limit ?? 10;
     const snapshot = buildStatusSnapshot(await readStatusData(journal, { failures: limit, recent: args.limit ?? 5 }));
     // Free space is this machine's view of the journal's directory, so it is added here, not in the snapshot.
-    const space = await stateDirSpace(path.dirname(journal.location));
+    // A database journal (location is its URL, password masked) has no directory here to measure.
+    const space = journal.location.includes('://')
+      ? { dir: journal.location, freeBytes: null, full: false }
+      : await stateDirSpace(path.dirname(journal.location));
     if (args.json) {
       out(io, JSON.stringify({ ...snapshot, state_dir: { path: space.dir, free_bytes: space.freeBytes, journal_writable: !space.full } }, null, 2));
       return EXIT.ok;

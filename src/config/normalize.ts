@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { registerSecret } from '../util/redact.js';
+import { checkPgUrl, registerPgSecret } from '../journal/pg-url.js';
 import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnFailure, Rule, WatchConfig } from './types.js';
 import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
@@ -127,6 +128,23 @@ function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext):
   });
 }
 
+const DATABASE_URL_ENV = 'FRAMEIO_AGENT_DATABASE_URL';
+
+/** journal.url, else the environment's database URL: checked for shape, its password kept secret. */
+function journalUrl(fromFile: string | undefined, ctx: ValidateContext): { url?: string } {
+  // hasOwn, not a read: the CLI's lenient env answers every unset name with a stand-in.
+  const fromEnv = Object.hasOwn(ctx.env, DATABASE_URL_ENV) ? ctx.env[DATABASE_URL_ENV] || undefined : undefined;
+  const url = fromFile ?? fromEnv;
+  if (url === undefined) return {};
+  registerPgSecret(url);
+  const check = checkPgUrl(url);
+  if (!check.ok) {
+    const where = fromFile !== undefined ? `${check.display}` : `${check.display} (from ${DATABASE_URL_ENV})`;
+    addIssue(ctx, 'journal.url', ctx.positions.get('journal.url'), `database URL ${where} ${check.problem}`);
+  }
+  return { url };
+}
+
 export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | null): AgentConfig {
   const fio = obj(raw.frameio);
   const log = obj(raw.log);
@@ -164,7 +182,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       timeoutSeconds: num(fio.timeout_seconds),
     },
     stateDir: str(raw.state_dir) ?? '',
-    journal: { compactAfterDays: num(jr.compact_after_days) },
+    journal: { compactAfterDays: num(jr.compact_after_days), ...journalUrl(str(jr.url), ctx) },
     log: { level: (str(log.level) ?? 'info') as LogLevel, maxSizeMb: num(log.max_size_mb), maxFiles: num(log.max_files) },
     ...(httpListen !== undefined ? { http: { listen: httpListen, ...optional('token', httpToken) } } : {}),
     upload: {

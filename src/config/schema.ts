@@ -338,8 +338,13 @@ export const configSchema: ObjectNode = {
     },
     journal: {
       type: 'object',
-      description: 'The journal of uploads under state_dir.',
+      description: 'The journal of uploads: SQLite under state_dir, or a PostgreSQL database shared by several agents (url).',
       properties: {
+        url: {
+          type: 'string',
+          description:
+            'postgres://user[:password]@host[:port]/database: keep the journal in PostgreSQL, shared by every agent on the same volume (default: FRAMEIO_AGENT_DATABASE_URL, else SQLite under state_dir). The password is a secret: use "${FRAMEIO_AGENT_DATABASE_URL}" or a .pgpass file.',
+        },
         compact_after_days: {
           type: 'number',
           default: 30,

@@ -73,7 +73,14 @@ export interface AgentConfig {
   };
   stateDir: string;
   /** Absent (configs built in code): the default, 30 days. */
-  journal?: { compactAfterDays: number };
+  journal?: {
+    compactAfterDays: number;
+    /**
+     * A PostgreSQL journal shared by several agents (journal.url, else FRAMEIO_AGENT_DATABASE_URL);
+     * absent: SQLite under stateDir. Its password is a secret (registered for redaction).
+     */
+    url?: string;
+  };
   log: { level: LogLevel; maxSizeMb: number; maxFiles: number };
   /** The status page and API; absent when off. */
   http?: { listen: string; token?: string };
