@@ -55,6 +55,8 @@ export interface ObjectNode extends Base {
   anyOfPresent?: string[];
   /** The key is required when the sibling condition holds, and not allowed otherwise. */
   requiredWhen?: Record<string, SiblingIs>;
+  /** Not filled with defaults when absent: writing the key (even `{}`) turns the feature on. */
+  optIn?: boolean;
 }
 
 export type SchemaNode = StringNode | NumberNode | BooleanNode | ArrayNode | ObjectNode;
@@ -104,6 +106,7 @@ const afterUpload: ObjectNode = {
 
 const versions: ObjectNode = {
   type: 'object',
+  optIn: true,
   description: 'Re-exports become versions: a new upload whose base name matches a file already in the same Frame.io folder is stacked on it.',
   properties: {
     match: {
