@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { registerSecret } from '../util/redact.js';
+import { matchProblem } from '../versions/naming.js';
 import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnFailure, Rule, WatchConfig } from './types.js';
 import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
@@ -49,8 +50,11 @@ function afterUpload(raw: Raw): AfterUpload {
   return { action: action as 'delete' | 'leave' };
 }
 
-function versionsConfig(raw: Raw): { match: string; mode: 'pattern' | 'same_name' } {
-  return { match: str(raw.match) ?? '{base}_v{version}{ext}', mode: raw.mode === 'same_name' ? 'same_name' : 'pattern' };
+function versionsConfig(raw: Raw, at: string, ctx: ValidateContext): { match: string; mode: 'pattern' | 'same_name' } {
+  const match = str(raw.match) ?? '{base}_v{version}{ext}';
+  const problem = matchProblem(match);
+  if (problem) addIssue(ctx, `${at}.match`, ctx.positions.get(`${at}.match`), problem);
+  return { match, mode: raw.mode === 'same_name' ? 'same_name' : 'pattern' };
 }
 
 function onFailure(raw: Raw): OnFailure {
@@ -86,7 +90,7 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
     rules: list(raw.rules).flatMap((r, i) => (r === INVALID ? [] : [rule(obj(r), ctx.positions.get(`${at}.rules[${i}]`)?.line)])),
     afterUpload: afterUpload(obj(raw.after_upload)),
     onFailure: onFailure(obj(raw.on_failure)),
-    ...(raw.versions !== undefined && raw.versions !== INVALID ? { versions: versionsConfig(obj(raw.versions)) } : {}),
+    ...(raw.versions !== undefined && raw.versions !== INVALID ? { versions: versionsConfig(obj(raw.versions), `${at}.versions`, ctx) } : {}),
   };
 }
 

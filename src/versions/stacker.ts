@@ -65,23 +65,47 @@ export class VersionStacker {
     const folderId = job?.folderId;
     if (!folderId) return;
     const name = path.basename(relPath);
-    const { key, version } = versionedName(name, config);
+    const { key, version, stem } = versionedName(name, config);
     const headKey = `${folderId}\n${key}`;
-    const prev = this.heads.get(headKey) ?? (await this.fromJournal(job.previousFileId)) ?? (await this.fromFrameio(folderId, key, version, fileId, config));
+    const lookFrameio = (): Promise<Head | undefined> => this.fromFrameio(folderId, key, version, fileId, config);
+    let prev =
+      this.heads.get(headKey) ??
+      (job.previousFileId ? { fileId: job.previousFileId, version, stackId: null } : undefined) ??
+      (await this.fromJournal(watch, folderId, key, version, stem, fileId, config)) ??
+      (await lookFrameio());
     if (!prev || prev.fileId === fileId || prev.version > version) {
       this.heads.set(headKey, { fileId, version, stackId: null });
       if (prev && prev.version > version) this.opts.logger.info(`${relPath}: a newer version (${prev.version}) is already in Frame.io; left as its own asset`);
       return;
     }
-    const stackId = await this.put(folderId, prev, fileId);
+    let stackId = await this.put(folderId, prev, fileId);
+    if (stackId === null) {
+      // What this agent remembered is gone from Frame.io (deleted there): ask Frame.io instead.
+      this.heads.delete(headKey);
+      prev = await lookFrameio();
+      stackId = prev && prev.version <= version ? await this.put(folderId, prev, fileId) : null;
+      if (!prev || stackId === null) {
+        this.heads.set(headKey, { fileId, version, stackId: null });
+        this.opts.logger.info(`${relPath}: its previous version is gone from Frame.io; left as a new asset`);
+        return;
+      }
+    }
     this.heads.set(headKey, { fileId, version, stackId });
     this.outcomes.push({ fileId, stackId, previousFileId: prev.fileId });
     this.opts.logger.info(`${relPath}: stacked as a new version on file ${prev.fileId} (version stack ${stackId})`);
   }
 
-  /** The same path uploaded again: the journal kept the earlier upload's file id. */
-  private async fromJournal(previousFileId: string | null): Promise<Head | undefined> {
-    return previousFileId ? { fileId: previousFileId, version: 0, stackId: null } : undefined;
+  /** An earlier upload by this agent (another run, another name) into the same folder. */
+  private async fromJournal(watch: string, folderId: string, key: string, version: number, stem: string, fileId: string, config: VersionsConfig): Promise<Head | undefined> {
+    const page = await this.opts.journal.searchJobs({ query: stem, state: 'done', limit: 500 });
+    let best: Head | undefined;
+    for (const j of page.jobs) {
+      if (j.watch !== watch || j.folderId !== folderId || !j.fileId || j.fileId === fileId) continue;
+      const v = versionedName(path.basename(j.relPath), config);
+      if (v.key !== key || v.version > version || (best && best.version >= v.version)) continue;
+      best = { fileId: j.fileId, version: v.version, stackId: null };
+    }
+    return best;
   }
 
   /** Someone else (or an earlier run) uploaded it: find it by name among the folder's children. */
@@ -99,11 +123,17 @@ export class VersionStacker {
     return best;
   }
 
-  /** Into the existing stack, or a new stack of the two (oldest first). Returns the stack id. */
-  private async put(folderId: string, prev: Head, fileId: string): Promise<string> {
+  /** Into the existing stack, or a new stack of the two (oldest first). Returns the stack id, or null when `prev` is gone. */
+  private async put(folderId: string, prev: Head, fileId: string): Promise<string | null> {
     const { client, accountId } = this.opts;
     if (prev.stackId) {
-      await client.moveFile(accountId, fileId, prev.stackId);
+      try {
+        await client.moveFile(accountId, fileId, prev.stackId);
+      } catch (err) {
+        // 422: the stack is no longer there (deleted, or emptied in the web app).
+        if (isAgentError(err) && err.code === 'invalid_request') return null;
+        throw err;
+      }
       return prev.stackId;
     }
     try {
@@ -111,7 +141,13 @@ export class VersionStacker {
     } catch (err) {
       // 422: the previous version is no longer loose in the folder; if it sits in a stack, join that.
       if (!(isAgentError(err) && err.code === 'invalid_request')) throw err;
-      const old = await client.getFile(accountId, prev.fileId);
+      let old;
+      try {
+        old = await client.getFile(accountId, prev.fileId);
+      } catch (e) {
+        if (isAgentError(e) && e.code === 'not_found') return null;
+        throw e;
+      }
       if (old.parent_id === folderId) throw err;
       await client.moveFile(accountId, fileId, old.parent_id);
       return old.parent_id;
