@@ -78,4 +78,28 @@ describe('versions', () => {
     await exportAndWait(agent, env, 'cut_v002.mov', 'x');
     expect(env.emu.versionStacks()).toHaveLength(1);
   });
+
+  it('a previous version uploaded in an earlier run is found in the journal, without listing the folder', async () => {
+    env = await agentEnv();
+    const first = await env.start({ watchYaml: 'versions: {}' });
+    const v1 = await exportAndWait(first, env, 'promo_v001.mov', 'one');
+    await first.stop();
+    const second = await env.start({ watchYaml: 'versions: {}' });
+    const listed = env.emu.stats().requests.list_children;
+    const v2 = await exportAndWait(second, env, 'promo_v002.mov', 'two');
+    expect(env.emu.versionStacks().map((s) => s.fileIds)).toEqual([[v1, v2]]);
+    expect(env.emu.stats().requests.list_children).toBe(listed);
+  });
+
+  it('a previous version deleted in Frame.io leaves the new one as its own asset, with no failure', async () => {
+    env = await agentEnv();
+    const agent = await env.start({ watchYaml: 'versions: {}' });
+    const v1 = await exportAndWait(agent, env, 'promo_v001.mov', 'one');
+    await env.client.deleteFile(env.emu.accountId, v1);
+    const v2 = await exportAndWait(agent, env, 'promo_v002.mov', 'two');
+    expect(env.emu.versionStacks()).toEqual([]);
+    expect(env.emu.file(v2)!.parentId).toBe(env.emu.rootFolderId);
+    expect(agent.versions!.queue.failures).toEqual([]);
+    expect(env.emu.stats().requests.create_local_upload).toBe(2); // nothing uploaded again
+  });
 });
