@@ -102,4 +102,16 @@ describe('versions', () => {
     expect(agent.versions!.queue.failures).toEqual([]);
     expect(env.emu.stats().requests.create_local_upload).toBe(2); // nothing uploaded again
   });
+
+  it('a stacking that keeps failing is tried again later, never by uploading again', async () => {
+    env = await agentEnv();
+    const agent = await env.start({ watchYaml: 'versions: {}' });
+    const v1 = await exportAndWait(agent, env, 'promo_v001.mov', 'one');
+    // More 503s than the client's own retries (3): the stacker's queue must try again.
+    env.emu.inject({ target: 'api', kind: '503', endpoint: 'create_version_stack', count: 5 });
+    const v2 = await exportAndWait(agent, env, 'promo_v002.mov', 'two');
+    expect(env.emu.versionStacks().map((s) => s.fileIds)).toEqual([[v1, v2]]);
+    expect(env.logger.records.some((r) => r.level === 'warn' && /stacking promo_v002\.mov .*trying again/.test(r.message))).toBe(true);
+    expect(env.emu.stats().requests.create_local_upload).toBe(2);
+  });
 });
