@@ -36,6 +36,8 @@ export class Marker {
   readonly metadata: MetadataBatcher;
   private readonly projects = new Map<string, Promise<string>>();
   private unsubscribe: Unsubscribe | undefined;
+  /** Events being turned into queued marks (a journal read each). */
+  private readonly marking = new Set<Promise<void>>();
 
   constructor(private readonly opts: MarkerOptions) {
     const retry = opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {};
@@ -54,11 +56,21 @@ export class Marker {
   attach(events: PipelineEvents): this {
     this.unsubscribe = events.subscribe(
       (e) => e.type === 'verified' && this.opts.watches.has(e.watch),
-      (e) => {
+      async (e) => {
         if (e.type !== 'verified' || !e.fileId) return;
-        const fileId = e.fileId;
-        // Facts are read once, on the comments queue (a journal read); metadata joins a batch from there.
-        this.comments.push({ what: `marking ${e.relPath} (file ${fileId})`, run: () => this.mark(e.watch, e.jobId, e.relPath, fileId) });
+        // One local journal read here; the Frame.io calls go to their own queues, so a backlog of
+        // comments (100/min) never delays metadata joining its batch, nor the other way round.
+        const marking = this.mark(e.watch, e.jobId, e.relPath, e.fileId);
+        this.marking.add(marking);
+        try {
+          await marking;
+        } catch (err) {
+          const message = `marking ${e.relPath} (file ${e.fileId}) failed: ${(err as Error).message}`;
+          this.opts.logger.error(message);
+          this.comments.failures.push({ what: `marking ${e.relPath}`, message, at: Date.now() });
+        } finally {
+          this.marking.delete(marking);
+        }
       },
       { name: 'frame.io marks', bufferSize: 100_000 },
     );
@@ -102,6 +114,7 @@ export class Marker {
 
   /** Resolves when every mark so far is sent (waiting batches are flushed first). */
   async idle(): Promise<void> {
+    await Promise.allSettled([...this.marking]);
     await this.comments.idle();
     await this.metadataQueue.idle();
     this.metadata.flush();
