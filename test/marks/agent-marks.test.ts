@@ -29,6 +29,7 @@ describe('tag marks in Frame.io', () => {
     env = await agentEnv();
     const names = ['a.mov', 'b.mov', 'c.mov', 'd.mov'];
     const { ids, agent } = await uploadAll(env, names, ['after_upload:', '  action: tag', '  sidecar: false', '  comment: "Uploaded {path} ({size})"'].join('\n'));
+    await agent.events.drained();
     await agent.marks!.idle();
     for (const n of names) {
       const comments = env.emu.comments(ids.get(n)!);

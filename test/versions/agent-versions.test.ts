@@ -24,6 +24,7 @@ async function exportAndWait(agent: RunningAgent, e: AgentEnv, name: string, bod
   });
   await e.write(name, body);
   const fileId = await verified;
+  await agent.events.drained();
   await agent.versions!.idle();
   return fileId;
 }
@@ -71,7 +72,8 @@ describe('versions', () => {
     });
     await env.write('cut.mov', 'second cut, longer');
     const second = await again;
-    await agent.versions!.idle();
+    await agent.events.drained();
+  await agent.versions!.idle();
     expect(second).not.toBe(first);
     expect(env.emu.versionStacks().map((s) => s.fileIds)).toEqual([[first, second]]);
     // A name that merely looks versioned is not matched in same_name mode.
