@@ -116,4 +116,38 @@ describe('versions', () => {
     expect(env.logger.records.some((r) => r.level === 'warn' && /stacking promo_v002\.mov .*trying again/.test(r.message))).toBe(true);
     expect(env.emu.stats().requests.create_local_upload).toBe(2);
   });
+
+  it('more stacks than Frame.io allows a minute are paced, not refused; the uploads do not wait for them', async () => {
+    env = await agentEnv();
+    const agent = await env.start({ watchYaml: 'versions: {}' });
+    const bases = Array.from({ length: 12 }, (_, i) => `shot${String(i).padStart(2, '0')}`);
+    const finalizedAt = new Map<string, number>();
+    agent.events.subscribe((e) => e.type === 'finalized', (e) => void finalizedAt.set(e.relPath, Date.now()));
+    const waitFinalized = (names: string[]): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (!names.every((n) => finalizedAt.has(n))) return;
+          off();
+          resolve();
+        };
+        // Records too: this subscriber may hear an event before the recording one does.
+        const off = agent.events.subscribe((e) => e.type === 'finalized', (e) => {
+          finalizedAt.set(e.relPath, Date.now());
+          check();
+        });
+        check();
+      });
+    for (const b of bases) await env.write(`${b}_v001.mov`, b);
+    await waitFinalized(bases.map((b) => `${b}_v001.mov`));
+    for (const b of bases) await env.write(`${b}_v002.mov`, `${b} again`);
+    await waitFinalized(bases.map((b) => `${b}_v002.mov`));
+    const uploadsDone = Date.now();
+    await agent.events.drained();
+    await agent.versions!.idle();
+    const stacked = Date.now();
+    expect(env.emu.versionStacks()).toHaveLength(12);
+    expect(env.emu.stats().rateLimited.create_version_stack ?? 0).toBe(0);
+    // The 11th and 12th stacks had to wait for the bucket to leak (6 s a slot): well after the uploads.
+    expect(stacked - uploadsDone).toBeGreaterThan(3000);
+  }, 60_000);
 });
