@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { registerSecret } from '../util/redact.js';
 import { checkPgUrl, registerPgSecret } from '../journal/pg-url.js';
+import { matchProblem } from '../versions/naming.js';
 import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnFailure, Rule, WatchConfig } from './types.js';
 import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
@@ -32,7 +33,29 @@ function bandwidth(text: string | undefined): { bandwidth?: Timetable } {
 function afterUpload(raw: Raw): AfterUpload {
   const action = str(raw.action) ?? 'leave';
   if (action === 'move') return { action, to: str(raw.to) ?? '' };
-  return { action: action as 'tag' | 'delete' | 'leave' };
+  if (action === 'tag') {
+    const metadata = list(raw.metadata).flatMap((m) => {
+      const o = obj(m);
+      const field = str(o.field);
+      const value = str(o.value);
+      return field !== undefined && value !== undefined ? [{ field, value }] : [];
+    });
+    const comment = str(raw.comment);
+    return {
+      action,
+      ...(raw.sidecar === false ? { sidecar: false } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+      ...(metadata.length > 0 ? { metadata } : {}),
+    };
+  }
+  return { action: action as 'delete' | 'leave' };
+}
+
+function versionsConfig(raw: Raw, at: string, ctx: ValidateContext): { match: string; mode: 'pattern' | 'same_name' } {
+  const match = str(raw.match) ?? '{base}_v{version}{ext}';
+  const problem = matchProblem(match);
+  if (problem) addIssue(ctx, `${at}.match`, ctx.positions.get(`${at}.match`), problem);
+  return { match, mode: raw.mode === 'same_name' ? 'same_name' : 'pattern' };
 }
 
 function onFailure(raw: Raw): OnFailure {
@@ -68,6 +91,7 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
     rules: list(raw.rules).flatMap((r, i) => (r === INVALID ? [] : [rule(obj(r), ctx.positions.get(`${at}.rules[${i}]`)?.line)])),
     afterUpload: afterUpload(obj(raw.after_upload)),
     onFailure: onFailure(obj(raw.on_failure)),
+    ...(raw.versions !== undefined && raw.versions !== INVALID ? { versions: versionsConfig(obj(raw.versions), `${at}.versions`, ctx) } : {}),
   };
 }
 

@@ -2,7 +2,24 @@
 // the YAML file uses snake_case (see schema.ts for the file's keys and their meaning).
 import type { Timetable } from '../upload/bandwidth.js';
 
-export type AfterUpload = { action: 'move'; to: string } | { action: 'tag' } | { action: 'delete' } | { action: 'leave' };
+/** Frame.io-side marks of the `tag` action, next to (or instead of) the sidecar. */
+export interface TagConfig {
+  action: 'tag';
+  /** Write the local sidecar (default true, as before marks existed). */
+  sidecar?: boolean;
+  /** Comment template posted on the uploaded file. */
+  comment?: string;
+  /** Custom metadata fields (text) and their value templates. */
+  metadata?: Array<{ field: string; value: string }>;
+}
+
+export type AfterUpload = { action: 'move'; to: string } | TagConfig | { action: 'delete' } | { action: 'leave' };
+
+export interface VersionsConfig {
+  /** e.g. "{base}_v{version}{ext}" */
+  match: string;
+  mode: 'pattern' | 'same_name';
+}
 export type OnFailure = { action: 'move'; to: string } | { action: 'leave' };
 
 export interface Rule {
@@ -35,6 +52,8 @@ export interface WatchConfig {
   priority?: number;
   afterUpload: AfterUpload;
   onFailure: OnFailure;
+  /** Stack new uploads on earlier versions in Frame.io; absent: off. */
+  versions?: VersionsConfig;
 }
 
 export type NotifyEvent = 'file.uploaded' | 'file.failed' | 'watch.stalled' | 'agent.offline' | 'agent.online' | 'agent.started' | 'agent.stopped' | 'sequence.complete';
