@@ -93,6 +93,9 @@ async function runOnce(root, poll) {
       wallS: wall,
       cpuS: agent.samples.at(-1)?.cpuS ?? NaN,
       peakRssMb: agent.peakMb(),
+      // An upper bound of the agent's time spent answering (client-side latency includes the wire
+      // and the client's own parse): a steadier figure than throughput on a shared machine.
+      pollBusyPct: poll ? ((polls.status.reduce((a, b) => a + b, 0) + polls.metrics.reduce((a, b) => a + b, 0)) / 1000 / wall) * 100 : undefined,
       polls: poll ? { count: polls.status.length, statusMedianMs: median(polls.status), statusMaxMs: max(polls.status), metricsMedianMs: median(polls.metrics), metricsMaxMs: max(polls.metrics), errors: polls.errors } : undefined,
     };
   } finally {
@@ -111,7 +114,7 @@ try {
       rows.push(row);
       const p = row.polls;
       console.log(`${poll ? 'polled' : 'quiet '}: ${row.complete}/${N} complete, ${row.filesPerS.toFixed(1)} files/s steady, ${row.wallS.toFixed(1)} s wall, agent CPU ${row.cpuS.toFixed(1)} s, peak RSS ${row.peakRssMb.toFixed(0)} MB` +
-        (p ? `; ${p.count} polls, /api/status median ${p.statusMedianMs.toFixed(1)} ms (max ${p.statusMaxMs.toFixed(0)}), /metrics median ${p.metricsMedianMs.toFixed(1)} ms (max ${p.metricsMaxMs.toFixed(0)}), ${p.errors} failed` : ''));
+        (p ? `; ${p.count} polls, /api/status median ${p.statusMedianMs.toFixed(1)} ms (max ${p.statusMaxMs.toFixed(0)}), /metrics median ${p.metricsMedianMs.toFixed(1)} ms (max ${p.metricsMaxMs.toFixed(0)}), ${p.errors} failed (not yet listening at start, or gone at the end); answering took at most ${row.pollBusyPct.toFixed(1)} % of the run's wall time` : ''));
     }
   }
 } finally {

@@ -62,13 +62,16 @@ export function presenceLine(p: Presence): string {
   return `agent: on ${o.host}, as of its record: running since ${o.since} (${who}); this machine cannot check whether it still runs`;
 }
 
+const HISTORY_LOOKUPS = 500;
+
 /**
  * Next attempts known from the recorded history: the running agent keeps the exact times in
  * memory; another process sees the 'retry-scheduled' steps it wrote (a quarter second late).
  */
 async function retriesFromHistory(journal: JobStore, waiting: Job[], now: number): Promise<LiveStatus> {
   const retries = new Map<number, { at: number; code: string; outage: boolean }>();
-  for (const j of waiting) {
+  // One history read per file: bounded, so an outage with a huge queue still answers at once.
+  for (const j of waiting.slice(0, HISTORY_LOOKUPS)) {
     const events = await journal.history(j.id);
     const at = nextRetryFromHistory(events, now);
     if (at === undefined) continue;
