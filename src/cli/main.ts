@@ -187,6 +187,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case 'check': {
         const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' }, plan: { type: 'boolean' }, limit: { type: 'string' } });
         const limit = int(v.limit, 'limit');
+        if (limit !== undefined && !v.plan) throw new UsageError('check: --limit goes with --plan (how many files per watch to list)');
         return await checkCommand({
           ...(v.config ? { config: v.config } : {}),
           ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),

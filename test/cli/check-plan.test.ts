@@ -106,5 +106,8 @@ describe('check --plan', () => {
     const r = await check(['--plan', '--limit', 'lots']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--limit expects a whole number, got 'lots'/);
+    const alone = await check(['--limit', '3']);
+    expect(alone.code).toBe(2);
+    expect(alone.err).toMatch(/--limit goes with --plan/);
   });
 });
