@@ -105,10 +105,11 @@ export async function statusCommand(args: StatusArgs, io: CliIO): Promise<number
     if (args.json) {
       out(io, JSON.stringify({
         ...snapshot,
+        state_dir: { path: space.dir, free_bytes: space.freeBytes, journal_writable: !space.full },
+        // New keys after the old ones: scripts that read the old ones see them where they were.
         agent: presenceJson(presence),
         queue,
         failures_not_shown: moreFailed,
-        state_dir: { path: space.dir, free_bytes: space.freeBytes, journal_writable: !space.full },
       }, null, 2));
       return EXIT.ok;
     }
