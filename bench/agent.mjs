@@ -21,7 +21,8 @@ export async function writeConfig(dir, emu, watch) {
     frameio: { api_url: emu.apiUrl, account_id: emu.accountId, token: emu.token },
     state_dir: path.join(dir, 'state'),
     log: { level: 'warn' },
-    upload: { max_files: watch.maxFiles ?? 2, max_workers: 5 },
+    // `upload: 'defaults'` leaves the upload block out, so the agent runs with its own defaults.
+    ...(watch.upload === 'defaults' ? {} : { upload: { max_files: watch.maxFiles ?? 2, max_workers: 5, ...(watch.upload ?? {}) } }),
     watches: [w],
   };
   await mkdir(cfg.state_dir, { recursive: true });
@@ -34,6 +35,7 @@ export async function writeConfig(dir, emu, watch) {
 /** Starts `run [--once] --config file`; `samples` holds {t, rssKb, cpuS} once a second. */
 export function startAgent(config, { once: runOnce = true } = {}) {
   const started = performance.now();
+  const startedAt = Date.now();
   const child = spawn(process.execPath, [BIN, 'run', ...(runOnce ? ['--once'] : []), '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => {
@@ -62,6 +64,7 @@ export function startAgent(config, { once: runOnce = true } = {}) {
     stderr: () => stderr,
     exited,
     started,
+    startedAt,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

@@ -2,7 +2,7 @@
 // process, file fixtures in /tmp. Everything listens on 127.0.0.1 only.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -124,5 +124,41 @@ export async function runUploader(tmp, cfg) {
     return await runNodeChild(path.join(ROOT, 'bench/upload-child.mjs'), [file]);
   } finally {
     await rm(file, { force: true });
+  }
+}
+
+/** `n` files `shot.NNNN.exr` of `size` bytes (dense) in `dir`. */
+export async function makeShots(dir, n, size) {
+  await mkdir(dir, { recursive: true });
+  const buf = Buffer.alloc(size, 0x5a);
+  const names = [];
+  for (let i = 1; i <= n; i++) names.push(`shot.${String(i).padStart(4, '0')}.exr`);
+  for (let i = 0; i < names.length; i += 64) {
+    await Promise.all(names.slice(i, i + 64).map((nm) => writeFile(path.join(dir, nm), buf)));
+  }
+  return names;
+}
+
+
+/** Waits for an agent from startAgent to exit, stopping it (SIGTERM) after `deadlineS`. */
+export async function stopWithin(agent, deadlineS) {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void agent.stop();
+  }, deadlineS * 1000);
+  const code = await agent.exited;
+  clearTimeout(timer);
+  return { code, timedOut };
+}
+
+/** Polls `check` every `everyMs` until it returns a truthy value or `timeoutMs` passes (then undefined). */
+export async function waitFor(check, timeoutMs, everyMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) return undefined;
+    await sleep(everyMs);
   }
 }

@@ -3,7 +3,7 @@
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startAgent, writeConfig } from './agent.mjs';
-import { createUpload, GiB, makeFile, MiB, runUploader, sleep, startEmulatorProcess } from './lib.mjs';
+import { createUpload, GiB, makeFile, makeShots, MiB, runUploader, sleep, startEmulatorProcess } from './lib.mjs';
 
 
 /** Scenario 2: one sparse file of each size, 8 workers, emulator --discard. */
@@ -26,17 +26,6 @@ export async function memory({ tmp, quick, log }) {
     await emu.stop();
   }
   return rows;
-}
-
-async function makeShots(dir, n, size) {
-  await mkdir(dir, { recursive: true });
-  const buf = Buffer.alloc(size, 0x5a);
-  const names = [];
-  for (let i = 1; i <= n; i++) names.push(`shot.${String(i).padStart(4, '0')}.exr`);
-  for (let i = 0; i < names.length; i += 64) {
-    await Promise.all(names.slice(i, i + 64).map((nm) => writeFile(path.join(dir, nm), buf)));
-  }
-  return names;
 }
 
 function summarizeRss(samples) {

@@ -3,7 +3,7 @@
 import type { AgentConfig } from './config/types.js';
 import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
-import { SqliteJobStore, startHistoryCompaction, type JobStore } from './journal/index.js';
+import { openJobStore, startHistoryCompaction, type JobStore } from './journal/index.js';
 import { HistoryRecorder } from './journal/history-recorder.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
@@ -17,6 +17,9 @@ import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
 import { SequenceTracker, withoutMarkers } from './sequences/index.js';
+import type { TagConfig, VersionsConfig } from './config/types.js';
+import { VersionStacker } from './versions/index.js';
+import { Marker, hasFrameioMarks } from './marks/index.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -42,6 +45,10 @@ export interface AgentOptions {
   store?: JobStore;
   /** Bandwidth limit or timetable overriding config.upload.bandwidth (`run --bwlimit`). */
   bandwidth?: Timetable;
+  /** Base wait between retries of a failed stacking or mark (tests shorten it). */
+  marksRetryBaseMs?: number;
+  /** How long metadata updates wait to be batched (default 6 s; Frame.io allows 10 bulk calls a minute). */
+  metadataFlushMs?: number;
   /** Notification delivery timing (tests shorten it); targets come from config.notify. */
   notify?: { retryBaseMs?: number; retryMaxMs?: number; timeoutMs?: number; stopGraceMs?: number };
 }
@@ -67,6 +74,10 @@ export interface RunningAgent {
   sequences: SequenceTracker;
   /** Files each watch is still waiting on to settle (not in the journal yet), by watch name. */
   settling(): Record<string, number>;
+  /** Stacks re-exports on their earlier versions in Frame.io (watches with `versions`); undefined when none has it. */
+  versions?: VersionStacker;
+  /** Comments and metadata of the tag action (watches whose tag asks for them); undefined when none does. */
+  marks?: Marker;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
   whenIdle(): Promise<void>;
   /** Rescan every watch folder now, as the periodic rescan would; resolves when the passes are done. */
@@ -77,7 +88,7 @@ export interface RunningAgent {
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
-  const journal: JobStore = opts.store ?? SqliteJobStore.inStateDir(config.stateDir);
+  const journal: JobStore = opts.store ?? (await openJobStore({ stateDir: config.stateDir, url: config.journal?.url }));
   const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
   const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
   const schedule = bandwidth
@@ -114,6 +125,26 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       })
     : undefined;
   const sequences = new SequenceTracker({ watches: config.watches, events, logger, clock, store: journal });
+  // After-upload work in Frame.io, beside the pipeline: subscribed before anything resumes.
+  const versionWatches = new Map<string, VersionsConfig>(config.watches.flatMap((w) => (w.versions ? [[w.name, w.versions] as const] : [])));
+  const versions = versionWatches.size
+    ? new VersionStacker({ client, accountId, journal, watches: versionWatches, logger, ...(opts.marksRetryBaseMs !== undefined ? { retryBaseMs: opts.marksRetryBaseMs } : {}) }).attach(events)
+    : undefined;
+  const markWatches = new Map<string, TagConfig>(
+    config.watches.flatMap((w) => (w.afterUpload.action === 'tag' && hasFrameioMarks(w.afterUpload) ? [[w.name, w.afterUpload] as const] : [])),
+  );
+  const marks = markWatches.size
+    ? new Marker({
+        client,
+        accountId,
+        journal,
+        watches: markWatches,
+        logger,
+        now: () => new Date(clock.now()),
+        ...(opts.marksRetryBaseMs !== undefined ? { retryBaseMs: opts.marksRetryBaseMs } : {}),
+        ...(opts.metadataFlushMs !== undefined ? { flushMs: opts.metadataFlushMs } : {}),
+      }).attach(events)
+    : undefined;
   const runner = new Runner({
     scheduler: transfers.scheduler,
     config,
@@ -177,6 +208,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await runnerStopped;
       // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
       await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      // Waiting marks (a metadata batch) go out now, briefly; stacks left undone are logged, not lost uploads.
+      await marks?.stop();
+      versions?.stop();
       await history.close();
       await sequences.stop();
       if (notifier) {
@@ -240,6 +274,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     },
     history,
     sequences,
+    ...(versions ? { versions } : {}),
+    ...(marks ? { marks } : {}),
     settling: () => Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])),
     whenIdle: () => runner.whenIdle(),
     rescan: async () => {

@@ -10,6 +10,7 @@ import { openConnection, resolveAccountId, resolveSettings } from './connection.
 import { EXIT, UsageError } from './exit.js';
 import { out, type CliIO } from './io.js';
 import { redact } from '../util/redact.js';
+import { planLines } from './plan.js';
 
 function describeAction(a: WatchConfig['afterUpload'] | WatchConfig['onFailure']): string {
   return a.action === 'move' ? `move to ${a.to}` : a.action;
@@ -40,7 +41,7 @@ export function describePlan(config: AgentConfig, credentialSource: string): str
   return lines;
 }
 
-export async function checkCommand(args: { config?: string; online?: boolean; tokenFile?: string }, io: CliIO): Promise<number> {
+export async function checkCommand(args: { config?: string; online?: boolean; tokenFile?: string; plan?: boolean; limit?: number }, io: CliIO): Promise<number> {
   const p = findConfigPath(args.config, io);
   if (!p) throw new UsageError('check: no config file. Pass --config agent.yaml (start from agent.example.yaml).');
   const config = (await loadConfigFor(p, io))!;
@@ -49,6 +50,12 @@ export async function checkCommand(args: { config?: string; online?: boolean; to
   const credentialSource = s.token ? 'bearer token' : s.clientId ? `client credentials (client_id ${s.clientId})` : 'NONE (set FRAMEIO_TOKEN or client_id/client_secret)';
   // A value built from a secret variable (say a token in api_url) is registered as a secret: hide it here too.
   for (const line of describePlan(config, credentialSource)) out(io, redact(line));
+  if (args.plan) {
+    // Dry run over the files there now; the same clock for every file, as one rescan would use.
+    const now = new Date();
+    out(io, '\nplan (dry run: nothing is uploaded, moved or recorded):');
+    for (const w of config.watches) await planLines(w, now, args.limit ?? 200, (line) => out(io, redact(line)));
+  }
   if (!args.online) {
     out(io, '\nconfig OK');
     return EXIT.ok;

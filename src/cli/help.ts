@@ -19,11 +19,11 @@ export const GENERAL_HELP = `frameio-agent ${VERSION}: watch folders and upload 
 
 Usage:
   frameio-agent run [--config agent.yaml] [--once]      watch and upload (no config + no credentials: demo on the built-in emulator)
-  frameio-agent check [--config agent.yaml] [--online]  validate the config and print the plan
+  frameio-agent check [--config agent.yaml] [--online|--plan]  validate the config and print the plan
   frameio-agent upload <file…> --folder <id>            upload files now, with progress
   frameio-agent remote-upload <url> --folder <id>       have Frame.io fetch a URL
   frameio-agent ls [--folder <id>] [--depth N]          accounts, workspaces, projects, folders with ids
-  frameio-agent status [--json]                         what the agent has done and is doing
+  frameio-agent status [<file>] [--json] [--failed]     whether an agent runs, what it has done and is doing
   frameio-agent pause [--watch NAME] [--now]            stop starting uploads (kept across restarts)
   frameio-agent resume [--watch NAME]                   start uploading again
   frameio-agent retry <path>… | --failed                queue failed files again
@@ -51,11 +51,14 @@ signal forces the exit; unfinished uploads resume on the next start).
 Credentials come from --token-file, FRAMEIO_TOKEN / FRAMEIO_TOKEN_FILE / FRAMEIO_CLIENT_ID + FRAMEIO_CLIENT_SECRET,
 or the config file (token, token_file, or client_id + client_secret).
 `,
-  check: `Usage: frameio-agent check [--config agent.yaml] [--online]
+  check: `Usage: frameio-agent check [--config agent.yaml] [--online] [--plan [--limit N]]
 
 Validate the config file and print the resolved plan: each watch, where its files go, what happens after.
   -c, --config <f>   config file (default: $FRAMEIO_AGENT_CONFIG, else ./agent.yaml)
   --online           also check the credentials and that every destination folder exists
+  --plan             dry run: every file under each watch now, and the Frame.io folder it would go to
+                     (folder id / path, by the rules), or why it would be skipped. Uploads nothing.
+  --limit N          with --plan: at most N files per watch (default 200); the rest are counted
   --token-file <f>   read the bearer token from a file (chmod 600), as run does
 `,
   upload: `Usage: frameio-agent upload <file…> --folder <id> [options]
@@ -81,10 +84,14 @@ List accounts → workspaces → projects → folders with their ids (the folder
   --depth <n>        how many folder levels to show (default 2)
 ${CONNECTION}
 `,
-  status: `Usage: frameio-agent status [--json]
+  status: `Usage: frameio-agent status [<file>] [--json] [--limit N] [--failed]
 
-Counts by state, uploads in flight with progress, files waiting on an outage, recent failures and uploads.
-Reads the journal read-only: safe while the agent runs.
+Whether an agent runs on this state_dir (and since when), counts by state, the queue, uploads in flight
+with progress, files waiting to try again (with the next attempt where the journal knows it), recent
+failures and uploads. Reads the journal read-only and never takes the agent's lock: safe while it runs.
+  <file>             that file's whole history (a path, absolute or relative to here, or watch/relative)
+  --limit N          show N recent failures and uploads (default 10 and 5)
+  --failed           list failed files with their reasons (50 unless --limit)
   --json             machine-readable output
 ${STATE}
 `,

@@ -185,12 +185,29 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return command === 'pause' ? await pauseCommand(args, io) : await resumeCommand(args, io);
       }
       case 'check': {
-        const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' } });
-        return await checkCommand({ ...(v.config ? { config: v.config } : {}), ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}), online: Boolean(v.online) }, io);
+        const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' }, plan: { type: 'boolean' }, limit: { type: 'string' } });
+        const limit = int(v.limit, 'limit');
+        if (limit !== undefined && !v.plan) throw new UsageError('check: --limit goes with --plan (how many files per watch to list)');
+        return await checkCommand({
+          ...(v.config ? { config: v.config } : {}),
+          ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          online: Boolean(v.online),
+          plan: Boolean(v.plan),
+        }, io);
       }
       case 'status': {
-        const { values: v } = parse(rest, { json: { type: 'boolean' }, 'state-dir': { type: 'string' } });
-        return await statusCommand({ ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}), json: Boolean(v.json) }, io);
+        const { values: v, positionals } = parse(rest, { json: { type: 'boolean' }, 'state-dir': { type: 'string' }, limit: { type: 'string' }, failed: { type: 'boolean' } }, true);
+        if (positionals.length > 1) throw new UsageError(`status: one file at a time, got ${positionals.length}`);
+        const limit = int(v.limit, 'limit');
+        return await statusCommand({
+          ...(v.config ? { config: v.config } : {}),
+          ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          ...(positionals[0] !== undefined ? { path: positionals[0] } : {}),
+          json: Boolean(v.json),
+          failed: Boolean(v.failed),
+        }, io);
       }
       case 'retry': {
         const { values: v, positionals } = parse(rest, { failed: { type: 'boolean' }, 'state-dir': { type: 'string' } }, true);

@@ -15,7 +15,7 @@ import type { AgentConfig } from '../config/types.js';
 import type { Emulator } from '../emulator/index.js';
 import type { FrameioClient } from '../frameio/index.js';
 import { AgentError, isAgentError, shouldRetry } from '../frameio/errors.js';
-import { SqliteJobStore } from '../journal/index.js';
+import { openJobStore } from '../journal/index.js';
 import { JournalError } from '../journal/errors.js';
 import { acquireAgentLocks, type AgentLocks } from '../lock/agent-locks.js';
 import { LockHeldError } from '../lock/instance-lock.js';
@@ -74,6 +74,16 @@ function startupStep<T>(fn: () => T): T {
   } catch (e) {
     if (e instanceof PrivateStateError || e instanceof LockHeldError || e instanceof JournalError) throw new StartupError(e.message, { cause: e });
     throw e;
+  }
+}
+
+async function startupStepAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    return startupStep(() => {
+      throw e;
+    });
   }
 }
 
@@ -137,7 +147,7 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
       logger.warn(`made state_dir private (directories 0700, files 0600; others could read it before): ${shown}`);
     }
     // Opened (and migrated) once here, so a journal that cannot be used stops start-up with its path.
-    await startupStep(() => SqliteJobStore.inStateDir(cfg.stateDir)).close();
+    await (await startupStepAsync(() => openJobStore({ stateDir: cfg.stateDir, url: cfg.journal?.url }))).close();
     conn = emulator
       ? await openConnection({ flags: { apiUrl: emulator.apiUrl, token: emulator.token, account: emulator.accountId }, env: {}, logger, maxRetries: cfg.upload.maxRetries })
       : await openConnection({ flags: args.tokenFile ? { tokenFile: args.tokenFile } : {}, env: io.env, config: cfg, logger, maxRetries: cfg.upload.maxRetries });

@@ -1,9 +1,9 @@
-// Commands that read or amend the journal find it through the config's state_dir
-// (or --state-dir), so they work beside a running agent.
+// Commands that read or amend the journal find it through the config (its state_dir, or its
+// PostgreSQL journal.url / FRAMEIO_AGENT_DATABASE_URL) or --state-dir, so they work beside a running agent.
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { SqliteJobStore, journalPath, type JobStore } from '../journal/index.js';
+import { SqliteJobStore, checkPgUrl, journalPath, openJobStore, type JobStore, type JournalTarget } from '../journal/index.js';
 import { loadConfigFor } from './config-file.js';
 import { UsageError } from './exit.js';
 import type { CliIO } from './io.js';
@@ -14,18 +14,34 @@ export const lenientEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
   new Proxy(env, { get: (target, key) => (typeof key === 'string' ? (target[key] ?? 'unset') : undefined) });
 
 export async function stateDirFor(args: { config?: string; stateDir?: string }, io: CliIO): Promise<string> {
-  if (args.stateDir) return path.resolve(io.cwd, args.stateDir);
+  return (await journalTargetFor(args, io)).stateDir;
+}
+
+/**
+ * Where the journal is: --state-dir means the SQLite journal there; otherwise the config's
+ * journal (journal.url / FRAMEIO_AGENT_DATABASE_URL for PostgreSQL, else state_dir).
+ */
+export async function journalTargetFor(args: { config?: string; stateDir?: string }, io: CliIO): Promise<JournalTarget> {
+  if (args.stateDir) return { stateDir: path.resolve(io.cwd, args.stateDir) };
   const config = await loadConfigFor(args.config, io, { checkPaths: false, env: lenientEnv(io.env) });
-  if (config) return config.stateDir;
+  if (config) return { stateDir: config.stateDir, url: config.journal?.url };
+  const envUrl = io.env.FRAMEIO_AGENT_DATABASE_URL || undefined;
+  const home = path.join(os.homedir(), '.frameio-agent');
+  if (envUrl) return { stateDir: home, url: envUrl };
   // After the no-config demo, its journal is the one a user means.
   const demo = path.join(io.cwd, '.frameio-agent-demo');
-  if (fs.existsSync(journalPath(demo))) return demo;
-  return path.join(os.homedir(), '.frameio-agent');
+  if (fs.existsSync(journalPath(demo))) return { stateDir: demo };
+  return { stateDir: home };
 }
 
 export async function openJournal(args: { config?: string; stateDir?: string }, io: CliIO, readonly: boolean): Promise<JobStore> {
-  const dir = await stateDirFor(args, io);
-  const file = journalPath(dir);
+  const target = await journalTargetFor(args, io);
+  if (target.url) {
+    const check = checkPgUrl(target.url);
+    if (!check.ok) throw new UsageError(`the journal database URL ${check.display} ${check.problem}`);
+    return openJobStore(target, { readonly });
+  }
+  const file = journalPath(target.stateDir);
   if (!fs.existsSync(file)) {
     throw new UsageError(`no journal at ${file}: the agent has not run with this state_dir yet (pass --config or --state-dir)`);
   }

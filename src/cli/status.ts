@@ -1,34 +1,191 @@
-// `frameio-agent status [--json]`: counts by state, uploads in flight with progress, the last
-// failures with reasons. Reads the journal read-only, so it never disturbs a running agent.
-// The figures come from src/status (shared with any other view); this file only prints them.
+// `frameio-agent status [<path>] [--json] [--limit N] [--failed]`: whether an agent runs on this
+// state_dir, counts by state, the queue, uploads in flight with progress, files waiting to try
+// again (with the next attempt where the journal knows it), the last failures with reasons; with
+// a path, that file's whole history. Reads the journal read-only and never touches the instance
+// lock, so it never disturbs a running agent. The figures come from src/status (shared with the
+// HTTP API); this file only gathers and prints them.
 import { formatBytes } from '../util/format.js';
 import path from 'node:path';
-import { buildStatusSnapshot, readStatusData, type StatusSnapshot } from '../status/index.js';
-import { openJournal, stateDirSpace } from './state.js';
+import type { AgentConfig } from '../config/types.js';
+import type { Job, JobStore } from '../journal/index.js';
+import { buildStatusSnapshot, describeHistoryEntry, fileEntry, historyEntries, nextRetryFromHistory, readStatusData, type LiveStatus, type StatusSnapshot } from '../status/index.js';
+import { relativeInside } from '../rules/filter.js';
+import { agentPresence, type Presence } from './agent-presence.js';
+import { loadConfigFor } from './config-file.js';
+import { lenientEnv, openJournal, stateDirSpace } from './state.js';
+import { matchJobs } from './retry.js';
 import { EXIT } from './exit.js';
-import { out, type CliIO } from './io.js';
+import { err, out, type CliIO } from './io.js';
 import { frameRange, type SequenceStatusEntry } from '../sequences/index.js';
 
-export async function statusCommand(args: { config?: string; stateDir?: string; json?: boolean; limit?: number }, io: CliIO): Promise<number> {
+export interface StatusArgs {
+  config?: string;
+  stateDir?: string;
+  json?: boolean;
+  limit?: number;
+  failed?: boolean;
+  /** A file (absolute, or relative to the cwd) whose history to show. */
+  path?: string;
+}
+
+/** `agent` in `status --json`. */
+export interface AgentPresenceJson {
+  running: boolean | null;
+  /** 'running', 'not_running', or 'other_host' (the record names another machine: not checked). */
+  state: Presence['state'];
+  pid?: number;
+  host?: string;
+  since?: string;
+  version?: string;
+  config?: string;
+  reason?: string;
+}
+
+function presenceJson(p: Presence): AgentPresenceJson {
+  if (p.state === 'not_running') return { running: false, state: p.state, reason: p.reason };
+  const o = p.owner;
+  return {
+    running: p.state === 'running' ? true : null,
+    state: p.state,
+    pid: o.pid,
+    host: o.host,
+    since: o.since,
+    version: o.version,
+    ...(o.detail?.config ? { config: o.detail.config } : {}),
+  };
+}
+
+export function presenceLine(p: Presence): string {
+  if (p.state === 'not_running') return `agent: not running (${p.reason})`;
+  const o = p.owner;
+  const who = `pid ${o.pid}${o.version ? `, version ${o.version}` : ''}${o.detail?.config ? `, config ${o.detail.config}` : ''}`;
+  if (p.state === 'running') return `agent: running since ${o.since} (${who})`;
+  return `agent: on ${o.host}, as of its record: running since ${o.since} (${who}); this machine cannot check whether it still runs`;
+}
+
+const HISTORY_LOOKUPS = 500;
+
+/**
+ * Next attempts known from the recorded history: the running agent keeps the exact times in
+ * memory; another process sees the 'retry-scheduled' steps it wrote (a quarter second late).
+ */
+async function retriesFromHistory(journal: JobStore, waiting: Job[], now: number): Promise<LiveStatus> {
+  const retries = new Map<number, { at: number; code: string; outage: boolean }>();
+  // One history read per file: bounded, so an outage with a huge queue still answers at once.
+  for (const j of waiting.slice(0, HISTORY_LOOKUPS)) {
+    const events = await journal.history(j.id);
+    const at = nextRetryFromHistory(events, now);
+    if (at === undefined) continue;
+    const lastOutage = events.findLastIndex((e) => e.type === 'outage-began');
+    const outage = lastOutage >= 0 && !events.slice(lastOutage).some((e) => e.type === 'outage-ended');
+    retries.set(j.id, { at, code: String(events[events.length - 1]!.data.code ?? ''), outage });
+  }
+  return { uploads: new Map(), retries };
+}
+
+export async function statusCommand(args: StatusArgs, io: CliIO): Promise<number> {
   const journal = await openJournal(args, io, true);
   try {
-    const limit = args.limit ?? 10;
-    const snapshot = buildStatusSnapshot(await readStatusData(journal, { failures: limit, recent: args.limit ?? 5 }));
+    const stateDir = path.dirname(journal.location);
+    const presence = agentPresence(stateDir);
+    if (args.path !== undefined) return await fileStatus(journal, args, io);
+    const now = Date.now();
+    const limit = args.limit ?? (args.failed ? 50 : 10);
+    const data = await readStatusData(journal, { failures: limit, recent: args.limit ?? 5 });
+    const snapshot = buildStatusSnapshot(data, await retriesFromHistory(journal, data.waiting, now));
+    const queue = {
+      queued: data.counts.seen + data.counts.settled,
+      seen: data.counts.seen,
+      settled: data.counts.settled,
+      // Files not yet quiet are known only to the running agent (its status page / GET /api/status).
+      settling: null,
+    };
+    const moreFailed = Math.max(0, data.counts.failed - snapshot.failures.length);
     // Free space is this machine's view of the journal's directory, so it is added here, not in the snapshot.
-    const space = await stateDirSpace(path.dirname(journal.location));
+    // A database journal (location is its URL, password masked) has no directory here to measure.
+    const space = journal.location.includes('://') ? { dir: journal.location, freeBytes: null, full: false } : await stateDirSpace(stateDir);
     if (args.json) {
-      out(io, JSON.stringify({ ...snapshot, state_dir: { path: space.dir, free_bytes: space.freeBytes, journal_writable: !space.full } }, null, 2));
+      out(io, JSON.stringify({
+        ...snapshot,
+        state_dir: { path: space.dir, free_bytes: space.freeBytes, journal_writable: !space.full },
+        // New keys after the old ones: scripts that read the old ones see them where they were.
+        agent: presenceJson(presence),
+        queue,
+        failures_not_shown: moreFailed,
+      }, null, 2));
       return EXIT.ok;
     }
-    const lines = statusLines(snapshot);
-    if (space.full) {
-      lines.splice(1, 0, `\njournal: state_dir ${space.dir} is full (${formatBytes(space.freeBytes ?? 0)} free): the agent cannot record progress, so new and unfinished files wait until space is freed (they resume by themselves)`);
+    if (args.failed) {
+      out(io, presenceLine(presence));
+      out(io, data.counts.failed ? `failed: ${data.counts.failed}` : 'no failed files');
+      for (const line of failureLines(snapshot)) out(io, line);
+      if (moreFailed) out(io, `  … and ${moreFailed} more (--limit ${data.counts.failed} shows them all)`);
+      return EXIT.ok;
     }
+    const lines = [presenceLine(presence), ...statusLines(snapshot)];
+    lines.splice(2, 0, `queued: ${queue.queued} (${queue.seen} seen, ${queue.settled} settled, in the journal)${presence.state === 'not_running' ? '' : '; files still settling are counted only by the running agent (its status page, GET /api/status)'}`);
+    if (space.full) {
+      lines.splice(2, 0, `\njournal: state_dir ${space.dir} is full (${formatBytes(space.freeBytes ?? 0)} free): the agent cannot record progress, so new and unfinished files wait until space is freed (they resume by themselves)`);
+    }
+    if (moreFailed && snapshot.failures.length) lines.push(`  … and ${moreFailed} more failed (\`status --failed\` lists them)`);
     for (const line of lines) out(io, line);
     return EXIT.ok;
   } finally {
     await journal.close();
   }
+}
+
+/** The watch and relative path a file on this machine belongs to, by the config's watch folders. */
+async function locate(args: StatusArgs, io: CliIO, abs: string): Promise<{ watch: string; relPath: string } | undefined> {
+  if (args.stateDir && !args.config) return undefined;
+  const config: AgentConfig | undefined = await loadConfigFor(args.config, io, { checkPaths: false, env: lenientEnv(io.env) }).catch(() => undefined);
+  for (const w of config?.watches ?? []) {
+    const rel = relativeInside(w.path, abs);
+    if (rel !== undefined) return { watch: w.name, relPath: rel };
+  }
+  return undefined;
+}
+
+async function findJobs(journal: JobStore, args: StatusArgs, io: CliIO): Promise<Job[]> {
+  const wanted = args.path!;
+  const abs = path.resolve(io.cwd, wanted);
+  const where = await locate(args, io, abs);
+  if (where) {
+    const job = await journal.get(where.watch, where.relPath);
+    if (job) return [job];
+  }
+  const byPath = await journal.findByPath(abs);
+  if (byPath.length) return byPath;
+  // Moved after upload (its final path), or named as "watch/rel": search by name, then match exactly.
+  const page = await journal.searchJobs({ query: path.basename(wanted), limit: 500 });
+  return matchJobs(page.jobs, wanted, io.cwd);
+}
+
+async function fileStatus(journal: JobStore, args: StatusArgs, io: CliIO): Promise<number> {
+  const jobs = await findJobs(journal, args, io);
+  if (jobs.length === 0) {
+    err(io, `status: ${args.path} is not in the journal (not seen yet, skipped by the rules, or forgotten)`);
+    return EXIT.failed;
+  }
+  const files = await Promise.all(jobs.map(async (job) => ({ job, events: historyEntries(await journal.history(job.id)) })));
+  if (args.json) {
+    out(io, JSON.stringify({ files: files.map((f) => ({ file: fileEntry(f.job), events: f.events })) }, null, 2));
+    return EXIT.ok;
+  }
+  for (const { job, events } of files) {
+    out(io, `${job.watch}/${job.relPath}: ${job.state}${job.lastError ? ` (${job.lastError})` : ''}`);
+    out(io, `  path:   ${job.absPath}${job.finalPath ? ` → ${job.finalPath}` : ''}`);
+    out(io, `  size:   ${formatBytes(job.size)}, attempts ${job.attempts}`);
+    if (job.folderId) out(io, `  folder: ${job.folderId}`);
+    if (job.viewUrl) out(io, `  view:   ${job.viewUrl}`);
+    out(io, events.length ? '  history:' : '  history: (none recorded)');
+    for (const e of events) out(io, `    ${e.time}  ${describeHistoryEntry(e)}`);
+  }
+  return EXIT.ok;
+}
+
+function failureLines(s: StatusSnapshot): string[] {
+  return s.failures.map((j) => `  ${j.at}  ${j.watch}/${j.path}: ${j.error ?? '(no reason recorded)'}${j.moved_to ? `  [moved to ${j.moved_to}]` : ''}`);
 }
 
 /** The human view of a snapshot, one string per `out` call. */
@@ -56,7 +213,7 @@ export function statusLines(s: StatusSnapshot): string[] {
   }
   if (s.failures.length) {
     lines.push('\nrecent failures:');
-    for (const j of s.failures) lines.push(`  ${j.at}  ${j.watch}/${j.path}: ${j.error ?? '(no reason recorded)'}${j.moved_to ? `  [moved to ${j.moved_to}]` : ''}`);
+    lines.push(...failureLines(s));
   }
   if (s.recent.length) {
     lines.push('\nrecently uploaded:');

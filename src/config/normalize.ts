@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { registerSecret } from '../util/redact.js';
+import { checkPgUrl, registerPgSecret } from '../journal/pg-url.js';
+import { matchProblem } from '../versions/naming.js';
 import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnFailure, Rule, WatchConfig } from './types.js';
 import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
@@ -32,7 +34,29 @@ function bandwidth(text: string | undefined): { bandwidth?: Timetable } {
 function afterUpload(raw: Raw): AfterUpload {
   const action = str(raw.action) ?? 'leave';
   if (action === 'move') return { action, to: str(raw.to) ?? '' };
-  return { action: action as 'tag' | 'delete' | 'leave' };
+  if (action === 'tag') {
+    const metadata = list(raw.metadata).flatMap((m) => {
+      const o = obj(m);
+      const field = str(o.field);
+      const value = str(o.value);
+      return field !== undefined && value !== undefined ? [{ field, value }] : [];
+    });
+    const comment = str(raw.comment);
+    return {
+      action,
+      ...(raw.sidecar === false ? { sidecar: false } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+      ...(metadata.length > 0 ? { metadata } : {}),
+    };
+  }
+  return { action: action as 'delete' | 'leave' };
+}
+
+function versionsConfig(raw: Raw, at: string, ctx: ValidateContext): { match: string; mode: 'pattern' | 'same_name' } {
+  const match = str(raw.match) ?? '{base}_v{version}{ext}';
+  const problem = matchProblem(match);
+  if (problem) addIssue(ctx, `${at}.match`, ctx.positions.get(`${at}.match`), problem);
+  return { match, mode: raw.mode === 'same_name' ? 'same_name' : 'pattern' };
 }
 
 function onFailure(raw: Raw): OnFailure {
@@ -85,6 +109,7 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
     afterUpload: afterUpload(obj(raw.after_upload)),
     onFailure: onFailure(obj(raw.on_failure)),
     ...sequences(obj(raw.sequences), `${at}.sequences`, ctx),
+    ...(raw.versions !== undefined && raw.versions !== INVALID ? { versions: versionsConfig(obj(raw.versions), `${at}.versions`, ctx) } : {}),
   };
 }
 
@@ -145,6 +170,23 @@ function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext):
   });
 }
 
+const DATABASE_URL_ENV = 'FRAMEIO_AGENT_DATABASE_URL';
+
+/** journal.url, else the environment's database URL: checked for shape, its password kept secret. */
+function journalUrl(fromFile: string | undefined, ctx: ValidateContext): { url?: string } {
+  // hasOwn, not a read: the CLI's lenient env answers every unset name with a stand-in.
+  const fromEnv = Object.hasOwn(ctx.env, DATABASE_URL_ENV) ? ctx.env[DATABASE_URL_ENV] || undefined : undefined;
+  const url = fromFile ?? fromEnv;
+  if (url === undefined) return {};
+  registerPgSecret(url);
+  const check = checkPgUrl(url);
+  if (!check.ok) {
+    const where = fromFile !== undefined ? `${check.display}` : `${check.display} (from ${DATABASE_URL_ENV})`;
+    addIssue(ctx, 'journal.url', ctx.positions.get('journal.url'), `database URL ${where} ${check.problem}`);
+  }
+  return { url };
+}
+
 export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | null): AgentConfig {
   const fio = obj(raw.frameio);
   const log = obj(raw.log);
@@ -182,7 +224,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       timeoutSeconds: num(fio.timeout_seconds),
     },
     stateDir: str(raw.state_dir) ?? '',
-    journal: { compactAfterDays: num(jr.compact_after_days) },
+    journal: { compactAfterDays: num(jr.compact_after_days), ...journalUrl(str(jr.url), ctx) },
     log: { level: (str(log.level) ?? 'info') as LogLevel, maxSizeMb: num(log.max_size_mb), maxFiles: num(log.max_files) },
     ...(httpListen !== undefined ? { http: { listen: httpListen, ...optional('token', httpToken) } } : {}),
     upload: {

@@ -55,6 +55,8 @@ export interface ObjectNode extends Base {
   anyOfPresent?: string[];
   /** The key is required when the sibling condition holds, and not allowed otherwise. */
   requiredWhen?: Record<string, SiblingIs>;
+  /** Not filled with defaults when absent: writing the key (even `{}`) turns the feature on. */
+  optIn?: boolean;
 }
 
 export type SchemaNode = StringNode | NumberNode | BooleanNode | ArrayNode | ObjectNode;
@@ -74,8 +76,51 @@ const afterUpload: ObjectNode = {
       format: 'path',
       description: "Folder to move uploaded files into (only with action 'move'). Created on demand; ~ and relative paths are resolved.",
     },
+    sidecar: {
+      type: 'boolean',
+      default: true,
+      description: "action 'tag': write the <name>.frameio.json sidecar beside the original. false: mark only in Frame.io (comment / metadata).",
+    },
+    comment: {
+      type: 'string',
+      description:
+        "action 'tag': a comment posted on the uploaded file in Frame.io. Placeholders: {name} {path} (relative to the watch) {host} {date} (ISO time of the check) {size} (human) {watch}.",
+    },
+    metadata: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        description: 'One custom metadata field set on the uploaded file.',
+        properties: {
+          field: { type: 'string', description: 'The name of a text field defined in the account (looked up by name; created as a text field when missing).' },
+          value: { type: 'string', description: 'The value; same placeholders as `comment`. Files sharing a value are updated in one call (Frame.io allows 10 a minute).' },
+        },
+        required: ['field', 'value'],
+      },
+      description: "action 'tag': custom metadata fields set on the uploaded file in Frame.io, batched across uploads.",
+    },
   },
   requiredWhen: { to: { key: 'action', equals: 'move' } },
+};
+
+const versions: ObjectNode = {
+  type: 'object',
+  optIn: true,
+  description: 'Re-exports become versions: a new upload whose base name matches a file already in the same Frame.io folder is stacked on it.',
+  properties: {
+    match: {
+      type: 'string',
+      default: '{base}_v{version}{ext}',
+      description: 'How a versioned name is built: {base} any text, {version} digits, {ext} the extension with its dot. Names that do not fit are only stacked on the same name again.',
+    },
+    mode: {
+      type: 'string',
+      enum: ['pattern', 'same_name'],
+      default: 'pattern',
+      description: 'pattern: files with the same {base} and {ext} (and the same name again) are versions of each other; same_name: only the same name uploaded again.',
+    },
+  },
 };
 
 const onFailure: ObjectNode = {
@@ -254,6 +299,7 @@ const watch: ObjectNode = {
     after_upload: afterUpload,
     on_failure: onFailure,
     sequences,
+    versions,
   },
   required: ['path', 'folder_id'],
 };
@@ -378,8 +424,13 @@ export const configSchema: ObjectNode = {
     },
     journal: {
       type: 'object',
-      description: 'The journal of uploads under state_dir.',
+      description: 'The journal of uploads: SQLite under state_dir, or a PostgreSQL database shared by several agents (url).',
       properties: {
+        url: {
+          type: 'string',
+          description:
+            'postgres://user[:password]@host[:port]/database: keep the journal in PostgreSQL, shared by every agent on the same volume (default: FRAMEIO_AGENT_DATABASE_URL, else SQLite under state_dir). The password is a secret: use "${FRAMEIO_AGENT_DATABASE_URL}" or a .pgpass file.',
+        },
         compact_after_days: {
           type: 'number',
           default: 30,

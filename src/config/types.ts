@@ -5,7 +5,24 @@ import type { SequencesConfig } from '../sequences/config.js';
 
 export type { SequencesConfig };
 
-export type AfterUpload = { action: 'move'; to: string } | { action: 'tag' } | { action: 'delete' } | { action: 'leave' };
+/** Frame.io-side marks of the `tag` action, next to (or instead of) the sidecar. */
+export interface TagConfig {
+  action: 'tag';
+  /** Write the local sidecar (default true, as before marks existed). */
+  sidecar?: boolean;
+  /** Comment template posted on the uploaded file. */
+  comment?: string;
+  /** Custom metadata fields (text) and their value templates. */
+  metadata?: Array<{ field: string; value: string }>;
+}
+
+export type AfterUpload = { action: 'move'; to: string } | TagConfig | { action: 'delete' } | { action: 'leave' };
+
+export interface VersionsConfig {
+  /** e.g. "{base}_v{version}{ext}" */
+  match: string;
+  mode: 'pattern' | 'same_name';
+}
 export type OnFailure = { action: 'move'; to: string } | { action: 'leave' };
 
 export interface Rule {
@@ -40,6 +57,8 @@ export interface WatchConfig {
   onFailure: OnFailure;
   /** Image sequences followed as shots; absent when off (the default). */
   sequences?: SequencesConfig;
+  /** Stack new uploads on earlier versions in Frame.io; absent: off. */
+  versions?: VersionsConfig;
 }
 
 export type NotifyEvent = 'file.uploaded' | 'file.failed' | 'watch.stalled' | 'agent.offline' | 'agent.online' | 'agent.started' | 'agent.stopped' | 'sequence.complete';
@@ -78,7 +97,14 @@ export interface AgentConfig {
   };
   stateDir: string;
   /** Absent (configs built in code): the default, 30 days. */
-  journal?: { compactAfterDays: number };
+  journal?: {
+    compactAfterDays: number;
+    /**
+     * A PostgreSQL journal shared by several agents (journal.url, else FRAMEIO_AGENT_DATABASE_URL);
+     * absent: SQLite under stateDir. Its password is a secret (registered for redaction).
+     */
+    url?: string;
+  };
   log: { level: LogLevel; maxSizeMb: number; maxFiles: number };
   /** The status page and API; absent when off. */
   http?: { listen: string; token?: string };

@@ -253,7 +253,8 @@ function validateObject(ctx: ValidateContext, node: unknown, schema: ObjectNode,
   for (const [key, child] of Object.entries(schema.properties)) {
     if (given.has(key)) continue;
     if (child.type === 'object') {
-      out[key] = validateObject(ctx, null, child, join(key));
+      // An opt-in section (versions) stays absent, so its absence means "off".
+      if (!child.optIn) out[key] = validateObject(ctx, null, child, join(key));
     } else if (child.type === 'number' || child.type === 'integer') {
       const dw = child.defaultWhen;
       if (dw && out[dw.key] === dw.equals) out[key] = dw.value;

@@ -9,7 +9,8 @@ import { fetchRemoteSource } from './remoteUpload.js';
 import { matchRoute } from './routes.js';
 import { partPath } from './s3.js';
 import { presignPuts } from './signing.js';
-import type { FileRecord, FolderRecord, Store } from './state.js';
+import type { FileRecord, FolderRecord, StackRecord, Store } from './state.js';
+import { metadataHandlers, stackHandlers } from './versioning.js';
 import type { EmulatorStats, EndpointKey } from './types.js';
 import { checkFileSize, checkName, checkSourceUrl, parseDataBody, type Schema } from './validate.js';
 
@@ -28,51 +29,51 @@ export interface ApiContext {
   log: (line: string) => void;
 }
 
-interface Reply {
+export interface Reply {
   status: number;
   body?: unknown;
   errors?: ApiError[];
 }
 
-interface Call {
+export interface Call {
   req: IncomingMessage;
   url: URL;
   params: Record<string, string>;
   ctx: ApiContext;
 }
 
-type Handler = (call: Call) => Promise<Reply> | Reply;
+export type Handler = (call: Call) => Promise<Reply> | Reply;
 
 const UNAUTHORIZED = { errors: [{ title: 'Unauthorized', detail: 'Invalid or missing authorization token' }] };
 
-const notFound = (what: string, id: string): Reply => ({ status: 404, errors: [{ title: 'Not Found', detail: `${what} ${id} not found` }] });
-const fail = (status: number, errors: ApiError[]): Reply => ({ status, errors });
+export const notFound = (what: string, id: string): Reply => ({ status: 404, errors: [{ title: 'Not Found', detail: `${what} ${id} not found` }] });
+export const fail = (status: number, errors: ApiError[]): Reply => ({ status, errors });
 
 function rateHeaders(d: RateDecision): Headers {
   return { 'x-ratelimit-limit': d.limit, 'x-ratelimit-remaining': d.remaining, 'x-ratelimit-window': d.windowMs };
 }
 
 // Resource lookups shared by the handlers: each returns the record or a 404 reply.
-function account(c: Call): Reply | undefined {
+export function account(c: Call): Reply | undefined {
   return c.params.account === c.ctx.store.accountId ? undefined : notFound('Account', c.params.account!);
 }
 
-function folder(c: Call): FolderRecord | Reply {
+export function folder(c: Call): FolderRecord | Reply {
   const bad = account(c);
   if (bad) return bad;
   return c.ctx.store.folder(c.params.folder!) ?? notFound('Folder', c.params.folder!);
 }
 
-function file(c: Call): FileRecord | Reply {
+export function file(c: Call): FileRecord | Reply {
   const bad = account(c);
   if (bad) return bad;
   const f = c.ctx.store.file(c.params.file!);
   return f && !f.deleted ? f : notFound('File', c.params.file!);
 }
 
-const isReply = (x: unknown): x is Reply => typeof x === 'object' && x !== null && 'status' in x && !('id' in x);
+export const isReply = (x: unknown): x is Reply => typeof x === 'object' && x !== null && 'status' in x && !('id' in x);
 
-async function body(c: Call, schema: Schema): Promise<Record<string, unknown> | Reply> {
+export async function body(c: Call, schema: Schema): Promise<Record<string, unknown> | Reply> {
   let raw: Buffer;
   try {
     raw = await readSmallBody(c.req);
@@ -84,7 +85,7 @@ async function body(c: Call, schema: Schema): Promise<Record<string, unknown> | 
   return parsed.ok ? parsed.data : fail(parsed.status, parsed.errors);
 }
 
-function list<T extends { id: string }>(c: Call, items: T[], render: (t: T) => unknown): Reply {
+export function list<T extends { id: string }>(c: Call, items: T[], render: (t: T) => unknown): Reply {
   const page = paginate(items, c.url.pathname, c.url.searchParams, render);
   return page.ok ? { status: 200, body: page.body } : fail(422, page.errors);
 }
@@ -123,7 +124,8 @@ const HANDLERS: Record<EndpointKey, Handler> = {
   list_children: (c) => {
     const f = folder(c);
     const s = c.ctx.store;
-    return isReply(f) ? f : list(c, s.children(f.id, 'all'), (x) => ('fileSize' in x ? s.fileJson(x) : s.folderJson(x)));
+    const render = (x: FolderRecord | FileRecord | StackRecord): unknown => ('fileSize' in x ? s.fileJson(x) : 'fileIds' in x ? s.stackJson(x) : s.folderJson(x));
+    return isReply(f) ? f : list(c, s.children(f.id, 'all'), render);
   },
   create_folder: async (c) => {
     const f = folder(c);
@@ -187,6 +189,8 @@ const HANDLERS: Record<EndpointKey, Handler> = {
     if (isReply(f)) return f;
     return list(c, c.ctx.store.comments(f.id), (cm) => ({ id: cm.id, text: cm.text, file_id: cm.fileId, created_at: cm.createdAt, updated_at: cm.createdAt }));
   },
+  ...stackHandlers,
+  ...metadataHandlers,
 };
 
 function segmentsOf(pathname: string): string[] | undefined {
@@ -207,7 +211,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   const now = Date.now();
   const segments = segmentsOf(url.pathname);
   const match = segments ? matchRoute(segments) : undefined;
-  const method = (req.method ?? 'GET') as 'GET' | 'POST' | 'DELETE';
+  const method = (req.method ?? 'GET') as 'GET' | 'POST' | 'PATCH' | 'DELETE';
   const endpoint = match?.route.methods[method];
   const principal = ctx.auth.principal(req, now);
   // Headers for answers that consume nothing: auth failures and unknown routes still carry them.

@@ -27,6 +27,11 @@ export const LIMITS: Record<EndpointKey, Limit> = {
   delete_file: PER_SECOND(5),
   create_comment: PER_MINUTE(100),
   list_comments: PER_MINUTE(100),
+  create_version_stack: PER_MINUTE(10),
+  move_file: PER_MINUTE(100),
+  list_field_definitions: PER_MINUTE(100),
+  create_field_definition: PER_MINUTE(10),
+  update_metadata_values: PER_MINUTE(10),
 };
 
 export interface RateDecision {

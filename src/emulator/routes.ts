@@ -3,7 +3,7 @@ import type { EndpointKey } from './types.js';
 
 export interface Route {
   pattern: string[];
-  methods: Partial<Record<'GET' | 'POST' | 'DELETE', EndpointKey>>;
+  methods: Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', EndpointKey>>;
 }
 
 const r = (path: string, methods: Route['methods']): Route => ({ pattern: path.split('/').filter(Boolean), methods });
@@ -22,6 +22,10 @@ export const ROUTES: Route[] = [
   r('accounts/:account/files/:file', { GET: 'show_file', DELETE: 'delete_file' }),
   r('accounts/:account/files/:file/status', { GET: 'upload_status' }),
   r('accounts/:account/files/:file/comments', { GET: 'list_comments', POST: 'create_comment' }),
+  r('accounts/:account/folders/:folder/version_stacks', { POST: 'create_version_stack' }),
+  r('accounts/:account/files/:file/move', { PATCH: 'move_file' }),
+  r('accounts/:account/metadata/field_definitions', { GET: 'list_field_definitions', POST: 'create_field_definition' }),
+  r('accounts/:account/projects/:project/metadata/values', { PATCH: 'update_metadata_values' }),
 ];
 
 export interface RouteMatch {

@@ -22,7 +22,8 @@ import { viewPage } from './view.js';
 const REQUEST_KEYS: RequestKey[] = [
   'list_accounts', 'list_workspaces', 'list_projects', 'show_project', 'show_folder', 'list_folders',
   'list_children', 'list_files', 'create_folder', 'create_local_upload', 'create_remote_upload', 'show_file',
-  'upload_status', 'delete_file', 'create_comment', 'list_comments', 'ims_token', 'part_put', 'view', 'unknown',
+  'upload_status', 'delete_file', 'create_comment', 'list_comments',
+  'create_version_stack', 'move_file', 'list_field_definitions', 'create_field_definition', 'update_metadata_values', 'ims_token', 'part_put', 'view', 'unknown',
 ];
 
 function emptyStats(): EmulatorStats {
@@ -175,6 +176,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     createFolder: (parentId, name) => store.emulatedFolder(store.createFolder(parentId, name)),
     deleteFolder: (id) => store.deleteFolder(id),
     comments: (fileId) => store.comments(fileId),
+    versionStacks: () => store.versionStacks(),
+    fieldDefinitions: () => store.fieldDefinitions(),
+    metadataValues: (fileId) => store.metadataValues(fileId),
+    addUploadedFile: async (folderId, name, size) => {
+      const rec = await store.createFile(folderId, name, size, 'local_upload');
+      for (let i = 0; i < rec.partSizes.length; i++) rec.received[i] = true;
+      rec.receivedCount = rec.partSizes.length;
+      rec.lastPartAt = Date.now() - 3_600_000; // uploaded long ago: complete, whatever the status lag
+      return store.emulatedFile(rec);
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -4,7 +4,7 @@ import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mediaTypeFor } from './mediaType.js';
 import { partOffsets, planParts } from './partPlan.js';
-import type { EmulatedComment, EmulatedFile, EmulatedFolder } from './types.js';
+import type { EmulatedComment, EmulatedFieldDefinition, EmulatedFile, EmulatedFolder, EmulatedVersionStack } from './types.js';
 
 export interface FileRecord {
   id: string;
@@ -32,6 +32,16 @@ export interface FolderRecord {
   name: string;
   parentId: string | null;
   projectId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StackRecord {
+  id: string;
+  parentId: string;
+  projectId: string;
+  /** Oldest first: the last one is the head version. */
+  fileIds: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -66,8 +76,11 @@ export class Store {
   private readonly folderMap = new Map<string, FolderRecord>();
   private readonly fileMap = new Map<string, FileRecord>();
   /** Children in creation order, so listings and cursors are stable. */
-  private readonly childOrder = new Map<string, Array<{ kind: 'folder' | 'file'; id: string }>>();
+  private readonly childOrder = new Map<string, Array<{ kind: 'folder' | 'file' | 'stack'; id: string }>>();
   private readonly commentList: EmulatedComment[] = [];
+  private readonly stackMap = new Map<string, StackRecord>();
+  private readonly fieldDefs = new Map<string, EmulatedFieldDefinition>();
+  private readonly values = new Map<string, Map<string, unknown>>();
 
   constructor(private readonly opts: StoreOptions) {
     this.accountId = opts.newId();
@@ -131,7 +144,10 @@ export class Store {
       const folderId = stack.pop()!;
       for (const c of this.childOrder.get(folderId) ?? []) {
         if (c.kind === 'folder') stack.push(c.id);
-        else await this.deleteFile(this.fileMap.get(c.id)!);
+        else if (c.kind === 'stack') {
+          for (const fid of this.stackMap.get(c.id)!.fileIds) await this.deleteFile(this.fileMap.get(fid)!);
+          this.stackMap.delete(c.id);
+        } else await this.deleteFile(this.fileMap.get(c.id)!);
       }
       this.childOrder.delete(folderId);
       this.folderMap.delete(folderId);
@@ -149,9 +165,15 @@ export class Store {
     return ['Root', ...names].join('/');
   }
 
-  children(folderId: string, kinds: 'folders' | 'files' | 'all'): Array<FolderRecord | FileRecord> {
-    const out: Array<FolderRecord | FileRecord> = [];
+  children(folderId: string, kinds: 'folders' | 'files' | 'all'): Array<FolderRecord | FileRecord | StackRecord> {
+    const out: Array<FolderRecord | FileRecord | StackRecord> = [];
     for (const c of this.childOrder.get(folderId) ?? []) {
+      // A folder's children show a version stack, not the files inside it; its files listing shows neither.
+      if (c.kind === 'stack') {
+        const st = this.stackMap.get(c.id)!;
+        if (kinds === 'all' && this.liveFiles(st).length > 0) out.push(st);
+        continue;
+      }
       if (c.kind === 'folder' && kinds !== 'files') out.push(this.folderMap.get(c.id)!);
       if (c.kind === 'file' && kinds !== 'folders') {
         const f = this.fileMap.get(c.id)!;
@@ -230,6 +252,94 @@ export class Store {
     f.deleted = true;
     f.updatedAt = Date.now();
     if (f.diskPath) await rm(f.diskPath, { force: true });
+  }
+
+  stack(id: string): StackRecord | undefined {
+    return this.stackMap.get(id);
+  }
+
+  private liveFiles(st: StackRecord): FileRecord[] {
+    return st.fileIds.map((id) => this.fileMap.get(id)!).filter((f) => !f.deleted);
+  }
+
+  /** Files that are direct children of `folderId` (not in a stack), or a reason they are not. */
+  createStack(folderId: string, fileIds: string[]): StackRecord {
+    const parent = this.folderMap.get(folderId)!;
+    const now = Date.now();
+    const st: StackRecord = { id: this.opts.newId(), parentId: folderId, projectId: parent.projectId, fileIds: [...fileIds], createdAt: now, updatedAt: now };
+    this.stackMap.set(st.id, st);
+    const order = this.childOrder.get(folderId)!;
+    // The stack takes the place of its newest file in the listing.
+    const at = Math.max(...fileIds.map((id) => order.findIndex((c) => c.id === id)));
+    order.splice(at, 1, { kind: 'stack', id: st.id });
+    for (let i = order.length - 1; i >= 0; i--) if (order[i]!.kind === 'file' && fileIds.includes(order[i]!.id)) order.splice(i, 1);
+    for (const id of fileIds) {
+      const f = this.fileMap.get(id)!;
+      f.parentId = st.id;
+      f.updatedAt = now;
+    }
+    return st;
+  }
+
+  /** Moves a file into a folder or a version stack (as its newest version). */
+  moveFile(f: FileRecord, parentId: string): void {
+    const old = this.stackMap.get(f.parentId);
+    if (old) old.fileIds.splice(old.fileIds.indexOf(f.id), 1);
+    else {
+      const order = this.childOrder.get(f.parentId)!;
+      order.splice(order.findIndex((c) => c.id === f.id), 1);
+    }
+    const st = this.stackMap.get(parentId);
+    if (st) {
+      st.fileIds.push(f.id);
+      st.updatedAt = Date.now();
+    } else this.childOrder.get(parentId)!.push({ kind: 'file', id: f.id });
+    f.parentId = parentId;
+    f.updatedAt = Date.now();
+  }
+
+  stackJson(st: StackRecord): Record<string, unknown> {
+    const files = this.liveFiles(st);
+    const head = files[files.length - 1];
+    return {
+      id: st.id,
+      name: head?.name ?? '',
+      type: 'version_stack',
+      parent_id: st.parentId,
+      project_id: st.projectId,
+      head_version: head ? this.fileJson(head) : null,
+      view_url: `${this.opts.origin}/view/${st.id}`,
+      created_at: iso(st.createdAt),
+      updated_at: iso(st.updatedAt),
+    };
+  }
+
+  versionStacks(): EmulatedVersionStack[] {
+    return [...this.stackMap.values()].map((st) => ({ id: st.id, parentId: st.parentId, fileIds: this.liveFiles(st).map((f) => f.id), createdAt: iso(st.createdAt) }));
+  }
+
+  addFieldDefinition(name: string, fieldType: string): EmulatedFieldDefinition {
+    const d = { id: this.opts.newId(), name, fieldType };
+    this.fieldDefs.set(d.id, d);
+    return { ...d };
+  }
+
+  fieldDefinition(id: string): EmulatedFieldDefinition | undefined {
+    return this.fieldDefs.get(id);
+  }
+
+  fieldDefinitions(): EmulatedFieldDefinition[] {
+    return [...this.fieldDefs.values()].map((d) => ({ ...d }));
+  }
+
+  setValue(fileId: string, defId: string, value: unknown): void {
+    let m = this.values.get(fileId);
+    if (!m) this.values.set(fileId, (m = new Map()));
+    m.set(defId, value);
+  }
+
+  metadataValues(fileId: string): Record<string, unknown> {
+    return Object.fromEntries(this.values.get(fileId) ?? []);
   }
 
   addComment(fileId: string, text: string): EmulatedComment {

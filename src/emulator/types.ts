@@ -17,7 +17,12 @@ export type EndpointKey =
   | 'upload_status'
   | 'delete_file'
   | 'create_comment'
-  | 'list_comments';
+  | 'list_comments'
+  | 'create_version_stack'
+  | 'move_file'
+  | 'list_field_definitions'
+  | 'create_field_definition'
+  | 'update_metadata_values';
 
 /** Request counters also cover the calls that are not Frame.io V4 endpoints. */
 export type RequestKey = EndpointKey | 'ims_token' | 'part_put' | 'view' | 'unknown';
@@ -144,6 +149,21 @@ export interface EmulatedComment {
   createdAt: string;
 }
 
+export interface EmulatedVersionStack {
+  id: string;
+  /** The folder the stack sits in. */
+  parentId: string;
+  /** The files in the stack, oldest first (the last one is the head version). */
+  fileIds: string[];
+  createdAt: string;
+}
+
+export interface EmulatedFieldDefinition {
+  id: string;
+  name: string;
+  fieldType: string;
+}
+
 export interface Emulator {
   url: string;
   apiUrl: string;
@@ -167,5 +187,12 @@ export interface Emulator {
   /** Fixture: delete a folder and all under it, as a person in the web app would (not an API call). */
   deleteFolder(folderId: string): Promise<void>;
   comments(fileId?: string): EmulatedComment[];
+  /** Version stacks, in creation order. */
+  versionStacks(): EmulatedVersionStack[];
+  fieldDefinitions(): EmulatedFieldDefinition[];
+  /** A file's custom metadata values, keyed by field definition id. */
+  metadataValues(fileId: string): Record<string, unknown>;
+  /** Fixture: a file someone else uploaded (complete at once), not an API call. */
+  addUploadedFile(folderId: string, name: string, size: number): Promise<EmulatedFile>;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ export const MAX_FILE_SIZE = 5 * 1024 ** 4; // 5 TB
 export const MAX_REMOTE_SIZE = 50 * 1024 ** 3; // 50 GB
 
 export interface FieldSpec {
-  type: 'string' | 'integer';
+  type: 'string' | 'integer' | 'array';
   required?: boolean;
   /** Returns a problem description, or undefined when the value is acceptable. */
   check?: (value: never) => string | undefined;
@@ -22,6 +22,7 @@ const invalid = (detail: string, pointer: string): ApiError => ({ title: 'Invali
 
 function typeOk(spec: FieldSpec, value: unknown): boolean {
   if (spec.type === 'string') return typeof value === 'string';
+  if (spec.type === 'array') return Array.isArray(value);
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
@@ -63,7 +64,7 @@ export function parseDataBody(raw: Buffer, contentType: string | undefined, sche
       continue;
     }
     if (!typeOk(spec, value)) {
-      errors.push(invalid(`"${key}" must be ${spec.type === 'string' ? 'a string' : 'an integer'}`, pointer));
+      errors.push(invalid(`"${key}" must be ${spec.type === 'string' ? 'a string' : spec.type === 'array' ? 'an array' : 'an integer'}`, pointer));
       continue;
     }
     const problem = spec.check?.(value as never);

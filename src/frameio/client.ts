@@ -16,6 +16,7 @@ import type {
   Account,
   Child,
   Comment,
+  FieldDefinition,
   FileResource,
   Folder,
   ListResponse,
@@ -23,6 +24,7 @@ import type {
   Project,
   RemoteUpload,
   UploadStatus,
+  VersionStack,
   Workspace,
 } from './types.js';
 
@@ -61,7 +63,7 @@ export interface RemoteUploadInput {
 }
 
 interface CallSpec {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: URL;
   key: EndpointKey;
   what: string;
@@ -436,6 +438,57 @@ export class FrameioClient {
       key: 'create_comment',
       what: `comment on file ${fileId}`,
       body: { text },
+      signal: opts.signal,
+    });
+  }
+
+  /** Stacks files already in `folderId`, oldest first (2 to 10; Frame.io allows 10 of these calls a minute). */
+  createVersionStack(accountId: string, folderId: string, fileIds: string[], opts: CallOptions = {}): Promise<VersionStack> {
+    return this.data({
+      method: 'POST',
+      url: this.url(`/accounts/${seg(accountId)}/folders/${seg(folderId)}/version_stacks`),
+      key: 'create_version_stack',
+      what: `stack files ${fileIds.join(', ')} in folder ${folderId}`,
+      body: { file_ids: fileIds },
+      signal: opts.signal,
+    });
+  }
+
+  /** Moves a file into a folder or a version stack (where it becomes the newest version). */
+  moveFile(accountId: string, fileId: string, parentId: string, opts: CallOptions = {}): Promise<FileResource> {
+    return this.data({
+      method: 'PATCH',
+      url: this.url(`/accounts/${seg(accountId)}/files/${seg(fileId)}/move`),
+      key: 'move_file',
+      what: `move file ${fileId} into ${parentId}`,
+      body: { parent_id: parentId },
+      signal: opts.signal,
+    });
+  }
+
+  listFieldDefinitions(accountId: string, opts?: CallOptions): Promise<FieldDefinition[]> {
+    return collect(this.paginate<FieldDefinition>(`/accounts/${seg(accountId)}/metadata/field_definitions`, 'list_field_definitions', 'list metadata field definitions', opts));
+  }
+
+  createFieldDefinition(accountId: string, name: string, fieldType: string, opts: CallOptions = {}): Promise<FieldDefinition> {
+    return this.data({
+      method: 'POST',
+      url: this.url(`/accounts/${seg(accountId)}/metadata/field_definitions`),
+      key: 'create_field_definition',
+      what: `create metadata field "${name}"`,
+      body: { name, field_type: fieldType },
+      signal: opts.signal,
+    });
+  }
+
+  /** Sets the same values on every listed file (one call for many files: Frame.io allows 10 a minute). */
+  async updateMetadataValues(accountId: string, projectId: string, fileIds: string[], values: Array<{ field_definition_id: string; value: unknown }>, opts: CallOptions = {}): Promise<void> {
+    await this.call({
+      method: 'PATCH',
+      url: this.url(`/accounts/${seg(accountId)}/projects/${seg(projectId)}/metadata/values`),
+      key: 'update_metadata_values',
+      what: `set metadata on ${fileIds.length} file(s)`,
+      body: { file_ids: fileIds, values },
       signal: opts.signal,
     });
   }

@@ -25,7 +25,12 @@ export type EndpointKey =
   | 'list_projects'
   | 'show_project'
   | 'show_folder'
-  | 'create_comment';
+  | 'create_comment'
+  | 'create_version_stack'
+  | 'move_file'
+  | 'list_field_definitions'
+  | 'create_field_definition'
+  | 'update_metadata_values';
 
 export interface RateFigure {
   limit: number;
@@ -52,6 +57,11 @@ export const DOCUMENTED_LIMITS: Readonly<Record<EndpointKey, RateFigure>> = {
   show_project: { limit: 100, windowMs: PER_MINUTE },
   show_folder: { limit: 100, windowMs: PER_MINUTE },
   create_comment: { limit: 100, windowMs: PER_MINUTE },
+  create_version_stack: { limit: 10, windowMs: PER_MINUTE },
+  move_file: { limit: 100, windowMs: PER_MINUTE },
+  list_field_definitions: { limit: 100, windowMs: PER_MINUTE },
+  create_field_definition: { limit: 10, windowMs: PER_MINUTE },
+  update_metadata_values: { limit: 10, windowMs: PER_MINUTE },
 };
 
 /** Leak slower than the server by this much: the margin that keeps us under the limit. */

@@ -63,6 +63,19 @@ export interface Folder {
 
 export type Child = Folder | FileResource | { id: string; name: string; type: 'version_stack' };
 
+export interface VersionStack {
+  id: string;
+  name: string;
+  type: 'version_stack';
+  parent_id: string;
+}
+
+export interface FieldDefinition {
+  id: string;
+  name: string;
+  field_type: string;
+}
+
 export interface Comment {
   id: string;
   text: string;

@@ -9,6 +9,9 @@ import { VERSION } from '../version.js';
 import type { Activity } from './activity.js';
 import { ControlUnsupported, type AgentControls } from './controls.js';
 import { UnknownWatchError } from '../control/agent-controls.js';
+import { fileEntry, historyEntries } from '../status/file-history.js';
+
+export { fileEntry };
 
 export type Answer = [status: number, body: unknown];
 
@@ -25,22 +28,6 @@ export interface ApiContext {
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-export function fileEntry(j: Job): Record<string, unknown> {
-  return {
-    id: j.id,
-    watch: j.watch,
-    path: j.relPath,
-    state: j.state,
-    size: j.size,
-    attempts: j.attempts,
-    error: j.lastError,
-    code: j.lastErrorCode,
-    view_url: j.viewUrl,
-    moved_to: j.finalPath,
-    updated_at: iso(j.updatedAt),
-    done_at: iso(j.doneAt),
-  };
-}
 
 export async function getStatus(ctx: ApiContext): Promise<Answer> {
   const now = ctx.now();
@@ -108,7 +95,7 @@ export async function fileEvents(ctx: ApiContext, id: number): Promise<Answer> {
   const job = await ctx.agent.journal.getById(id);
   if (!job) return [404, { error: `no file with id ${id}` }];
   const events = await ctx.agent.journal.history(id);
-  return [200, { file: fileEntry(job), events: events.map((e) => ({ ...e.data, type: e.type, time: iso(e.time) })) }];
+  return [200, { file: fileEntry(job), events: historyEntries(events) }];
 }
 
 export async function retry(ctx: ApiContext, body: unknown): Promise<Answer> {

@@ -6,6 +6,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type PartRow } from './codec.js';
 import { JournalError, describeWriteError } from './errors.js';
 import { checkFence, decideClaim, type Lease } from './leases.js';
+import { checkFailedHasReason, checkLeaseMs, checkLimit, entryDefaults, given, isNewVersion, newVersionReset } from './job-rules.js';
 import { openDatabase } from './open.js';
 import { SQL } from './schema.js';
 import { assertTransition, describeJob } from './transitions.js';
@@ -18,28 +19,11 @@ export function journalPath(stateDir: string): string {
   return join(stateDir, 'journal.sqlite');
 }
 
-/** Fields that describe one upload; a redo or a new version must not inherit them. */
-const UPLOAD_RESET: JobPatch = {
-  fileId: null,
-  viewUrl: null,
-  parts: null,
-  urlsCreatedAt: null,
-  uploadedAt: null,
-  doneAt: null,
-  // finalPath is an intent recorded for crash recovery: a stale one could make finalize
-  // believe the new version's original was already moved.
-  finalPath: null,
-};
-
 export interface WriteOptions {
   /** 'full' (default): fsynced before returning. 'normal': survives kill -9, not a power cut. */
   sync?: 'full' | 'normal';
   /** When given, the write is refused unless this claim is still the job's current one. */
   lease?: Lease;
-}
-
-function given(patch: JobPatch): JobPatch {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as JobPatch;
 }
 
 export class Journal {
@@ -146,7 +130,7 @@ export class Journal {
     const shareId = opts.shareId ?? watch;
     // Rescans call this for every file: answer the common "known, unchanged" case without a write lock.
     const known = this.get(shareId, relPath);
-    if (known && !this.isNewVersion(known, facts)) return { job: known, isNew: false, isNewVersion: false };
+    if (known && !isNewVersion(known, facts)) return { job: known, isNew: false, isNewVersion: false };
     this.writable('observe');
     // A lost 'seen' row costs nothing: the next scan sees the file again.
     return this.write('observe', 'normal', (): ObserveResult => {
@@ -165,18 +149,8 @@ export class Journal {
           const r = this.q.insertJob.run(shareId, watch, relPath, absPath, facts.size, facts.mtimeMs, facts.dev, facts.ino, now, now);
           return { job: this.mustGet(Number(r.lastInsertRowid), 'observe'), isNew: true, isNewVersion: false };
         }
-        if (!this.isNewVersion(existing, facts)) return { job: existing, isNew: false, isNewVersion: false };
-        const reset: JobPatch = {
-          ...UPLOAD_RESET,
-          // The upload of the version before stays in Frame.io; remember it for a version stack.
-          previousFileId: existing.fileId ?? existing.previousFileId,
-          ...factPatch,
-          folderId: null, // routing runs again after settling; the rules may place the new version elsewhere
-          mediaType: null,
-          attempts: 0,
-          lastError: null,
-          lastErrorCode: null,
-        };
+        if (!isNewVersion(existing, facts)) return { job: existing, isNew: false, isNewVersion: false };
+        const reset = newVersionReset(existing, factPatch);
         this.apply(existing, checkPatch(reset, describeJob(existing)), now, 'seen');
         return { job: this.mustGet(existing.id, 'observe'), isNew: false, isNewVersion: true };
       });
@@ -241,11 +215,9 @@ export class Journal {
         assertTransition(job, to);
         const what = describeJob(job);
         const explicit = given(patch);
-        if (to === 'failed' && !(typeof explicit.lastError === 'string' && explicit.lastError.trim() !== '')) {
-          throw new JournalError('invalid_patch', `Transition ${job.state} → failed for ${what} needs lastError: say why it failed`);
-        }
+        checkFailedHasReason(to, explicit, what, job.state);
         const now = this.now();
-        const effective = { ...this.entryDefaults(to, explicit, now), ...explicit };
+        const effective = { ...entryDefaults(to, explicit, now), ...explicit };
         this.apply(job, checkPatch(effective, what), now, to);
         return this.mustGet(id, 'transition');
       });
@@ -469,26 +441,6 @@ export class Journal {
     return fn(this.db);
   }
 
-  private entryDefaults(to: JobState, explicit: JobPatch, now: number): JobPatch {
-    // A patch that names partsDone but not parts refers to the parts already recorded.
-    const keepParts = explicit.partsDone !== undefined && explicit.parts === undefined;
-    const dropParts: JobPatch = keepParts ? {} : { parts: null };
-    switch (to) {
-      case 'seen': {
-        const { parts: _ignored, ...rest } = UPLOAD_RESET;
-        return { ...rest, ...dropParts };
-      }
-      case 'uploaded':
-        return { uploadedAt: now };
-      case 'done':
-        // The pre-signed URLs are spent (and grant write access until they expire): drop them,
-        // which also keeps a journal that runs for months small.
-        return { doneAt: now, ...dropParts };
-      default:
-        return {};
-    }
-  }
-
   private apply(job: Job, patch: CheckedPatch, now: number, state: JobState | undefined): void {
     const columns = [...patch.columns];
     if (state !== undefined) columns.push(['state', state]);
@@ -521,10 +473,6 @@ export class Journal {
       this.updates.set(key, stmt);
     }
     return stmt;
-  }
-
-  private isNewVersion(job: Job, facts: FileFacts): boolean {
-    return (job.state === 'done' || job.state === 'failed') && (job.size !== facts.size || job.mtimeMs !== facts.mtimeMs);
   }
 
   /**
@@ -614,11 +562,3 @@ interface KnownRow {
   done_at: number | null;
 }
 
-function checkLeaseMs(ms: number): void {
-  if (!Number.isInteger(ms) || ms < 1) throw new JournalError('invalid_patch', `leaseMs must be a positive integer, got ${ms}`);
-}
-
-function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1) throw new JournalError('invalid_patch', `limit must be a positive integer, got ${limit}`);
-  return limit;
-}

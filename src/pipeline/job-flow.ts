@@ -30,6 +30,8 @@ export class JobFlow {
   /** Work to run once the transfer slot is given back (confirmation and the after-upload action). */
   private deferred: (() => Promise<void>) | undefined;
   private inSlot = false;
+  /** Where process() routed the file, below the watch's folder_id ('' = that folder); unknown for a job resumed after a restart. */
+  routedPath: string | undefined;
 
   constructor(
     readonly svc: PipelineServices,
@@ -130,7 +132,8 @@ export class JobFlow {
         svc.publish(this.job, { type: 'finalized', action: 'none', where: null, note: `already in Frame.io per ${marker.source}` });
         return;
       }
-      svc.publish(this.job, { type: 'routed', folderId, folderPath: segments.join('/') });
+      this.routedPath = segments.join('/');
+      svc.publish(this.job, { type: 'routed', folderId, folderPath: this.routedPath });
       // 'settled' with its folder is journaled before the create call, so recovery knows where
       // an orphaned placeholder could be.
       const settledFacts = { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino, absPath: facts.path, folderId };
@@ -276,11 +279,16 @@ export class JobFlow {
       else w.hot.markHandled(facts);
       const elapsed = started !== undefined ? clock.now() - started : undefined;
       const speed = elapsed ? ` in ${formatDuration(elapsed)} (${formatRate((job.size * 1000) / Math.max(1, elapsed))})` : '';
+      // The folder path when this flow routed the file; after a restart only the folder id is known.
+      const dest = this.routedPath ? `${this.routedPath}/` : `folder ${job.folderId}`;
       // A frame of a followed image sequence: its sequence's summary line is the info line (src/sequences).
-      logger[w.config.sequences && parseFrame(job.relPath) ? 'debug' : 'info'](`uploaded ${job.relPath} ${formatBytes(job.size)}${speed} → ${job.viewUrl ?? job.fileId}${where.note ? ` · ${where.note}` : ''}`, {
+      logger[w.config.sequences && parseFrame(job.relPath) ? 'debug' : 'info'](`uploaded ${job.relPath} ${formatBytes(job.size)}${speed} to ${dest} → ${job.viewUrl ?? job.fileId}${where.note ? ` · ${where.note}` : ''}`, {
         event: 'uploaded',
         watch: job.watch,
         file: job.relPath,
+        path: job.relPath,
+        folder_id: job.folderId,
+        folder_path: this.routedPath ?? null,
         size: job.size,
         file_id: job.fileId,
         view_url: job.viewUrl,

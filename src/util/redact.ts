@@ -12,6 +12,8 @@ export function registerSecret(value: string | undefined | null): void {
 const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi;
 // Pre-signed S3 URLs carry a signature and credential that grant write access until expiry.
 const AMZ_QUERY = /([?&]X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi;
+// A database URL's password (postgres://user:password@host/db), whatever its length; *** is already masked.
+const URL_PASSWORD = /((?:postgres|postgresql):\/\/[^:/@\s]*:)(?!\*\*\*@)[^@\s]+@/gi;
 const FORM_SECRET = /((?:client_secret|access_token|refresh_token)["']?\s*[=:]\s*["']?)[^&\s"',}]+/gi;
 
 export function redact(text: string): string {
@@ -19,7 +21,7 @@ export function redact(text: string): string {
   for (const s of secrets) {
     if (out.includes(s)) out = out.split(s).join('[redacted]');
   }
-  return out.replace(BEARER, '$1[redacted]').replace(AMZ_QUERY, '$1[redacted]').replace(FORM_SECRET, '$1[redacted]');
+  return out.replace(BEARER, '$1[redacted]').replace(AMZ_QUERY, '$1[redacted]').replace(FORM_SECRET, '$1[redacted]').replace(URL_PASSWORD, '$1[redacted]@');
 }
 
 /** For tests: forget registered secrets. */

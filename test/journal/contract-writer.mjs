@@ -1,6 +1,6 @@
 // A child process that writes through any JobStore, for the contract suite: plain ESM so it runs
 // on Node 20 without a TypeScript loader. STORE_MODULE names a module exporting
-// `openStore(): Promise<JobStore>` for the backend under test. A line is printed only after the
+// `openStore(): Promise<JobStore>` for the backend under test (sqlite-child-store.mjs, pg-child-store.mjs). A line is printed only after the
 // write it reports has resolved, so everything printed must survive a kill -9.
 //   MODE=crash  observe → settled → uploading (+parts) → part after part → uploaded → done, forever
 //   MODE=race   observe and claim the same RACE_FILES paths as a sibling process, then exit

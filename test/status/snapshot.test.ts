@@ -87,13 +87,15 @@ describe('status snapshot', () => {
     live.detach();
   });
 
-  it('`status` and `status --json` print the snapshot exactly as before', async () => {
+  it('`status` and `status --json` print the snapshot as before, after whether an agent runs and the queue', async () => {
     const { stateDir } = await populated();
     const io = memoryIO({}, stateDir);
     expect(await statusCommand({ stateDir }, io)).toBe(0);
     expect(io.stdoutText()).toBe(
       [
+        'agent: not running (no agent holds this state_dir)',
         'seen: 1  settled: 0  uploading: 1  uploaded: 0  done: 1  failed: 1',
+        'queued: 1 (1 seen, 0 settled, in the journal)',
         '',
         'uploading:',
         '  hot/up.mov  40%  400 B/1.00 kB  parts 1/3',
@@ -112,7 +114,10 @@ describe('status snapshot', () => {
     const json = memoryIO({}, stateDir);
     expect(await statusCommand({ stateDir, json: true }, json)).toBe(0);
     const parsed = JSON.parse(json.stdoutText());
-    expect(Object.keys(parsed)).toEqual(['counts', 'in_flight', 'waiting', 'failures', 'recent', 'paused', 'state_dir']);
+    // The keys scripts read, in their old order; the new ones after them.
+    expect(Object.keys(parsed)).toEqual(['counts', 'in_flight', 'waiting', 'failures', 'recent', 'paused', 'state_dir', 'agent', 'queue', 'failures_not_shown']);
+    expect(parsed.agent).toEqual({ running: false, state: 'not_running', reason: 'no agent holds this state_dir' });
+    expect(parsed.queue).toEqual({ queued: 1, seen: 1, settled: 0, settling: null });
     expect(parsed.paused).toEqual({ all: null, watches: {} });
     expect(parsed.state_dir).toMatchObject({ path: stateDir, journal_writable: true });
     expect(Object.keys(parsed.in_flight[0])).toEqual(['watch', 'path', 'size', 'bytes_done', 'parts_done', 'parts', 'file_id']);

@@ -10,7 +10,7 @@ export type { AfterUploadAction, AfterUploadContext, FinalizeResult } from './ty
 
 const registry: { [K in AfterUpload['action']]: (config: Extract<AfterUpload, { action: K }>) => AfterUploadAction } = {
   move: (c) => moveAction(c.to),
-  tag: () => tagAction,
+  tag: (c) => tagAction(c),
   delete: () => deleteAction,
   leave: () => leaveAction,
 };

@@ -1,10 +1,24 @@
 // `tag`: a `<name>.frameio.json` beside the original records the upload (see ../sidecar.ts).
+// Its Frame.io-side marks (comment, metadata) are sent by src/marks beside the pipeline; with
+// `sidecar: false` they are the only mark and the original is left untouched.
 import path from 'node:path';
 import { VERSION } from '../../version.js';
 import { writeSidecar } from '../sidecar.js';
+import type { TagConfig } from '../../config/types.js';
 import type { AfterUploadAction } from './types.js';
 
-export const tagAction: AfterUploadAction = {
+export function tagAction(config: TagConfig = { action: 'tag' }): AfterUploadAction {
+  return config.sidecar === false ? marksOnly : sidecarTag;
+}
+
+const marksOnly: AfterUploadAction = {
+  async run(ctx) {
+    await ctx.done();
+    return { handled: 'handled', note: 'marked in Frame.io (no sidecar)' };
+  },
+};
+
+const sidecarTag: AfterUploadAction = {
   async run(ctx) {
     const { job, now } = ctx;
     const st = await ctx.fs.stat(job.absPath);

@@ -1,0 +1,535 @@
+// The JobStore on PostgreSQL, so several agents on one shared volume keep one journal. Every write
+// is one transaction that locks the job's row (SELECT … FOR UPDATE) before it checks the fence and
+// the transition, so a takeover or a second agent can never slip between the check and the write.
+// Commits are durable on the server (synchronous_commit on), so 'power-loss' and 'crash' intents
+// are both met by the commit itself and flush() only waits for writes already under way.
+import pg from 'pg';
+import { realClock, type Clock } from '../util/clock.js';
+import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type PartRow } from './codec.js';
+import { JournalError } from './errors.js';
+import { checkFailedHasReason, checkLeaseMs, checkLimit, entryDefaults, given, isNewVersion, newVersionReset } from './job-rules.js';
+import { checkFence, decideClaim, type Lease } from './leases.js';
+import { describePgError, isRetryableConflict } from './pg-errors.js';
+import { checkSchema, migrate } from './pg-schema.js';
+import { checkPgUrl, registerPgSecret } from './pg-url.js';
+import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
+import { assertTransition, describeJob } from './transitions.js';
+import { JOB_STATES, type FileFacts, type Job, type JobEventRecord, type JobPage, type JobPatch, type JobSearch, type JobState, type ObserveResult } from './types.js';
+
+type Q = Pick<pg.ClientBase, 'query'>;
+
+/** BIGINT columns hold ms epochs, sizes and ids: all well inside 2^53, so numbers, not strings. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** A job row with its parts, in one round trip. */
+const JOB_SELECT = `SELECT j.*, COALESCE((SELECT json_agg(json_build_array(p.idx, p.size, p.url, p.done_at) ORDER BY p.idx)
+  FROM parts p WHERE p.job_id = j.id), '[]') AS parts_json FROM jobs j`;
+
+type LoadedRow = JobRow & { parts_json: Array<[number, number, string, number | null]> };
+
+function toJob(row: LoadedRow): Job {
+  const parts: PartRow[] = row.parts_json.map(([idx, size, url, done_at]) => ({ idx, size, url, done_at }));
+  const { parts_json: _p, ...job } = row;
+  return rowToJob(job as JobRow, parts);
+}
+
+export interface PgJobStoreOptions {
+  readonly?: boolean;
+  clock?: Pick<Clock, 'now'>;
+  /** Connections this agent holds at most (default 4). */
+  maxConnections?: number;
+  /** How long a write waits for a job row another agent holds locked before 'unwritable' (default 10 s). */
+  lockTimeoutMs?: number;
+}
+
+export class PgJobStore implements JobStore {
+  readonly location: string;
+  readonly readonly: boolean;
+  private readonly pool: pg.Pool;
+  private readonly now: () => number;
+  private readonly pending = new Set<Promise<unknown>>();
+  private closed = false;
+
+  private constructor(display: string, pool: pg.Pool, opts: PgJobStoreOptions) {
+    this.location = display;
+    this.pool = pool;
+    this.readonly = opts.readonly === true;
+    const clock = opts.clock ?? realClock;
+    this.now = () => clock.now();
+  }
+
+  /**
+   * Connect and bring the schema up to date (read-only: check it is current). Agents starting at
+   * once serialise on an advisory lock; the URL's password never appears in an error.
+   */
+  static async open(url: string, opts: PgJobStoreOptions = {}): Promise<PgJobStore> {
+    const check = checkPgUrl(url);
+    if (!check.ok) throw new JournalError('unopenable', `The journal URL ${check.display} ${check.problem}`);
+    registerPgSecret(url);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 4,
+      types: TYPES,
+      connectionTimeoutMillis: 10_000,
+      // A job row locked by a hung agent must not stall the others for ever ('unwritable', retried
+      // later), and a transaction an agent left open (frozen, not crashed) gives its locks up.
+      lock_timeout: opts.lockTimeoutMs ?? 10_000,
+      idle_in_transaction_session_timeout: 60_000,
+    });
+    // An idle connection the server dropped must not crash the agent; the next query reconnects.
+    pool.on('error', () => undefined);
+    const store = new PgJobStore(check.display, pool, opts);
+    try {
+      const client = await pool.connect();
+      try {
+        if (store.readonly) await checkSchema(client, check.display);
+        else await migrate(client, check.display);
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      if (err instanceof JournalError) throw err;
+      throw new JournalError('unopenable', `Cannot open the journal database ${check.display}: ${describePgError(err)}`, err);
+    }
+    return store;
+  }
+
+  // ---- reads ----
+
+  async get(shareId: string, relPath: string): Promise<Job | undefined> {
+    return this.one(this.pool, `${JOB_SELECT} WHERE j.share_id = $1 AND j.rel_path = $2`, [shareId, relPath]);
+  }
+
+  async getById(id: number): Promise<Job | undefined> {
+    return this.one(this.pool, `${JOB_SELECT} WHERE j.id = $1`, [id]);
+  }
+
+  async findByPath(absPath: string): Promise<Job[]> {
+    return this.many(this.pool, `${JOB_SELECT} WHERE j.abs_path = $1 ORDER BY j.id`, [absPath]);
+  }
+
+  async listByState(...states: JobState[]): Promise<Job[]> {
+    for (const s of states) {
+      if (!JOB_STATES.includes(s)) throw new JournalError('invalid_patch', `Unknown job state "${String(s)}" in listByState`);
+    }
+    if (states.length === 0) return this.many(this.pool, `${JOB_SELECT} ORDER BY j.id`, []);
+    return this.many(this.pool, `${JOB_SELECT} WHERE j.state = ANY($1::text[]) ORDER BY j.id`, [states]);
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+    const r = await this.read('counts', () =>
+      this.pool.query<{ state: JobState; n: number }>(
+        `SELECT state, count(*)::bigint AS n FROM jobs GROUP BY state
+         UNION ALL SELECT 'known' AS state, count(*)::bigint FROM known_uploaded`,
+      ),
+    );
+    for (const row of r.rows) {
+      // Compacted uploads are still uploads done: `status` must not look as if history was lost.
+      if ((row.state as string) === 'known') out.done += row.n;
+      else out[row.state] += row.n;
+    }
+    return out;
+  }
+
+  async inFlight(): Promise<Array<Job & { bytesDone: number }>> {
+    const r = await this.read('inFlight', () =>
+      this.pool.query<LoadedRow & { bytes_done: number }>(
+        `SELECT x.*, (SELECT COALESCE(SUM(p.size), 0)::bigint FROM parts p WHERE p.job_id = x.id AND p.done_at IS NOT NULL) AS bytes_done
+         FROM (${JOB_SELECT} WHERE j.state = 'uploading') x ORDER BY x.updated_at, x.id`,
+      ),
+    );
+    return r.rows.map(({ bytes_done, ...row }) => ({ ...toJob(row as LoadedRow), bytesDone: bytes_done }));
+  }
+
+  async recentFailures(limit = 20): Promise<Job[]> {
+    return this.many(this.pool, `${JOB_SELECT} WHERE j.state = 'failed' ORDER BY j.updated_at DESC, j.id DESC LIMIT $1`, [checkLimit(limit)]);
+  }
+
+  async recentDone(limit = 20): Promise<Job[]> {
+    return this.many(this.pool, `${JOB_SELECT} WHERE j.state = 'done' ORDER BY j.done_at DESC, j.id DESC LIMIT $1`, [checkLimit(limit)]);
+  }
+
+  async history(jobId: number): Promise<JobEventRecord[]> {
+    const r = await this.read('history', () =>
+      this.pool.query<{ job_id: number; time: number; type: string; data: string }>(
+        'SELECT job_id, time, type, data FROM job_events WHERE job_id = $1 ORDER BY time, id',
+        [jobId],
+      ),
+    );
+    return r.rows.map((row) => ({ jobId: row.job_id, time: row.time, type: row.type, data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  /** Newest first, keyset-paginated on id; the query is a case-insensitive substring of "watch/relPath". */
+  async searchJobs(search: JobSearch = {}): Promise<JobPage> {
+    const limit = search.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new JournalError('invalid_patch', `limit must be 1..500, got ${limit}`);
+    if (search.state !== undefined && !JOB_STATES.includes(search.state)) {
+      throw new JournalError('invalid_patch', `Unknown job state "${String(search.state)}"`);
+    }
+    let before = Number.MAX_SAFE_INTEGER;
+    if (search.cursor !== undefined && search.cursor !== '') {
+      before = Number(search.cursor);
+      if (!Number.isInteger(before) || before < 1) throw new JournalError('invalid_patch', `Invalid cursor "${search.cursor}"`);
+    }
+    const args: unknown[] = [before];
+    const where = ['j.id < $1'];
+    const query = (search.query ?? '').trim();
+    if (query !== '') {
+      args.push(`%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(j.watch || '/' || j.rel_path) ILIKE $${args.length}`);
+    }
+    if (search.state) {
+      args.push(search.state);
+      where.push(`j.state = $${args.length}`);
+    }
+    args.push(limit + 1);
+    const jobs = await this.many(this.pool, `${JOB_SELECT} WHERE ${where.join(' AND ')} ORDER BY j.id DESC LIMIT $${args.length}`, args);
+    const more = jobs.length > limit;
+    const page = jobs.slice(0, limit);
+    return { jobs: page, nextCursor: more && page.length > 0 ? String(page[page.length - 1]!.id) : null };
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const r = await this.read('getSetting', () => this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]));
+    return r.rows[0]?.value;
+  }
+
+  async listSettings(prefix: string): Promise<Map<string, string>> {
+    // left() compares literal text: a prefix is never a LIKE pattern.
+    const r = await this.read('listSettings', () =>
+      this.pool.query<{ key: string; value: string }>('SELECT key, value FROM settings WHERE left(key, length($1)) = $1 ORDER BY key', [prefix]),
+    );
+    return new Map(r.rows.map((row) => [row.key, row.value]));
+  }
+
+  // ---- writes ----
+
+  async observe(watch: string, relPath: string, absPath: string, facts: FileFacts, opts: ObserveOptions = {}): Promise<ObserveResult> {
+    const shareId = opts.shareId ?? watch;
+    // Rescans call this for every file: the common "known, unchanged" case is one read, no lock.
+    const known = await this.get(shareId, relPath);
+    if (known && !isNewVersion(known, facts)) return { job: known, isNew: false, isNewVersion: false };
+    this.writable('observe');
+    const factPatch: JobPatch = { absPath, size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino };
+    checkPatch(factPatch, `"${relPath}" (watch "${watch}")`);
+    return this.write('observe', async (c): Promise<ObserveResult> => {
+      const now = this.now();
+      const existing = await this.one(c, `${JOB_SELECT} WHERE j.share_id = $1 AND j.rel_path = $2 FOR UPDATE OF j`, [shareId, relPath]);
+      if (existing) {
+        if (!isNewVersion(existing, facts)) return { job: existing, isNew: false, isNewVersion: false };
+        await this.apply(c, existing, checkPatch(newVersionReset(existing, factPatch), describeJob(existing)), now, 'seen');
+        return { job: await this.mustGet(c, existing.id, 'observe'), isNew: false, isNewVersion: true };
+      }
+      const compacted = await c.query<KnownRow>('DELETE FROM known_uploaded WHERE share_id = $1 AND rel_path = $2 RETURNING *', [shareId, relPath]);
+      if (compacted.rows[0]) return this.revive(c, compacted.rows[0], watch, absPath, facts, now);
+      const moved = await this.one(
+        c,
+        `${JOB_SELECT} WHERE j.ino = $1 AND j.dev = $2 AND j.size = $3 AND j.mtime_ms = $4 AND j.share_id = $5 AND j.rel_path <> $6
+         AND j.state = 'done' ORDER BY j.id DESC LIMIT 1 FOR UPDATE OF j SKIP LOCKED`,
+        [facts.ino, facts.dev, facts.size, facts.mtimeMs, shareId, relPath],
+      );
+      if (moved) {
+        // A unique violation here (another agent inserted this path meanwhile) retries the whole observe.
+        await c.query('UPDATE jobs SET rel_path = $1, abs_path = $2, watch = $3, updated_at = $4 WHERE id = $5', [relPath, absPath, watch, now, moved.id]);
+        return { job: await this.mustGet(c, moved.id, 'observe'), isNew: false, isNewVersion: false, movedFrom: moved.relPath };
+      }
+      const id = await this.insertJob(c, shareId, watch, relPath, absPath, facts, now);
+      return { job: await this.mustGet(c, id, 'observe'), isNew: true, isNewVersion: false };
+    });
+  }
+
+  async transition(id: number, to: JobState, patch: JobPatch = {}, opts: WriteIntent = {}): Promise<Job> {
+    this.writable('transition');
+    return this.write('transition', async (c) => {
+      const job = await this.lockJob(c, id, `transition to ${to}`);
+      checkFence(job, opts.lease, `transition to ${to}`);
+      assertTransition(job, to);
+      const what = describeJob(job);
+      const explicit = given(patch);
+      checkFailedHasReason(to, explicit, what, job.state);
+      const now = this.now();
+      await this.apply(c, job, checkPatch({ ...entryDefaults(to, explicit, now), ...explicit }, what), now, to);
+      return this.mustGet(c, id, 'transition');
+    });
+  }
+
+  async update(id: number, patch: JobPatch, opts: WriteIntent = {}): Promise<Job> {
+    this.writable('update');
+    return this.write('update', async (c) => {
+      const job = await this.lockJob(c, id, 'update');
+      checkFence(job, opts.lease, 'update');
+      await this.apply(c, job, checkPatch(given(patch), describeJob(job)), this.now(), undefined);
+      return this.mustGet(c, id, 'update');
+    });
+  }
+
+  async markPartDone(id: number, index: number, opts: Pick<WriteIntent, 'lease'> = {}): Promise<void> {
+    this.writable('markPartDone');
+    const op = `markPartDone(${index})`;
+    await this.write(op, async (c) => {
+      const job = await this.lockJob(c, id, op);
+      checkFence(job, opts.lease, op);
+      const r = await c.query('UPDATE parts SET done_at = COALESCE(done_at, $1) WHERE job_id = $2 AND idx = $3', [this.now(), id, index]);
+      if (r.rowCount === 1) return;
+      throw new JournalError(
+        'invalid_patch',
+        `Cannot mark part ${index} done for ${describeJob(job)}: it has ${job.parts === null ? 'no upload parts' : `parts 0..${job.parts.length - 1}`} (state ${job.state})`,
+      );
+    });
+  }
+
+  async forget(id: number, opts: Pick<WriteIntent, 'lease'> = {}): Promise<void> {
+    this.writable('forget');
+    await this.write('forget', async (c) => {
+      const job = await this.one(c, `${JOB_SELECT} WHERE j.id = $1 FOR UPDATE OF j`, [id]);
+      if (!job) throw new JournalError('not_found', `No job ${id} in journal ${this.location}; nothing to forget`);
+      checkFence(job, opts.lease, 'forget');
+      await c.query('DELETE FROM jobs WHERE id = $1', [id]);
+    });
+  }
+
+  async appendEvents(batch: readonly JobEventRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    this.writable('appendEvents');
+    // One statement: events of a job forgotten meanwhile have nothing to belong to and are dropped.
+    await this.write('appendEvents', (c) =>
+      c.query(
+        `INSERT INTO job_events (job_id, time, type, data)
+         SELECT e.job_id, e.time, e.type, e.data FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS e(job_id, time, type, data, n)
+         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = e.job_id) ORDER BY e.n`,
+        [batch.map((e) => e.jobId), batch.map((e) => e.time), batch.map((e) => e.type), batch.map((e) => JSON.stringify(e.data))],
+      ),
+    );
+  }
+
+  async claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined> {
+    this.writable('claim');
+    checkLeaseMs(leaseMs);
+    return this.write('claim', async (c): Promise<Lease | undefined> => {
+      const job = await this.lockJob(c, jobId, 'claim');
+      const now = this.now();
+      const decision = decideClaim(job, owner, now);
+      if (decision === 'refuse') return undefined;
+      const token = decision === 'extend' ? job.fence : job.fence + 1;
+      await c.query('UPDATE jobs SET owner = $1, lease_until = $2, fence = $3 WHERE id = $4', [owner, now + leaseMs, token, jobId]);
+      return { jobId, owner, token, expiresAt: now + leaseMs };
+    });
+  }
+
+  async renew(lease: Lease, leaseMs: number): Promise<Lease> {
+    this.writable('renew');
+    checkLeaseMs(leaseMs);
+    return this.write('renew', async (c) => {
+      const job = await this.lockJob(c, lease.jobId, 'renew');
+      checkFence(job, lease, 'renew');
+      const expiresAt = this.now() + leaseMs;
+      await c.query('UPDATE jobs SET lease_until = $1 WHERE id = $2', [expiresAt, job.id]);
+      return { ...lease, expiresAt };
+    });
+  }
+
+  async release(lease: Lease): Promise<boolean> {
+    this.writable('release');
+    // Conditional: only the current holder's token frees the job. The fence stays, so a token
+    // handed out before never becomes current again.
+    return this.write('release', async (c) => {
+      const r = await c.query('UPDATE jobs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token]);
+      return r.rowCount === 1;
+    });
+  }
+
+  async setSetting(key: string, value: string | null): Promise<void> {
+    this.writable('setSetting');
+    await this.write('setSetting', (c) =>
+      value === null
+        ? c.query('DELETE FROM settings WHERE key = $1', [key])
+        : c.query(
+            'INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+            [key, value, this.now()],
+          ),
+    );
+  }
+
+  /** Done jobs finished before `beforeMs` become compact known_uploaded records, in small batches. */
+  async compactDone(beforeMs: number, batch = 5000): Promise<number> {
+    this.writable('compactDone');
+    let total = 0;
+    for (;;) {
+      const n = await this.write('compactDone', async (c) => {
+        const r = await c.query(
+          `WITH gone AS (
+             DELETE FROM jobs WHERE id IN (
+               SELECT id FROM jobs WHERE state = 'done' AND done_at < $1 AND owner IS NULL ORDER BY done_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+             RETURNING share_id, rel_path, size, mtime_ms, file_id, view_url, folder_id, done_at)
+           INSERT INTO known_uploaded (share_id, rel_path, size, mtime_ms, file_id, view_url, folder_id, done_at)
+           SELECT * FROM gone
+           ON CONFLICT (share_id, rel_path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, file_id = excluded.file_id,
+             view_url = excluded.view_url, folder_id = excluded.folder_id, done_at = excluded.done_at`,
+          [beforeMs, batch],
+        );
+        return r.rowCount ?? 0;
+      });
+      total += n;
+      if (n === 0 || this.closed) return total;
+    }
+  }
+
+  /** Every write resolves only after its commit; this waits for those already under way. */
+  async flush(): Promise<void> {
+    this.writable('flush');
+    await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.pending]);
+    await this.pool.end();
+  }
+
+  // ---- internals ----
+
+  private async revive(c: Q, known: KnownRow, watch: string, absPath: string, facts: FileFacts, now: number): Promise<ObserveResult> {
+    const id = await this.insertJob(c, known.share_id, watch, known.rel_path, absPath, facts, now);
+    if (known.size === facts.size && known.mtime_ms === facts.mtimeMs) {
+      await c.query("UPDATE jobs SET state = 'done', file_id = $1, view_url = $2, folder_id = $3, done_at = $4, uploaded_at = $4 WHERE id = $5", [
+        known.file_id,
+        known.view_url,
+        known.folder_id,
+        known.done_at ?? now,
+        id,
+      ]);
+      return { job: await this.mustGet(c, id, 'observe'), isNew: false, isNewVersion: false };
+    }
+    if (known.file_id !== null) await c.query('UPDATE jobs SET previous_file_id = $1 WHERE id = $2', [known.file_id, id]);
+    return { job: await this.mustGet(c, id, 'observe'), isNew: false, isNewVersion: true };
+  }
+
+  private async insertJob(c: Q, shareId: string, watch: string, relPath: string, absPath: string, facts: FileFacts, now: number): Promise<number> {
+    // A unique violation (another agent inserted the same path first) retries the whole observe,
+    // which then finds that agent's row: one job per file.
+    const r = await c.query<{ id: number }>(
+      `INSERT INTO jobs (share_id, watch, rel_path, abs_path, size, mtime_ms, dev, ino, state, attempts, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'seen', 0, $9, $9) RETURNING id`,
+      [shareId, watch, relPath, absPath, facts.size, facts.mtimeMs, facts.dev, facts.ino, now],
+    );
+    return r.rows[0]!.id;
+  }
+
+  private async apply(c: Q, job: Job, patch: CheckedPatch, now: number, state: JobState | undefined): Promise<void> {
+    const columns = [...patch.columns];
+    if (state !== undefined) columns.push(['state', state]);
+    if (patch.parts !== undefined) columns.push(['parts_count', patch.parts === null ? null : patch.parts.length]);
+    if (!columns.some(([col]) => col === 'updated_at')) columns.push(['updated_at', now]);
+    // Column names come only from the codec's whitelist.
+    const sets = columns.map(([col], i) => `${col} = $${i + 1}`).join(', ');
+    await c.query(`UPDATE jobs SET ${sets} WHERE id = $${columns.length + 1}`, [...columns.map(([, v]) => v), job.id]);
+    if (patch.parts !== undefined) {
+      await c.query('DELETE FROM parts WHERE job_id = $1', [job.id]);
+      const parts = patch.parts ?? [];
+      if (parts.length > 0) {
+        await c.query('INSERT INTO parts (job_id, idx, size, url) SELECT $1, i - 1, s, u FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS p(s, u, i)', [
+          job.id,
+          parts.map((p) => p.size),
+          parts.map((p) => p.url),
+        ]);
+      }
+    }
+    if (patch.partsDone !== undefined) {
+      const count = patch.parts !== undefined ? (patch.parts?.length ?? 0) : (job.parts?.length ?? 0);
+      const bad = patch.partsDone.find((i) => i >= count);
+      if (bad !== undefined) throw new JournalError('invalid_patch', `partsDone names part ${bad} but ${describeJob(job)} has ${count} parts`);
+      await c.query('UPDATE parts SET done_at = CASE WHEN idx = ANY($2::int[]) THEN COALESCE(done_at, $3) ELSE NULL END WHERE job_id = $1', [
+        job.id,
+        patch.partsDone,
+        now,
+      ]);
+    }
+  }
+
+  /** The job, its row locked until the transaction ends. */
+  private async lockJob(c: Q, id: number, op: string): Promise<Job> {
+    const job = await this.one(c, `${JOB_SELECT} WHERE j.id = $1 FOR UPDATE OF j`, [id]);
+    if (!job) throw new JournalError('not_found', `No job ${id} in journal ${this.location} (${op})`);
+    return job;
+  }
+
+  private async mustGet(c: Q, id: number, op: string): Promise<Job> {
+    const job = await this.one(c, `${JOB_SELECT} WHERE j.id = $1`, [id]);
+    if (!job) throw new JournalError('not_found', `No job ${id} in journal ${this.location} (${op})`);
+    return job;
+  }
+
+  private async one(c: Q, sql: string, args: unknown[]): Promise<Job | undefined> {
+    return (await this.many(c, sql, args))[0];
+  }
+
+  private async many(c: Q, sql: string, args: unknown[]): Promise<Job[]> {
+    const r = await this.read('query', () => c.query<LoadedRow>(sql, args));
+    return r.rows.map(toJob);
+  }
+
+  private async read<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw describePgError(err, op, this.location);
+    }
+  }
+
+  /**
+   * One transaction on one pooled connection, committed before the promise resolves. A conflict
+   * with another agent (unique violation, deadlock, serialization failure) runs it again from the
+   * start; an unreachable server becomes JournalError 'unwritable' so the runner holds the file.
+   */
+  private write<T>(op: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const run = (async (): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        let client: pg.PoolClient | undefined;
+        try {
+          client = await this.pool.connect();
+          await client.query('BEGIN');
+          try {
+            const out = await fn(client);
+            await client.query('COMMIT');
+            return out;
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw err;
+          }
+        } catch (err) {
+          if (isRetryableConflict(err) && attempt < 10) continue;
+          throw describePgError(err, op, this.location);
+        } finally {
+          client?.release();
+        }
+      }
+    })();
+    this.pending.add(run);
+    void run.catch(() => undefined).finally(() => this.pending.delete(run));
+    return run;
+  }
+
+  private writable(op: string): void {
+    if (this.readonly) {
+      throw new JournalError('readonly', `Journal ${this.location} is open read-only; ${op}() needs the writable journal (the agent's own)`);
+    }
+    if (this.closed) throw new JournalError('unwritable', `Journal ${this.location} is closed (${op})`);
+  }
+}
+
+interface KnownRow {
+  share_id: string;
+  rel_path: string;
+  size: number;
+  mtime_ms: number;
+  file_id: string | null;
+  view_url: string | null;
+  folder_id: string | null;
+  done_at: number | null;
+}

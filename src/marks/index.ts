@@ -1,0 +1,3 @@
+export { Marker, hasFrameioMarks, type MarkerOptions } from './marker.js';
+export { MetadataBatcher, MAX_IDS_PER_UPDATE, type MetadataBatcherOptions } from './metadata-batcher.js';
+export { renderMark, type MarkFacts } from './template.js';

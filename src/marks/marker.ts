@@ -1,0 +1,132 @@
+// The `tag` action's Frame.io-side marks: a comment on each uploaded file and custom metadata,
+// done after Frame.io confirmed the upload, beside the pipeline (an event-bus subscriber with its
+// own queues). A failed mark is retried and reported; the upload is never repeated for it.
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { TagConfig } from '../config/types.js';
+import type { PipelineEvents, Unsubscribe } from '../events/index.js';
+import type { FrameioClient } from '../frameio/index.js';
+import type { JobStore } from '../journal/index.js';
+import type { Logger } from '../util/logger.js';
+import { RetryQueue } from '../versions/retry-queue.js';
+import { MetadataBatcher } from './metadata-batcher.js';
+import { renderMark, type MarkFacts } from './template.js';
+
+export interface MarkerOptions {
+  client: FrameioClient;
+  accountId: string;
+  journal: JobStore;
+  /** Watch name → its tag config (only watches whose tag has a comment or metadata). */
+  watches: Map<string, TagConfig>;
+  logger: Logger;
+  host?: string;
+  now?: () => Date;
+  flushMs?: number;
+  retryBaseMs?: number;
+}
+
+/** True when the tag config asks for anything in Frame.io. */
+export function hasFrameioMarks(c: TagConfig): boolean {
+  return c.comment !== undefined || (c.metadata?.length ?? 0) > 0;
+}
+
+export class Marker {
+  readonly comments: RetryQueue;
+  readonly metadataQueue: RetryQueue;
+  readonly metadata: MetadataBatcher;
+  private readonly projects = new Map<string, Promise<string>>();
+  private unsubscribe: Unsubscribe | undefined;
+  /** Events being turned into queued marks (a journal read each). */
+  private readonly marking = new Set<Promise<void>>();
+
+  constructor(private readonly opts: MarkerOptions) {
+    const retry = opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {};
+    // Apart: a comment (100/min) never waits behind a metadata call (10/min).
+    this.comments = new RetryQueue(opts.logger, retry);
+    this.metadataQueue = new RetryQueue(opts.logger, retry);
+    this.metadata = new MetadataBatcher({
+      client: opts.client,
+      accountId: opts.accountId,
+      queue: this.metadataQueue,
+      logger: opts.logger,
+      ...(opts.flushMs !== undefined ? { flushMs: opts.flushMs } : {}),
+    });
+  }
+
+  attach(events: PipelineEvents): this {
+    this.unsubscribe = events.subscribe(
+      (e) => e.type === 'verified' && this.opts.watches.has(e.watch),
+      async (e) => {
+        if (e.type !== 'verified' || !e.fileId) return;
+        // One local journal read here; the Frame.io calls go to their own queues, so a backlog of
+        // comments (100/min) never delays metadata joining its batch, nor the other way round.
+        const marking = this.mark(e.watch, e.jobId, e.relPath, e.fileId);
+        this.marking.add(marking);
+        try {
+          await marking;
+        } catch (err) {
+          const message = `marking ${e.relPath} (file ${e.fileId}) failed: ${(err as Error).message}`;
+          this.opts.logger.error(message);
+          this.comments.failures.push({ what: `marking ${e.relPath}`, message, at: Date.now() });
+        } finally {
+          this.marking.delete(marking);
+        }
+      },
+      { name: 'frame.io marks', bufferSize: 100_000 },
+    );
+    return this;
+  }
+
+  async mark(watch: string, jobId: number, relPath: string, fileId: string): Promise<void> {
+    const config = this.opts.watches.get(watch)!;
+    const job = await this.opts.journal.getById(jobId);
+    const facts: MarkFacts = {
+      name: path.basename(relPath),
+      path: relPath.split(path.sep).join('/'),
+      host: this.opts.host ?? hostname(),
+      watch,
+      size: job?.size ?? 0,
+      date: this.opts.now?.() ?? new Date(),
+    };
+    if (config.metadata?.length && job?.folderId) {
+      const folderId = job.folderId;
+      const values = config.metadata.map((m) => ({ field: m.field, value: renderMark(m.value, facts) }));
+      this.metadataQueue.push({
+        what: `finding the project of folder ${folderId}`,
+        run: async () => this.metadata.add(await this.projectOf(folderId), fileId, values),
+      });
+    }
+    if (config.comment !== undefined) {
+      const text = renderMark(config.comment, facts);
+      this.comments.push({ what: `commenting on ${relPath} (file ${fileId})`, run: async () => void (await this.opts.client.createComment(this.opts.accountId, fileId, text)) });
+    }
+  }
+
+  private projectOf(folderId: string): Promise<string> {
+    let p = this.projects.get(folderId);
+    if (!p) {
+      p = this.opts.client.getFolder(this.opts.accountId, folderId).then((f) => f.project_id);
+      p.catch(() => this.projects.delete(folderId));
+      this.projects.set(folderId, p);
+    }
+    return p;
+  }
+
+  /** Resolves when every mark so far is sent (waiting batches are flushed first). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.marking]);
+    await this.comments.idle();
+    await this.metadataQueue.idle();
+    this.metadata.flush();
+    await this.metadataQueue.idle();
+  }
+
+  /** Sends what is waiting (within `graceMs`), then stops. */
+  async stop(graceMs = 3000): Promise<void> {
+    this.unsubscribe?.();
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.metadata.stop();
+    this.comments.stop();
+    this.metadataQueue.stop();
+  }
+}

@@ -1,0 +1,89 @@
+// 500 uploads' metadata in a handful of bulk calls within Frame.io's 10 a minute: verified events
+// published straight onto the bus (the uploads themselves are not what is tested), jobs in a real
+// SQLite journal, the strict emulator with its real metadata limit.
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { createFrameioClient, staticTokenAuth, type FrameioClient } from '../../src/frameio/index.js';
+import { SqliteJobStore } from '../../src/journal/index.js';
+import { EventBus } from '../../src/events/index.js';
+import { Marker } from '../../src/marks/index.js';
+import { recordingLogger } from '../helpers/logger.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setup(): Promise<{ emu: Emulator; client: FrameioClient; journal: SqliteJobStore; events: EventBus }> {
+  const t = await tempDir('fia-marks-');
+  const emu = await startEmulator({ store: 'discard' });
+  const client = createFrameioClient({ apiUrl: emu.apiUrl, auth: staticTokenAuth(emu.token), timeoutMs: 10_000, retryBaseMs: 20 });
+  const journal = SqliteJobStore.inStateDir(path.join(t.dir, 'state'));
+  const events = new EventBus();
+  cleanup.push(async () => {
+    await journal.close();
+    await client.close();
+    await emu.close();
+    await t.cleanup();
+  });
+  return { emu, client, journal, events };
+}
+
+describe('metadata marks', () => {
+  it('sets metadata on 500 files in at most 50 bulk calls, without a 429', async () => {
+    const { emu, client, journal, events } = await setup();
+    const marker = new Marker({
+      client,
+      accountId: emu.accountId,
+      journal,
+      watches: new Map([['renders', { action: 'tag', sidecar: false, metadata: [{ field: 'Render host', value: '{host}' }, { field: 'Uploaded by', value: 'agent on {host} ({watch})' }] }]]),
+      logger: recordingLogger(),
+      host: 'render-07',
+      flushMs: 200,
+    }).attach(events);
+    cleanup.unshift(() => marker.stop(0));
+    const ids: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const rel = `shot_${String(i).padStart(4, '0')}.exr`;
+      const f = await emu.addUploadedFile(emu.rootFolderId, rel, 100 + i);
+      const { job } = await journal.observe('renders', rel, `/renders/${rel}`, { size: 100 + i, mtimeMs: 1, dev: 1, ino: i + 1 });
+      await journal.update(job.id, { folderId: emu.rootFolderId, fileId: f.id });
+      events.publish({ type: 'verified', watch: 'renders', relPath: rel, jobId: job.id, time: Date.now(), fileId: f.id, viewUrl: null });
+      ids.push(f.id);
+    }
+    await events.drained();
+    await marker.idle();
+    const defs = emu.fieldDefinitions();
+    expect(defs.map((d) => [d.name, d.fieldType]).sort()).toEqual([['Render host', 'text'], ['Uploaded by', 'text']]);
+    const host = defs.find((d) => d.name === 'Render host')!.id;
+    const by = defs.find((d) => d.name === 'Uploaded by')!.id;
+    for (const id of ids) expect(emu.metadataValues(id)).toEqual({ [host]: 'render-07', [by]: 'agent on render-07 (renders)' });
+    const calls = emu.stats().requests.update_metadata_values;
+    expect(calls).toBeGreaterThanOrEqual(5); // 100 ids a call at most
+    expect(calls).toBeLessThanOrEqual(50);
+    expect(emu.stats().rateLimitedTotal).toBe(0);
+    expect(emu.stats().requests.create_field_definition).toBe(2); // looked up once, created once each
+    expect(marker.metadataQueue.failures).toEqual([]);
+  });
+
+  it('a refused metadata update is reported, and nothing is uploaded again', async () => {
+    const { emu, client, journal, events } = await setup();
+    const logger = recordingLogger();
+    // A field of another type under the same name: Frame.io refuses a text value for it (422).
+    await client.createFieldDefinition(emu.accountId, 'Frames', 'number');
+    const marker = new Marker({ client, accountId: emu.accountId, journal, watches: new Map([['w', { action: 'tag', metadata: [{ field: 'Frames', value: 'many' }] }]]), logger, flushMs: 50 }).attach(events);
+    cleanup.unshift(() => marker.stop(0));
+    const f = await emu.addUploadedFile(emu.rootFolderId, 'a.mov', 10);
+    const { job } = await journal.observe('w', 'a.mov', '/w/a.mov', { size: 10, mtimeMs: 1, dev: 1, ino: 1 });
+    await journal.update(job.id, { folderId: emu.rootFolderId, fileId: f.id });
+    events.publish({ type: 'verified', watch: 'w', relPath: 'a.mov', jobId: job.id, time: Date.now(), fileId: f.id, viewUrl: null });
+    await events.drained();
+    await marker.idle();
+    expect(marker.metadataQueue.failures).toHaveLength(1);
+    expect(marker.metadataQueue.failures[0]!.message).toMatch(/422/);
+    expect(emu.stats().requests.create_local_upload).toBe(0);
+  });
+});
