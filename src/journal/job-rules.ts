@@ -2,7 +2,7 @@
 // resets, what a new version is, and the argument checks. Kept in one place so two backends can
 // never disagree about when a file is uploaded again.
 import { JournalError } from './errors.js';
-import type { FileFacts, Job, JobPatch, JobState } from './types.js';
+import { JOB_STATES, type FileFacts, type Job, type JobPatch, type JobSearch, type JobState } from './types.js';
 
 /** Fields that describe one upload; a redo or a new version must not inherit them. */
 export const UPLOAD_RESET: JobPatch = {
@@ -77,4 +77,19 @@ export function checkLeaseMs(ms: number): void {
 export function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1) throw new JournalError('invalid_patch', `limit must be a positive integer, got ${limit}`);
   return limit;
+}
+
+/** A search's page size and keyset cursor (the id to start below), checked alike by every backend. */
+export function checkJobSearch(search: JobSearch): { limit: number; before: number } {
+  const limit = search.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new JournalError('invalid_patch', `limit must be 1..500, got ${limit}`);
+  if (search.state !== undefined && !JOB_STATES.includes(search.state)) {
+    throw new JournalError('invalid_patch', `Unknown job state "${String(search.state)}"`);
+  }
+  let before = Number.MAX_SAFE_INTEGER;
+  if (search.cursor !== undefined && search.cursor !== '') {
+    before = Number(search.cursor);
+    if (!Number.isInteger(before) || before < 1) throw new JournalError('invalid_patch', `Invalid cursor "${search.cursor}"`);
+  }
+  return { limit, before };
 }

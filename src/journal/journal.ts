@@ -6,7 +6,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type PartRow } from './codec.js';
 import { JournalError, describeWriteError } from './errors.js';
 import { checkFence, decideClaim, type Lease } from './leases.js';
-import { checkFailedHasReason, checkLeaseMs, checkLimit, entryDefaults, given, isNewVersion, newVersionReset } from './job-rules.js';
+import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isNewVersion, newVersionReset } from './job-rules.js';
 import { openDatabase } from './open.js';
 import { SQL } from './schema.js';
 import { assertTransition, describeJob } from './transitions.js';
@@ -314,16 +314,7 @@ export class Journal {
    * which stops at the first page's worth of matches.
    */
   searchJobs(search: JobSearch = {}): JobPage {
-    const limit = search.limit ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new JournalError('invalid_patch', `limit must be 1..500, got ${limit}`);
-    if (search.state !== undefined && !JOB_STATES.includes(search.state)) {
-      throw new JournalError('invalid_patch', `Unknown job state "${String(search.state)}"`);
-    }
-    let before = Number.MAX_SAFE_INTEGER;
-    if (search.cursor !== undefined && search.cursor !== '') {
-      before = Number(search.cursor);
-      if (!Number.isInteger(before) || before < 1) throw new JournalError('invalid_patch', `Invalid cursor "${search.cursor}"`);
-    }
+    const { limit, before } = checkJobSearch(search);
     const where = ['j.id < ?'];
     const args: unknown[] = [before];
     const query = (search.query ?? '').trim();

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { realClock, type Clock } from '../util/clock.js';
 import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type PartRow } from './codec.js';
 import { JournalError } from './errors.js';
-import { checkFailedHasReason, checkLeaseMs, checkLimit, entryDefaults, given, isNewVersion, newVersionReset } from './job-rules.js';
+import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isNewVersion, newVersionReset } from './job-rules.js';
 import { checkFence, decideClaim, type Lease } from './leases.js';
 import { describePgError, isRetryableConflict } from './pg-errors.js';
 import { checkSchema, migrate } from './pg-schema.js';
@@ -166,16 +166,7 @@ export class PgJobStore implements JobStore {
 
   /** Newest first, keyset-paginated on id; the query is a case-insensitive substring of "watch/relPath". */
   async searchJobs(search: JobSearch = {}): Promise<JobPage> {
-    const limit = search.limit ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new JournalError('invalid_patch', `limit must be 1..500, got ${limit}`);
-    if (search.state !== undefined && !JOB_STATES.includes(search.state)) {
-      throw new JournalError('invalid_patch', `Unknown job state "${String(search.state)}"`);
-    }
-    let before = Number.MAX_SAFE_INTEGER;
-    if (search.cursor !== undefined && search.cursor !== '') {
-      before = Number(search.cursor);
-      if (!Number.isInteger(before) || before < 1) throw new JournalError('invalid_patch', `Invalid cursor "${search.cursor}"`);
-    }
+    const { limit, before } = checkJobSearch(search);
     const args: unknown[] = [before];
     const where = ['j.id < $1'];
     const query = (search.query ?? '').trim();
