@@ -11,6 +11,7 @@ import path from 'node:path';
 import { BandwidthSchedule, createTransfers, describeRate, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
 import { PauseControl, watchOfPath, type JournaledControls } from './control/agent-controls.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
+import { SETTLING_KEY } from './status/settling.js';
 import { LiveActivity, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
@@ -235,7 +236,20 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // Cheap (only failed files left in place are looked at); lets `retry` work beside a running agent.
   // Also offers again the files that waited for an unwritable journal (disk full), once it can write,
   // and applies `pause` / `resume` given to the CLI.
+  // Files still settling live only in the watchers' memory: published for `status` in another
+  // process, when the counts change and at least every 30 s (so a stale record reads as stale).
+  let settlingShown = '';
+  let settlingAt = 0;
+  const publishSettling = async (): Promise<void> => {
+    const counts = JSON.stringify(Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])));
+    const now = clock.now();
+    if (counts === settlingShown && now - settlingAt < 30_000) return;
+    await journal.setSetting(SETTLING_KEY, JSON.stringify({ at: now, watches: JSON.parse(counts) as Record<string, number> }));
+    settlingShown = counts;
+    settlingAt = now;
+  };
   const requeueTimer = setInterval(() => {
+    void publishSettling().catch(() => undefined); // only a display figure: a failed write waits for the next tick
     void controls.sync().catch((err: unknown) => logger.error(`reading the pause state failed: ${(err as Error).message}`));
     void (async () => {
       const n = await runner.requeueRetried();
@@ -256,6 +270,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));
+  // `status` in another process can tell settling files from the first moment, not after a tick.
+  await publishSettling().catch(() => undefined);
   for (const w of config.watches) {
     logger.info(`watching ${w.path} → folder ${w.folderId}${w.poll ? ' (polling)' : ''}, after upload: ${w.afterUpload.action}`);
   }

@@ -5,6 +5,7 @@
 // lock, so it never disturbs a running agent. The figures come from src/status (shared with the
 // HTTP API); this file only gathers and prints them.
 import { formatBytes } from '../util/format.js';
+import { SETTLING_KEY, type PublishedSettling } from '../status/settling.js';
 import path from 'node:path';
 import type { AgentConfig } from '../config/types.js';
 import type { Job, JobStore } from '../journal/index.js';
@@ -97,8 +98,8 @@ export async function statusCommand(args: StatusArgs, io: CliIO): Promise<number
       queued: data.counts.seen + data.counts.settled,
       seen: data.counts.seen,
       settled: data.counts.settled,
-      // Files not yet quiet are known only to the running agent (its status page / GET /api/status).
-      settling: null,
+      // Files not yet quiet are known only to the running agent, which publishes their count.
+      settling: presence.state === 'not_running' ? null : await settlingFromAgent(journal, now),
     };
     const moreFailed = Math.max(0, data.counts.failed - snapshot.failures.length);
     // Free space is this machine's view of the journal's directory, so it is added here, not in the snapshot.
@@ -123,7 +124,9 @@ export async function statusCommand(args: StatusArgs, io: CliIO): Promise<number
       return EXIT.ok;
     }
     const lines = [presenceLine(presence), ...statusLines(snapshot)];
-    lines.splice(2, 0, `queued: ${queue.queued} (${queue.seen} seen, ${queue.settled} settled, in the journal)${presence.state === 'not_running' ? '' : '; files still settling are counted only by the running agent (its status page, GET /api/status)'}`);
+    const settlingNote =
+      presence.state === 'not_running' ? '' : queue.settling ? `; settling: ${queue.settling.total} (as of ${new Date(queue.settling.at).toISOString()})` : '; settling: not known (the agent has not published it recently)';
+    lines.splice(2, 0, `queued: ${queue.queued} (${queue.seen} seen, ${queue.settled} settled, in the journal)${settlingNote}`);
     if (space.full) {
       lines.splice(2, 0, `\njournal: state_dir ${space.dir} is full (${formatBytes(space.freeBytes ?? 0)} free): the agent cannot record progress, so new and unfinished files wait until space is freed (they resume by themselves)`);
     }
@@ -234,4 +237,17 @@ export function sequenceStatusLine(q: SequenceStatusEntry): string {
     formatBytes(q.bytes),
     ...(q.folderId !== null ? [`→ ${q.folderPath || '(watch folder)'}`] : []),
   ].join('  ');
+}
+
+/** What the running agent last published of its files still settling; undefined when older than a minute. */
+async function settlingFromAgent(journal: JobStore, now: number): Promise<{ total: number; watches: Record<string, number>; at: number } | null> {
+  const raw = await journal.getSetting(SETTLING_KEY).catch(() => undefined);
+  if (!raw) return null;
+  try {
+    const v = JSON.parse(raw) as PublishedSettling;
+    if (!(now - v.at < 60_000)) return null;
+    return { total: Object.values(v.watches).reduce((a, b) => a + b, 0), watches: v.watches, at: v.at };
+  } catch {
+    return null;
+  }
 }

@@ -61,10 +61,20 @@ describe('status beside a real agent', () => {
 
     const text = await status(['--config', cfg]);
     expect(text.split('\n')[0]).toMatch(new RegExp(`^agent: running since \\d{4}-\\d\\d-\\d\\dT\\S+ \\(pid ${agent.child.pid}, version \\S+, config ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`));
-    expect(text).toMatch(/^queued: 0 \(0 seen, 0 settled, in the journal\); files still settling are counted only by the running agent/m);
+    expect(text).toMatch(/^queued: 0 \(0 seen, 0 settled, in the journal\); settling: 0 \(as of \S+Z\)$/m);
     const json = JSON.parse(await status(['--config', cfg, '--json']));
     expect(json.agent).toMatchObject({ running: true, state: 'running', pid: agent.child.pid, host: os.hostname() });
-    expect(json.queue).toEqual({ queued: 0, seen: 0, settled: 0, settling: null });
+    expect(json.queue).toMatchObject({ queued: 0, seen: 0, settled: 0, settling: { total: 0, watches: { hot: 0 } } });
+
+    // A file still being written: the running agent publishes it as settling, and status shows it.
+    const growing = path.join(hot, 'growing.mov');
+    await fs.writeFile(growing, pattern(1000, 2));
+    const writer = setInterval(() => void fs.appendFile(growing, pattern(1000, 3)), 100);
+    try {
+      await waitFor(async () => JSON.parse(await status(['--config', cfg, '--json'])).queue.settling?.total === 1, { what: 'settling: 1', timeoutMs: 15_000 });
+    } finally {
+      clearInterval(writer);
+    }
     // Keys scripts already read stay.
     expect(json.counts.done).toBe(1);
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['counts', 'in_flight', 'waiting', 'failures', 'recent', 'paused', 'state_dir']));
