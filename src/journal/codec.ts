@@ -166,3 +166,15 @@ function checkIndices(value: unknown, what: string): number[] {
   }
   return [...new Set(value as number[])].sort((a, b) => a - b);
 }
+
+/** A row of known_uploaded: a done job compacted to what still prevents a second upload (both backends). */
+export interface KnownRow {
+  share_id: string;
+  rel_path: string;
+  size: number;
+  mtime_ms: number;
+  file_id: string | null;
+  view_url: string | null;
+  folder_id: string | null;
+  done_at: number | null;
+}

@@ -51,6 +51,11 @@ export function checkFailedHasReason(to: JobState, explicit: JobPatch, what: str
 }
 
 /** A finished job whose size or mtime changed is a new version, uploaded again. */
+/** A compacted record still describes the file on disk: the same rule as isNewVersion, on the record's columns. */
+export function isKnownVersion(known: { size: number; mtime_ms: number }, facts: FileFacts): boolean {
+  return known.size === facts.size && known.mtime_ms === facts.mtimeMs;
+}
+
 export function isNewVersion(job: Job, facts: FileFacts): boolean {
   return (job.state === 'done' || job.state === 'failed') && (job.size !== facts.size || job.mtimeMs !== facts.mtimeMs);
 }

@@ -3,10 +3,10 @@
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { realClock, type Clock } from '../util/clock.js';
-import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type PartRow } from './codec.js';
+import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type KnownRow, type PartRow } from './codec.js';
 import { JournalError, describeWriteError } from './errors.js';
 import { checkFence, decideClaim, type Lease } from './leases.js';
-import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isNewVersion, newVersionReset } from './job-rules.js';
+import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isKnownVersion, isNewVersion, newVersionReset } from './job-rules.js';
 import { openDatabase } from './open.js';
 import { SQL } from './schema.js';
 import { assertTransition, describeJob } from './transitions.js';
@@ -165,7 +165,7 @@ export class Journal {
     this.q.dropKnown.run(known.share_id, known.rel_path);
     const r = this.q.insertJob.run(known.share_id, watch, known.rel_path, absPath, facts.size, facts.mtimeMs, facts.dev, facts.ino, now, now);
     const id = Number(r.lastInsertRowid);
-    if (known.size === facts.size && known.mtime_ms === facts.mtimeMs) {
+    if (isKnownVersion(known, facts)) {
       this.q.restoreDone.run(known.file_id, known.view_url, known.folder_id, known.done_at ?? now, known.done_at ?? now, id);
       return { job: this.mustGet(id, 'observe'), isNew: false, isNewVersion: false };
     }
@@ -541,15 +541,3 @@ export class Journal {
     return rows.map((row) => rowToJob(row, this.partRows(row.id)));
   }
 }
-
-interface KnownRow {
-  share_id: string;
-  rel_path: string;
-  size: number;
-  mtime_ms: number;
-  file_id: string | null;
-  view_url: string | null;
-  folder_id: string | null;
-  done_at: number | null;
-}
-

@@ -5,9 +5,9 @@
 // are both met by the commit itself and flush() only waits for writes already under way.
 import pg from 'pg';
 import { realClock, type Clock } from '../util/clock.js';
-import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type PartRow } from './codec.js';
+import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type KnownRow, type PartRow } from './codec.js';
 import { JournalError } from './errors.js';
-import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isNewVersion, newVersionReset } from './job-rules.js';
+import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isKnownVersion, isNewVersion, newVersionReset } from './job-rules.js';
 import { checkFence, decideClaim, type Lease } from './leases.js';
 import { describePgError, isRetryableConflict } from './pg-errors.js';
 import { checkSchema, migrate } from './pg-schema.js';
@@ -387,7 +387,7 @@ export class PgJobStore implements JobStore {
 
   private async revive(c: Q, known: KnownRow, watch: string, absPath: string, facts: FileFacts, now: number): Promise<ObserveResult> {
     const id = await this.insertJob(c, known.share_id, watch, known.rel_path, absPath, facts, now);
-    if (known.size === facts.size && known.mtime_ms === facts.mtimeMs) {
+    if (isKnownVersion(known, facts)) {
       await c.query("UPDATE jobs SET state = 'done', file_id = $1, view_url = $2, folder_id = $3, done_at = $4, uploaded_at = $4 WHERE id = $5", [
         known.file_id,
         known.view_url,
@@ -512,15 +512,4 @@ export class PgJobStore implements JobStore {
     }
     if (this.closed) throw new JournalError('unwritable', `Journal ${this.location} is closed (${op})`);
   }
-}
-
-interface KnownRow {
-  share_id: string;
-  rel_path: string;
-  size: number;
-  mtime_ms: number;
-  file_id: string | null;
-  view_url: string | null;
-  folder_id: string | null;
-  done_at: number | null;
 }
