@@ -2,7 +2,7 @@
 // SDK's FrameioUploader but streamed from disk, resumable (skipParts + onPartDone) and strict:
 // a part counts only on a 2xx, the first part that fails for good cancels the others, and a
 // file that changes under the upload stops it.
-import { EventEmitter, setMaxListeners } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { AgentError, isAgentError } from '../frameio/errors.js';
 import type { LocalUploadFile } from '../frameio/types.js';
 import type { BackoffOptions } from '../util/backoff.js';
@@ -155,9 +155,6 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
     const progress = new ProgressTracker(file.file_size, skippedBytes, opts, this, logger, name);
 
     const stop = new AbortController();
-    // Each part attempt in flight listens on this file's signal, and the scheduler's queued
-    // tasks too: a bounded number by design (the file's part cap), not a leak.
-    setMaxListeners(2 * maxWorkers + 10, stop.signal);
     let firstError: AgentError | undefined;
     // The first failure wins: the aborts it causes in other parts are consequences, not causes.
     const fail = (err: AgentError): void => {
