@@ -8,6 +8,8 @@ import { HistoryRecorder } from './journal/history-recorder.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import path from 'node:path';
+import os from 'node:os';
+import { ClaimKeeper } from './pipeline/claims.js';
 import { BandwidthSchedule, createTransfers, describeRate, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
 import { PauseControl, watchOfPath, type JournaledControls } from './control/agent-controls.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
@@ -52,6 +54,12 @@ export interface AgentOptions {
   metadataFlushMs?: number;
   /** Notification delivery timing (tests shorten it); targets come from config.notify. */
   notify?: { retryBaseMs?: number; retryMaxMs?: number; timeoutMs?: number; stopGraceMs?: number };
+  /**
+   * This agent's id among the agents sharing a journal: the owner of its claims. Kept across
+   * restarts (the CLI persists it in state_dir) so a restarted agent resumes its own uploads at
+   * once instead of waiting for their claims to lapse. Default: host and pid.
+   */
+  agentId?: string;
 }
 
 export interface RunningAgent {
@@ -90,6 +98,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
   const journal: JobStore = opts.store ?? (await openJobStore({ stateDir: config.stateDir, url: config.journal?.url }));
+  // Several agents on one journal: each works only on jobs it has claimed (src/pipeline/claims.ts).
+  const claims = journal.shared
+    ? new ClaimKeeper({ store: journal, owner: opts.agentId ?? `${os.hostname()}#pid${process.pid}`, leaseMs: (config.journal?.leaseSeconds ?? 30) * 1000, clock, logger })
+    : undefined;
   const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
   const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
   const schedule = bandwidth
@@ -158,6 +170,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     events,
     ...(opts.redoBackoffMs !== undefined ? { redoBackoffMs: opts.redoBackoffMs } : {}),
     ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
+    ...(claims ? { claims } : {}),
   });
   const folders: HotFolder[] = [];
   const settlingByWatch = new Map<string, HotFolder>();
@@ -207,6 +220,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       // The runner is now stopping: what a pause holds queued may run (and returns at once).
       transfers.scheduler.stopHolding();
       await runnerStopped;
+      claims?.stop();
       // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
       await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
       // Waiting marks (a metadata batch) go out now, briefly; stacks left undone are logged, not lost uploads.
@@ -255,6 +269,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       const n = await runner.requeueRetried();
       if (n > 0) logger.info(`${n} file(s) queued again by \`retry\``);
       await runner.retryHeld();
+      // Another agent's uploads whose claims lapsed (it died or lost the database): resume them here.
+      const adopted = await runner.adoptStale();
+      if (adopted > 0) logger.info(`took over ${adopted} file(s) another agent left`);
     })().catch((err: unknown) => logger.error(`journal check failed: ${(err as Error).message}`));
   }, 2000);
   requeueTimer.unref();
@@ -267,6 +284,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const compaction = startHistoryCompaction(journal, { afterDays: config.journal?.compactAfterDays ?? 30, clock, logger });
 
   await sequences.start();
+  claims?.start();
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));

@@ -47,6 +47,8 @@ export interface PgJobStoreOptions {
 
 export class PgJobStore implements JobStore {
   readonly location: string;
+  /** Several agents share it: the pipeline claims jobs (see src/pipeline/claims.ts). */
+  readonly shared = true;
   readonly readonly: boolean;
   private readonly pool: pg.Pool;
   private readonly now: () => number;
@@ -321,6 +323,34 @@ export class PgJobStore implements JobStore {
       const expiresAt = this.now() + leaseMs;
       await c.query('UPDATE jobs SET lease_until = $1 WHERE id = $2', [expiresAt, job.id]);
       return { ...lease, expiresAt };
+    });
+  }
+
+  async claimStale(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts: { own?: boolean } = {}): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>> {
+    this.writable('claimStale');
+    checkLeaseMs(leaseMs);
+    if (shareIds.length === 0 || limit <= 0) return [];
+    return this.write('claimStale', async (c) => {
+      const now = this.now();
+      // SKIP LOCKED: rows another agent is claiming (or writing) right now are left to it, so
+      // survivors sweeping at the same moment split a dead agent's jobs instead of queueing.
+      const r = await c.query<{ id: number; previous_owner: string | null }>(
+        `WITH stale AS (
+           SELECT id, owner AS previous_owner FROM jobs
+            WHERE share_id = ANY($1::text[])
+              AND ((state IN ('settled', 'uploading', 'uploaded') AND (owner IS NULL OR lease_until <= $2 OR (owner = $4 AND $6)))
+                OR (state = 'seen' AND owner IS NOT NULL AND (lease_until <= $2 OR (owner = $4 AND $6))))
+            ORDER BY id LIMIT $3
+            FOR UPDATE SKIP LOCKED)
+         UPDATE jobs j SET owner = $4, lease_until = $5, fence = j.fence + 1
+           FROM stale WHERE j.id = stale.id
+         RETURNING j.id, stale.previous_owner`,
+        [shareIds, now, limit, owner, now + leaseMs, opts.own === true],
+      );
+      if (r.rows.length === 0) return [];
+      const jobs = await this.many(c, `${JOB_SELECT} WHERE j.id = ANY($1::bigint[]) ORDER BY j.id`, [r.rows.map((row) => row.id)]);
+      const before = new Map(r.rows.map((row) => [Number(row.id), row.previous_owner]));
+      return jobs.map((job) => ({ job, lease: { jobId: job.id, owner, token: job.fence, expiresAt: now + leaseMs }, previousOwner: before.get(job.id) ?? null }));
     });
   }
 

@@ -113,6 +113,21 @@ export interface JobStore {
   renew(lease: Lease, leaseMs: number): Promise<Lease>;
   /** Give the job up; false (and no change) when the lease was no longer current. */
   release(lease: Lease): Promise<boolean>;
+  /**
+   * True when several agents may use this store at once (PostgreSQL): the pipeline then claims
+   * each job before working on it and takes over jobs whose claim lapsed. Absent/false: one
+   * agent (SQLite, guarded by the instance lock), which needs no claims.
+   */
+  readonly shared?: boolean;
+  /**
+   * Optional (shared stores). Claim, for `owner`, up to `limit` jobs of these shares that an
+   * agent started and no longer holds: under way (settled, uploading, uploaded) with no live
+   * claim, or seen with a claim that lapsed. Jobs another agent is claiming at the same moment are
+   * skipped, not waited for. Oldest first. With `own`, also jobs still claimed by `owner` itself
+   * (at start: the same agent before a restart held them; never while its flows run).
+   * previousOwner: who held each before (for the log).
+   */
+  claimStale?(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts?: { own?: boolean }): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>>;
 
   /**
    * Small named values kept across restarts, shared by the agent and the CLI (the pause state:
