@@ -16,6 +16,8 @@ export interface HeartbeatOptions {
   filesInFlight(): number;
   logger: Logger;
   intervalMs?: number;
+  /** Longest wait for the last beat and the leave on stop (default 3 s). */
+  stopWaitMs?: number;
 }
 
 export class AgentHeartbeat {
@@ -57,17 +59,33 @@ export class AgentHeartbeat {
     return this.beating;
   }
 
-  /** Stops beating and removes this agent's row, so it is not shown as "gone?" after a clean stop. */
+  /**
+   * Stops beating and removes this agent's row, so it is not shown as "gone?" after a clean stop.
+   * Bounded (stopWaitMs): a database that stopped answering must not hold up the agent's stop;
+   * the row is then shown as gone, which is what it is.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     if (this.timer) clearInterval(this.timer);
-    await this.beating;
-    this.stopped = true;
     const registry = this.opts.registry;
-    if (!registry) return;
-    await registry.leave(this.opts.identity.id).catch((err: unknown) => {
+    const id = this.opts.identity.id;
+    const leave = (async () => {
+      await this.beating;
+      this.stopped = true;
+      await registry?.leave(id);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), this.opts.stopWaitMs ?? 3000)));
+    try {
+      const outcome = await Promise.race([leave, late]);
+      if (outcome === 'late') this.opts.logger.warn('agents registry: the database did not answer in time; this agent shows as gone until its row ages out');
+    } catch (err) {
       this.opts.logger.warn(`agents registry: could not remove this agent's row (${(err as Error).message}); it shows as gone until it ages out`);
-    });
+    } finally {
+      this.stopped = true;
+      clearTimeout(timer);
+      void leave.catch(() => undefined);
+    }
   }
 
   /** Every agent on the journal; without a registry, this agent alone (its own figures, age 0). */
