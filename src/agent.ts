@@ -104,8 +104,15 @@ export interface RunningAgent {
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
-  const identity = opts.identity ?? agentIdentity(config.stateDir);
   const journal: JobStore = opts.store ?? (await openJobStore({ stateDir: config.stateDir, url: config.journal?.url }));
+  // After the journal: a full or broken state_dir is reported by the journal's own message first.
+  let identity: AgentIdentity;
+  try {
+    identity = opts.identity ?? agentIdentity(config.stateDir);
+  } catch (err) {
+    if (!opts.store) await journal.close();
+    throw err;
+  }
   const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
   const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
   const schedule = bandwidth
