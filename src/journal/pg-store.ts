@@ -10,6 +10,7 @@ import { JournalError } from './errors.js';
 import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isKnownVersion, isNewVersion, newVersionReset } from './job-rules.js';
 import { checkFence, decideClaim, type Lease } from './leases.js';
 import { describePgError, isRetryableConflict } from './pg-errors.js';
+import { PgAgents } from './pg-agents.js';
 import { checkSchema, migrate } from './pg-schema.js';
 import { checkPgUrl, registerPgSecret } from './pg-url.js';
 import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
@@ -54,10 +55,13 @@ export class PgJobStore implements JobStore {
   private readonly now: () => number;
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
+  /** Every agent on this database (heartbeats on the server's clock): see agents.ts. */
+  readonly agents: PgAgents;
 
   private constructor(display: string, pool: pg.Pool, opts: PgJobStoreOptions) {
     this.location = display;
     this.pool = pool;
+    this.agents = new PgAgents(pool, display, (op) => this.writable(op));
     this.readonly = opts.readonly === true;
     const clock = opts.clock ?? realClock;
     this.now = () => clock.now();

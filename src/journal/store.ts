@@ -2,6 +2,7 @@
 // to remember about files, as an async interface, so a store shared by several agents (e.g.
 // PostgreSQL) can stand where the local SQLite journal stands today. Every backend must pass
 // test/journal/contract.ts.
+import type { AgentsRegistry } from './agents.js';
 import type { Lease } from './leases.js';
 import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
@@ -156,6 +157,11 @@ export interface JobStore {
    * (every file then goes through observe()).
    */
   uploadedIndex?(shareId: string): UploadedVersions;
+  /**
+   * Optional. Every agent sharing this journal, by heartbeat (PostgreSQL). SQLite has none: one
+   * agent per state_dir, whose presence the lock's owner record already tells (src/cli/agent-presence.ts).
+   */
+  readonly agents?: AgentsRegistry;
   /**
    * Optional. Done jobs finished before `beforeMs` collapse into compact "known uploaded" records
    * that still prevent a second upload of the same version; returns how many were compacted.

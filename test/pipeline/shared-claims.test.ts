@@ -94,7 +94,7 @@ async function agent(s: Site, id: string, logger: RecordingLogger = recordingLog
   const client = createFrameioClient({ apiUrl: s.emu.apiUrl, auth: staticTokenAuth(s.emu.token), timeoutMs: 10_000, retryBaseMs: 20 });
   const store = await PgJobStore.open(s.url);
   s.stores.push(store);
-  const a = await startAgent({ config, client, accountId: s.emu.accountId, logger, store, agentId: id, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400 });
+  const a = await startAgent({ config, client, accountId: s.emu.accountId, logger, store, identity: { id, host: 'test-host', pid: process.pid }, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400 });
   s.agents.push(a);
   return { agent: a, logger, store };
 }
