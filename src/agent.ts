@@ -14,7 +14,7 @@ import { ClaimKeeper } from './pipeline/claims.js';
 import { BandwidthSchedule, createTransfers, describeRate, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
 import { PauseControl, watchOfPath, type JournaledControls } from './control/agent-controls.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
-import { SETTLING_KEY } from './status/settling.js';
+import { settlingKey } from './status/settling.js';
 import { LiveActivity, agentEntries, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
@@ -287,7 +287,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const counts = JSON.stringify(Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])));
     const now = clock.now();
     if (counts === settlingShown && now - settlingAt < 30_000) return;
-    await journal.setSetting(SETTLING_KEY, JSON.stringify({ at: now, watches: JSON.parse(counts) as Record<string, number> }));
+    await journal.setSetting(settlingKey(journal.shared === true, identity.id), JSON.stringify({ at: now, watches: JSON.parse(counts) as Record<string, number> }));
     settlingShown = counts;
     settlingAt = now;
   };

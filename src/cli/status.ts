@@ -5,7 +5,7 @@
 // lock, so it never disturbs a running agent. The figures come from src/status (shared with the
 // HTTP API); this file only gathers and prints them.
 import { formatBytes } from '../util/format.js';
-import { SETTLING_KEY, type PublishedSettling } from '../status/settling.js';
+import { SETTLING_KEY, mergeSettling } from '../status/settling.js';
 import path from 'node:path';
 import type { AgentConfig } from '../config/types.js';
 import type { Job, JobStore } from '../journal/index.js';
@@ -274,13 +274,7 @@ export function sequenceStatusLine(q: SequenceStatusEntry): string {
 
 /** What the running agent last published of its files still settling; undefined when older than a minute. */
 async function settlingFromAgent(journal: JobStore, now: number): Promise<{ total: number; watches: Record<string, number>; at: number } | null> {
-  const raw = await journal.getSetting(SETTLING_KEY).catch(() => undefined);
-  if (!raw) return null;
-  try {
-    const v = JSON.parse(raw) as PublishedSettling;
-    if (!(now - v.at < 60_000)) return null;
-    return { total: Object.values(v.watches).reduce((a, b) => a + b, 0), watches: v.watches, at: v.at };
-  } catch {
-    return null;
-  }
+  // One record per agent on a shared journal (agent/settling/<id>), one in all on a local one.
+  const all = await journal.listSettings(SETTLING_KEY).catch(() => new Map<string, string>());
+  return mergeSettling(all.values(), now);
 }
