@@ -12,7 +12,7 @@ export function summaryLine(watch: string, key: string, i: SequenceInfo): string
   const parts = [
     `sequence ${watch}/${key} complete${i.completedBy ? ` (${i.completedBy === 'marker' ? 'marker file' : 'quiet'})` : ''}:`,
     `frames ${frameRange(i)},`,
-    `${i.uploaded}/${i.frames} uploaded${i.failed ? `, ${i.failed} failed` : ''},`,
+    i.kept ? `${i.kept}/${i.frames} kept in place (only the proxy is uploaded)${i.failed ? `, ${i.failed} failed` : ''},` : `${i.uploaded}/${i.frames} uploaded${i.failed ? `, ${i.failed} failed` : ''},`,
     i.missing ? `missing ${i.gaps} (${i.missing} frame${i.missing === 1 ? '' : 's'}),` : 'no gaps,',
     `${formatBytes(i.bytes)} in ${formatDuration((i.completedAt ?? i.startedAt) - i.startedAt)}`,
   ];
