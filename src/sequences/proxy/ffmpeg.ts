@@ -87,11 +87,12 @@ export function proxyPlan(input: ProxyInput, cfg: ProxyConfig, output: string, l
     const next = frames[i + 1]?.frame ?? frames[i]!.frame + 1;
     lines.push(`file ${quoteConcat(frames[i]!.path)}`, `duration ${((next - frames[i]!.frame) / cfg.fps).toFixed(6)}`);
   }
-  // The concat demuxer ignores the last entry's duration unless the file is listed once more.
+  // The concat demuxer ignores the last entry's duration unless the file is listed once more, and
+  // then shows that repeat as one more frame: the count caps the movie at one frame per number.
   lines.push(`file ${quoteConcat(frames[frames.length - 1]!.path)}`);
   return {
     demuxer: 'concat',
-    args: [...head, ...decode, '-f', 'concat', '-safe', '0', '-i', listPath, '-fps_mode', 'cfr', ...tail],
+    args: [...head, ...decode, '-f', 'concat', '-safe', '0', '-i', listPath, '-fps_mode', 'cfr', '-frames:v', String(last - first + 1), ...tail],
     list: `${lines.join('\n')}\n`,
   };
 }
