@@ -85,7 +85,8 @@ function sequences(raw: Raw, at: string, ctx: ValidateContext): { sequences?: Se
       marker,
       onGaps: raw.on_gaps === 'hold' ? 'hold' : 'upload',
       holdLimitSeconds: num(raw.hold_limit_seconds),
-      upload: raw.upload === 'proxy' ? 'proxy' : raw.upload === 'both' ? 'both' : 'frames',
+      // Default: a proxy that is configured is uploaded (beside the frames).
+      upload: raw.upload === 'proxy' || raw.upload === 'both' || raw.upload === 'frames' ? raw.upload : raw.proxy !== undefined && raw.proxy !== null && raw.proxy !== false ? 'both' : 'frames',
       ...proxyConfig(raw.proxy),
     },
   };
@@ -111,6 +112,7 @@ function checkProxy(w: WatchConfig, at: string, ctx: ValidateContext): void {
   if (!s) return;
   const pos = (key: string) => ctx.positions.get(`${at}.${key}`) ?? ctx.positions.get(at);
   if ((s.upload ?? 'frames') !== 'frames' && !s.proxy) addIssue(ctx, `${at}.upload`, pos('upload'), `upload '${s.upload ?? ''}' needs a proxy: add e.g. \`proxy: { codec: h264, fps: 24 }\``);
+  if (s.proxy && s.upload === 'frames') addIssue(ctx, `${at}.upload`, pos('upload'), `upload 'frames' uploads no proxy: use 'both' (frames and movie) or 'proxy' (the movie only), or remove the proxy`);
   if (s.proxy && s.upload !== 'proxy' && w.afterUpload.action === 'delete') {
     addIssue(ctx, `${at}.proxy`, pos('proxy'), `a proxy is rendered from the frames once the sequence is complete, but after_upload 'delete' removes each frame after its upload: use upload 'proxy' (frames stay in place), or another after_upload action`);
   }

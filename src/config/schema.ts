@@ -215,9 +215,8 @@ const sequences: ObjectNode = {
     upload: {
       type: 'string',
       enum: ['frames', 'proxy', 'both'],
-      default: 'frames',
       description:
-        'What goes to Frame.io: frames (every frame, as without a proxy), proxy (only the review movie: frames are followed to completion but not uploaded and stay where they are, whatever after_upload says), both (the frames and the movie, in the same folder). proxy and both need `proxy`.',
+        'What goes to Frame.io: frames (every frame, no movie), proxy (only the review movie: frames are followed to completion but not uploaded and stay where they are, whatever after_upload says), both (the frames and the movie, in the same folder). proxy and both need `proxy`. Default: both with a proxy, frames without.',
     },
     proxy: {
       type: 'object',

@@ -43,7 +43,7 @@ describe('sequences config', () => {
 
   it('proxy: off unless written; codec, fps and width with their defaults; upload frames | proxy | both', () => {
     expect(parse(watch('sequences:', '  enabled: true')).watches[0]!.sequences!.proxy).toBeUndefined();
-    expect(parse(watch('sequences:', '  enabled: true', '  proxy: {}')).watches[0]!.sequences).toMatchObject({ proxy: { codec: 'h264', fps: 24 }, upload: 'frames' });
+    expect(parse(watch('sequences:', '  enabled: true', '  proxy: {}')).watches[0]!.sequences).toMatchObject({ proxy: { codec: 'h264', fps: 24 }, upload: 'both' });
     expect(parse(watch('sequences:', '  enabled: true', '  upload: proxy', '  proxy: { codec: prores, fps: 25, width: 960 }')).watches[0]!.sequences).toMatchObject({
       proxy: { codec: 'prores', fps: 25, width: 960 },
       upload: 'proxy',
@@ -55,6 +55,7 @@ describe('sequences config', () => {
     // Frames deleted after their own upload are gone when the sequence completes and the proxy is rendered.
     expect(problems(watch('after_upload: { action: delete }', 'sequences:', '  enabled: true', '  upload: both', '  proxy: {}')).join('\n')).toMatch(/sequences\.proxy.*after_upload 'delete' removes each frame/);
     expect(parse(watch('after_upload: { action: delete }', 'sequences:', '  enabled: true', '  upload: proxy', '  proxy: {}')).watches[0]!.sequences!.upload).toBe('proxy');
+    expect(problems(watch('sequences:', '  enabled: true', '  upload: frames', '  proxy: {}')).join('\n')).toMatch(/sequences\.upload.*upload 'frames' uploads no proxy/);
     expect(problems(watch('sequences:', '  enabled: true', '  proxy: { codec: vp9 }')).join('\n')).toMatch(/unknown codec 'vp9' \(expected one of h264, prores\)/);
   });
 
