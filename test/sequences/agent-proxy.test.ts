@@ -18,10 +18,10 @@ if (!FFMPEG) throw new Error('these tests need ffmpeg on PATH (Debian: apt-get i
 const FFPROBE = path.join(path.dirname(FFMPEG), 'ffprobe');
 
 /** `count` tiny PNG frames sh010_comp.1001.png… made by ffmpeg, moved into the hot folder whole. */
-async function makeFrames(env: AgentEnv, dir: string, name: string, first: number, count: number, skip: Set<number> = new Set()): Promise<string[]> {
+async function makeFrames(env: AgentEnv, dir: string, name: string, first: number, count: number, skip: Set<number> = new Set(), size = '64x48', noise = false): Promise<string[]> {
   const staging = path.join(env.root, 'staging', name);
   await fs.mkdir(staging, { recursive: true });
-  execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=24', '-frames:v', String(count), '-start_number', String(first), path.join(staging, `${name}.%04d.png`)]);
+  execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=24`, ...(noise ? ['-vf', 'noise=alls=60:allf=t'] : []), '-frames:v', String(count), '-start_number', String(first), path.join(staging, `${name}.%04d.png`)]);
   const target = path.join(env.hot, dir);
   await fs.mkdir(target, { recursive: true });
   const names: string[] = [];
@@ -80,6 +80,21 @@ describe('review proxies of image sequences', () => {
     expect(job).toMatchObject({ state: 'done', absPath: local, fileId: proxy[0]!.id });
     expect(env.logger.at('info').some((m) => /proxy of sh010_comp 1001–1024 rendered \(24 frames, h264 24 fps, .*image2\)/.test(m))).toBe(true);
     expect(agent.proxies!.list()).toMatchObject([{ watch: 'hot', sequence: 'renders/sh010_comp.####.png', first: 1001, last: 1024, state: 'uploaded' }]);
+  }, 60_000);
+
+  it('after_upload move: the proxy is made from the frames where the move put them (concat list)', async () => {
+    env = await agentEnv();
+    const bus = new EventBus();
+    const done = path.join(env.root, 'done');
+    await env.start({ events: bus, watchYaml: [`after_upload: { action: move, to: ${JSON.stringify(done)} }`, 'sequences:', '  enabled: true', '  quiet_seconds: 0.5', '  proxy: { fps: 24 }'].join('\n') });
+    const proxyDone = nextEvent(bus, 'finalized', (e) => e.watch === 'hot:proxy', { timeoutMs: 30_000 });
+    await makeFrames(env, 'r', 'sh050', 1, 12);
+    await proxyDone;
+    expect(await fs.readdir(path.join(env.hot, 'r'))).toEqual([]); // every frame moved after its confirmed upload
+    expect(live(env).map((f) => f.name).filter((n) => n.endsWith('.png'))).toHaveLength(12);
+    expect(live(env).filter((f) => f.name === 'sh050_proxy.mp4')).toHaveLength(1);
+    expect(env.logger.at('info').some((m) => /proxy of sh050 1–12 rendered \(12 frames, .*concat\)/.test(m))).toBe(true);
+    expect(probe(path.join(env.stateDir, 'proxies', 'hot', 'r', 'sh050_proxy.mp4')).frames).toBe(12);
   }, 60_000);
 
   it('upload proxy with gaps: only a ProRes proxy goes up (concat, gaps held), frames stay; a restart does not upload it again', async () => {
@@ -147,6 +162,41 @@ describe('review proxies of image sequences', () => {
       await slow.cleanup();
     }
   }, 60_000);
+
+  it('a restart while the proxy uploads resumes that upload: one proxy in Frame.io, whole', async () => {
+    // A slow link (40 kB/s) and a noisy movie (~240 kB) so the stop lands mid-upload; the stop's grace (2 s) cuts the part off.
+    env = await agentEnv({ linkBytesPerSecond: 40_000 });
+    const yaml = ['sequences:', '  enabled: true', '  quiet_seconds: 0.5', '  upload: proxy', '  proxy: { fps: 24 }'].join('\n');
+    const bus = new EventBus();
+    const started = nextEvent(bus, 'upload-started', (e) => e.watch === 'hot:proxy', { timeoutMs: 30_000 });
+    const agent = await env.start({ events: bus, watchYaml: yaml });
+    await makeFrames(env, '', 'sh060', 1, 24, new Set(), '320x240', true);
+    const up = await started;
+    const local = path.join(env.stateDir, 'proxies', 'hot', 'sh060_proxy.mp4');
+    const size = (await fs.stat(local)).size;
+    expect(size).toBeGreaterThan(150_000); // more than the 2 s of grace can send
+    await agent.stop();
+    const job = await (await import('../../src/journal/index.js')).openJobStore({ stateDir: env.stateDir }).then(async (j) => {
+      try {
+        return await j.getById(up.jobId);
+      } finally {
+        await j.close();
+      }
+    });
+    expect(job?.state).toBe('uploading'); // journaled under way, to be resumed
+    expect(live(env).filter((f) => f.uploadComplete)).toHaveLength(0);
+
+    const bus2 = new EventBus();
+    const done = nextEvent(bus2, 'finalized', (e) => e.watch === 'hot:proxy', { timeoutMs: 40_000 });
+    const agent2 = await env.start({ events: bus2, watchYaml: yaml });
+    await done;
+    await agent2.whenIdle();
+    const files = live(env);
+    expect(files.map((f) => f.name)).toEqual(['sh060_proxy.mp4']);
+    expect(files[0]!.uploadComplete).toBe(true);
+    expect(Buffer.compare(await env.emu.readFile(files[0]!.id), await fs.readFile(local))).toBe(0);
+    expect(env.logger.at('info').some((m) => m.startsWith('resuming sh060_proxy.mp4') || m.startsWith('restarting the upload of sh060_proxy.mp4'))).toBe(true);
+  }, 90_000);
 
   it('without ffmpeg on PATH: one clear warning naming the watch, and the frames still upload', async () => {
     env = await agentEnv();
