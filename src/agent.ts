@@ -17,7 +17,7 @@ import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
-import { SequenceTracker, parseFrame, withoutMarkers } from './sequences/index.js';
+import { SequenceTracker, parseFrame, withProxies, withoutMarkers } from './sequences/index.js';
 import { ProxyMaker, findFfmpeg, proxyAvailability } from './sequences/proxy/index.js';
 import type { TagConfig, VersionsConfig } from './config/types.js';
 import { VersionStacker } from './versions/index.js';
@@ -312,7 +312,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     status: async (limits) => {
       const snap = buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot());
       // This process follows the sequences itself: fresher than what it last saved.
-      return sequences.enabled ? { ...snap, sequences: sequences.list() } : snap;
+      return sequences.enabled ? { ...snap, sequences: withProxies(sequences.list(), proxies?.list() ?? []) } : snap;
     },
     history,
     sequences,

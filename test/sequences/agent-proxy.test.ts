@@ -10,7 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import { nextEvent } from '../helpers/events.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { EventBus } from '../../src/events/index.js';
+import { statusCommand } from '../../src/cli/status.js';
+import { memoryIO } from '../helpers/memory-io.js';
 import { findFfmpeg } from '../../src/sequences/proxy/index.js';
 
 const FFMPEG = findFfmpeg();
@@ -80,6 +83,14 @@ describe('review proxies of image sequences', () => {
     expect(job).toMatchObject({ state: 'done', absPath: local, fileId: proxy[0]!.id });
     expect(env.logger.at('info').some((m) => /proxy of sh010_comp 1001–1024 rendered \(24 frames, h264 24 fps, .*image2\)/.test(m))).toBe(true);
     expect(agent.proxies!.list()).toMatchObject([{ watch: 'hot', sequence: 'renders/sh010_comp.####.png', first: 1001, last: 1024, state: 'uploaded' }]);
+    // status, in this process and from the journal (another process): the sequence with its proxy.
+    expect((await agent.status()).sequences?.[0]).toMatchObject({ name: 'sh010_comp', proxy: { state: 'uploaded', path: 'renders/sh010_comp_proxy.mp4', first: 1001, last: 1024 } });
+    const line = /hot\/renders\/sh010_comp\.####\.png {2}complete {2}24\/24 frames {2}1001–1024 .* {2}proxy uploaded: renders\/sh010_comp_proxy\.mp4/;
+    await waitFor(async () => {
+      const io = memoryIO({}, env!.stateDir);
+      await statusCommand({ stateDir: env!.stateDir }, io);
+      return line.test(io.stdoutText());
+    }, { what: 'the sequence and its proxy in `status` (saved every 2 s)' });
   }, 60_000);
 
   it('after_upload move: the proxy is made from the frames where the move put them (concat list)', async () => {

@@ -30,7 +30,9 @@ import type { CompletedSequence } from '../tracker.js';
 import { DerivedWatch, derivedWatchConfig, derivedWatchName, setProxyRoute } from './derived-watch.js';
 import { image2Pattern, proxyExtension, renderProxy, type ProxyFrame } from './ffmpeg.js';
 
-export const PROXY_PREFIX = 'proxy/';
+import { PROXY_PREFIX } from '../persist.js';
+
+export { PROXY_PREFIX };
 
 /** The record of one sequence's proxy: its group (sequence, range) and its progress. */
 export interface ProxyRecord {
