@@ -146,19 +146,37 @@ export class ProxyMaker {
   async stop(): Promise<void> {
     this.off?.();
     this.abort.abort();
+    await Promise.all([...this.preparing]);
     await this.queue;
   }
 
-  /** The tracker's news: a sequence is complete. */
+  /**
+   * The tracker's news: a sequence is complete. Its record is saved at once, outside the render
+   * queue: a stop while other proxies render leaves it journaled as 'rendering', rendered at the
+   * next start (frames already uploaded are never offered again, so the news would not come twice).
+   */
   sequenceComplete(c: CompletedSequence): void {
     const d = this.derived.get(c.watch);
-    if (!d || this.abort.signal.aborted) return;
-    this.enqueue(d, () => this.begin(d, c));
+    if (!d) return;
+    d.hot.rendering++;
+    const p = this.begin(d, c)
+      .then((r) => {
+        if (r) this.enqueue(d, () => this.advance(r));
+      })
+      .catch((err: unknown) => this.opts.logger.warn(`proxy (watch '${d.watch.name}'): ${(err as Error).message}`))
+      .finally(() => {
+        d.hot.rendering--;
+        this.preparing.delete(p);
+      });
+    this.preparing.add(p);
   }
 
+  private readonly preparing = new Set<Promise<void>>();
+
   /** Resolves when no render is queued or under way (tests). */
-  idle(): Promise<void> {
-    return this.queue;
+  async idle(): Promise<void> {
+    await Promise.all([...this.preparing]);
+    await this.queue;
   }
 
   list(): ProxyRecord[] {
@@ -173,7 +191,8 @@ export class ProxyMaker {
       .finally(() => d.hot.rendering--);
   }
 
-  private async begin(d: Derived, c: CompletedSequence): Promise<void> {
+  /** The record of a completed sequence's proxy, saved; undefined when there is nothing (more) to do. */
+  private async begin(d: Derived, c: CompletedSequence): Promise<ProxyRecord | undefined> {
     const { logger, store } = this.opts;
     const root = d.watch.path;
     const frames: ProxyFrame[] = [];
@@ -195,15 +214,14 @@ export class ProxyMaker {
     }
     if (frames.length === 0) {
       logger.warn(`sequence ${c.watch}/${c.key}: no frame is on disk any more; no proxy`, { watch: c.watch, sequence: c.key });
-      return;
+      return undefined;
     }
     const signature = createHash('sha256').update(stamp.join(',')).digest('hex').slice(0, 32);
     const key = settingKey(c.watch, c.key);
     const before = this.records.get(key);
     if (before && before.signature === signature && before.state !== 'failed') {
       logger.debug(`sequence ${c.watch}/${c.key}: ${describeProxy(before)} is ${before.state} already`);
-      if (before.state !== 'uploaded') await this.advance(before);
-      return;
+      return before.state === 'uploaded' ? undefined : before;
     }
     const ext = proxyExtension(d.proxy);
     const relPath = `${c.id.dir ? `${c.id.dir}/` : ''}${c.id.name}_proxy.${ext}`;
@@ -225,7 +243,7 @@ export class ProxyMaker {
       at: this.opts.clock.now(),
     };
     await this.save(key, record);
-    await this.advance(record);
+    return record;
   }
 
   /** The frames' folder when none was uploaded (`upload: proxy`): routed like its first frame. */
@@ -239,6 +257,9 @@ export class ProxyMaker {
     const d = this.derived.get(r.watch)!;
     const key = settingKey(r.watch, r.sequence);
     const { logger } = this.opts;
+    const latest = this.records.get(key);
+    if (latest && latest.signature !== r.signature) return; // the sequence completed again since: that render is queued
+    if (latest) r = latest;
     setProxyRoute(d.hot.config, r.relPath, r.folderId);
     if (r.state === 'rendered') {
       const facts = await d.hot.facts(r.absPath, r.relPath);
