@@ -183,6 +183,13 @@ function notifyTargets(raw: unknown, ctx: ValidateContext): NotifyTarget[] {
 function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext): void {
   const names = new Map<string, number>();
   const paths = new Map<string, number>();
+  // A watch's proxies are journaled under the watch "<name>:proxy" (src/sequences/proxy).
+  const derived = new Map<string, number>(watches.flatMap((w, i) => (w?.sequences?.proxy ? [[`${w.name}:proxy`, i] as const] : [])));
+  watches.forEach((w, i) => {
+    const owner = w ? derived.get(w.name) : undefined;
+    if (owner === undefined) return;
+    addIssue(ctx, `watches[${i}].name`, ctx.positions.get(`watches[${i}].name`) ?? ctx.positions.get(`watches[${i}]`), `watch name '${w!.name}' is taken by the review proxies of watches[${owner}]; rename this watch`);
+  });
   watches.forEach((w, i) => {
     if (!w) return;
     const at = `watches[${i}]`;

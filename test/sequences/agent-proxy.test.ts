@@ -125,7 +125,7 @@ describe('review proxies of image sequences', () => {
     // 1..24 at 12 fps with 5, 6 and 17 missing: the frame before is held, the timing is the render's.
     expect(probe(local)).toEqual({ frames: 24, width: 64, codec: 'prores' });
     expect(Buffer.compare(await env.emu.readFile(live(env)[0]!.id), await fs.readFile(local))).toBe(0);
-    expect(env.logger.records.some((r) => /complete \(quiet\): frames 1–24, 21\/21 kept in place \(only the proxy is uploaded\), missing 5–6, 17/.test(r.message))).toBe(true);
+    expect(env.logger.records.some((r) => /complete \(quiet\): frames 1–24, 21\/21 kept in place \(only the proxy is uploaded\), missing 5–6, 17 \(3 frames\), in [\d.]+ m?s$/.test(r.message))).toBe(true);
     expect(env.logger.at('info').some((m) => /proxy of sh020 1–24 rendered \(21 frames, missing 5–6, 17 held, prores 12 fps, .*concat\)/.test(m))).toBe(true);
 
     // Restart: the frames are found again and complete again as the same sequence: no second proxy.

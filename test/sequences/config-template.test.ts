@@ -55,6 +55,9 @@ describe('sequences config', () => {
     // Frames deleted after their own upload are gone when the sequence completes and the proxy is rendered.
     expect(problems(watch('after_upload: { action: delete }', 'sequences:', '  enabled: true', '  upload: both', '  proxy: {}')).join('\n')).toMatch(/sequences\.proxy.*after_upload 'delete' removes each frame/);
     expect(parse(watch('after_upload: { action: delete }', 'sequences:', '  enabled: true', '  upload: proxy', '  proxy: {}')).watches[0]!.sequences!.upload).toBe('proxy');
+    expect(problems(lines('watches:', '  - { name: r, path: /hot, folder_id: f1, sequences: { enabled: true, proxy: {} } }', '  - { name: "r:proxy", path: /other, folder_id: f1 }')).join('\n')).toMatch(
+      /watches\[1\]\.name.*'r:proxy' is taken by the review proxies of watches\[0\]/,
+    );
     expect(problems(watch('sequences:', '  enabled: true', '  upload: frames', '  proxy: {}')).join('\n')).toMatch(/sequences\.upload.*upload 'frames' uploads no proxy/);
     expect(problems(watch('sequences:', '  enabled: true', '  proxy: { codec: vp9 }')).join('\n')).toMatch(/unknown codec 'vp9' \(expected one of h264, prores\)/);
   });

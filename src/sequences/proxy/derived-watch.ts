@@ -8,7 +8,7 @@ import type { Rule, WatchConfig } from '../../config/types.js';
 import type { RunnerWatch } from '../../pipeline/types.js';
 import type { FileFacts } from '../../watch/index.js';
 
-/** The watch name proxy jobs are journaled under: a colon never starts a config's watch name check, but reads plainly in status. */
+/** The watch name proxy jobs are journaled under (a configured watch of that name is refused at load). */
 export function derivedWatchName(watch: string): string {
   return `${watch}:proxy`;
 }
