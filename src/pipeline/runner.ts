@@ -252,6 +252,8 @@ export class Runner extends EventEmitter implements PipelineServices {
     if (!claims || !store.claimStale || this.stopping || !claims.healthy()) return 0;
     const byShare = new Map<string, WatchRef>();
     for (const w of this.watches.values()) {
+      // Files only the agent that made them has (review proxies) are not another's to resume.
+      if (w.config.localOnly) continue;
       // A volume not mounted here: its files only look gone; leave them to the agents that see them.
       if (await this.fs().stat(w.config.path).then(() => true, () => false)) byShare.set(shareOf(w.config), w);
     }

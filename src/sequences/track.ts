@@ -4,7 +4,8 @@ import type { SequencesConfig } from './config.js';
 import { decideCompletion, type Verdict } from './decide.js';
 import { formatRanges, gapRanges, rangeCount, type FrameName } from './detect.js';
 
-export type FrameStatus = 'pending' | 'uploaded' | 'failed';
+/** kept: settled and left in place, never uploaded (`upload: proxy`: only the movie goes up). */
+export type FrameStatus = 'pending' | 'uploaded' | 'failed' | 'kept';
 
 export interface FrameState {
   size: number;
@@ -70,6 +71,14 @@ export class Track {
     this.touch(now);
   }
 
+  /** The frame settled and stays where it is (`upload: proxy`): done, without a job. */
+  kept(frame: number, size: number, now: number): void {
+    const f = this.frames.get(frame);
+    if (f?.jobId !== undefined) return; // the pipeline has it: its events decide
+    this.frames.set(frame, { size, status: 'kept' });
+    this.touch(now);
+  }
+
   gone(frame: number, now: number): void {
     const f = this.frames.get(frame);
     if (f?.status === 'pending' && f.jobId === undefined) this.frames.delete(frame);
@@ -102,6 +111,7 @@ export class Track {
   info(): SequenceInfo {
     let uploaded = 0;
     let failed = 0;
+    let kept = 0;
     let bytes = 0;
     let first: number | null = null;
     let last: number | null = null;
@@ -110,6 +120,7 @@ export class Track {
         uploaded++;
         bytes += f.size;
       } else if (f.status === 'failed') failed++;
+      else if (f.status === 'kept') kept++;
       if (first === null || n < first) first = n;
       if (last === null || n > last) last = n;
     }
@@ -121,6 +132,7 @@ export class Track {
       frames: this.frames.size,
       uploaded,
       failed,
+      ...(kept ? { kept } : {}),
       bytes,
       gaps: formatRanges(gaps),
       missing: rangeCount(gaps),

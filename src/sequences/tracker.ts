@@ -14,10 +14,10 @@ import type { JobStore } from '../journal/store.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { markerName, type SequencesConfig } from './config.js';
-import { parseFrame, sequenceKey } from './detect.js';
+import { parseFrame, sequenceKey, type FrameName } from './detect.js';
 import { SEQUENCE_PREFIX, sequenceSettingKey, type SequenceStatusEntry } from './persist.js';
 import { summaryLine } from './summary.js';
-import { Track } from './track.js';
+import { Track, type FrameStatus } from './track.js';
 
 /** Completed sequences kept for status (in memory and in the journal's settings). */
 const KEEP_COMPLETED = 50;
@@ -34,6 +34,17 @@ export interface SequenceTrackerOptions {
   store?: Pick<JobStore, 'getById' | 'listSettings' | 'setSetting'>;
   /** Does this file exist? (the marker; default: a stat on disk). */
   exists?: (absPath: string) => Promise<boolean>;
+  /** Told of each completed sequence with its frames (the review proxy, src/sequences/proxy). */
+  onComplete?: (c: CompletedSequence) => void;
+}
+
+/** A completed sequence with what became of each frame: what a proxy is rendered from. */
+export interface CompletedSequence {
+  watch: string;
+  key: string;
+  id: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding' | 'ext'>;
+  frames: Array<{ frame: number; size: number; status: FrameStatus; jobId?: number }>;
+  info: SequenceInfo;
 }
 
 interface WatchInfo {
@@ -97,6 +108,13 @@ export class SequenceTracker {
     const f = parseFrame(relPath);
     if (!f || !this.watches.has(watch)) return;
     this.trackOf(watch, f, true)!.changed(f.frame, size, this.clock.now());
+  }
+
+  /** A frame settled and stays in place, never uploaded (`upload: proxy`). */
+  frameKept(watch: string, relPath: string, size: number): void {
+    const f = parseFrame(relPath);
+    if (!f || !this.watches.has(watch)) return;
+    this.trackOf(watch, f, true)!.kept(f.frame, size, this.clock.now());
   }
 
   /** From the watcher: a file vanished before it settled. */
@@ -243,6 +261,14 @@ export class SequenceTracker {
     if (info.missing > 0 || info.failed > 0) this.opts.logger.warn(line, meta);
     else this.opts.logger.info(line, meta);
     this.publish('sequence-complete', t, now, info);
+    if (this.opts.onComplete) {
+      const frames = [...t.frames].map(([frame, f]) => ({ frame, size: f.size, status: f.status, ...(f.jobId !== undefined ? { jobId: f.jobId } : {}) }));
+      try {
+        this.opts.onComplete({ watch: t.watch, key: t.key, id: t.id, frames, info });
+      } catch (err) {
+        this.opts.logger.warn(`sequence ${t.watch}/${t.key}: ${(err as Error).message}`);
+      }
+    }
     t.unsaved = true;
     this.unsavedDone.push(t);
   }
