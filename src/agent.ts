@@ -267,6 +267,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const compaction = startHistoryCompaction(journal, { afterDays: config.journal?.compactAfterDays ?? 30, clock, logger });
 
   await sequences.start();
+  // Stacks and marks a previous run left undone go first, before resumed uploads add to the queues.
+  await versions?.resume();
+  await marks?.resume();
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));
