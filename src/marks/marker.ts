@@ -11,7 +11,7 @@ import type { Logger } from '../util/logger.js';
 import { RetryQueue } from '../versions/retry-queue.js';
 import { PendingTasks } from '../versions/pending.js';
 import { MetadataBatcher } from './metadata-batcher.js';
-import { renderMark, type MarkFacts } from './template.js';
+import { perFileMetadataNotes, renderMark, type MarkFacts } from './template.js';
 
 export interface MarkerOptions {
   client: FrameioClient;
@@ -68,6 +68,8 @@ export class Marker {
       // Sent, or refused for good: the files' records go. Out of retries: kept for the next start.
       settled: (fileIds) => Promise.all(fileIds.map((id) => this.pendingMetadata.done(id))).then(() => undefined),
     });
+    // Said once at start: a per-file value makes the metadata trail the uploads at 10 files a minute.
+    for (const [watch, tag] of opts.watches) for (const note of perFileMetadataNotes(watch, tag.metadata)) opts.logger.warn(note);
     this.pendingComments = new PendingTasks(opts.journal, 'comment/', opts.logger);
     this.pendingMetadata = new PendingTasks(opts.journal, 'metadata/', opts.logger);
   }
