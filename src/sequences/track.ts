@@ -87,6 +87,21 @@ export class Track {
     this.unsaved = true;
   }
 
+  /** Frames the watcher reported that no job has taken up (yet). */
+  pendingWithoutJob(): number[] {
+    const out: number[] = [];
+    for (const [n, f] of this.frames) if (f.status === 'pending' && f.jobId === undefined) out.push(n);
+    return out;
+  }
+
+  /** The journal says how a frame without a job ended (it was known there already). */
+  settle(frame: number, status: Exclude<FrameStatus, 'pending'>, now: number): void {
+    const f = this.frames.get(frame);
+    if (!f) return;
+    f.status = status;
+    this.touch(now);
+  }
+
   pendingJobs(): number[] {
     const out: number[] = [];
     for (const f of this.frames.values()) if (f.status === 'pending' && f.jobId !== undefined) out.push(f.jobId);

@@ -14,7 +14,7 @@ import type { JobStore } from '../journal/store.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { markerName, type SequencesConfig } from './config.js';
-import { parseFrame, sequenceKey } from './detect.js';
+import { framePath, parseFrame, sequenceKey } from './detect.js';
 import { SEQUENCE_PREFIX, sequenceSettingKey, type SequenceStatusEntry } from './persist.js';
 import { SEQUENCE_TRACK_PREFIX, parseSavedTrack, trackSettingKey } from './resume.js';
 import { summaryLine } from './summary.js';
@@ -101,8 +101,8 @@ export class SequenceTracker {
     const f = parseFrame(relPath);
     if (!f || !this.watches.has(watch)) return;
     const t = this.trackOf(watch, f, true)!;
-    if (t.frames.get(f.frame)?.carried) this.dropCarried(t, watch, relPath);
-    t.changed(f.frame, size, this.clock.now());
+    if (t.frames.get(f.frame)?.carried && this.opts.store) this.recheckCarried(t, watch, relPath, f.frame, size);
+    else t.changed(f.frame, size, this.clock.now());
   }
 
   /** From the watcher: a file vanished before it settled. */
@@ -221,17 +221,24 @@ export class SequenceTracker {
     }
   }
 
-  // A frame uploaded before a restart is written again: the journal still has the size that went up
-  // (it changes only once the new version settles), which leaves the sequence's byte count.
-  private dropCarried(t: Track, watch: string, relPath: string): void {
-    const store = this.opts.store;
-    if (!store) return;
-    void store
-      .get(watch, relPath)
-      .then((job) => {
-        if (job?.state === 'done') t.dropCarried(job.size);
-      })
-      .catch(() => undefined); // only a byte figure
+  // A frame uploaded before a restart is reported by the watcher again. A store without an index of
+  // uploaded files (PostgreSQL) makes the watcher report every file it finds at start: the same
+  // size as the journal's done job is the version already uploaded (a real new version still comes
+  // back through the pipeline as 'seen'). Anything else is a re-render: its old bytes leave the
+  // carried figure (the journal still has the old size until the new version settles).
+  private recheckCarried(t: Track, watch: string, relPath: string, frame: number, size: number): void {
+    const redo = (oldSize: number): void => {
+      if (!t.frames.get(frame)?.carried) return; // the pipeline had news of it meanwhile
+      t.dropCarried(oldSize);
+      t.changed(frame, size, this.clock.now());
+    };
+    this.opts.store!.get(watch, relPath).then(
+      (job) => {
+        if (job?.state === 'done' && job.size === size) return;
+        redo(job?.state === 'done' ? job.size : 0);
+      },
+      () => redo(0),
+    );
   }
 
   private async askJournal(t: Track, now: number): Promise<void> {
@@ -243,6 +250,15 @@ export class SequenceTracker {
       if (!job) t.end(jobId, 'failed', now);
       else if (job.state === 'done') t.end(jobId, 'uploaded', now, job.size);
       else if (job.state === 'failed') t.end(jobId, 'failed', now);
+    }
+    // Frames the watcher reported that the pipeline took for known (uploaded before, same size):
+    // dropped without an event, so asked by path. Bounded per check; the rest next time.
+    for (const frame of t.pendingWithoutJob().slice(0, 1000)) {
+      const job = await store.get(t.watch, framePath(t.id, frame));
+      const f = t.frames.get(frame);
+      if (!job || !f || f.jobId !== undefined || f.status !== 'pending' || job.size !== f.size) continue;
+      if (job.state === 'done') t.settle(frame, 'uploaded', now);
+      else if (job.state === 'failed') t.settle(frame, 'failed', now);
     }
   }
 

@@ -161,4 +161,24 @@ describe('SequenceTracker', () => {
     expect(again.tracker.list()[0]).toMatchObject({ frames: 9997, uploaded: 9997, bytes: 9_997_000, gaps: '5000–5001, 9000', missing: 3 });
     await again.tracker.stop();
   });
+
+  it('counts a frame the pipeline took for already uploaded (no job, no event) by asking the journal by path', async () => {
+    const jobs = new Map<number, Partial<Job>>([[7, { relPath: 's.0002.exr', state: 'done', size: 10 }]]);
+    const { clock, bus, tracker, job } = setup(jobs);
+    await tracker.start();
+    const rec = recordEvents(bus);
+    tracker.fileChanged('w', 's.0001.exr', 10);
+    tracker.fileChanged('w', 's.0002.exr', 10); // known to the journal: the pipeline says nothing of it
+    job('seen', 's.0001.exr', 1);
+    job('finalized', 's.0001.exr', 1);
+    await bus.drained();
+    clock.advance(2500);
+    await tracker.tick();
+    expect(tracker.list()[0]).toMatchObject({ state: 'uploading', uploaded: 1, frames: 2 });
+    clock.advance(5000);
+    await tracker.tick();
+    await bus.drained();
+    expect(rec.of('sequence-complete').map((e) => [e.frames, e.uploaded, e.bytes])).toEqual([[2, 2, 20]]);
+    await tracker.stop();
+  });
 });
