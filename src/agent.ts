@@ -175,9 +175,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   let proxies: ProxyMaker | undefined;
   const sequences = new SequenceTracker({ watches: config.watches, events, logger, clock, store: journal, onComplete: (c) => proxies?.sequenceComplete(c) });
   // After-upload work in Frame.io, beside the pipeline: subscribed before anything resumes.
+  // Queued stacks and marks are each agent's own on a shared journal: a restart resumes its own only.
+  const pendingScope = journal.shared ? { pendingScope: identity.id } : {};
   const versionWatches = new Map<string, VersionsConfig>(config.watches.flatMap((w) => (w.versions ? [[w.name, w.versions] as const] : [])));
   const versions = versionWatches.size
-    ? new VersionStacker({ client, accountId, journal, watches: versionWatches, logger, ...(opts.marksRetryBaseMs !== undefined ? { retryBaseMs: opts.marksRetryBaseMs } : {}) }).attach(events)
+    ? new VersionStacker({ client, accountId, journal, watches: versionWatches, logger, ...pendingScope, ...(opts.marksRetryBaseMs !== undefined ? { retryBaseMs: opts.marksRetryBaseMs } : {}) }).attach(events)
     : undefined;
   const markWatches = new Map<string, TagConfig>(
     config.watches.flatMap((w) => (w.afterUpload.action === 'tag' && hasFrameioMarks(w.afterUpload) ? [[w.name, w.afterUpload] as const] : [])),
@@ -187,6 +189,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         client,
         accountId,
         journal,
+        ...pendingScope,
         watches: markWatches,
         logger,
         now: () => new Date(clock.now()),
@@ -341,6 +344,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // Listed on the journal before it resumes or claims anything.
   await heartbeat.start();
   claims?.start();
+  // Stacks and marks a previous run left undone go first, before resumed uploads add to the queues.
+  await versions?.resume();
+  await marks?.resume();
   const resumed = await runner.recover();
   proxies?.resume();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
