@@ -65,6 +65,21 @@ export class PgJobStore implements JobStore {
     this.readonly = opts.readonly === true;
     const clock = opts.clock ?? realClock;
     this.now = () => clock.now();
+    this.serverLeaseClock = opts.clock === undefined;
+  }
+
+  /** Lease times from the database server's clock unless a clock is given (tests): agents' clocks differ. */
+  private readonly serverLeaseClock: boolean;
+
+  /**
+   * "Now" for lease arithmetic. The server's clock by default: a lease written by one agent and
+   * judged lapsed by another must be measured on one clock, or an agent whose clock runs ahead
+   * takes over a live claim.
+   */
+  private async leaseNow(c: Q): Promise<number> {
+    if (!this.serverLeaseClock) return this.now();
+    const r = await c.query<{ t: string }>('SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS t');
+    return Number(r.rows[0]!.t);
   }
 
   /**
@@ -309,7 +324,7 @@ export class PgJobStore implements JobStore {
     checkLeaseMs(leaseMs);
     return this.write('claim', async (c): Promise<Lease | undefined> => {
       const job = await this.lockJob(c, jobId, 'claim');
-      const now = this.now();
+      const now = await this.leaseNow(c);
       const decision = decideClaim(job, owner, now);
       if (decision === 'refuse') return undefined;
       const token = decision === 'extend' ? job.fence : job.fence + 1;
@@ -324,18 +339,18 @@ export class PgJobStore implements JobStore {
     return this.write('renew', async (c) => {
       const job = await this.lockJob(c, lease.jobId, 'renew');
       checkFence(job, lease, 'renew');
-      const expiresAt = this.now() + leaseMs;
+      const expiresAt = (await this.leaseNow(c)) + leaseMs;
       await c.query('UPDATE jobs SET lease_until = $1 WHERE id = $2', [expiresAt, job.id]);
       return { ...lease, expiresAt };
     });
   }
 
-  async claimStale(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts: { own?: boolean } = {}): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>> {
+  async claimStale(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts: { own?: boolean; exclude?: readonly number[] } = {}): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>> {
     this.writable('claimStale');
     checkLeaseMs(leaseMs);
     if (shareIds.length === 0 || limit <= 0) return [];
     return this.write('claimStale', async (c) => {
-      const now = this.now();
+      const now = await this.leaseNow(c);
       // SKIP LOCKED: rows another agent is claiming (or writing) right now are left to it, so
       // survivors sweeping at the same moment split a dead agent's jobs instead of queueing.
       const r = await c.query<{ id: number; previous_owner: string | null }>(
@@ -344,12 +359,13 @@ export class PgJobStore implements JobStore {
             WHERE share_id = ANY($1::text[])
               AND ((state IN ('settled', 'uploading', 'uploaded') AND (owner IS NULL OR lease_until <= $2 OR (owner = $4 AND $6)))
                 OR (state = 'seen' AND owner IS NOT NULL AND (lease_until <= $2 OR (owner = $4 AND $6))))
+              AND id <> ALL($7::bigint[])
             ORDER BY id LIMIT $3
             FOR UPDATE SKIP LOCKED)
          UPDATE jobs j SET owner = $4, lease_until = $5, fence = j.fence + 1
            FROM stale WHERE j.id = stale.id
          RETURNING j.id, stale.previous_owner`,
-        [shareIds, now, limit, owner, now + leaseMs, opts.own === true],
+        [shareIds, now, limit, owner, now + leaseMs, opts.own === true, opts.exclude ?? []],
       );
       if (r.rows.length === 0) return [];
       const jobs = await this.many(c, `${JOB_SELECT} WHERE j.id = ANY($1::bigint[]) ORDER BY j.id`, [r.rows.map((row) => row.id)]);
@@ -358,12 +374,14 @@ export class PgJobStore implements JobStore {
     });
   }
 
-  async release(lease: Lease): Promise<boolean> {
+  async release(lease: Lease, opts: { handOver?: boolean } = {}): Promise<boolean> {
     this.writable('release');
     // Conditional: only the current holder's token frees the job. The fence stays, so a token
     // handed out before never becomes current again.
     return this.write('release', async (c) => {
-      const r = await c.query('UPDATE jobs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token]);
+      const r = opts.handOver
+        ? await c.query('UPDATE jobs SET lease_until = $4 WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token, await this.leaseNow(c)])
+        : await c.query('UPDATE jobs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token]);
       return r.rowCount === 1;
     });
   }
@@ -389,7 +407,7 @@ export class PgJobStore implements JobStore {
         const r = await c.query(
           `WITH gone AS (
              DELETE FROM jobs WHERE id IN (
-               SELECT id FROM jobs WHERE state = 'done' AND done_at < $1 AND owner IS NULL ORDER BY done_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+               SELECT id FROM jobs WHERE state = 'done' AND done_at < $1 ORDER BY done_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
              RETURNING share_id, rel_path, size, mtime_ms, file_id, view_url, folder_id, done_at)
            INSERT INTO known_uploaded (share_id, rel_path, size, mtime_ms, file_id, view_url, folder_id, done_at)
            SELECT * FROM gone

@@ -112,8 +112,13 @@ export interface JobStore {
   claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined>;
   /** Extend a lease that is still current; 'stale_owner' once another owner has claimed the job. */
   renew(lease: Lease, leaseMs: number): Promise<Lease>;
-  /** Give the job up; false (and no change) when the lease was no longer current. */
-  release(lease: Lease): Promise<boolean>;
+  /**
+   * Give the job up; false (and no change) when the lease was no longer current. Plain: nobody
+   * holds it. `handOver`: the claim lapses now but names its last holder, so a job left under way
+   * (or waiting to be routed again) is taken over by a sweep (claimStale) instead of waiting
+   * for an agent that happens to look at the file again.
+   */
+  release(lease: Lease, opts?: { handOver?: boolean }): Promise<boolean>;
   /**
    * True when several agents may use this store at once (PostgreSQL): the pipeline then claims
    * each job before working on it and takes over jobs whose claim lapsed. Absent/false: one
@@ -126,9 +131,10 @@ export interface JobStore {
    * claim, or seen with a claim that lapsed. Jobs another agent is claiming at the same moment are
    * skipped, not waited for. Oldest first. With `own`, also jobs still claimed by `owner` itself
    * (at start: the same agent before a restart held them; never while its flows run).
-   * previousOwner: who held each before (for the log).
+   * previousOwner: who held each before (for the log). `exclude`: job ids this agent has given back
+   * (their files are not on this machine).
    */
-  claimStale?(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts?: { own?: boolean }): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>>;
+  claimStale?(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts?: { own?: boolean; exclude?: readonly number[] }): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>>;
 
   /**
    * Small named values kept across restarts, shared by the agent and the CLI (the pause state:
