@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgJobStore, SqliteJobStore, type Coordination } from '../../src/journal/index.js';
+import { PgJobStore, SqliteJobStore, type Coordination, type JobStore } from '../../src/journal/index.js';
 import { agentEnv } from '../helpers/agent-env.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { pattern, waitFor } from '../helpers/tmp.js';
@@ -52,7 +52,7 @@ describe('PgJobStore.coordination', () => {
     await ro.close();
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'coord-sqlite-'));
     const lite = SqliteJobStore.open(path.join(dir, 'journal.db'));
-    expect(lite.coordination).toBeUndefined();
+    expect((lite as JobStore).coordination).toBeUndefined();
     await lite.close();
     await fs.rm(dir, { recursive: true, force: true });
   });
