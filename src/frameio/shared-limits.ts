@@ -28,6 +28,23 @@ export interface SharedLimitsOptions {
   scope: string;
   clock: Clock;
   logger: Logger;
+  /**
+   * A take that has not answered by then counts as the database being unreachable (a network
+   * that drops packets answers nothing at all): the call paces alone rather than hang. Default 2 s.
+   */
+  takeDeadlineMs?: number;
+}
+
+export const TAKE_DEADLINE_MS = 2000;
+
+/** The promise, or a rejection once `ms` have passed (real time: a deadline on I/O, not pacing). */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 export class SharedLimits {
@@ -53,7 +70,10 @@ export class SharedLimits {
     let waitMs: number;
     if (step === 'shared') {
       try {
-        waitMs = waitForLevel(await this.opts.buckets.takeTokens(this.key(endpoint), 1, shape.drainPerMs), shape);
+        // A take that answers after its deadline still counted its token: on the safe side.
+        const take = this.opts.buckets.takeTokens(this.key(endpoint), 1, shape.drainPerMs);
+        take.catch(() => undefined);
+        waitMs = waitForLevel(await withDeadline(take, this.opts.takeDeadlineMs ?? TAKE_DEADLINE_MS), shape);
         this.shared += 1;
       } catch (err) {
         this.wentDown(err);

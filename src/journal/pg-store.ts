@@ -110,7 +110,8 @@ export class PgJobStore implements JobStore {
     // Folder locks hold a connection each while a folder is made: their own small pool, so they
     // never take the journal's connections. Waiting for another agent's lock is not a stuck row.
     const lockPool = (): pg.Pool => {
-      const p = new pg.Pool({ connectionString: url, application_name, max: 2, types: TYPES, connectionTimeoutMillis: 10_000, lock_timeout: 0 });
+      // A connection may wait its turn behind folder creations that wait on other agents: a long connect timeout.
+      const p = new pg.Pool({ connectionString: url, application_name, max: 4, types: TYPES, connectionTimeoutMillis: 60_000, lock_timeout: 0 });
       p.on('error', () => undefined);
       return p;
     };

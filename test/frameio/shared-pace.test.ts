@@ -154,4 +154,14 @@ describe('SharedLimits', () => {
     await new Promise((r) => setImmediate(r));
     expect(buckets.fills).toBe(1);
   });
+
+  it('a take that does not answer by its deadline (packets dropped) counts as an outage: the call goes alone', async () => {
+    const buckets = fakeBuckets();
+    buckets.takeTokens = () => new Promise<number>(() => undefined);
+    const log = recordingLogger();
+    const sl = new SharedLimits({ buckets, scope: 'acc', clock: new ManualClock(), logger: log, takeDeadlineMs: 20 });
+    await sl.wait('show_file', figure);
+    expect(sl.alone).toBe(1);
+    expect(log.records[0]!.message).toMatch(/no answer within 20 ms/);
+  });
 });
