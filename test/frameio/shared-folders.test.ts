@@ -1,13 +1,18 @@
 // Folder creation single-flight across agents on one PostgreSQL journal: agents (each its own
 // PgJobStore, pool, client and FolderResolver) routing files into the same new folders at once
 // leave exactly one folder per path in the emulator; uncoordinated, they make twins.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type RunningAgent } from '../../src/agent.js';
+import { parseConfig } from '../../src/config/index.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { FolderResolver, SharedLimits, createFrameioClient, staticTokenAuth, type FrameioClient } from '../../src/frameio/index.js';
 import { PgJobStore } from '../../src/journal/index.js';
 import { realClock } from '../../src/util/clock.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { pattern, tempDir, waitFor } from '../helpers/tmp.js';
 
 let server: TestPostgres;
 let pgUp = false;
@@ -125,4 +130,53 @@ describe('folder creation across agents (real PostgreSQL, emulator)', () => {
       await env.close();
     }
   }, 60_000);
+
+  it('two whole agents on one journal, each with its own hot folder, routing files into the same new folders: one folder per path, no 429', async () => {
+    const emu = await startEmulator({ store: 'discard', rateLimits: true });
+    const url = await server.createDatabase(`folders_agents_${process.pid}`);
+    const t = await tempDir('fia-shared-folders-');
+    const running: Array<{ stop(): Promise<void> }> = [];
+    const clients: FrameioClient[] = [];
+    try {
+      const agents: RunningAgent[] = [];
+      for (const name of ['a', 'b']) {
+        const hot = path.join(t.dir, name);
+        await fs.mkdir(hot, { recursive: true });
+        for (const day of ['Day 1', 'Day 2']) {
+          await fs.mkdir(path.join(hot, 'Show', day), { recursive: true });
+          for (let i = 0; i < 3; i++) await fs.writeFile(path.join(hot, 'Show', day, `${name}-${i}.mov`), pattern(2000 + i, i));
+        }
+        const yaml = [
+          'frameio:',
+          `  api_url: ${JSON.stringify(emu.apiUrl)}`,
+          `  account_id: ${JSON.stringify(emu.accountId)}`,
+          `  token: ${JSON.stringify(emu.token)}`,
+          `state_dir: ${JSON.stringify(path.join(t.dir, `state-${name}`))}`,
+          `journal:\n  url: ${JSON.stringify(url)}`,
+          'watches:',
+          `  - name: ${name}`,
+          `    path: ${JSON.stringify(hot)}`,
+          `    folder_id: ${JSON.stringify(emu.rootFolderId)}`,
+          '    settle_seconds: 0.2',
+          '    rescan_seconds: 1',
+          '',
+        ].join('\n');
+        const config = parseConfig(yaml, { fileName: `${name}.yaml`, env: {}, baseDir: t.dir });
+        const client = createFrameioClient({ apiUrl: emu.apiUrl, auth: staticTokenAuth(emu.token), retryBaseMs: 20 });
+        clients.push(client);
+        agents.push(await startAgent({ config, client, accountId: emu.accountId, logger: recordingLogger(), stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400 }));
+        running.push(agents[agents.length - 1]!);
+      }
+      await waitFor(() => agents.every((a) => a.runner.summary.done === 6), { what: 'both agents done', timeoutMs: 40_000 });
+      const counts = folderCounts(emu);
+      expect([...counts.entries()].filter(([, n]) => n > 1)).toEqual([]);
+      expect(counts.size).toBe(3); // Show, Show/Day 1, Show/Day 2
+      expect(emu.stats().rateLimitedTotal).toBe(0);
+    } finally {
+      for (const a of running) await a.stop();
+      for (const c of clients) await c.close();
+      await emu.close();
+      await t.cleanup();
+    }
+  }, 90_000);
 });
