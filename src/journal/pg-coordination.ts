@@ -5,6 +5,7 @@
 // autocommitted statement on an UNLOGGED table (no WAL flush to wait for).
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { BEAT_INTERVAL_MS, GONE_AFTER_BEATS } from './agents.js';
 import { describePgError } from './pg-errors.js';
 import type { Coordination } from './store.js';
 import { onAbort } from '../util/abort-fanout.js';
@@ -37,8 +38,15 @@ const SET_NOTE = `WITH purge AS (
 /** Every agent's connections carry this application_name prefix; peers() counts the distinct names. */
 export const AGENT_APPLICATION_PREFIX = 'frameio-agent ';
 
-const PEERS = `SELECT count(DISTINCT application_name)::int AS n FROM pg_stat_activity
-  WHERE datname = current_database() AND left(application_name, ${AGENT_APPLICATION_PREFIX.length}) = '${AGENT_APPLICATION_PREFIX}'`;
+/**
+ * Agents connected now (distinct application names), or beating in the registry (agents.ts: an
+ * agent idle long enough for its pool to close its connections still beats), whichever is more.
+ */
+const PEERS = `SELECT greatest(
+    (SELECT count(DISTINCT application_name) FROM pg_stat_activity
+      WHERE datname = current_database() AND left(application_name, ${AGENT_APPLICATION_PREFIX.length}) = '${AGENT_APPLICATION_PREFIX}'),
+    (SELECT count(*) FROM agents WHERE beat_at > clock_timestamp() - make_interval(secs => ${(BEAT_INTERVAL_MS * GONE_AFTER_BEATS) / 1000}))
+  )::int AS n`;
 
 /** The two-key advisory lock space (never overlaps the one-key space the migrations lock in). */
 const LOCK_SPACE = 0x66_6c_64_72 | 0; // "fldr"
@@ -100,10 +108,14 @@ export class PgCoordination implements Coordination {
     // The lock is the session's: one connection holds it until unlocked (or until it dies).
     const locked = (async (): Promise<pg.PoolClient> => {
       const client = await pool.connect();
+      // A checked-out client's lost connection is an 'error' event the pool does not catch: unheard,
+      // it would crash the agent. The unlock then fails and the connection is dropped (lock freed).
+      client.on('error', ignore);
       try {
         await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_SPACE, id]);
         return client;
       } catch (err) {
+        client.off('error', ignore);
         client.release(true);
         throw err;
       }
@@ -167,12 +179,16 @@ function checkBucketArgs(key: string, n: number, drainPerMs: number): void {
   if (!Number.isFinite(drainPerMs) || drainPerMs <= 0) throw new RangeError(`bucket "${key}": the drain rate must be positive, got ${drainPerMs}`);
 }
 
+function ignore(): void {}
+
 async function unlock(client: pg.PoolClient, id: number): Promise<void> {
   try {
     await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_SPACE, id]);
+    client.off('error', ignore);
     client.release();
   } catch {
     // The connection is broken: closing it ends the session, which frees its locks.
+    client.off('error', ignore);
     client.release(true);
   }
 }
