@@ -7,7 +7,7 @@ import { agentIdentity, openJobStore, startHistoryCompaction, type AgentIdentity
 import { AgentHeartbeat } from './status/heartbeat.js';
 import { VERSION } from './version.js';
 import { HistoryRecorder } from './journal/history-recorder.js';
-import { FolderResolver, type FrameioClient } from './frameio/index.js';
+import { FolderResolver, SharedLimits, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import path from 'node:path';
 import { ClaimKeeper } from './pipeline/claims.js';
@@ -197,12 +197,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         ...(opts.metadataFlushMs !== undefined ? { flushMs: opts.metadataFlushMs } : {}),
       }).attach(events)
     : undefined;
+  // Agents sharing the journal (PostgreSQL) share Frame.io's per-user budget and create folders
+  // single-flight through it; with a journal of its own (SQLite) the agent paces and creates alone.
+  const coordination = journal.coordination;
+  const pacingAlone = coordination ? client.shareRateLimits(new SharedLimits({ buckets: coordination, scope: accountId, clock, logger })) : undefined;
   const runner = new Runner({
     scheduler: transfers.scheduler,
     config,
     accountId,
     client,
-    folders: new FolderResolver(client, accountId, { clock }),
+    folders: new FolderResolver(client, accountId, { clock, ...(coordination ? { shared: coordination } : {}) }),
     journal,
     logger,
     clock,
@@ -289,6 +293,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await compaction.stop();
       // Beating until the uploads have stopped, so a long stop never looks like a dead agent.
       await heartbeat.stop();
+      // The client may outlive the agent (its caller closes it): it paces alone once the journal goes.
+      pacingAlone?.();
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });

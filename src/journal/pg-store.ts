@@ -3,6 +3,8 @@
 // the transition, so a takeover or a second agent can never slip between the check and the write.
 // Commits are durable on the server (synchronous_commit on), so 'power-loss' and 'crash' intents
 // are both met by the commit itself and flush() only waits for writes already under way.
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import pg from 'pg';
 import { realClock, type Clock } from '../util/clock.js';
 import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type KnownRow, type PartRow } from './codec.js';
@@ -11,9 +13,10 @@ import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDe
 import { checkFence, decideClaim, type Lease } from './leases.js';
 import { describePgError, isRetryableConflict } from './pg-errors.js';
 import { PgAgents } from './pg-agents.js';
+import { AGENT_APPLICATION_PREFIX, PgCoordination } from './pg-coordination.js';
 import { checkSchema, migrate } from './pg-schema.js';
 import { checkPgUrl, registerPgSecret } from './pg-url.js';
-import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
+import type { Coordination, JobStore, ObserveOptions, WriteIntent } from './store.js';
 import { assertTransition, describeJob } from './transitions.js';
 import { JOB_STATES, type FileFacts, type Job, type JobEventRecord, type JobPage, type JobPatch, type JobSearch, type JobState, type ObserveResult } from './types.js';
 
@@ -46,11 +49,22 @@ export interface PgJobStoreOptions {
   lockTimeoutMs?: number;
 }
 
+/**
+ * Names this agent's connections, so agents can count each other (PgCoordination.peers) from
+ * pg_stat_activity; unique per store, within PostgreSQL's 63 bytes.
+ */
+function applicationName(): string {
+  return `${AGENT_APPLICATION_PREFIX}${process.pid}@${os.hostname()}`.slice(0, 54) + ` ${randomBytes(4).toString('hex')}`;
+}
+
 export class PgJobStore implements JobStore {
   readonly location: string;
   /** Several agents share it: the pipeline claims jobs (see src/pipeline/claims.ts). */
   readonly shared = true;
   readonly readonly: boolean;
+  /** Shared rate-limit buckets, folder locks and notes (see Coordination); not on a read-only store. */
+  readonly coordination?: Coordination;
+  private readonly coordinator: PgCoordination | undefined;
   private readonly pool: pg.Pool;
   private readonly now: () => number;
   private readonly pending = new Set<Promise<unknown>>();
@@ -58,7 +72,7 @@ export class PgJobStore implements JobStore {
   /** Every agent on this database (heartbeats on the server's clock): see agents.ts. */
   readonly agents: PgAgents;
 
-  private constructor(display: string, pool: pg.Pool, opts: PgJobStoreOptions) {
+  private constructor(display: string, pool: pg.Pool, opts: PgJobStoreOptions, lockPool: () => pg.Pool) {
     this.location = display;
     this.pool = pool;
     this.agents = new PgAgents(pool, display, (op) => this.writable(op));
@@ -66,6 +80,10 @@ export class PgJobStore implements JobStore {
     const clock = opts.clock ?? realClock;
     this.now = () => clock.now();
     this.serverLeaseClock = opts.clock === undefined;
+    if (!this.readonly) {
+      this.coordinator = new PgCoordination({ location: display, pool, lockPool, now: this.now });
+      this.coordination = this.coordinator;
+    }
   }
 
   /** Lease times from the database server's clock unless a clock is given (tests): agents' clocks differ. */
@@ -90,8 +108,10 @@ export class PgJobStore implements JobStore {
     const check = checkPgUrl(url);
     if (!check.ok) throw new JournalError('unopenable', `The journal URL ${check.display} ${check.problem}`);
     registerPgSecret(url);
+    const application_name = applicationName();
     const pool = new pg.Pool({
       connectionString: url,
+      application_name,
       max: opts.maxConnections ?? 4,
       types: TYPES,
       connectionTimeoutMillis: 10_000,
@@ -102,7 +122,15 @@ export class PgJobStore implements JobStore {
     });
     // An idle connection the server dropped must not crash the agent; the next query reconnects.
     pool.on('error', () => undefined);
-    const store = new PgJobStore(check.display, pool, opts);
+    // Folder locks hold a connection each while a folder is made: their own small pool, so they
+    // never take the journal's connections. Waiting for another agent's lock is not a stuck row.
+    const lockPool = (): pg.Pool => {
+      // A connection may wait its turn behind folder creations that wait on other agents: a long connect timeout.
+      const p = new pg.Pool({ connectionString: url, application_name, max: 4, types: TYPES, connectionTimeoutMillis: 60_000, lock_timeout: 0 });
+      p.on('error', () => undefined);
+      return p;
+    };
+    const store = new PgJobStore(check.display, pool, opts, lockPool);
     try {
       const client = await pool.connect();
       try {
@@ -432,6 +460,7 @@ export class PgJobStore implements JobStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.pending]);
+    await this.coordinator?.close();
     await this.pool.end();
   }
 
