@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The executable: real streams and environment into main(), its answer into the exit code.
+import './v8-flags.js';
 import { writeSync } from 'node:fs';
 import { main } from './main.js';
 import { EXIT } from './exit.js';

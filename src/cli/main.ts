@@ -7,20 +7,11 @@ import { redact } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { EXIT, UsageError, exitCodeFor } from './exit.js';
 import { err, out, type CliIO } from './io.js';
-import { uploadCommand } from './upload.js';
-import { remoteUploadCommand } from './remote-upload.js';
-import { lsCommand } from './ls.js';
-import { runCommand } from './run.js';
-import { checkCommand } from './check.js';
-import { statusCommand } from './status.js';
-import { retryCommand } from './retry.js';
-import { forgetCommand } from './forget.js';
-import { pauseCommand, resumeCommand } from './pause.js';
 import { parseBandwidth } from '../upload/bandwidth.js';
-import { emulatorCommand } from './emulator.js';
-import { serviceCommand } from './service.js';
 import { loadConfigFor } from './config-file.js';
 import { COMMAND_HELP, GENERAL_HELP } from './help.js';
+// Each command's module is imported when that command runs: `run` does not load the emulator,
+// the service installer or the other commands' dependencies (start-up time and memory).
 import { nearest } from '../config/suggest.js';
 
 
@@ -100,7 +91,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const config = v.config ? await loadConfigFor(v.config, io, { checkPaths: false }) : undefined;
         const workers = int(v.workers, 'workers');
         const retries = int(v.retries, 'retries');
-        return await uploadCommand(
+        return await (await import('./upload.js')).uploadCommand(
           {
             files: positionals,
             ...(v.folder ? { folder: v.folder } : {}),
@@ -119,7 +110,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case 'remote-upload': {
         const { values: v, positionals } = parse(rest, { ...connection, folder: { type: 'string' }, name: { type: 'string' }, 'no-wait': { type: 'boolean' } }, true);
         const config = v.config ? await loadConfigFor(v.config, io, { checkPaths: false }) : undefined;
-        return await remoteUploadCommand(
+        return await (await import('./remote-upload.js')).remoteUploadCommand(
           {
             ...(positionals[0] ? { url: positionals[0] } : {}),
             ...(v.name ? { name: v.name } : {}),
@@ -139,7 +130,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const { values: v } = parse(rest, { ...connection, folder: { type: 'string' }, depth: { type: 'string' } });
         const config = v.config ? await loadConfigFor(v.config, io, { checkPaths: false }) : undefined;
         const depth = int(v.depth, 'depth');
-        return await lsCommand(
+        return await (await import('./ls.js')).lsCommand(
           {
             ...(v.folder ? { folder: v.folder } : {}),
             ...(depth !== undefined ? { depth } : {}),
@@ -161,7 +152,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           if ('problem' in r) throw new UsageError(`--bwlimit: ${r.problem}`);
           bandwidth = r.table;
         }
-        return await runCommand(
+        return await (await import('./run.js')).runCommand(
           {
             ...(v.config ? { config: v.config } : {}),
             ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
@@ -182,13 +173,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}),
           now: Boolean((v as { now?: boolean }).now),
         };
+        const { pauseCommand, resumeCommand } = await import('./pause.js');
         return command === 'pause' ? await pauseCommand(args, io) : await resumeCommand(args, io);
       }
       case 'check': {
         const { values: v } = parse(rest, { online: { type: 'boolean' }, 'token-file': { type: 'string' }, plan: { type: 'boolean' }, limit: { type: 'string' } });
         const limit = int(v.limit, 'limit');
         if (limit !== undefined && !v.plan) throw new UsageError('check: --limit goes with --plan (how many files per watch to list)');
-        return await checkCommand({
+        return await (await import('./check.js')).checkCommand({
           ...(v.config ? { config: v.config } : {}),
           ...(v['token-file'] ? { tokenFile: v['token-file'] } : {}),
           ...(limit !== undefined ? { limit } : {}),
@@ -200,7 +192,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const { values: v, positionals } = parse(rest, { json: { type: 'boolean' }, 'state-dir': { type: 'string' }, limit: { type: 'string' }, failed: { type: 'boolean' } }, true);
         if (positionals.length > 1) throw new UsageError(`status: one file at a time, got ${positionals.length}`);
         const limit = int(v.limit, 'limit');
-        return await statusCommand({
+        return await (await import('./status.js')).statusCommand({
           ...(v.config ? { config: v.config } : {}),
           ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}),
           ...(limit !== undefined ? { limit } : {}),
@@ -211,11 +203,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       }
       case 'retry': {
         const { values: v, positionals } = parse(rest, { failed: { type: 'boolean' }, 'state-dir': { type: 'string' } }, true);
-        return await retryCommand({ paths: positionals, failed: Boolean(v.failed), ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}) }, io);
+        return await (await import('./retry.js')).retryCommand({ paths: positionals, failed: Boolean(v.failed), ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}) }, io);
       }
       case 'forget': {
         const { values: v, positionals } = parse(rest, { 'state-dir': { type: 'string' } }, true);
-        return await forgetCommand({ paths: positionals, ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}) }, io);
+        return await (await import('./forget.js')).forgetCommand({ paths: positionals, ...(v.config ? { config: v.config } : {}), ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}) }, io);
       }
       case 'service': {
         const { values: v, positionals } = parse(rest, {
@@ -229,7 +221,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           'run-as': { type: 'string' },
         }, true);
         if (positionals.length > 1) throw new UsageError(`service: one action at a time, got '${positionals.join(' ')}'`);
-        return await serviceCommand({
+        return await (await import('./service.js')).serviceCommand({
           action: positionals[0],
           user: Boolean(v.user),
           print: Boolean(v.print),
@@ -273,7 +265,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const partResetRate = num(v['part-reset-rate'], 'part-reset-rate');
         const api429Rate = num(v['api-429-rate'], 'api-429-rate');
         const seed = int(v.seed, 'seed');
-        return await emulatorCommand(
+        return await (await import('./emulator.js')).emulatorCommand(
           {
             json: Boolean(v.json),
             options: {

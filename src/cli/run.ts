@@ -24,8 +24,11 @@ import { waitForFrameio } from './wait-for-api.js';
 import type { Logger } from '../util/logger.js';
 import { checkDestinations } from './destinations.js';
 import type { Timetable } from '../upload/bandwidth.js';
-import { listenProblem, startHttpSurface, type HttpSurface } from '../http/index.js';
-import { createMetrics, registerPeerMetrics, type AgentMetrics } from '../metrics/index.js';
+import { listenProblem } from '../http/auth.js';
+// Types only: the status page and the metrics (prom-client) are loaded when `http.listen` or
+// --http asks for them, so a headless agent starts sooner and smaller without them.
+import type { HttpSurface } from '../http/index.js';
+import type { AgentMetrics } from '../metrics/index.js';
 
 export interface RunArgs {
   config?: string;
@@ -173,12 +176,13 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     showProgress(events, progress);
     const listen = args.http ?? cfg.http?.listen;
     // Counting from the first event, like the progress bars; served with the status page.
-    metrics = listen ? createMetrics({ events, client, watches: cfg.watches.map((w) => w.name) }) : undefined;
+    metrics = listen ? (await import('../metrics/index.js')).createMetrics({ events, client, watches: cfg.watches.map((w) => w.name) }) : undefined;
     const agent = await startAgent({ config: cfg, client, accountId, logger, events, ...(args.bandwidth ? { bandwidth: args.bandwidth } : {}) });
     // Every agent on the journal, read at scrape time from the agents registry.
-    if (metrics) registerPeerMetrics({ registry: metrics.registry, list: () => agent.agents(), intervalMs: agent.heartbeatMs });
+    if (metrics) (await import('../metrics/index.js')).registerPeerMetrics({ registry: metrics.registry, list: () => agent.agents(), intervalMs: agent.heartbeatMs });
     if (listen) {
       try {
+        const { startHttpSurface } = await import('../http/index.js');
         httpSurface = await startHttpSurface({ agent, watches: cfg.watches, listen, ...(cfg.http?.token ? { token: cfg.http.token } : {}), ...(metrics ? { metrics } : {}), logger });
       } catch (e) {
         await agent.stop();

@@ -12,3 +12,4 @@ export { meterLayer, TransferAccounting, type TransferMeter, type FileAccount } 
 export { createTransfers, type Transfers, type TransferLimits } from './transfers.js';
 export { parseBandwidth, parseRate, rateAt, minuteOfWeek, describeRate, type Rate, type Timetable } from './bandwidth.js';
 export { BandwidthSchedule, type BandwidthScheduleOptions, type RateTarget } from './bandwidth-schedule.js';
+export { BufferPool, type BufferPoolOptions } from './buffer-pool.js';

@@ -93,22 +93,26 @@ async function sendOverNodeHttp(o: PartRequest): Promise<PartResponse> {
     // The pump may be mid-read into a pooled buffer: let it stop before the buffers go back.
     await pump;
     // A buffer whose write never completed may still be referenced by the dead socket: drop it.
-    for (const s of slots) if (!s.writing) o.pool.give(s.buf);
+    for (const s of slots) {
+      if (!s.writing) o.pool.give(s.buf);
+      else o.pool.drop(s.buf);
+    }
   }
 }
 
 /** Reads the part into alternating pooled buffers and writes each once its previous write is done. */
 async function pumpBody(req: http.ClientRequest, o: PartRequest, slots: Slot[], stopped: () => boolean, ended: Promise<void>): Promise<void> {
-  const chunk = Math.min(o.pool.bufferSize, o.size);
+  // The pool decides each buffer's size (full-size reads while few streams run, small ones past
+  // its budget): a slot reads as much as its own buffer holds.
   slots.push({ buf: o.pool.take(), writing: undefined });
-  if (o.size > chunk) slots.push({ buf: o.pool.take(), writing: undefined });
+  if (o.size > slots[0]!.buf.length) slots.push({ buf: o.pool.take(), writing: undefined });
   let sent = 0;
   for (let i = 0; sent < o.size; i++) {
     const slot = slots[i % slots.length]!;
     // A destroyed request may never call back a write: `ended` unblocks the wait then.
     if (slot.writing) await Promise.race([slot.writing, ended]);
     if (stopped()) return;
-    const want = Math.min(chunk, o.size - sent);
+    const want = Math.min(slot.buf.length, o.size - sent);
     const got = await o.source.read(slot.buf, want, sent);
     if (got <= 0) throw new Error(`the part's source ended after ${sent} of ${o.size} bytes`);
     if (stopped()) return;

@@ -5,6 +5,7 @@
 // parts. p-limit 7 can change its concurrency, but it is one FIFO queue without per-file
 // fairness or per-task abort, so this is a small queue of its own.
 import type { PartTransport } from './transport.js';
+import type { BufferPool } from './buffer-pool.js';
 
 export interface SchedulerOptions {
   /** Part PUTs in flight across every file. */
@@ -13,6 +14,8 @@ export interface SchedulerOptions {
   maxFiles?: number;
   /** How every upload using this scheduler sends its parts (the process's composed layers). */
   transport?: PartTransport;
+  /** Read buffers shared by every upload using this scheduler (one budget for the process). */
+  buffers?: BufferPool;
   /**
    * Held queues (a paused watch, or everything when the queue is undefined): their queued files
    * do not start, their lanes get no part slots, and their running files and parts do not count
@@ -184,11 +187,13 @@ export class TransferScheduler {
   private fileTurns = 0;
   private pumping = false;
   readonly transport: PartTransport | undefined;
+  readonly buffers: BufferPool | undefined;
   private isHeld: (queue: string | undefined) => boolean;
   private readonly queueOfLabel: (label: string) => string | undefined;
 
   constructor(opts: SchedulerOptions) {
     this.transport = opts.transport;
+    this.buffers = opts.buffers;
     this.concurrency = count(opts.concurrency, 'concurrency');
     this.maxFiles = opts.maxFiles === undefined ? Infinity : count(opts.maxFiles, 'maxFiles');
     this.isHeld = opts.isHeld ?? (() => false);

@@ -12,6 +12,7 @@ import { TransferScheduler } from './scheduler.js';
 import { AdaptiveConcurrency } from './adaptive.js';
 import { Autotune } from './autotune.js';
 import { compose } from './transport.js';
+import { BufferPool } from './buffer-pool.js';
 
 export interface Transfers {
   scheduler: TransferScheduler;
@@ -47,6 +48,8 @@ export function createTransfers(limits: TransferLimits): Transfers {
     concurrency: limits.maxWorkers,
     maxFiles: limits.maxFiles,
     transport: compose(nodeHttpTransport, ...layers),
+    // One pool for every file: its byte budget caps read buffers however many streams run.
+    buffers: new BufferPool(),
     // A paused queue starts no file and gets no part slot; what it holds does not count.
     isHeld: (queue) => pause.isPaused(queue),
     ...(limits.watchOf ? { queueOfLabel: limits.watchOf } : {}),

@@ -80,7 +80,10 @@ export interface UploaderOptions {
    * The watcher passes its watch's follow_symlinks, false unless the user opted in.
    */
   followLinks?: boolean;
-  /** Size of one disk read / socket write; each worker holds two such buffers (default 1 MiB). */
+  /**
+   * Size of every disk read / socket write (each stream holds two such buffers). Default: the
+   * scheduler's shared pool, 1 MiB reads while few streams run, 256 KiB past a 16 MiB budget.
+   */
   highWaterMark?: number;
   clock?: Clock;
   backoff?: BackoffOptions;
@@ -104,7 +107,6 @@ export interface UploaderEvents {
   retry: [info: RetryInfo];
 }
 
-const MiB = 1024 * 1024;
 
 // Lower-cased so a caller's 'Content-Type' cannot sit beside ours; framing headers are ours alone.
 function partHeaders(custom: Record<string, string> | undefined, mediaType: string): Record<string, string> {
@@ -165,8 +167,13 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
     // The caller's signal is shared by every file in flight: one listener for all of them.
     const offCallerAbort = opts.signal ? onAbort(opts.signal, (reason) => fail(aborted(name, reason))) : (): void => undefined;
 
-    const pool = new BufferPool(Math.max(16 * 1024, Math.floor(opts.highWaterMark ?? MiB)), 2 * maxWorkers);
     const scheduler = opts.scheduler ?? new TransferScheduler({ concurrency: maxWorkers });
+    // A read size chosen by the caller holds for every stream (tuning, tests); otherwise the
+    // process's pool, whose budget caps memory however many streams run.
+    const pool =
+      opts.highWaterMark !== undefined
+        ? new BufferPool({ size: opts.highWaterMark, smallSize: opts.highWaterMark, budgetBytes: 2 * maxWorkers * opts.highWaterMark })
+        : (scheduler.buffers ?? new BufferPool());
     const transport = opts.transport ?? scheduler.transport ?? nodeHttpTransport;
     const minBytesPerSecond = Math.max(1, opts.minBytesPerSecond ?? 4 * 1024);
     let retries = 0;

@@ -92,11 +92,15 @@ export function createLogger(opts: LogOptions = {}): Logger & { close(): Promise
     close: () =>
       new Promise<void>((resolve) => {
         if (transports.length === 0) return resolve();
-        logger.on('finish', () => resolve());
-        logger.end();
         // A stream transport on stderr may never emit finish; do not hang shutdown on it. Not
         // unref'd: an unref'd timer let the process exit with this promise unsettled (code 13).
-        setTimeout(resolve, 500);
+        // Cleared on finish, or every `run --once` would sit 0.5 s idle before exiting.
+        const fallback = setTimeout(resolve, 500);
+        logger.on('finish', () => {
+          clearTimeout(fallback);
+          resolve();
+        });
+        logger.end();
       }),
   };
 }
