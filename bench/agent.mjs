@@ -20,6 +20,7 @@ export async function writeConfig(dir, emu, watch) {
   const cfg = {
     frameio: { api_url: emu.apiUrl, account_id: emu.accountId, token: emu.token },
     state_dir: path.join(dir, 'state'),
+    ...(watch.journal ? { journal: watch.journal } : {}),
     log: { level: 'warn' },
     // `upload: 'defaults'` leaves the upload block out, so the agent runs with its own defaults.
     ...(watch.upload === 'defaults' ? {} : { upload: { max_files: watch.maxFiles ?? 2, max_workers: 5, ...(watch.upload ?? {}) } }),
