@@ -4,7 +4,7 @@
 // (pg_stat_database xact_commit + xact_rollback of the journal's database) and statements
 // (pg_stat_statements calls, BEGIN/COMMIT included) per file. The observer's own completion
 // polls run as a separate role and are left out of both counts.
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { startAgent, writeConfig } from './agent.mjs';
@@ -43,7 +43,10 @@ async function oneRun({ tmp, server, hot, n, agents, rateLimits, fileSize, deadl
     for (let i = 0; i < agents; i++) {
       const dir = path.join(tmp, `agent-${db}-${i}`);
       const config = await writeConfig(dir, emu, { path: hot, settleSeconds: 0.5, maxFiles: rateLimits ? 8 : 32, journal: { url } });
-      const p = startAgent(config, { once: false });
+      // Its own runtime dir (folder locks are per machine): each agent stands for one machine on the share.
+      const runtime = path.join(dir, 'runtime');
+      await mkdir(runtime, { recursive: true, mode: 0o700 });
+      const p = startAgent(config, { once: false, env: { XDG_RUNTIME_DIR: runtime } });
       p.exited.then((code) => (p.exitCodeSeen = code));
       procs.push(p);
     }

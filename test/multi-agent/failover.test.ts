@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
-import { donePartIndexes, fileBytes, jobRows, listFiles, MiB, multiAgentEnv, ownerOfPid, sha256, type AgentProc, type MultiEnv } from './harness.js';
+import { donePartIndexes, fileBytes, jobRows, listFiles, MiB, multiAgentEnv, ownerOf, sha256, type AgentProc, type MultiEnv } from './harness.js';
 
 const LEASE_S = 5;
 // A lapsed lease is noticed at the survivor's next claim pass, not at the instant it lapses.
@@ -81,7 +81,7 @@ describe('three agents on one volume and one database', () => {
       );
       const victim = await waitFor(
         async () => {
-          for (const a of agents) if ((await ownerOfPid(env.db, a.child.pid!)) === held.owner) return a;
+          for (const a of agents) if ((await ownerOf(env.db, a)) === held.owner) return a;
           return undefined;
         },
         { what: `the process behind owner ${held.owner}`, timeoutMs: 5000 },
@@ -100,7 +100,7 @@ describe('three agents on one volume and one database', () => {
       const termTarget = await waitFor(
         async () => {
           for (const a of others) {
-            const owner = await ownerOfPid(env.db, a.child.pid!);
+            const owner = await ownerOf(env.db, a);
             if (owner && (await jobRows(env.db, "j.owner = $1 AND j.state IN ('settled','uploading','uploaded')", [owner])).length > 0) return { a, owner };
           }
           return undefined;

@@ -4,6 +4,7 @@
 // own store, so a bug in the store cannot hide itself.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
@@ -86,7 +87,12 @@ export async function multiAgentEnv(opts: MultiEnvOptions): Promise<MultiEnv> {
       };
       const file = path.join(dir, 'agent.yaml');
       await fs.writeFile(file, JSON.stringify(cfg, null, 2));
-      const proc = runCli(['run', '--config', file], { cwd: dir });
+      // Its own runtime dir, as on its own machine: the folder lock (src/lock) is per machine and
+      // would refuse a second agent on this folder here; across machines the journal's claims are
+      // what keeps them apart, and that is what this test is about.
+      const runtime = path.join(dir, 'runtime');
+      await fs.mkdir(runtime, { recursive: true, mode: 0o700 });
+      const proc = runCli(['run', '--config', file], { cwd: dir, env: { XDG_RUNTIME_DIR: runtime } });
       const agent: AgentProc = {
         ...proc,
         name,
@@ -169,22 +175,24 @@ export async function donePartIndexes(db: pg.Client, jobId: number): Promise<num
 }
 
 /**
- * The owner string an agent process claims jobs under. The claim's owner names the process
- * (host:pid…); if the format ever stops carrying the pid, an `agents` table row that carries the
- * pid and the owner id is the other way to tell.
+ * The owner string an agent process claims jobs under: `${host}#${8 hex}`, the hex kept in
+ * state_dir/agent-id (src/journal/agent-id.ts). Failing that file, the agents registry row that
+ * carries the process's pid, or an owner that names the pid.
  */
+export async function ownerOf(db: pg.Client, agent: Pick<AgentProc, 'stateDir' | 'child'>): Promise<string | undefined> {
+  const hex = (await fs.readFile(path.join(agent.stateDir, 'agent-id'), 'utf8').catch(() => '')).trim();
+  if (/^[0-9a-f]{8}$/.test(hex)) return `${os.hostname()}#${hex}`;
+  return ownerOfPid(db, agent.child.pid!);
+}
+
 export async function ownerOfPid(db: pg.Client, pid: number): Promise<string | undefined> {
-  const owners = (await db.query('SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL')).rows.map((r: { owner: string }) => r.owner);
-  const byPid = owners.find((o) => new RegExp(`(^|\\D)${pid}(\\D|$)`).test(o));
-  if (byPid) return byPid;
   const hasAgents = (await db.query("SELECT to_regclass('agents') IS NOT NULL AS ok")).rows[0]?.ok === true;
-  if (!hasAgents) return undefined;
-  const rows = (await db.query('SELECT row_to_json(a) AS r FROM agents a')).rows.map((x: { r: Record<string, unknown> }) => x.r);
-  const mine = rows.find((r) => Object.values(r).some((v) => String(v) === String(pid)));
-  if (!mine) return undefined;
-  return Object.values(mine)
-    .map(String)
-    .find((v) => owners.includes(v));
+  if (hasAgents) {
+    const r = await db.query('SELECT id FROM agents WHERE pid = $1', [pid]).catch(() => ({ rows: [] as Array<{ id: string }> }));
+    if (r.rows[0]) return String(r.rows[0].id);
+  }
+  const owners = (await db.query('SELECT DISTINCT owner FROM jobs WHERE owner IS NOT NULL')).rows.map((x: { owner: string }) => x.owner);
+  return owners.find((o) => new RegExp(`(^|\\D)${pid}(\\D|$)`).test(o));
 }
 
 /** Every regular file under `dir`, as paths relative to it with '/' separators. */

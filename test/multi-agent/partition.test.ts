@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { pause, waitFor } from '../helpers/wait.js';
-import { fileBytes, jobRows, listFiles, MiB, multiAgentEnv, ownerOfPid, sha256 } from './harness.js';
+import { fileBytes, jobRows, listFiles, MiB, multiAgentEnv, ownerOf, sha256 } from './harness.js';
 import { apiRecorder, partitionProxy } from './proxies.js';
 
 const LEASE_S = 4;
@@ -48,7 +48,7 @@ describe('an agent cut off from the database for longer than its lease', () => {
         async () => (await jobRows(env.db, "j.rel_path = $1 AND j.state = 'uploading' AND j.owner IS NOT NULL", [bigRel])).find((r) => r.parts_done >= 2 && r.parts_done <= r.parts_count! - 10),
         { what: 'A uploading the big file with parts done', timeoutMs: 30_000, intervalMs: 100 },
       );
-      expect(await ownerOfPid(env.db, a.child.pid!)).toBe(held.owner);
+      expect(await ownerOf(env.db, a)).toBe(held.owner);
       const b = await env.startAgent('b');
       await b.waitForOutput(/watching /, 30_000);
 
