@@ -3,16 +3,19 @@
 import type { AgentConfig } from './config/types.js';
 import { watchFileFilter } from './rules/index.js';
 import { HotFolder } from './watch/index.js';
-import { openJobStore, startHistoryCompaction, type JobStore } from './journal/index.js';
+import { agentIdentity, openJobStore, startHistoryCompaction, type AgentIdentity, type AgentRow, type JobStore } from './journal/index.js';
+import { AgentHeartbeat } from './status/heartbeat.js';
+import { VERSION } from './version.js';
 import { HistoryRecorder } from './journal/history-recorder.js';
 import { FolderResolver, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import path from 'node:path';
+import { ClaimKeeper } from './pipeline/claims.js';
 import { BandwidthSchedule, createTransfers, describeRate, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
 import { PauseControl, watchOfPath, type JournaledControls } from './control/agent-controls.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
-import { SETTLING_KEY } from './status/settling.js';
-import { LiveActivity, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
+import { settlingKey } from './status/settling.js';
+import { LiveActivity, agentEntries, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
@@ -50,6 +53,10 @@ export interface AgentOptions {
   marksRetryBaseMs?: number;
   /** How long metadata updates wait to be batched (default 6 s; Frame.io allows 10 bulk calls a minute). */
   metadataFlushMs?: number;
+  /** Who this agent is on a shared journal (default: agentIdentity(state_dir)). */
+  identity?: AgentIdentity;
+  /** Heartbeat period in the agents registry (default 5 s; tests shorten it). */
+  heartbeatMs?: number;
   /** Notification delivery timing (tests shorten it); targets come from config.notify. */
   notify?: { retryBaseMs?: number; retryMaxMs?: number; timeoutMs?: number; stopGraceMs?: number };
 }
@@ -79,6 +86,15 @@ export interface RunningAgent {
   versions?: VersionStacker;
   /** Comments and metadata of the tag action (watches whose tag asks for them); undefined when none does. */
   marks?: Marker;
+  /** This agent's id (`${host}#${8 hex}`, kept in state_dir/agent-id), host and pid: the owner of its job claims. */
+  identity: AgentIdentity;
+  /**
+   * Every agent on the journal with its heartbeat age (PostgreSQL: the agents registry); on a
+   * journal without one (SQLite), this agent alone.
+   */
+  agents(): Promise<AgentRow[]>;
+  /** The heartbeat period: an agent silent for 3 of them is shown as gone. */
+  heartbeatMs: number;
   /** Resolves once nothing is settling or uploading (for `run --once`). */
   whenIdle(): Promise<void>;
   /** Rescan every watch folder now, as the periodic rescan would; resolves when the passes are done. */
@@ -90,6 +106,19 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, client, accountId, logger } = opts;
   const clock = opts.clock ?? realClock;
   const journal: JobStore = opts.store ?? (await openJobStore({ stateDir: config.stateDir, url: config.journal?.url }));
+  // After the journal: a full or broken state_dir is reported by the journal's own message first.
+  let identity: AgentIdentity;
+  try {
+    identity = opts.identity ?? agentIdentity(config.stateDir);
+  } catch (err) {
+    if (!opts.store) await journal.close();
+    throw err;
+  }
+  // Several agents on one journal: each works only on jobs it has claimed (src/pipeline/claims.ts),
+  // as the id kept in state_dir, so a restarted agent takes its own claims back at once.
+  const claims = journal.shared
+    ? new ClaimKeeper({ store: journal, owner: identity.id, leaseMs: (config.journal?.leaseSeconds ?? 30) * 1000, clock, logger })
+    : undefined;
   const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
   const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
   const schedule = bandwidth
@@ -109,6 +138,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const events = opts.events ?? new EventBus({ logger });
   const live = new LiveActivity().attach(events);
+  const heartbeat = new AgentHeartbeat({
+    registry: journal.agents,
+    identity,
+    version: VERSION,
+    startedAt: clock.now(),
+    watches: config.watches.map((w) => w.name),
+    filesInFlight: () => live.snapshot().uploads.size,
+    logger,
+    ...(opts.heartbeatMs !== undefined ? { intervalMs: opts.heartbeatMs } : {}),
+  });
   const history = new HistoryRecorder(journal, logger).attach(events);
   // Subscribed before anything runs, so uploads resumed at start are seen too.
   const notifier: Notifier | undefined = config.notify?.length
@@ -158,6 +197,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     events,
     ...(opts.redoBackoffMs !== undefined ? { redoBackoffMs: opts.redoBackoffMs } : {}),
     ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
+    ...(claims ? { claims } : {}),
   });
   const folders: HotFolder[] = [];
   const settlingByWatch = new Map<string, HotFolder>();
@@ -207,6 +247,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       // The runner is now stopping: what a pause holds queued may run (and returns at once).
       transfers.scheduler.stopHolding();
       await runnerStopped;
+      claims?.stop();
       // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
       await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
       // Waiting marks (a metadata batch) go out now, briefly; stacks left undone are logged, not lost uploads.
@@ -220,6 +261,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       }
       // After the uploads have stopped (a Ctrl-C is not held up), before the journal closes.
       await compaction.stop();
+      // Beating until the uploads have stopped, so a long stop never looks like a dead agent.
+      await heartbeat.stop();
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
@@ -244,7 +287,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const counts = JSON.stringify(Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])));
     const now = clock.now();
     if (counts === settlingShown && now - settlingAt < 30_000) return;
-    await journal.setSetting(SETTLING_KEY, JSON.stringify({ at: now, watches: JSON.parse(counts) as Record<string, number> }));
+    await journal.setSetting(settlingKey(journal.shared === true, identity.id), JSON.stringify({ at: now, watches: JSON.parse(counts) as Record<string, number> }));
     settlingShown = counts;
     settlingAt = now;
   };
@@ -255,6 +298,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       const n = await runner.requeueRetried();
       if (n > 0) logger.info(`${n} file(s) queued again by \`retry\``);
       await runner.retryHeld();
+      // Another agent's uploads whose claims lapsed (it died or lost the database): resume them here.
+      const adopted = await runner.adoptStale();
+      if (adopted > 0) logger.info(`took over ${adopted} file(s) another agent left`);
     })().catch((err: unknown) => logger.error(`journal check failed: ${(err as Error).message}`));
   }, 2000);
   requeueTimer.unref();
@@ -267,6 +313,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const compaction = startHistoryCompaction(journal, { afterDays: config.journal?.compactAfterDays ?? 30, clock, logger });
 
   await sequences.start();
+  // Listed on the journal before it resumes or claims anything.
+  await heartbeat.start();
+  claims?.start();
   const resumed = await runner.recover();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));
@@ -284,7 +333,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     events,
     stopped,
     status: async (limits) => {
-      const snap = buildStatusSnapshot(await readStatusData(journal, limits), live.snapshot());
+      const [data, agents] = await Promise.all([
+        readStatusData(journal, limits),
+        // The list is a display figure: a database hiccup leaves it out rather than failing the page.
+        heartbeat.list().then((rows) => agentEntries(rows, heartbeat.intervalMs), () => undefined),
+      ]);
+      const snap = { ...buildStatusSnapshot(data, live.snapshot()), ...(agents ? { agents } : {}) };
       // This process follows the sequences itself: fresher than what it last saved.
       return sequences.enabled ? { ...snap, sequences: sequences.list() } : snap;
     },
@@ -293,6 +347,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(versions ? { versions } : {}),
     ...(marks ? { marks } : {}),
     settling: () => Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])),
+    identity,
+    agents: () => heartbeat.list(),
+    heartbeatMs: heartbeat.intervalMs,
     whenIdle: () => runner.whenIdle(),
     rescan: async () => {
       await Promise.all(folders.map((f) => f.scanNow()));

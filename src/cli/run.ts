@@ -25,7 +25,7 @@ import type { Logger } from '../util/logger.js';
 import { checkDestinations } from './destinations.js';
 import type { Timetable } from '../upload/bandwidth.js';
 import { listenProblem, startHttpSurface, type HttpSurface } from '../http/index.js';
-import { createMetrics, type AgentMetrics } from '../metrics/index.js';
+import { createMetrics, registerPeerMetrics, type AgentMetrics } from '../metrics/index.js';
 
 export interface RunArgs {
   config?: string;
@@ -175,6 +175,8 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     // Counting from the first event, like the progress bars; served with the status page.
     metrics = listen ? createMetrics({ events, client, watches: cfg.watches.map((w) => w.name) }) : undefined;
     const agent = await startAgent({ config: cfg, client, accountId, logger, events, ...(args.bandwidth ? { bandwidth: args.bandwidth } : {}) });
+    // Every agent on the journal, read at scrape time from the agents registry.
+    if (metrics) registerPeerMetrics({ registry: metrics.registry, list: () => agent.agents(), intervalMs: agent.heartbeatMs });
     if (listen) {
       try {
         httpSurface = await startHttpSurface({ agent, watches: cfg.watches, listen, ...(cfg.http?.token ? { token: cfg.http.token } : {}), ...(metrics ? { metrics } : {}), logger });

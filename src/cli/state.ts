@@ -35,7 +35,11 @@ export async function journalTargetFor(args: { config?: string; stateDir?: strin
 }
 
 export async function openJournal(args: { config?: string; stateDir?: string }, io: CliIO, readonly: boolean): Promise<JobStore> {
-  const target = await journalTargetFor(args, io);
+  return openJournalAt(await journalTargetFor(args, io), readonly);
+}
+
+/** The journal of a target found with journalTargetFor (for a command that needs its stateDir too). */
+export async function openJournalAt(target: JournalTarget, readonly: boolean): Promise<JobStore> {
   if (target.url) {
     const check = checkPgUrl(target.url);
     if (!check.ok) throw new UsageError(`the journal database URL ${check.display} ${check.problem}`);

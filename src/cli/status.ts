@@ -5,7 +5,7 @@
 // lock, so it never disturbs a running agent. The figures come from src/status (shared with the
 // HTTP API); this file only gathers and prints them.
 import { formatBytes } from '../util/format.js';
-import { SETTLING_KEY, type PublishedSettling } from '../status/settling.js';
+import { SETTLING_KEY, mergeSettling } from '../status/settling.js';
 import path from 'node:path';
 import type { AgentConfig } from '../config/types.js';
 import type { Job, JobStore } from '../journal/index.js';
@@ -13,7 +13,9 @@ import { buildStatusSnapshot, describeHistoryEntry, fileEntry, historyEntries, n
 import { relativeInside } from '../rules/filter.js';
 import { agentPresence, type Presence } from './agent-presence.js';
 import { loadConfigFor } from './config-file.js';
-import { lenientEnv, openJournal, stateDirSpace } from './state.js';
+import { journalTargetFor, lenientEnv, openJournalAt, stateDirSpace } from './state.js';
+import { BEAT_INTERVAL_MS } from '../journal/index.js';
+import { agentEntries, describeHolder, type AgentEntry } from '../status/index.js';
 import { matchJobs } from './retry.js';
 import { EXIT } from './exit.js';
 import { err, out, type CliIO } from './io.js';
@@ -85,15 +87,19 @@ async function retriesFromHistory(journal: JobStore, waiting: Job[], now: number
 }
 
 export async function statusCommand(args: StatusArgs, io: CliIO): Promise<number> {
-  const journal = await openJournal(args, io, true);
+  const target = await journalTargetFor(args, io);
+  const journal = await openJournalAt(target, true);
   try {
-    const stateDir = path.dirname(journal.location);
+    // This machine's state_dir (its lock's owner record), also when the journal is a database.
+    const stateDir = target.stateDir;
     const presence = agentPresence(stateDir);
     if (args.path !== undefined) return await fileStatus(journal, args, io);
     const now = Date.now();
     const limit = args.limit ?? (args.failed ? 50 : 10);
     const data = await readStatusData(journal, { failures: limit, recent: args.limit ?? 5 });
-    const snapshot = buildStatusSnapshot(data, await retriesFromHistory(journal, data.waiting, now));
+    // Every agent on a shared journal (PostgreSQL); a local journal has one, told by `presence`.
+    const agents = journal.agents ? agentEntries(await journal.agents.list(), BEAT_INTERVAL_MS) : undefined;
+    const snapshot = { ...buildStatusSnapshot(data, await retriesFromHistory(journal, data.waiting, now)), ...(agents ? { agents } : {}) };
     const queue = {
       queued: data.counts.seen + data.counts.settled,
       seen: data.counts.seen,
@@ -123,7 +129,7 @@ export async function statusCommand(args: StatusArgs, io: CliIO): Promise<number
       if (moreFailed) out(io, `  … and ${moreFailed} more (--limit ${data.counts.failed} shows them all)`);
       return EXIT.ok;
     }
-    const lines = [presenceLine(presence), ...statusLines(snapshot)];
+    const lines = [presenceLine(presence), ...statusLines(snapshot, now)];
     const settlingNote =
       presence.state === 'not_running' ? '' : queue.settling ? `; settling: ${queue.settling.total} (as of ${new Date(queue.settling.at).toISOString()})` : '; settling: not known (the agent has not published it recently)';
     lines.splice(2, 0, `queued: ${queue.queued} (${queue.seen} seen, ${queue.settled} settled, in the journal)${settlingNote}`);
@@ -192,13 +198,14 @@ function failureLines(s: StatusSnapshot): string[] {
 }
 
 /** The human view of a snapshot, one string per `out` call. */
-export function statusLines(s: StatusSnapshot): string[] {
+export function statusLines(s: StatusSnapshot, now: number = Date.now()): string[] {
   const lines = [Object.entries(s.counts).map(([k, v]) => `${k}: ${v}`).join('  ')];
   // A paused agent looks idle: say so first, with since when, and how to undo it.
   if (s.paused.all) lines.push(`paused since ${s.paused.all} (all uploads; \`frameio-agent resume\` to continue)`);
   for (const [watch, since] of Object.entries(s.paused.watches)) {
     lines.push(`watch '${watch}' paused since ${since} (\`frameio-agent resume --watch ${watch}\` to continue)`);
   }
+  if (s.agents) lines.push(...agentLines(s.agents));
   if (s.sequences?.length) {
     lines.push('\nimage sequences:');
     for (const q of s.sequences) lines.push(`  ${sequenceStatusLine(q)}`);
@@ -207,7 +214,7 @@ export function statusLines(s: StatusSnapshot): string[] {
     lines.push('\nuploading:');
     for (const j of s.in_flight) {
       const pct = j.size ? Math.floor((j.bytes_done / j.size) * 100) : 100;
-      lines.push(`  ${j.watch}/${j.path}  ${pct}%  ${formatBytes(j.bytes_done)}/${formatBytes(j.size)}  parts ${j.parts_done}/${j.parts}`);
+      lines.push(`  ${j.watch}/${j.path}  ${pct}%  ${formatBytes(j.bytes_done)}/${formatBytes(j.size)}  parts ${j.parts_done}/${j.parts}${holderNote(j, s.agents, now)}`);
     }
   }
   if (s.waiting.length) {
@@ -223,6 +230,32 @@ export function statusLines(s: StatusSnapshot): string[] {
     for (const j of s.recent) lines.push(`  ${j.at ?? ''}  ${j.watch}/${j.path}  ${j.view_url ?? ''}`);
   }
   return lines;
+}
+
+/** The agents on a shared journal, one line each; "gone?" after 3 missed heartbeats. */
+export function agentLines(agents: readonly AgentEntry[]): string[] {
+  const gone = agents.filter((a) => a.gone).length;
+  const lines = [`\nagents on this journal: ${agents.length}${gone ? ` (${gone} gone?)` : ''}`];
+  for (const a of agents) {
+    lines.push(
+      `  ${a.id}  host ${a.host}  pid ${a.pid}  version ${a.version}  heartbeat ${formatAge(a.heartbeat_age_seconds)} ago  files in flight ${a.files_in_flight}` +
+        `${a.gone ? '  gone? (no heartbeat for 3 periods: stopped without leaving, or cut off from the database)' : ''}`,
+    );
+  }
+  return lines;
+}
+
+function formatAge(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+/** "  held by render01#3f2a9c1d (pid 4242)"; a lapsed claim is said to be free for another agent. */
+function holderNote(j: StatusSnapshot['in_flight'][number], agents: readonly AgentEntry[] | undefined, now: number): string {
+  if (!j.held_by) return '';
+  const lapsed = j.lease_expires_at === null || Date.parse(j.lease_expires_at) <= now;
+  return lapsed ? `  claim lapsed (was ${describeHolder(j.held_by, agents)}): another agent may take it` : `  held by ${describeHolder(j.held_by, agents)}`;
 }
 
 /** "hot/renders/sh010_comp.####.exr  uploading  812/1240 frames  1001–1240  missing 1100–1101  3.2 GB  → Renders/sh010_comp". */
@@ -241,13 +274,7 @@ export function sequenceStatusLine(q: SequenceStatusEntry): string {
 
 /** What the running agent last published of its files still settling; undefined when older than a minute. */
 async function settlingFromAgent(journal: JobStore, now: number): Promise<{ total: number; watches: Record<string, number>; at: number } | null> {
-  const raw = await journal.getSetting(SETTLING_KEY).catch(() => undefined);
-  if (!raw) return null;
-  try {
-    const v = JSON.parse(raw) as PublishedSettling;
-    if (!(now - v.at < 60_000)) return null;
-    return { total: Object.values(v.watches).reduce((a, b) => a + b, 0), watches: v.watches, at: v.at };
-  } catch {
-    return null;
-  }
+  // One record per agent on a shared journal (agent/settling/<id>), one in all on a local one.
+  const all = await journal.listSettings(SETTLING_KEY).catch(() => new Map<string, string>());
+  return mergeSettling(all.values(), now);
 }

@@ -105,6 +105,7 @@ function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
     followSymlinks: bool(raw.follow_symlinks),
     allowOutsideLinks: bool(raw.allow_outside_links),
     ...(typeof raw.priority === 'number' && raw.priority !== 0 ? { priority: raw.priority } : {}),
+    ...(typeof raw.share_id === 'string' ? { shareId: raw.share_id } : {}),
     rules: list(raw.rules).flatMap((r, i) => (r === INVALID ? [] : [rule(obj(r), ctx.positions.get(`${at}.rules[${i}]`)?.line)])),
     afterUpload: afterUpload(obj(raw.after_upload)),
     onFailure: onFailure(obj(raw.on_failure)),
@@ -154,6 +155,7 @@ function notifyTargets(raw: unknown, ctx: ValidateContext): NotifyTarget[] {
 function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext): void {
   const names = new Map<string, number>();
   const paths = new Map<string, number>();
+  const shares = new Map<string, number>();
   watches.forEach((w, i) => {
     if (!w) return;
     const at = `watches[${i}]`;
@@ -162,6 +164,14 @@ function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext):
       addIssue(ctx, `${at}.name`, ctx.positions.get(`${at}.name`) ?? ctx.positions.get(at),
         `duplicate watch name '${w.name}' (also watches[${firstName}]); give each watch a distinct name`);
     } else names.set(w.name, i);
+    // The journal keys files by (share, path inside the watch): two watches on one key would
+    // take each other's files for their own.
+    const share = w.shareId ?? w.name;
+    const firstShare = shares.get(share);
+    if (firstShare !== undefined && (w.shareId !== undefined || firstName === undefined)) {
+      addIssue(ctx, `${at}.share_id`, ctx.positions.get(`${at}.share_id`) ?? ctx.positions.get(at),
+        `share_id '${share}' is also watches[${firstShare}]'s; each watch needs its own (the journal keys files by share_id and path)`);
+    } else shares.set(share, i);
     if (!w.path) return;
     const firstPath = paths.get(w.path);
     if (firstPath !== undefined) {
@@ -224,7 +234,7 @@ export function normalize(raw: Raw, ctx: ValidateContext, configPath: string | n
       timeoutSeconds: num(fio.timeout_seconds),
     },
     stateDir: str(raw.state_dir) ?? '',
-    journal: { compactAfterDays: num(jr.compact_after_days), ...journalUrl(str(jr.url), ctx) },
+    journal: { compactAfterDays: num(jr.compact_after_days), leaseSeconds: num(jr.lease_seconds), ...journalUrl(str(jr.url), ctx) },
     log: { level: (str(log.level) ?? 'info') as LogLevel, maxSizeMb: num(log.max_size_mb), maxFiles: num(log.max_files) },
     ...(httpListen !== undefined ? { http: { listen: httpListen, ...optional('token', httpToken) } } : {}),
     upload: {

@@ -282,6 +282,11 @@ const watch: ObjectNode = {
       description:
         'With follow_symlinks: also upload link targets whose real path is outside this folder. Default false: anyone who can place a link here could otherwise send any file the agent can read to Frame.io.',
     },
+    share_id: {
+      type: 'string',
+      description:
+        'Names the shared volume this folder is on, the same on every machine (default: the watch name). The journal keys files by share_id and path inside the watch, never by where the volume is mounted, so agents sharing a PostgreSQL journal with the volume at /mnt/renders and /Volumes/Renders know they see the same files.',
+    },
     priority: {
       type: 'integer',
       default: 0,
@@ -430,6 +435,14 @@ export const configSchema: ObjectNode = {
           type: 'string',
           description:
             'postgres://user[:password]@host[:port]/database: keep the journal in PostgreSQL, shared by every agent on the same volume (default: FRAMEIO_AGENT_DATABASE_URL, else SQLite under state_dir). The password is a secret: use "${FRAMEIO_AGENT_DATABASE_URL}" or a .pgpass file.',
+        },
+        lease_seconds: {
+          type: 'integer',
+          default: 30,
+          minimum: 5,
+          maximum: 3600,
+          description:
+            'With a shared (PostgreSQL) journal: how long an agent\'s claim on a file lasts without a heartbeat (renewed every third of it). When an agent dies, another takes its uploads over within this time, resuming from the journaled parts; an agent cut off from the database longer than this stops and leaves its files to the others.',
         },
         compact_after_days: {
           type: 'number',

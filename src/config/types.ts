@@ -53,6 +53,8 @@ export interface WatchConfig {
   rules: Rule[];
   /** Higher uploads first when several watches have files waiting (default 0). */
   priority?: number;
+  /** The journal's key for the volume (share_id); absent: the watch name. */
+  shareId?: string;
   afterUpload: AfterUpload;
   onFailure: OnFailure;
   /** Image sequences followed as shots; absent when off (the default). */
@@ -99,6 +101,8 @@ export interface AgentConfig {
   /** Absent (configs built in code): the default, 30 days. */
   journal?: {
     compactAfterDays: number;
+    /** A claim's life without a heartbeat, with a shared journal (default 30). */
+    leaseSeconds?: number;
     /**
      * A PostgreSQL journal shared by several agents (journal.url, else FRAMEIO_AGENT_DATABASE_URL);
      * absent: SQLite under stateDir. Its password is a secret (registered for redaction).

@@ -36,7 +36,9 @@ export type ErrorCode =
   | 'config_invalid'
   | 'auth_failed'
   | 'tls_untrusted'
-  | 'journal_unwritable';
+  | 'journal_unwritable'
+  /** Another agent sharing the journal holds the job now (or may: this agent's claim lapsed). */
+  | 'lease_lost';
 
 export interface AgentErrorOptions {
   code: ErrorCode;

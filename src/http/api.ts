@@ -16,7 +16,7 @@ export { fileEntry };
 export type Answer = [status: number, body: unknown];
 
 export interface ApiContext {
-  agent: Pick<RunningAgent, 'journal' | 'status' | 'settling'> & { runner: { requeueRetried(): Promise<number> } };
+  agent: Pick<RunningAgent, 'journal' | 'status' | 'settling'> & Partial<Pick<RunningAgent, 'identity'>> & { runner: { requeueRetried(): Promise<number> } };
   watches: readonly Pick<WatchConfig, 'name' | 'path' | 'folderId'>[];
   controls: AgentControls;
   activity: Activity;
@@ -61,6 +61,8 @@ export async function getStatus(ctx: ApiContext): Promise<Answer> {
         since: iso(since),
         version: VERSION,
         host: os.hostname(),
+        // This agent's id on a shared journal: find it in `agents` and as `held_by` of its uploads.
+        ...(ctx.agent.identity ? { id: ctx.agent.identity.id, pid: ctx.agent.identity.pid } : {}),
         started_at: iso(ctx.startedAt),
         uptime_seconds: Math.round((now - ctx.startedAt) / 1000),
       },

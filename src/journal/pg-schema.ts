@@ -86,6 +86,23 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'agents registry: every agent on the database, its heartbeat on the database clock',
+    // beat_at is the server's clock_timestamp(), so heartbeat ages are right across machines.
+    sql: `
+      CREATE TABLE agents (
+        id              TEXT        PRIMARY KEY,
+        host            TEXT        NOT NULL,
+        pid             INTEGER     NOT NULL,
+        version         TEXT        NOT NULL,
+        started_at      BIGINT      NOT NULL,
+        files_in_flight INTEGER     NOT NULL DEFAULT 0,
+        watches         TEXT        NOT NULL DEFAULT '[]',
+        beat_at         TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION: number = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;

@@ -10,6 +10,7 @@ import { JournalError } from './errors.js';
 import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isKnownVersion, isNewVersion, newVersionReset } from './job-rules.js';
 import { checkFence, decideClaim, type Lease } from './leases.js';
 import { describePgError, isRetryableConflict } from './pg-errors.js';
+import { PgAgents } from './pg-agents.js';
 import { checkSchema, migrate } from './pg-schema.js';
 import { checkPgUrl, registerPgSecret } from './pg-url.js';
 import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
@@ -47,15 +48,20 @@ export interface PgJobStoreOptions {
 
 export class PgJobStore implements JobStore {
   readonly location: string;
+  /** Several agents share it: the pipeline claims jobs (see src/pipeline/claims.ts). */
+  readonly shared = true;
   readonly readonly: boolean;
   private readonly pool: pg.Pool;
   private readonly now: () => number;
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
+  /** Every agent on this database (heartbeats on the server's clock): see agents.ts. */
+  readonly agents: PgAgents;
 
   private constructor(display: string, pool: pg.Pool, opts: PgJobStoreOptions) {
     this.location = display;
     this.pool = pool;
+    this.agents = new PgAgents(pool, display, (op) => this.writable(op));
     this.readonly = opts.readonly === true;
     const clock = opts.clock ?? realClock;
     this.now = () => clock.now();
@@ -321,6 +327,34 @@ export class PgJobStore implements JobStore {
       const expiresAt = this.now() + leaseMs;
       await c.query('UPDATE jobs SET lease_until = $1 WHERE id = $2', [expiresAt, job.id]);
       return { ...lease, expiresAt };
+    });
+  }
+
+  async claimStale(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts: { own?: boolean } = {}): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>> {
+    this.writable('claimStale');
+    checkLeaseMs(leaseMs);
+    if (shareIds.length === 0 || limit <= 0) return [];
+    return this.write('claimStale', async (c) => {
+      const now = this.now();
+      // SKIP LOCKED: rows another agent is claiming (or writing) right now are left to it, so
+      // survivors sweeping at the same moment split a dead agent's jobs instead of queueing.
+      const r = await c.query<{ id: number; previous_owner: string | null }>(
+        `WITH stale AS (
+           SELECT id, owner AS previous_owner FROM jobs
+            WHERE share_id = ANY($1::text[])
+              AND ((state IN ('settled', 'uploading', 'uploaded') AND (owner IS NULL OR lease_until <= $2 OR (owner = $4 AND $6)))
+                OR (state = 'seen' AND owner IS NOT NULL AND (lease_until <= $2 OR (owner = $4 AND $6))))
+            ORDER BY id LIMIT $3
+            FOR UPDATE SKIP LOCKED)
+         UPDATE jobs j SET owner = $4, lease_until = $5, fence = j.fence + 1
+           FROM stale WHERE j.id = stale.id
+         RETURNING j.id, stale.previous_owner`,
+        [shareIds, now, limit, owner, now + leaseMs, opts.own === true],
+      );
+      if (r.rows.length === 0) return [];
+      const jobs = await this.many(c, `${JOB_SELECT} WHERE j.id = ANY($1::bigint[]) ORDER BY j.id`, [r.rows.map((row) => row.id)]);
+      const before = new Map(r.rows.map((row) => [Number(row.id), row.previous_owner]));
+      return jobs.map((job) => ({ job, lease: { jobId: job.id, owner, token: job.fence, expiresAt: now + leaseMs }, previousOwner: before.get(job.id) ?? null }));
     });
   }
 

@@ -2,6 +2,7 @@
 // to remember about files, as an async interface, so a store shared by several agents (e.g.
 // PostgreSQL) can stand where the local SQLite journal stands today. Every backend must pass
 // test/journal/contract.ts.
+import type { AgentsRegistry } from './agents.js';
 import type { Lease } from './leases.js';
 import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
@@ -113,6 +114,21 @@ export interface JobStore {
   renew(lease: Lease, leaseMs: number): Promise<Lease>;
   /** Give the job up; false (and no change) when the lease was no longer current. */
   release(lease: Lease): Promise<boolean>;
+  /**
+   * True when several agents may use this store at once (PostgreSQL): the pipeline then claims
+   * each job before working on it and takes over jobs whose claim lapsed. Absent/false: one
+   * agent (SQLite, guarded by the instance lock), which needs no claims.
+   */
+  readonly shared?: boolean;
+  /**
+   * Optional (shared stores). Claim, for `owner`, up to `limit` jobs of these shares that an
+   * agent started and no longer holds: under way (settled, uploading, uploaded) with no live
+   * claim, or seen with a claim that lapsed. Jobs another agent is claiming at the same moment are
+   * skipped, not waited for. Oldest first. With `own`, also jobs still claimed by `owner` itself
+   * (at start: the same agent before a restart held them; never while its flows run).
+   * previousOwner: who held each before (for the log).
+   */
+  claimStale?(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts?: { own?: boolean }): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>>;
 
   /**
    * Small named values kept across restarts, shared by the agent and the CLI (the pause state:
@@ -141,6 +157,11 @@ export interface JobStore {
    * (every file then goes through observe()).
    */
   uploadedIndex?(shareId: string): UploadedVersions;
+  /**
+   * Optional. Every agent sharing this journal, by heartbeat (PostgreSQL). SQLite has none: one
+   * agent per state_dir, whose presence the lock's owner record already tells (src/cli/agent-presence.ts).
+   */
+  readonly agents?: AgentsRegistry;
   /**
    * Optional. Done jobs finished before `beforeMs` collapse into compact "known uploaded" records
    * that still prevent a second upload of the same version; returns how many were compacted.

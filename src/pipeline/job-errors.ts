@@ -7,13 +7,22 @@ import { formatDuration } from '../util/format.js';
 import { decideNext } from './decide.js';
 import { failJob } from './fail.js';
 import type { JobFlow } from './job-flow.js';
+import { isLostClaim } from './claims.js';
 
 /** Longest single wait for the service: a returning network is noticed within a minute. */
 const MAX_WAIT_MS = 60_000;
 
 export async function onJobError(flow: JobFlow, err: unknown): Promise<void> {
   const { svc, w, facts, job } = flow;
-  const { journal, logger, config, clock } = svc.deps;
+  const { logger, config, clock } = svc.deps;
+  const journal = flow.journal;
+  if (flow.lostClaim || isLostClaim(err)) {
+    // Another agent holds the job now (or may: this agent could not renew its claim). It goes on
+    // from the journal; anything this agent did after losing the claim was refused by the store.
+    logger.warn(`${job.relPath}: stopped; ${flow.lostClaim?.message ?? (err as Error).message}`, { code: 'lease_lost' });
+    w.hot.markHandled(facts);
+    return;
+  }
   if (isStoreUnwritable(err)) {
     // The journal says where the job was last recorded; it carries on from there once it can write.
     svc.holdForStore(job, facts.path, err);
@@ -50,7 +59,7 @@ export async function onJobError(flow: JobFlow, err: unknown): Promise<void> {
       return;
     case 'abandon-and-drop':
       logger.warn(`${job.relPath} vanished while uploading; dropped`);
-      if ((await svc.remote.abandon(current)) === 'kept' && (await svc.remote.state(current)) === 'complete') await svc.remote.recordComplete(current);
+      if ((await svc.remote.abandon(current)) === 'kept' && (await svc.remote.state(current)) === 'complete') await svc.remote.recordComplete(current, journal);
       else await journal.forget(job.id);
       w.hot.forget(facts.path);
       return;
@@ -107,7 +116,8 @@ async function waitOrStop(flow: JobFlow, ms: number): Promise<boolean> {
 export async function failFlow(flow: JobFlow, e: AgentError): Promise<void> {
   const { svc, w, facts } = flow;
   const job = flow.job;
-  const { journal, logger } = svc.deps;
+  const { logger } = svc.deps;
+  const journal = flow.journal;
   svc.outages.delete(job.id);
   if (job.fileId && job.state !== 'uploaded' && (await svc.remote.abandon(job)) === 'kept') {
     if ((await svc.remote.state(job)) === 'complete') {
@@ -129,6 +139,11 @@ export async function failFlow(flow: JobFlow, e: AgentError): Promise<void> {
   } catch (err) {
     if (isStoreUnwritable(err)) {
       svc.holdForStore(job, facts.path, err);
+      return;
+    }
+    if (isLostClaim(err)) {
+      logger.warn(`${job.relPath}: not failed here; ${(err as Error).message}`, { code: 'lease_lost' });
+      w.hot.markHandled(facts);
       return;
     }
     const m = classifyNetworkError(err, `failure action for ${job.relPath}`);

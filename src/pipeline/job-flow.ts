@@ -6,7 +6,7 @@
 import { parseFrame } from '../sequences/detect.js';
 import path from 'node:path';
 import { classifyNetworkError, isAgentError } from '../frameio/errors.js';
-import { isStoreUnwritable, type Job } from '../journal/index.js';
+import { JournalError, isStoreUnwritable, type Job } from '../journal/index.js';
 import type { FileFacts } from '../watch/index.js';
 import { route as routeFile } from '../rules/index.js';
 import { FrameioUploader } from '../upload/index.js';
@@ -17,6 +17,11 @@ import { finalizeJob } from './finalize.js';
 import { onJobError } from './job-errors.js';
 import type { PipelineServices } from './services.js';
 import type { WatchRef } from './types.js';
+import { isLostClaim } from './claims.js';
+import { flowStore } from './flow-store.js';
+import { resumeFlow } from './job-resume.js';
+import type { JobStore } from '../journal/index.js';
+import type { AgentError } from '../frameio/errors.js';
 
 export class JobFlow {
   /**
@@ -32,6 +37,9 @@ export class JobFlow {
   private inSlot = false;
   /** Where process() routed the file, below the watch's folder_id ('' = that folder); unknown for a job resumed after a restart. */
   routedPath: string | undefined;
+  /** Why this flow's claim on the job was lost (another agent holds it now): it must not go on. */
+  lostClaim: AgentError | undefined;
+  private view: JobStore | undefined;
 
   constructor(
     readonly svc: PipelineServices,
@@ -39,6 +47,55 @@ export class JobFlow {
     public job: Job,
     readonly facts: FileFacts,
   ) {}
+
+  /**
+   * The journal as this flow writes it: with a shared journal, fenced by the flow's claim and
+   * with this machine's path for the file (see flow-store.ts); the journal itself otherwise.
+   */
+  get journal(): JobStore {
+    const { claims, deps } = this.svc;
+    if (!claims) return deps.journal;
+    this.view ??= flowStore(deps.journal, { jobId: this.job.id, lease: () => claims.current(this.job.id), localPath: this.facts.path });
+    return this.view;
+  }
+
+  /**
+   * With a shared journal: take the job before working on it. False when another agent holds it
+   * (or finished it meanwhile): the file is handed back to the watcher and the flow ends. Also
+   * refreshes the job, since another agent may have moved it on since this one looked.
+   */
+  async ensureClaim(): Promise<boolean> {
+    const { svc, w, facts } = this;
+    const claims = svc.claims;
+    if (!claims || claims.current(this.job.id)) return true;
+    if (!claims.healthy()) {
+      svc.holdForStore(this.job, facts.path, new JournalError('unwritable', 'the journal database has been out of reach for longer than a lease'));
+      return false;
+    }
+    const lease = await claims.acquire(this.job.id, (why) => this.claimLost(why));
+    const now = await svc.deps.journal.getById(this.job.id);
+    if (!lease || !now || now.state === 'done' || now.state === 'failed') {
+      if (lease && now) await claims.release(this.job.id);
+      else if (lease) claims.drop(this.job.id);
+      const why = !lease && now ? `is being uploaded by ${now.owner ?? 'another agent'}` : `was finished by another agent (${now?.state ?? 'forgotten'})`;
+      svc.deps.logger.debug(`${facts.relPath} ${why}`);
+      w.hot.markHandled(facts);
+      return false;
+    }
+    this.job = { ...now, absPath: facts.path };
+    return true;
+  }
+
+  /** The claim is gone: stop at once; nothing more of this job is done here. */
+  claimLost(why: AgentError): void {
+    this.lostClaim = why;
+    this.stop(true, why);
+  }
+
+  /** Renew the claim right before an effect that cannot be undone; throws when it is lost. */
+  async confirmClaim(): Promise<void> {
+    await this.svc.claims?.confirm(this.job.id);
+  }
 
   /** Requests, parts and confirmation stop at once. */
   get signal(): AbortSignal {
@@ -103,7 +160,14 @@ export class JobFlow {
 
   private async process(baseFolderId: string, segments: string[]): Promise<void> {
     const { svc, w, facts } = this;
-    const { journal, logger } = svc.deps;
+    const { logger } = svc.deps;
+    const journal = this.journal;
+    if (!(await this.ensureClaim())) return;
+    if (this.job.state === 'uploading' || this.job.state === 'uploaded') {
+      // Another agent started it and let it go (it stopped): carry on from its journaled parts.
+      await resumeFlow(this);
+      return;
+    }
     const check = await w.hot.recheck(facts);
     if (check === 'gone') {
       logger.info(`${facts.relPath} vanished before its upload started; dropped`);
@@ -152,7 +216,8 @@ export class JobFlow {
 
   private async createUpload(folderId: string): Promise<Job> {
     const { svc, job } = this;
-    const { client, accountId, clock, journal } = svc.deps;
+    const { client, accountId, clock } = svc.deps;
+    const journal = this.journal;
     const created = await svc.orphans.create(job, folderId, () =>
       client.createLocalUpload(accountId, folderId, { name: path.basename(job.relPath), file_size: job.size }, { signal: this.signal }),
     );
@@ -180,7 +245,8 @@ export class JobFlow {
   async transfer(): Promise<void> {
     if (!this.inSlot) return this.inTransferSlot(() => this.transfer());
     const { svc, w } = this;
-    const { journal, config, logger, clock } = svc.deps;
+    const { config, logger, clock } = svc.deps;
+    const journal = this.journal;
     const started = clock.now();
     let job = this.job;
     try {
@@ -195,7 +261,8 @@ export class JobFlow {
           maxRetries: config.upload.maxRetries,
           partTimeoutMs: config.upload.partTimeoutSeconds * 1000,
           skipParts: new Set(job.partsDone),
-          expect: { size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino },
+          // This machine's device and inode: another agent's, on a share mounted elsewhere, differ.
+          expect: { size: job.size, mtimeMs: job.mtimeMs, dev: this.facts.dev, ino: this.facts.ino },
           fs: svc.fs(),
           followLinks: w.config.followSymlinks,
           signal: this.signal,
@@ -235,7 +302,8 @@ export class JobFlow {
   async confirmAndFinalize(started?: number): Promise<void> {
     const { svc, w, facts } = this;
     const job = this.job;
-    const { journal, config, logger, clock } = svc.deps;
+    const { config, logger, clock } = svc.deps;
+    const journal = this.journal;
     try {
       await svc.confirmer.confirm({
         fileId: job.fileId!,
@@ -256,9 +324,11 @@ export class JobFlow {
     // while Frame.io was still assembling the upload.
     const local = await w.hot.recheck(facts).catch(() => 'same' as const);
     try {
+      // Only the holder of the job touches its original: renewed now, the claim outlasts the step.
+      await this.confirmClaim();
       // A move journals its target first: a vanished original there means the move already happened.
       if (local === 'gone' && !(w.config.afterUpload.action === 'move' && job.finalPath)) {
-        await journal.transition(job.id, 'done', { doneAt: clock.now() });
+        this.job = await journal.transition(job.id, 'done', { doneAt: clock.now() });
         logger.info(`uploaded ${job.relPath} → ${job.viewUrl ?? job.fileId}; the original was removed meanwhile, so there is nothing to ${w.config.afterUpload.action}`);
         w.hot.forget(facts.path);
         svc.summary.done++;
@@ -266,7 +336,7 @@ export class JobFlow {
         return;
       }
       if (local === 'changed') {
-        await journal.transition(job.id, 'done', { doneAt: clock.now() });
+        this.job = await journal.transition(job.id, 'done', { doneAt: clock.now() });
         logger.warn(`${job.relPath} changed after its upload finished; the uploaded version is kept in Frame.io and the new version will be uploaded once it settles`);
         w.hot.resettle(facts.path);
         svc.summary.done++;
@@ -296,6 +366,7 @@ export class JobFlow {
       });
       svc.outages.delete(job.id);
       const finished = await journal.getById(job.id);
+      if (finished) this.job = finished;
       svc.jobDone(finished);
       svc.publish(job, {
         type: 'finalized',
@@ -304,6 +375,10 @@ export class JobFlow {
         ...(where.note ? { note: where.note } : {}),
       });
     } catch (err) {
+      if (this.lostClaim || isLostClaim(err)) {
+        logger.warn(`${job.relPath}: uploaded, but ${this.lostClaim?.message ?? (err as Error).message}; the agent holding it now finishes it`);
+        return;
+      }
       if (isStoreUnwritable(err)) {
         // Not a failed action: the journal could not record it. Offered again when it can.
         svc.holdForStore(job, facts.path, err);

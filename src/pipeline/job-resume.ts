@@ -20,8 +20,10 @@ async function statOf(fs: SourceFs, p: string): Promise<{ size: number; mtimeMs:
 
 export async function resumeFlow(flow: JobFlow): Promise<void> {
   const { svc, w } = flow;
+  if (!(await flow.ensureClaim())) return;
   const job = flow.job;
-  const { journal, logger, clock } = svc.deps;
+  const { logger, clock } = svc.deps;
+  const journal = flow.journal;
   const decision = resumeDecision(job, await statOf(svc.fs(), job.absPath), clock.now(), svc.deps.urlMaxAgeMs ?? URL_MAX_AGE_MS);
   switch (decision.action) {
     case 'verify':
@@ -52,7 +54,7 @@ export async function resumeFlow(flow: JobFlow): Promise<void> {
           await flow.confirmAndFinalize();
           return;
         }
-        await svc.remote.recordComplete(job);
+        await svc.remote.recordComplete(job, journal);
         svc.summary.done++;
         if (decision.action === 'drop') w.hot.forget(job.absPath);
         else w.hot.resettle(job.absPath);

@@ -2,7 +2,7 @@
 // has it whole, delete a placeholder that will never complete, keep a finished one (it may be the
 // only copy once the original is moved), and delete one that may mix two versions of a file.
 import { classifyNetworkError, isAgentError } from '../frameio/errors.js';
-import type { Job } from '../journal/index.js';
+import type { Job, JobStore } from '../journal/index.js';
 import type { PipelineServices } from './services.js';
 
 /** How long a placeholder whose parts all arrived gets to finish assembling before it is judged. */
@@ -68,8 +68,8 @@ export class RemoteUploads {
   }
 
   /** An upload found complete while abandoning it: record it as done for the version it holds. */
-  async recordComplete(job: Job): Promise<void> {
-    const { journal, clock } = this.svc.deps;
+  async recordComplete(job: Job, journal: JobStore = this.svc.deps.journal): Promise<void> {
+    const { clock } = this.svc.deps;
     let current = (await journal.getById(job.id)) ?? job;
     if (current.state !== 'uploaded') current = await journal.transition(job.id, 'uploaded');
     await journal.transition(current.id, 'done', { doneAt: clock.now() });

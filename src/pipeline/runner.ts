@@ -4,6 +4,7 @@
 // cleanly. Decisions live in pure modules (decide.ts, resume.ts, rules/route.ts); the Frame.io
 // side of abandoned uploads in remote.ts; confirmations in confirm/; transfers in the scheduler.
 import { EventEmitter } from 'node:events';
+import path from 'node:path';
 import { AgentError, classifyNetworkError } from '../frameio/errors.js';
 import type { WatchConfig } from '../config/types.js';
 import { isStoreUnwritable, type Job } from '../journal/index.js';
@@ -21,6 +22,7 @@ import { UploadConfirmer } from './confirm/confirmer.js';
 import { JobFlow } from './job-flow.js';
 import { resumeFlow } from './job-resume.js';
 import type { PipelineServices } from './services.js';
+import type { ClaimKeeper } from './claims.js';
 import type { RunnerDeps, RunnerWatch, RunSummary, WatchRef } from './types.js';
 
 export type { RunnerClient, RunnerDeps, RunnerFolders, RunnerWatch, RunSummary } from './types.js';
@@ -34,6 +36,7 @@ export class Runner extends EventEmitter implements PipelineServices {
   readonly confirmer: UploadConfirmer;
   readonly remote: RemoteUploads;
   readonly orphans: OrphanSweeper;
+  readonly claims: ClaimKeeper | undefined;
   readonly outages = new Map<number, OutageBook>();
   readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, held: 0 };
   private readonly watches = new Map<string, WatchRef>();
@@ -57,6 +60,7 @@ export class Runner extends EventEmitter implements PipelineServices {
     this.confirmer = deps.confirmer ?? new UploadConfirmer({ source: deps.client, accountId: deps.accountId, clock: deps.clock });
     this.orphans = new OrphanSweeper(deps);
     this.remote = new RemoteUploads(this);
+    this.claims = deps.claims;
   }
 
   isStopping(): boolean {
@@ -107,7 +111,13 @@ export class Runner extends EventEmitter implements PipelineServices {
       w.hot.markHandled(facts);
       return;
     }
-    const observed = await journal.observe(watchName, facts.relPath, facts.path, { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino });
+    const observed = await journal.observe(
+      watchName,
+      facts.relPath,
+      facts.path,
+      { size: facts.size, mtimeMs: facts.mtimeMs, dev: facts.dev, ino: facts.ino },
+      { shareId: shareOf(w.config) },
+    );
     if (observed.movedFrom !== undefined) this.holds.noteRenamed(watchName, observed.movedFrom, facts.relPath);
     const { isNewVersion } = observed;
     let job = observed.job;
@@ -154,6 +164,12 @@ export class Runner extends EventEmitter implements PipelineServices {
       .finally(() => {
         this.active.delete(key);
         this.flows.delete(flow);
+        // A finished job needs no release (nobody claims it again); anything else is given up at
+        // once, so another agent (or this one, later) can take it without waiting out the lease.
+        if (this.claims?.current(flow.job.id)) {
+          if (flow.job.state === 'done' || flow.job.state === 'failed') this.claims.drop(flow.job.id);
+          else void this.claims.release(flow.job.id);
+        }
       });
     this.active.set(key, p);
   }
@@ -204,6 +220,8 @@ export class Runner extends EventEmitter implements PipelineServices {
   /** Resume what the journal says was under way when the agent last stopped. Call before watchers start. */
   async recover(): Promise<number> {
     const { journal, logger } = this.deps;
+    // With a shared journal the other agents' jobs are listed too: only what nobody holds is ours.
+    if (this.claims) return this.adoptStale({ own: true });
     let resumed = 0;
     for (const job of await journal.listByState('settled', 'uploading', 'uploaded')) {
       const w = this.watches.get(job.watch);
@@ -221,6 +239,62 @@ export class Runner extends EventEmitter implements PipelineServices {
       this.track(keyOf(job.watch, job.relPath), flow, () => resumeFlow(flow));
     }
     return resumed;
+  }
+
+  /**
+   * With a journal shared by several agents: take over the jobs an agent started and no longer
+   * holds (it died, lost the database, or stopped), resuming uploads from their journaled parts.
+   * Called at start and then periodically; returns how many were taken.
+   */
+  async adoptStale(opts: { own?: boolean; limit?: number } = {}): Promise<number> {
+    const claims = this.claims;
+    const store = this.deps.journal;
+    if (!claims || !store.claimStale || this.stopping || !claims.healthy()) return 0;
+    const byShare = new Map<string, WatchRef>();
+    for (const w of this.watches.values()) {
+      // A volume not mounted here: its files only look gone; leave them to the agents that see them.
+      if (await this.fs().stat(w.config.path).then(() => true, () => false)) byShare.set(shareOf(w.config), w);
+    }
+    const taken = await store.claimStale(claims.owner, claims.leaseMs, [...byShare.keys()], opts.limit ?? 64, { own: opts.own === true });
+    let n = 0;
+    for (const { job, lease, previousOwner } of taken) {
+      const w = byShare.get(job.shareId)!;
+      const key = keyOf(w.config.name, job.relPath);
+      const local = path.join(w.config.path, ...job.relPath.split('/'));
+      if (this.active.has(key)) {
+        // This agent is already at it (queued for a slot): that flow claims it in its turn.
+        await store.release(lease).catch(() => undefined);
+        continue;
+      }
+      const facts = await this.localFacts(job, local);
+      const flow = new JobFlow(this, w, { ...job, absPath: local }, facts);
+      claims.adopt(lease, (why) => flow.claimLost(why));
+      this.deps.logger.info(`taking over ${job.relPath} (${job.state}${previousOwner && previousOwner !== claims.owner ? `, left by ${previousOwner}` : ''})`);
+      n++;
+      if (job.state === 'seen') {
+        // Claimed by an agent that vanished before routing it: settle it here like a new file.
+        this.claims.drop(job.id);
+        await store.release(lease).catch(() => undefined);
+        w.hot.resettle(local);
+        continue;
+      }
+      this.track(key, flow, async () => {
+        await resumeFlow(flow);
+        // A placeholder-only job ('settled') is back to 'seen': this machine settles the file anew.
+        if (flow.job.state === 'seen') w.hot.resettle(local);
+      });
+    }
+    return n;
+  }
+
+  /** The file as this machine sees it; the journal's device and inode may be another machine's. */
+  private async localFacts(job: Job, local: string): Promise<FileFacts> {
+    try {
+      const st = await this.fs().stat(local);
+      return { path: local, relPath: job.relPath, size: job.size, mtimeMs: job.mtimeMs, dev: st.dev, ino: st.ino };
+    } catch {
+      return { path: local, relPath: job.relPath, size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino };
+    }
   }
 
   /**
@@ -264,7 +338,7 @@ export class Runner extends EventEmitter implements PipelineServices {
     for (const [key, h] of held) {
       const w = this.watches.get(h.watch);
       if (!w) continue;
-      const job = await this.deps.journal.get(h.watch, h.relPath);
+      const job = await this.deps.journal.get(shareOf(w.config), h.relPath);
       // An upload under way carries on from its journaled state: its original may already be
       // moved (the disk filled between the move and 'done'), so the watcher might never offer it.
       if (job && (job.state === 'uploading' || job.state === 'uploaded')) {
@@ -305,7 +379,14 @@ export class Runner extends EventEmitter implements PipelineServices {
       clearTimeout(timer);
     }
     hard();
+    // Given up now rather than left to lapse: the other agents take them over at once.
+    await this.claims?.releaseAll();
   }
+}
+
+/** The journal's key for a watch's volume: share_id, else the watch name. */
+function shareOf(config: WatchConfig): string {
+  return config.shareId ?? config.name;
 }
 
 function keyOf(watch: string, relPath: string): string {

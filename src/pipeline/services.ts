@@ -11,6 +11,7 @@ import type { OutageBook } from './decide.js';
 import type { OrphanSweeper } from './orphans.js';
 import type { RemoteUploads } from './remote.js';
 import type { RunnerDeps, RunSummary } from './types.js';
+import type { ClaimKeeper } from './claims.js';
 
 export interface PipelineServices {
   readonly deps: RunnerDeps;
@@ -21,6 +22,8 @@ export interface PipelineServices {
   /** Outage bookkeeping per job (in memory: a restart is a fresh start anyway). */
   readonly outages: Map<number, OutageBook>;
   readonly summary: RunSummary;
+  /** This agent's claims, with a journal shared by several agents; absent with a local one. */
+  readonly claims?: ClaimKeeper | undefined;
   isStopping(): boolean;
   fs(): SourceFs;
   now(): Date;

@@ -11,6 +11,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { PipelineEvents } from '../events/index.js';
 import type { UploadConfirmer } from './confirm/confirmer.js';
+import type { ClaimKeeper } from './claims.js';
 
 /** What the pipeline needs of the Frame.io client (the real one, or a fake in unit tests). */
 export interface RunnerClient {
@@ -65,6 +66,8 @@ export interface RunnerDeps {
   fs?: SourceFs;
   /** "Already uploaded to this destination?" (default: the tag action's sidecars). */
   markers?: UploadedMarkers;
+  /** This agent's claims on jobs, when the journal is shared with other agents (PostgreSQL). */
+  claims?: ClaimKeeper;
 }
 
 export interface RunSummary {

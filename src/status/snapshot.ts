@@ -3,6 +3,7 @@
 // builder for the CLI, an HTTP status page and Prometheus metrics alike; rendering is theirs.
 import type { Job, JobState } from '../journal/index.js';
 import { readPauseState, type PauseState } from '../control/pause-state.js';
+import type { AgentEntry } from './agents.js';
 import { readSequenceStatus, type SequenceStatusEntry } from '../sequences/persist.js';
 
 /** What the snapshot needs of the job store, already fetched. */
@@ -47,6 +48,10 @@ export interface InFlightEntry {
   parts_done: number;
   parts: number;
   file_id: string | null;
+  /** The agent whose claim the job carries (its id, `${host}#${8 hex}`), null when unclaimed. */
+  held_by: string | null;
+  /** When that claim lapses unless renewed (ISO); a lapsed claim holds nothing. */
+  lease_expires_at: string | null;
   /** Live only: bytes handed to the network, confirmed or not. */
   bytes_sent?: number;
   /** Live only: over the last few seconds. */
@@ -93,6 +98,8 @@ export interface StatusSnapshot {
   paused: { all: string | null; watches: Record<string, string> };
   /** Image sequences (watches with `sequences: enabled`): open ones first, then recently completed. Absent when none. */
   sequences?: SequenceStatusEntry[];
+  /** Every agent on the journal (src/status/agents.ts); absent where nobody listed them. */
+  agents?: AgentEntry[];
 }
 
 export async function readStatusData(source: StatusSource, limits: { failures?: number; recent?: number } = {}): Promise<StatusData> {
@@ -122,6 +129,8 @@ export function buildStatusSnapshot(data: StatusData, live?: LiveStatus): Status
         parts_done: j.partsDone.length,
         parts: j.parts?.length ?? 0,
         file_id: j.fileId,
+        held_by: j.owner,
+        lease_expires_at: j.leaseExpiresAt === null ? null : iso(j.leaseExpiresAt),
       };
       const u = live?.uploads.get(j.id);
       if (u) {

@@ -12,7 +12,7 @@ export const PRIVATE_FILE_MODE = 0o600;
  * The entries of state_dir that are the agent's own. Only these are fixed: state_dir may be a
  * directory the user also keeps other things in, and those are not ours to change.
  */
-const OWN_ENTRIES = [/^journal\.sqlite(-wal|-shm|-journal)?$/, /^agent\.lock(-journal)?$/, /^agent\.owner\.json$/, /^logs$/, /^emulator$/];
+const OWN_ENTRIES = [/^journal\.sqlite(-wal|-shm|-journal)?$/, /^agent\.lock(-journal)?$/, /^agent\.owner\.json$/, /^agent-id$/, /^logs$/, /^emulator$/];
 
 export class PrivateStateError extends Error {
   readonly path: string;

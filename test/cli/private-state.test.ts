@@ -88,7 +88,7 @@ describe('state_dir is private whatever the umask', () => {
     await waitFor(async () => (await fs.readdir(path.join(root, 'done')).catch(() => [] as string[])).includes('a.mov'), { what: 'a.mov moved', timeoutMs: 15_000 });
     const m = await modes(state);
     expect(Object.keys(m).sort()).toEqual(
-      ['.', 'agent.lock', 'agent.owner.json', 'journal.sqlite', 'journal.sqlite-shm', 'journal.sqlite-wal', 'logs', 'logs/agent.log'].sort(),
+      ['.', 'agent-id', 'agent.lock', 'agent.owner.json', 'journal.sqlite', 'journal.sqlite-shm', 'journal.sqlite-wal', 'logs', 'logs/agent.log'].sort(),
     );
     expectPrivate(m);
     const locks = await modes(path.join(runtime, 'frameio-agent'));

@@ -203,6 +203,15 @@ describe('watches', () => {
     ]);
   });
 
+  it('refuses two watches on one share_id (the journal keys files by it), explicit or a watch name taken as one', () => {
+    expect(
+      problems(lines('watches:', '  - path: /a', '    folder_id: f', '    share_id: renders', '  - path: /b', '    folder_id: f', '    share_id: renders', '  - path: /c', '    folder_id: f', '  - path: /d', '    folder_id: f', '    share_id: c')),
+    ).toEqual([
+      "agent.yaml:7:15 watches[1].share_id: share_id 'renders' is also watches[0]'s; each watch needs its own (the journal keys files by share_id and path)",
+      "agent.yaml:12:15 watches[3].share_id: share_id 'c' is also watches[2]'s; each watch needs its own (the journal keys files by share_id and path)",
+    ]);
+  });
+
   it('refuses two watches on the same folder, after resolving paths', () => {
     expect(problems(lines('watches:', '  - path: /base/hot', '    folder_id: f', '  - name: two', '    path: ./hot/', '    folder_id: g'))).toEqual([
       "agent.yaml:5:11 watches[1].path: same folder as watches[0] ('/base/hot'): watch each folder once",

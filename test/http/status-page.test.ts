@@ -57,6 +57,12 @@ describe('status page', () => {
     await expect.poll(() => page.locator('#agent-state').getAttribute('data-state')).toBe('running');
     // A mark on the window: still there at the end means no reload happened.
     await page.evaluate(() => ((globalThis as unknown as { mark: number }).mark = 42));
+    // The agents on the journal: on a local journal, this agent alone, with its id, host and pid.
+    const self = page.locator(`#agents tr[data-agent="${agent.identity.id}"]`);
+    await self.waitFor();
+    expect(await self.locator('td').allTextContents()).toEqual([
+      `${agent.identity.id} (this agent)`, agent.identity.host, String(process.pid), expect.any(String), expect.stringMatching(/ s ago$/), '0', 'running',
+    ]);
 
     // Paused from the page: the file settles and is journaled, but its upload does not start.
     await page.click('#pause');

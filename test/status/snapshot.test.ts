@@ -40,7 +40,7 @@ describe('status snapshot', () => {
     const { journal } = await populated();
     const s = buildStatusSnapshot(await readStatusData(journal));
     expect(s.counts).toEqual({ seen: 1, settled: 0, uploading: 1, uploaded: 0, done: 1, failed: 1 });
-    expect(s.in_flight).toEqual([{ watch: 'hot', path: 'up.mov', size: 1000, bytes_done: 400, parts_done: 1, parts: 3, file_id: 'file-2' }]);
+    expect(s.in_flight).toEqual([{ watch: 'hot', path: 'up.mov', size: 1000, bytes_done: 400, parts_done: 1, parts: 3, file_id: 'file-2', held_by: null, lease_expires_at: null }]);
     expect(s.waiting).toEqual([{ watch: 'hot', path: 'wait.mov', state: 'seen', error: 'create upload for wait.mov: 503', code: 'server_error', since: '2023-11-14T22:13:22.000Z' }]);
     expect(s.failures).toEqual([{ watch: 'other', path: 'bad.mov', error: 'part URL expired', code: 'upload_url_expired', at: '2023-11-14T22:13:23.000Z', moved_to: '/failed/bad.mov' }]);
     expect(s.recent).toEqual([{ watch: 'hot', path: 'a/done.mov', view_url: 'https://view/1', at: '2023-11-14T22:13:21.000Z' }]);
@@ -120,7 +120,7 @@ describe('status snapshot', () => {
     expect(parsed.queue).toEqual({ queued: 1, seen: 1, settled: 0, settling: null });
     expect(parsed.paused).toEqual({ all: null, watches: {} });
     expect(parsed.state_dir).toMatchObject({ path: stateDir, journal_writable: true });
-    expect(Object.keys(parsed.in_flight[0])).toEqual(['watch', 'path', 'size', 'bytes_done', 'parts_done', 'parts', 'file_id']);
+    expect(Object.keys(parsed.in_flight[0])).toEqual(['watch', 'path', 'size', 'bytes_done', 'parts_done', 'parts', 'file_id', 'held_by', 'lease_expires_at']);
     expect(Object.keys(parsed.waiting[0])).toEqual(['watch', 'path', 'state', 'error', 'code', 'since']);
   });
 });

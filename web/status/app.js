@@ -62,6 +62,24 @@ function renderWatches(s) {
   }), 'no watches', 7);
 }
 
+// Every agent on the journal (one row on a local journal: this agent), newest heartbeat first.
+function renderAgents(s) {
+  const agents = s.agents || [];
+  fill($('#agents tbody'), agents.map((a) => el('tr', { 'data-agent': a.id, 'data-gone': String(a.gone), class: a.id === s.agent.id ? 'self' : null },
+    el('td', { text: a.id + (a.id === s.agent.id ? ' (this agent)' : '') }), el('td', { text: a.host }), el('td', { text: String(a.pid) }),
+    el('td', { text: a.version }), el('td', { class: 'age', text: `${duration(a.heartbeat_age_seconds)} ago` }),
+    el('td', { class: 'in-flight', text: String(a.files_in_flight) }), el('td', { class: 'agent-state', text: a.gone ? 'gone?' : 'running' }))),
+  'no agent has reported', 7);
+}
+
+function holder(s, u) {
+  if (!u.held_by) return null;
+  const a = (s.agents || []).find((x) => x.id === u.held_by);
+  const who = a ? `${a.host} (pid ${a.pid})` : u.held_by;
+  const lapsed = !u.lease_expires_at || Date.parse(u.lease_expires_at) <= Date.now();
+  return el('div', { class: 'small holder', 'data-holder': u.held_by, text: lapsed ? `claim lapsed (was ${who})` : `held by ${who}` });
+}
+
 function renderUploads(s) {
   const box = $('#uploads');
   if (!s.in_flight.length) return box.replaceChildren(el('p', { class: 'empty', text: 'nothing uploading' }));
@@ -75,7 +93,8 @@ function renderUploads(s) {
     return el('div', { class: 'upload', 'data-path': key },
       el('div', {}, el('strong', { text: key })),
       el('div', { class: 'bar' }, inner),
-      el('div', { class: 'small progress', text: `${bytes(sent)} of ${bytes(u.size)} · ${speed ? `${bytes(speed)}/s · ETA ${duration((u.size - sent) / speed)}` : 'starting'} · parts ${u.parts_done}/${u.parts}` }));
+      el('div', { class: 'small progress', text: `${bytes(sent)} of ${bytes(u.size)} · ${speed ? `${bytes(speed)}/s · ETA ${duration((u.size - sent) / speed)}` : 'starting'} · parts ${u.parts_done}/${u.parts}` }),
+      holder(s, u));
   }));
 }
 
@@ -198,7 +217,7 @@ async function refresh() {
   try {
     const s = await api('/api/status');
     state.status = s;
-    renderAgent(s); renderWatches(s); renderUploads(s); renderWaiting(s); renderThroughput(s);
+    renderAgent(s); renderAgents(s); renderWatches(s); renderUploads(s); renderWaiting(s); renderThroughput(s);
     await Promise.all([renderFailures(), renderFiles(false), state.openId ? openHistory(state.openId) : null]);
   } catch (e) {
     $('#agent-state').textContent = `unreachable (${e.message})`;
@@ -236,3 +255,5 @@ void refresh();
 listen();
 // Speed and ETA come from the server; while something uploads, ask for them every 2 s.
 setInterval(() => { if (state.status && state.status.in_flight.length) void refresh(); }, 2000);
+// Other agents' heartbeats come with no event here: with peers on the journal, look again every 5 s.
+setInterval(() => { if (state.status && (state.status.agents || []).length > 1 && !state.status.in_flight.length) void refresh(); }, 5000);

@@ -1,0 +1,188 @@
+// This agent's claims on jobs in a journal shared with other agents (PostgreSQL): taking a job
+// before working on it, renewing every claim on a heartbeat, and noticing when one is lost, so
+// that only the holder moves a job forward and a dead agent's files pass to the others.
+//
+// A claim is lost when another agent took the job over (the store says 'stale_owner'), or when
+// this agent could not renew it before it lapsed (the database is out of reach): from then on
+// another agent may hold it, so the flow stops at once and never finalizes. Renewal runs every
+// third of the lease, so two missed beats still leave time to renew before the lease lapses.
+import { AgentError } from '../frameio/errors.js';
+import { JournalError, type JobStore, type Lease } from '../journal/index.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+export interface ClaimKeeperOptions {
+  store: JobStore;
+  /** This agent's id: the owner recorded on every job it holds (host#id, see agent-identity). */
+  owner: string;
+  leaseMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+interface Held {
+  lease: Lease;
+  /** Told once, when the claim is lost; the flow stops at once. */
+  onLost: (why: AgentError) => void;
+}
+
+export class ClaimKeeper {
+  readonly owner: string;
+  readonly leaseMs: number;
+  private readonly held = new Map<number, Held>();
+  private timer: NodeJS.Timeout | undefined;
+  /** When a renewal round last reached the database (ms, the agent's clock). */
+  private lastContact: number;
+  private beating: Promise<void> | undefined;
+  private cutOff = false;
+
+  constructor(private readonly opts: ClaimKeeperOptions) {
+    this.owner = opts.owner;
+    this.leaseMs = opts.leaseMs;
+    this.lastContact = opts.clock.now();
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.beat(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Jobs this agent holds now. */
+  get size(): number {
+    return this.held.size;
+  }
+
+  /**
+   * False while the database has been out of reach for longer than a lease: whatever this agent
+   * held may be another's by now, so it starts nothing new until a renewal gets through.
+   */
+  healthy(): boolean {
+    return !this.cutOff && this.opts.clock.now() - this.lastContact < this.leaseMs;
+  }
+
+  /** Take a job; undefined while another agent's claim on it is live. */
+  async acquire(jobId: number, onLost: (why: AgentError) => void): Promise<Lease | undefined> {
+    const lease = await this.opts.store.claim(jobId, this.owner, this.leaseMs);
+    this.lastContact = this.opts.clock.now();
+    if (lease) this.held.set(jobId, { lease, onLost });
+    return lease;
+  }
+
+  /** A claim taken elsewhere (a takeover sweep) handed to a flow. */
+  adopt(lease: Lease, onLost: (why: AgentError) => void): void {
+    this.held.set(lease.jobId, { lease, onLost });
+  }
+
+  current(jobId: number): Lease | undefined {
+    return this.held.get(jobId)?.lease;
+  }
+
+  /**
+   * Renew now, before a step that cannot be undone (moving or deleting the original): afterwards
+   * the claim is good for a whole lease. Throws (and stops the flow) when it is lost.
+   */
+  async confirm(jobId: number): Promise<void> {
+    const h = this.held.get(jobId);
+    if (!h) throw lostError(jobId, 'this agent no longer holds it');
+    try {
+      h.lease = await this.opts.store.renew(h.lease, this.leaseMs);
+      this.lastContact = this.opts.clock.now();
+    } catch (err) {
+      if (err instanceof JournalError && err.reason === 'stale_owner') this.lose(jobId, err.message);
+      throw err;
+    }
+  }
+
+  /** Give a job up (done with it, or stopping): another agent may take it at once. Best effort. */
+  async release(jobId: number): Promise<void> {
+    const h = this.held.get(jobId);
+    if (!h) return;
+    this.held.delete(jobId);
+    try {
+      await this.opts.store.release(h.lease);
+    } catch (err) {
+      // Unreleased, it lapses within a lease: the others wait a little longer, nothing is lost.
+      this.opts.logger.debug(`releasing job ${jobId}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Forget a claim without a database write (the job is finished: nobody claims it again). */
+  drop(jobId: number): void {
+    this.held.delete(jobId);
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.held.keys()].map((id) => this.release(id)));
+  }
+
+  /** One renewal round; overlapping ticks share it. */
+  beat(): Promise<void> {
+    this.beating ??= this.renewAll().finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  private async renewAll(): Promise<void> {
+    const { store, clock, logger } = this.opts;
+    let reached = false;
+    let unreachable: Error | undefined;
+    await Promise.all(
+      [...this.held.entries()].map(async ([jobId, h]) => {
+        try {
+          h.lease = await store.renew(h.lease, this.leaseMs);
+          reached = true;
+        } catch (err) {
+          if (err instanceof JournalError && err.reason === 'stale_owner') {
+            reached = true;
+            this.lose(jobId, err.message);
+            return;
+          }
+          unreachable = err as Error;
+          // Past its end (less a margin for the other agents' clocks), another agent may hold it.
+          if (clock.now() >= h.lease.expiresAt - Math.floor(this.leaseMs / 6)) {
+            this.lose(jobId, `its claim lapsed while the database could not be reached (${(err as Error).message})`);
+          }
+        }
+      }),
+    );
+    if (this.held.size === 0 && !unreachable) {
+      // Nothing to renew: a cheap read tells whether the database is there (new work depends on it).
+      try {
+        await store.getSetting('agent/heartbeat-probe');
+        reached = true;
+      } catch (err) {
+        unreachable = err as Error;
+      }
+    }
+    if (reached) {
+      if (this.cutOff) logger.info('the journal database is reachable again; taking new files');
+      this.cutOff = false;
+      this.lastContact = clock.now();
+    } else if (!this.cutOff && clock.now() - this.lastContact >= this.leaseMs) {
+      this.cutOff = true;
+      logger.error(
+        `the journal database has been out of reach for ${Math.round((clock.now() - this.lastContact) / 1000)} s (longer than a lease): starting no new uploads and leaving this agent's files to the others (${unreachable?.message ?? 'no answer'})`,
+      );
+    }
+  }
+
+  private lose(jobId: number, why: string): void {
+    const h = this.held.get(jobId);
+    if (!h) return;
+    this.held.delete(jobId);
+    h.onLost(lostError(jobId, why));
+  }
+}
+
+function lostError(jobId: number, why: string): AgentError {
+  return new AgentError({ code: 'lease_lost', kind: 'permanent', message: `lost the claim on job ${jobId}: ${why}` });
+}
+
+/** A write refused because another agent holds the job now. */
+export function isLostClaim(err: unknown): boolean {
+  return (err instanceof JournalError && err.reason === 'stale_owner') || (err instanceof AgentError && err.code === 'lease_lost');
+}

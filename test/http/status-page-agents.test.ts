@@ -1,0 +1,88 @@
+// The status page in a real browser (Debian's chromium) on an agent whose journal is a real
+// PostgreSQL database shared with another real agent: the Agents table lists both (and one that
+// stopped beating as "gone?"), and an upload claimed by the other agent names it as its holder.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startHttpSurface, type HttpSurface } from '../../src/http/index.js';
+import { PgJobStore } from '../../src/journal/index.js';
+import type { RunningAgent } from '../../src/agent.js';
+import { PARTS, facts } from '../journal/helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+let server: TestPostgres;
+let envA: AgentEnv;
+let envB: AgentEnv;
+let agentA: RunningAgent;
+let agentB: RunningAgent;
+let writer: PgJobStore;
+let surface: HttpSurface;
+let browser: BrowserContext;
+let page: Page;
+let profile: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the status page test needs Debian's chromium (apt-get install -y --no-install-recommends chromium; .ci/run does this)`);
+  }
+  server = await startPostgres();
+  const url = await server.createDatabase('page_agents');
+  const topYaml = `journal:\n  url: ${JSON.stringify(url)}`;
+  envA = await agentEnv();
+  envB = await agentEnv();
+  agentA = await envA.start({ topYaml, heartbeatMs: 300 });
+  agentB = await envB.start({ topYaml, heartbeatMs: 300 });
+  writer = await PgJobStore.open(url);
+  surface = await startHttpSurface({ agent: agentA, watches: [{ name: 'hot', path: envA.hot, folderId: envA.emu.rootFolderId }], listen: '127.0.0.1:0', logger: envA.logger });
+  profile = mkdtempSync(path.join(tmpdir(), 'fia-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  page = await browser.newPage();
+  page.setDefaultTimeout(20_000);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await surface?.close();
+  await writer?.close();
+  await envA?.close();
+  await envB?.close();
+  await server?.stop();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe('status page with agents on one PostgreSQL journal', () => {
+  it('lists every agent, marks a silent one gone?, and names the holder of an upload', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // An upload claimed by B, as the pipeline claims jobs; and an agent that stopped beating (killed).
+    const { job } = await writer.observe('farm', 'shot010.exr', '/mnt/farm/shot010.exr', facts());
+    await writer.transition(job.id, 'settled');
+    await writer.transition(job.id, 'uploading', { parts: PARTS, fileId: 'file-farm' });
+    await writer.claim(job.id, agentB.identity.id, 120_000);
+    await writer.agents.beat({ id: 'render09#deadbeef', host: 'render09', pid: 777, version: '0.0.1', startedAt: Date.now() - 60_000, filesInFlight: 2 });
+
+    await page.goto(surface.url);
+    const row = (id: string) => page.locator(`#agents tr[data-agent="${id}"]`);
+    await row(agentA.identity.id).waitFor();
+    expect(await row(agentA.identity.id).locator('td').first().textContent()).toBe(`${agentA.identity.id} (this agent)`);
+    expect(await row(agentB.identity.id).locator('td').nth(2).textContent()).toBe(String(process.pid));
+    // render09 beats no more: after 3 periods the page (refreshing by itself) shows it as gone?.
+    await expect.poll(() => row('render09#deadbeef').locator('.agent-state').textContent(), { timeout: 15_000 }).toBe('gone?');
+    expect(await row('render09#deadbeef').locator('td').allTextContents()).toEqual(['render09#deadbeef', 'render09', '777', '0.0.1', expect.stringMatching(/ s ago$/), '2', 'gone?']);
+    expect(await row(agentB.identity.id).locator('.agent-state').textContent()).toBe('running');
+
+    const holder = page.locator('#uploads [data-path="farm/shot010.exr"] .holder');
+    await expect.poll(() => holder.textContent()).toBe(`held by ${agentB.identity.host} (pid ${process.pid})`);
+    expect(await holder.getAttribute('data-holder')).toBe(agentB.identity.id);
+    expect(errors).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,281 @@
+// Agents sharing one PostgreSQL journal (a real server started here) and one hot folder, in this
+// process over real sockets to the emulator: each file is uploaded by one agent only, an upload
+// another agent left half done is taken over from its journaled parts (not restarted), and a
+// flow that lost its claim never finalizes. The multi-process failover (kill -9, SIGTERM) is in
+// test/multi-agent.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
+import { startAgent, type RunningAgent } from '../../src/agent.js';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { createFrameioClient, staticTokenAuth } from '../../src/frameio/index.js';
+import { JournalError, PgJobStore, type JobStore } from '../../src/journal/index.js';
+import { ClaimKeeper } from '../../src/pipeline/claims.js';
+import { realClock } from '../../src/util/clock.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { recordingLogger, type RecordingLogger } from '../helpers/logger.js';
+import { tempDir } from '../helpers/tmp.js';
+import { ManualClock } from '../helpers/clock.js';
+import { waitFor } from '../helpers/wait.js';
+
+let server: TestPostgres;
+let dbs = 0;
+beforeAll(async () => {
+  server = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+interface Site {
+  root: string;
+  hot: string;
+  done: string;
+  emu: Emulator;
+  url: string;
+  stores: PgJobStore[];
+  agents: RunningAgent[];
+  close(): Promise<void>;
+}
+
+async function site(emuOpts: Parameters<typeof startEmulator>[0] = {}): Promise<Site> {
+  const t = await tempDir('fia-shared-');
+  const hot = path.join(t.dir, 'hot');
+  const done = path.join(t.dir, 'done');
+  await fs.mkdir(hot, { recursive: true });
+  const emu = await startEmulator({ dataDir: path.join(t.dir, 'emu'), ...emuOpts });
+  const name = `c${process.pid}_${dbs++}`;
+  const url = await server.createDatabase(name);
+  const s: Site = {
+    root: t.dir,
+    hot,
+    done,
+    emu,
+    url,
+    stores: [],
+    agents: [],
+    async close() {
+      for (const a of s.agents) await a.stop().catch(() => undefined);
+      for (const st of s.stores) await st.close().catch(() => undefined);
+      await emu.close();
+      await server.dropDatabase(name).catch(() => undefined);
+      await t.cleanup();
+    },
+  };
+  return s;
+}
+
+async function agent(s: Site, id: string, logger: RecordingLogger = recordingLogger()): Promise<{ agent: RunningAgent; logger: RecordingLogger; store: PgJobStore }> {
+  const yaml = [
+    'frameio:',
+    `  api_url: ${JSON.stringify(s.emu.apiUrl)}`,
+    `  account_id: ${JSON.stringify(s.emu.accountId)}`,
+    `  token: ${JSON.stringify(s.emu.token)}`,
+    `state_dir: ${JSON.stringify(path.join(s.root, `state-${id}`))}`,
+    'journal:',
+    '  lease_seconds: 5',
+    'upload:',
+    '  max_workers: 3',
+    '  max_files: 2',
+    'watches:',
+    '  - name: hot',
+    `    path: ${JSON.stringify(s.hot)}`,
+    `    folder_id: ${JSON.stringify(s.emu.rootFolderId)}`,
+    '    share_id: renders',
+    '    settle_seconds: 0.3',
+    '    rescan_seconds: 1',
+    '    after_upload:',
+    '      action: move',
+    `      to: ${JSON.stringify(s.done)}`,
+    '',
+  ].join('\n');
+  const config = parseConfig(yaml, { fileName: `${id}.yaml`, env: {}, baseDir: s.root });
+  const client = createFrameioClient({ apiUrl: s.emu.apiUrl, auth: staticTokenAuth(s.emu.token), timeoutMs: 10_000, retryBaseMs: 20 });
+  const store = await PgJobStore.open(s.url);
+  s.stores.push(store);
+  const a = await startAgent({ config, client, accountId: s.emu.accountId, logger, store, identity: { id, host: 'test-host', pid: process.pid }, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400 });
+  s.agents.push(a);
+  return { agent: a, logger, store };
+}
+
+function uploadedBy(logger: RecordingLogger): string[] {
+  return logger.records.filter((r) => r.meta?.event === 'uploaded').map((r) => String(r.meta?.file));
+}
+
+describe('agents sharing one journal', () => {
+  it('upload each file of one folder once between them, both taking part, each original moved once', async () => {
+    const s = await site();
+    try {
+      const a = await agent(s, 'alpha');
+      const b = await agent(s, 'beta');
+      const names = Array.from({ length: 24 }, (_, i) => `clip${String(i).padStart(2, '0')}.mov`);
+      for (const [i, n] of names.entries()) await fs.writeFile(path.join(s.hot, n), Buffer.alloc(64 * 1024 + i, i));
+      await waitFor(async () => (await fs.readdir(s.done).catch(() => [])).length === names.length, { timeoutMs: 60_000 });
+      const byA = uploadedBy(a.logger);
+      const byB = uploadedBy(b.logger);
+      // Between them every file once; each agent did some (claims split the work, not a lock on the folder).
+      expect([...byA, ...byB].sort()).toEqual(names);
+      expect(byA.length).toBeGreaterThan(0);
+      expect(byB.length).toBeGreaterThan(0);
+      const live = s.emu.files().filter((f) => !f.deleted);
+      expect(live.map((f) => f.name).sort()).toEqual(names);
+      expect(live.every((f) => f.uploadComplete)).toBe(true);
+      expect((await fs.readdir(s.done)).sort()).toEqual(names);
+      expect(await fs.readdir(s.hot)).toEqual([]);
+      expect(s.emu.stats().duplicateParts).toBe(0);
+    } finally {
+      await s.close();
+    }
+  }, 90_000);
+
+  it('takes over an upload whose agent vanished, sending only the parts it had not sent', async () => {
+    const s = await site({ partSizeTarget: 1024 * 1024 });
+    try {
+      // The vanished agent: its journal records, its claim (already lapsed), its created upload
+      // with two of six parts sent.
+      const data = Buffer.alloc(6 * 1024 * 1024);
+      for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) & 0xff;
+      const file = path.join(s.hot, 'render.mov');
+      await fs.writeFile(file, data);
+      const st = await fs.stat(file);
+      const past = { now: () => Date.now() - 60_000 };
+      const ghost = await PgJobStore.open(s.url, { clock: past });
+      s.stores.push(ghost);
+      const { job } = await ghost.observe('hot', 'render.mov', '/Volumes/Renders/hot/render.mov', { size: st.size, mtimeMs: st.mtimeMs, dev: 999, ino: 999 }, { shareId: 'renders' });
+      await ghost.claim(job.id, 'ghost', 5000);
+      const client = createFrameioClient({ apiUrl: s.emu.apiUrl, auth: staticTokenAuth(s.emu.token), timeoutMs: 10_000, retryBaseMs: 20 });
+      const created = await client.createLocalUpload(s.emu.accountId, s.emu.rootFolderId, { name: 'render.mov', file_size: st.size });
+      expect(created.upload_urls.length).toBe(6);
+      await ghost.transition(job.id, 'settled', { folderId: s.emu.rootFolderId });
+      await ghost.transition(job.id, 'uploading', {
+        fileId: created.id,
+        mediaType: created.media_type,
+        viewUrl: created.view_url,
+        parts: created.upload_urls.map((u) => ({ size: u.size, url: u.url })),
+        partsDone: [],
+        urlsCreatedAt: Date.now(),
+      });
+      let offset = 0;
+      for (const [i, u] of created.upload_urls.entries()) {
+        if (i < 2) {
+          const r = await fetch(u.url, { method: 'PUT', body: data.subarray(offset, offset + u.size), headers: { 'content-type': created.media_type, 'x-amz-acl': 'private' } });
+          expect(r.status).toBe(200);
+          await ghost.markPartDone(job.id, i);
+        }
+        offset += u.size;
+      }
+      expect(s.emu.stats().partPuts).toBe(2);
+
+      const b = await agent(s, 'beta');
+      await waitFor(async () => (await fs.readdir(s.done).catch((): string[] => [])).includes('render.mov'), { timeoutMs: 30_000 });
+      expect(b.logger.records.some((r) => /taking over render\.mov \(uploading, left by ghost\)/.test(r.message))).toBe(true);
+      // Four parts more, none twice; the same Frame.io file, complete and byte-identical.
+      expect(s.emu.stats().partPuts).toBe(6);
+      expect(s.emu.stats().duplicateParts).toBe(0);
+      const live = s.emu.files().filter((f) => !f.deleted);
+      expect(live.map((f) => f.id)).toEqual([created.id]);
+      expect(Buffer.compare(await s.emu.readFile(created.id), data)).toBe(0);
+      const after = await b.store.getById(job.id);
+      expect(after?.state).toBe('done');
+      expect(after?.owner).toBe('beta');
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('a flow whose claim another agent took over stops and never moves the original', async () => {
+    // Frame.io assembles slowly here, so the flow waits in confirmation while its claim is taken.
+    const s = await site({ statusLagMs: 4000 });
+    try {
+      const a = await agent(s, 'alpha');
+      await fs.writeFile(path.join(s.hot, 'late.mov'), Buffer.alloc(200 * 1024, 7));
+      const uploaded = await waitFor(async () => (await a.store.listByState('uploaded'))[0], { timeoutMs: 20_000 });
+      // Another agent takes the job: as if alpha's claim had lapsed (a long pause, a lost database).
+      const thief = await PgJobStore.open(s.url, { clock: { now: () => Date.now() + 3_600_000 } });
+      s.stores.push(thief);
+      expect(await thief.claim(uploaded.id, 'thief', 5000)).toBeDefined();
+      await waitFor(() => a.logger.records.some((r) => /late\.mov: (uploaded, but lost the claim|stopped; )/.test(r.message)), { timeoutMs: 20_000 });
+      // alpha left the original where it was and did not journal the job done.
+      expect(await fs.readdir(s.hot)).toEqual(['late.mov']);
+      expect(await fs.readdir(s.done).catch(() => [])).toEqual([]);
+      const now = await thief.getById(uploaded.id);
+      expect(now?.state).toBe('uploaded');
+      expect(now?.owner).toBe('thief');
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});
+
+describe('ClaimKeeper', () => {
+  it('renews what it holds and tells a flow at once when another agent took its job', async () => {
+    const s = await site();
+    try {
+      const store = await PgJobStore.open(s.url);
+      s.stores.push(store);
+      const logger = recordingLogger();
+      const keeper = new ClaimKeeper({ store, owner: 'alpha', leaseMs: 5000, clock: realClock, logger });
+      const { job } = await store.observe('hot', 'a.mov', '/x/a.mov', { size: 1, mtimeMs: 1, dev: 1, ino: 1 }, { shareId: 'renders' });
+      const lost: string[] = [];
+      const lease = await keeper.acquire(job.id, (e) => lost.push(e.code));
+      expect(lease?.owner).toBe('alpha');
+      // A second agent is refused while the claim is live.
+      expect(await store.claim(job.id, 'beta', 5000)).toBeUndefined();
+      const before = (await store.getById(job.id))!.leaseExpiresAt!;
+      await keeper.beat();
+      expect((await store.getById(job.id))!.leaseExpiresAt!).toBeGreaterThanOrEqual(before);
+      expect(keeper.healthy()).toBe(true);
+      // Taken over (as after a lapse): the next beat tells the flow.
+      const later = await PgJobStore.open(s.url, { clock: { now: () => Date.now() + 3_600_000 } });
+      s.stores.push(later);
+      await later.claim(job.id, 'beta', 5000);
+      await keeper.beat();
+      expect(lost).toEqual(['lease_lost']);
+      expect(keeper.current(job.id)).toBeUndefined();
+      await expect(keeper.confirm(job.id)).rejects.toThrow(/lost the claim/);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('out of reach of the database: a claim past its end is given up (the flow stops) and the agent takes nothing new until a renewal gets through', async () => {
+    const clock = new ManualClock({ start: 1_000_000 });
+    let down = false;
+    const unwritable = () => new JournalError('unwritable', 'Cannot use the journal database (renew): the database server cannot be reached (ECONNREFUSED)');
+    const store = {
+      claim: async (jobId: number, owner: string, leaseMs: number) => ({ jobId, owner, token: 1, expiresAt: clock.now() + leaseMs }),
+      renew: async (lease: { expiresAt: number }, leaseMs: number) => {
+        if (down) throw unwritable();
+        return { ...lease, expiresAt: clock.now() + leaseMs };
+      },
+      getSetting: async () => {
+        if (down) throw unwritable();
+        return undefined;
+      },
+    } as unknown as JobStore;
+    const logger = recordingLogger();
+    const keeper = new ClaimKeeper({ store, owner: 'alpha', leaseMs: 30_000, clock, logger });
+    const lost: string[] = [];
+    await keeper.acquire(7, (e) => lost.push(e.message));
+    down = true;
+    clock.advance(10_000);
+    await keeper.beat();
+    // One missed beat: the claim still has 20 s; nothing is given up yet.
+    expect(lost).toEqual([]);
+    expect(keeper.healthy()).toBe(true);
+    clock.advance(16_000);
+    await keeper.beat();
+    // Within the margin of its end: given up, since another agent may take it any moment.
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatch(/lost the claim on job 7: its claim lapsed while the database could not be reached/);
+    clock.advance(5_000);
+    await keeper.beat();
+    expect(keeper.healthy()).toBe(false);
+    expect(logger.at('error').join('\n')).toMatch(/out of reach for 31 s \(longer than a lease\): starting no new uploads/);
+    down = false;
+    await keeper.beat();
+    expect(keeper.healthy()).toBe(true);
+    expect(logger.at('info').join('\n')).toMatch(/reachable again/);
+  });
+});
