@@ -120,8 +120,9 @@ describe('three agents on one volume and one database', () => {
       termTarget.a.child.kill('SIGTERM');
       const termExit = await termTarget.a.exited;
       expect(termExit, termTarget.a.stderr().slice(-3000)).toEqual({ code: 0, signal: null });
-      // A clean stop gives its claims back at once instead of leaving them to lapse.
-      const stillHeld = await env.db.query('SELECT rel_path FROM jobs WHERE owner = $1 AND lease_until > $2', [termTarget.owner, Date.now()]);
+      // A clean stop gives its claims on unfinished jobs back at once instead of leaving them to lapse
+      // (a finished job keeps its last owner: nobody claims it again).
+      const stillHeld = await env.db.query("SELECT rel_path, state FROM jobs WHERE owner = $1 AND lease_until > $2 AND state NOT IN ('done', 'failed')", [termTarget.owner, Date.now()]);
       expect(stillHeld.rows, 'leases still held after SIGTERM').toEqual([]);
 
       // 3. The dead agent's upload is taken over within the lease (plus one claim pass).
@@ -135,8 +136,14 @@ describe('three agents on one volume and one database', () => {
         timeoutMs: 90_000,
         intervalMs: 250,
       }).catch(async (e: Error) => {
-        const moved = (await listFiles(env.done)).length;
-        throw new Error(`${e.message} (${moved} moved); survivor ${survivor.name}'s output ends:\n${survivor.stderr().slice(-2000)}`);
+        const moved = new Set(await listFiles(env.done));
+        const missing = planned.filter((p) => !moved.has(p.rel)).map((p) => p.rel);
+        const open = await env.db.query("SELECT rel_path, state, owner, lease_until, fence, attempts, last_error, last_error_code FROM jobs WHERE state <> 'done'");
+        const ends = (a: AgentProc): string => `--- ${a.name} (${a === victim ? 'killed' : a === termTarget.a ? 'SIGTERM' : 'survivor'}):\n${a.stderr().slice(-1500)}`;
+        throw new Error(
+          `${e.message}: ${moved.size} moved; not moved: ${JSON.stringify(missing)}; unfinished jobs: ${JSON.stringify(open.rows)}; in the hot folder: ${JSON.stringify(await listFiles(env.hot))}\n` +
+            agents.map(ends).join('\n'),
+        );
       });
       // The last move is journaled a moment after the file lands in done/: wait for the journal too.
       await waitFor(async () => (await jobRows(env.db, "j.state <> 'done'")).length === 0, { what: 'every job done in the journal', timeoutMs: 15_000 });
@@ -161,28 +168,29 @@ describe('three agents on one volume and one database', () => {
       // A placeholder deleted as an orphan can only come from creates the dead agent had in flight.
       expect(env.emu.files().filter((f) => f.deleted).length).toBeLessThanOrEqual(3);
 
+      // From here on each check is soft: one run reports every property that does not hold.
       // Folders: none twice under the same parent.
       const folders = env.emu.folders();
       const folderKeys = folders.map((f) => `${f.parentId}/${f.name}`);
-      expect(folderKeys.filter((k, i) => folderKeys.indexOf(k) !== i), 'duplicate folders').toEqual([]);
+      expect.soft(folderKeys.filter((k, i) => folderKeys.indexOf(k) !== i), 'duplicate folders').toEqual([]);
 
       // Originals: each moved once, to its own name (a second move would leave "name (1)"-style copies or fail).
-      expect(await listFiles(env.hot)).toEqual([]);
-      expect(await listFiles(env.done)).toEqual(planned.map((p) => p.rel).sort());
-      for (const p of planned) expect(sha256(await fs.readFile(path.join(env.done, p.rel))), `${p.rel} moved intact`).toBe(p.hash);
+      expect.soft(await listFiles(env.hot)).toEqual([]);
+      expect.soft(await listFiles(env.done)).toEqual(planned.map((p) => p.rel).sort());
+      for (const p of planned) expect.soft(sha256(await fs.readFile(path.join(env.done, p.rel))), `${p.rel} moved intact`).toBe(p.hash);
 
       // No 429 for the one credential the three agents share.
-      expect(env.emu.stats().rateLimited, 'requests answered 429').toEqual({});
-      expect(env.emu.stats().rateLimitedTotal).toBe(0);
+      expect.soft(env.emu.stats().rateLimited, 'requests answered 429').toEqual({});
+      expect.soft(env.emu.stats().rateLimitedTotal).toBe(0);
 
       // The dead agent's upload was resumed: the same Frame.io file, and no part journaled before the kill sent again.
       const resumedName = path.posix.basename(held.rel_path);
       const records = env.emu.files().filter((f) => f.name === resumedName);
-      expect(records.map((f) => f.id), `${held.rel_path}: one upload in Frame.io, never restarted`).toEqual([atKill!.file_id]);
+      expect.soft(records.map((f) => f.id), `${held.rel_path}: one upload in Frame.io, never restarted`).toEqual([atKill!.file_id]);
       const counts = records[0]!.partPutCounts;
-      expect(doneBefore.filter((i) => counts[i] !== 1), 'parts journaled before the kill and sent again').toEqual([]);
+      expect.soft(doneBefore.filter((i) => counts[i] !== 1), 'parts journaled before the kill and sent again').toEqual([]);
       // Only parts in flight at the kill may have gone twice.
-      expect(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(WORKERS);
+      expect.soft(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(WORKERS);
 
       // Finalized once: no file reported uploaded twice by agents that stayed up, none failed.
       const live2 = [termTarget.a, survivor];
@@ -190,10 +198,10 @@ describe('three agents on one volume and one database', () => {
       for (const a of live2) {
         for (const r of await a.logRecords()) {
           if (r.event === 'uploaded') uploaded.set(String(r.path), (uploaded.get(String(r.path)) ?? 0) + 1);
-          expect(r.event, `${a.name}: ${String(r.message)}`).not.toBe('failed');
+          expect.soft(r.event, `${a.name}: ${String(r.message)}`).not.toBe('failed');
         }
       }
-      expect([...uploaded].filter(([, n]) => n > 1), 'files finalized twice').toEqual([]);
+      expect.soft([...uploaded].filter(([, n]) => n > 1), 'files finalized twice').toEqual([]);
     } finally {
       await env.close();
     }
