@@ -11,7 +11,7 @@ import { pause, waitFor } from '../helpers/wait.js';
 import { fileBytes, jobRows, listFiles, MiB, multiAgentEnv, ownerOf, sha256 } from './harness.js';
 import { apiRecorder, partitionProxy } from './proxies.js';
 
-const LEASE_S = 4;
+const LEASE_S = 5; // the smallest lease the config allows
 
 let server: TestPostgres;
 beforeAll(async () => {
