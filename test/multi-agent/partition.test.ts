@@ -101,6 +101,8 @@ describe('an agent cut off from the database for longer than its lease', () => {
       expect(live.find((f) => f.name === 'reel1.mov')!.id).toBe(held.file_id);
       expect(env.emu.stats().rateLimitedTotal).toBe(0);
 
+      // A said so where a person looks: cut off longer than a lease, it starts nothing new.
+      expect(a.stderr()).toMatch(/out of reach/);
       // A started nothing once its lease had lapsed: its only upload is the one it began before the cut.
       const creates = api.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/files/local_upload'));
       expect(creates.filter((c) => c.at > cutAt + LEASE_S * 1000), 'uploads A created after its lease lapsed').toEqual([]);
