@@ -96,6 +96,7 @@ async function oneRun({ tmp, server, hot, n, agents, rateLimits, fileSize, deadl
       statusPerFile: (stats.requests.upload_status ?? 0) / n,
       partPutsPerFile: (stats.requests.part_put ?? stats.partPuts) / n,
       http429: stats.rateLimitedTotal,
+      calls: stats.requests,
       // The observer's polls are one transaction each, on its own role.
       xactsPerFile: (after.xacts - before.xacts - polls) / n,
       statementsPerFile: (after.statements - before.statements) / n,

@@ -31,6 +31,16 @@ export function renderAgents(r) {
     f(x.agentCpuS, 1),
   ]);
   out.push(table(['agents', 'limits', 'done', 'in Frame.io', 'wall s', 'files/s', 'API calls/file', 'part PUTs/file', 'DB xacts/file', 'DB statements/file', '429s', 'agents\' CPU s'], rows), '');
+  const breakdown = r.rows
+    .filter((x) => x.calls)
+    .map((x) => {
+      const parts = Object.entries(x.calls)
+        .filter(([k, v]) => k !== 'part_put' && v > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${f(v / x.n, 2)}`);
+      return `${x.agents} agent(s), limits ${x.rateLimits ? 'on' : 'off'}: ${parts.join(', ')}`;
+    });
+  if (breakdown.length) out.push(`API calls per file by endpoint: ${breakdown.join('; ')}.`, '');
   out.push(
     `**What one 2-core machine can show.** Every agent, the emulator and PostgreSQL share the same ${r.meta?.cores ?? 2} cores here, so limits off, more agents cannot add throughput: they split the same CPU, and the extra claims and lease renewals cost some of it. The table shows the overhead of coordination (DB transactions and API calls per file as agents are added), not the scaling that three agents on three machines would have. With limits on, the single credential's 5 creates/s is the ceiling for the whole group, so more agents must not go faster, and must draw no 429.`,
     '',
