@@ -41,6 +41,23 @@ export function renderAgents(r) {
       return `${x.agents} agent(s), limits ${x.rateLimits ? 'on' : 'off'}: ${parts.join(', ')}`;
     });
   if (breakdown.length) out.push(`API calls per file by endpoint: ${breakdown.join('; ')}.`, '');
+  const findings = [];
+  for (const rl of [false, true]) {
+    const set = r.rows.filter((x) => x.rateLimits === rl).sort((a, b) => a.agents - b.agents);
+    if (set.length < 2) continue;
+    const [one, many] = [set[0], set.at(-1)];
+    const perAgentXacts = (many.xactsPerFile - one.xactsPerFile) / (many.agents - one.agents);
+    const perAgentStatements = (many.statementsPerFile - one.statementsPerFile) / (many.agents - one.agents);
+    const doubled = set.filter((x) => x.inFrameio !== x.n || x.done !== x.n);
+    let line = `Limits ${rl ? 'on' : 'off'}: ${set.map((x) => `${x.agents} → ${f(x.filesPerS, 1)} files/s`).join(', ')}; each added agent costs about ${f(perAgentXacts, 1)} more database transactions (${f(perAgentStatements, 1)} statements) per file (claims, claims refused because another agent holds the file, lease renewals, registry heartbeats: not broken down by kind here).`;
+    if (doubled.length) line += ` **Not every file once:** ${doubled.map((x) => `${x.agents} agent(s): ${x.done} done, ${x.inFrameio} in Frame.io for ${x.n}`).join('; ')}.`;
+    else line += ' Every run: each file once in Frame.io.';
+    const drew = set.filter((x) => x.http429 > 0);
+    if (rl && drew.length) line += ` **429s drawn:** ${drew.map((x) => `${x.agents} agents ${x.http429}`).join(', ')} (1 agent: ${one.http429}): the agents did not share the credential's budget in this build, each paced itself by the x-ratelimit headers it saw; the group still held the 5 creates/s ceiling, because the 429s are retried.`;
+    else if (rl) line += ' No 429 with any number of agents: the group stayed within the one credential\'s budget.';
+    findings.push(line);
+  }
+  if (findings.length) out.push(findings.join('\n\n'), '');
   out.push(
     `**What one 2-core machine can show.** Every agent, the emulator and PostgreSQL share the same ${r.meta?.cores ?? 2} cores here, so limits off, more agents cannot add throughput: they split the same CPU, and the extra claims and lease renewals cost some of it. The table shows the overhead of coordination (DB transactions and API calls per file as agents are added), not the scaling that three agents on three machines would have. With limits on, the single credential's 5 creates/s is the ceiling for the whole group, so more agents must not go faster, and must draw no 429.`,
     '',
