@@ -7,7 +7,7 @@ import { agentIdentity, openJobStore, startHistoryCompaction, type AgentIdentity
 import { AgentHeartbeat } from './status/heartbeat.js';
 import { VERSION } from './version.js';
 import { HistoryRecorder } from './journal/history-recorder.js';
-import { FolderResolver, type FrameioClient } from './frameio/index.js';
+import { FolderResolver, SharedLimits, type FrameioClient } from './frameio/index.js';
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import path from 'node:path';
 import { ClaimKeeper } from './pipeline/claims.js';
@@ -20,7 +20,8 @@ import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
-import { SequenceTracker, withoutMarkers } from './sequences/index.js';
+import { SequenceTracker, parseFrame, withProxies, withoutMarkers } from './sequences/index.js';
+import { ProxyMaker, findFfmpeg, proxyAvailability } from './sequences/proxy/index.js';
 import type { TagConfig, VersionsConfig } from './config/types.js';
 import { VersionStacker } from './versions/index.js';
 import { Marker, hasFrameioMarks } from './marks/index.js';
@@ -59,6 +60,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Notification delivery timing (tests shorten it); targets come from config.notify. */
   notify?: { retryBaseMs?: number; retryMaxMs?: number; timeoutMs?: number; stopGraceMs?: number };
+  /** Where ffmpeg is looked for (review proxies), in PATH's format; default: this process's PATH. */
+  searchPath?: string;
 }
 
 export interface RunningAgent {
@@ -80,6 +83,8 @@ export interface RunningAgent {
   history: HistoryRecorder;
   /** Image sequences followed in the watches that enable them (`list()` for status). */
   sequences: SequenceTracker;
+  /** Review proxies of completed sequences (watches with `sequences.proxy`, ffmpeg on PATH); undefined when none. */
+  proxies?: ProxyMaker;
   /** Files each watch is still waiting on to settle (not in the journal yet), by watch name. */
   settling(): Record<string, number>;
   /** Stacks re-exports on their earlier versions in Frame.io (watches with `versions`); undefined when none has it. */
@@ -164,11 +169,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         ...(opts.notify?.timeoutMs !== undefined ? { timeoutMs: opts.notify.timeoutMs } : {}),
       })
     : undefined;
-  const sequences = new SequenceTracker({ watches: config.watches, events, logger, clock, store: journal });
+  // Review proxies need ffmpeg: without it, said once per watch, and `upload: proxy` falls back to frames.
+  const ffmpeg = findFfmpeg(opts.searchPath ?? process.env.PATH);
+  for (const a of proxyAvailability(config.watches, ffmpeg)) if (a.problem) logger.warn(a.problem, { watch: a.watch });
+  let proxies: ProxyMaker | undefined;
+  const sequences = new SequenceTracker({ watches: config.watches, events, logger, clock, store: journal, onComplete: (c) => proxies?.sequenceComplete(c) });
   // After-upload work in Frame.io, beside the pipeline: subscribed before anything resumes.
+  // Queued stacks and marks are each agent's own on a shared journal: a restart resumes its own only.
+  const pendingScope = journal.shared ? { pendingScope: identity.id } : {};
   const versionWatches = new Map<string, VersionsConfig>(config.watches.flatMap((w) => (w.versions ? [[w.name, w.versions] as const] : [])));
   const versions = versionWatches.size
-    ? new VersionStacker({ client, accountId, journal, watches: versionWatches, logger, ...(opts.marksRetryBaseMs !== undefined ? { retryBaseMs: opts.marksRetryBaseMs } : {}) }).attach(events)
+    ? new VersionStacker({ client, accountId, journal, watches: versionWatches, logger, ...pendingScope, ...(opts.marksRetryBaseMs !== undefined ? { retryBaseMs: opts.marksRetryBaseMs } : {}) }).attach(events)
     : undefined;
   const markWatches = new Map<string, TagConfig>(
     config.watches.flatMap((w) => (w.afterUpload.action === 'tag' && hasFrameioMarks(w.afterUpload) ? [[w.name, w.afterUpload] as const] : [])),
@@ -178,6 +189,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         client,
         accountId,
         journal,
+        ...pendingScope,
         watches: markWatches,
         logger,
         now: () => new Date(clock.now()),
@@ -185,12 +197,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         ...(opts.metadataFlushMs !== undefined ? { flushMs: opts.metadataFlushMs } : {}),
       }).attach(events)
     : undefined;
+  // Agents sharing the journal (PostgreSQL) share Frame.io's per-user budget and create folders
+  // single-flight through it; with a journal of its own (SQLite) the agent paces and creates alone.
+  const coordination = journal.coordination;
+  const pacingAlone = coordination ? client.shareRateLimits(new SharedLimits({ buckets: coordination, scope: accountId, clock, logger })) : undefined;
   const runner = new Runner({
     scheduler: transfers.scheduler,
     config,
     accountId,
     client,
-    folders: new FolderResolver(client, accountId, { clock }),
+    folders: new FolderResolver(client, accountId, { clock, ...(coordination ? { shared: coordination } : {}) }),
     journal,
     logger,
     clock,
@@ -199,6 +215,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
     ...(claims ? { claims } : {}),
   });
+  proxies =
+    ffmpeg && config.watches.some((w) => w.sequences?.proxy)
+      ? new ProxyMaker({ watches: config.watches, stateDir: config.stateDir, ffmpeg, pipeline: runner, folders: runner.deps.folders, store: journal, events, logger, clock })
+      : undefined;
   const folders: HotFolder[] = [];
   const settlingByWatch = new Map<string, HotFolder>();
   // Enough settled files handed to the runner to keep every file slot busy; a bigger drop waits in
@@ -220,7 +240,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       maxOutstanding,
       ...(uploaded ? { uploaded } : {}),
     });
-    hot.on('settled', (facts) => void runner.handleSettled(watch.name, facts));
+    // upload: proxy: a frame only waits for its sequence's movie; it never goes up and stays in place.
+    const keepFrames = proxies !== undefined && watch.sequences?.proxy !== undefined && watch.sequences.upload === 'proxy';
+    hot.on('settled', (facts) => {
+      if (keepFrames && parseFrame(facts.relPath)) {
+        hot.markHandled(facts);
+        sequences.frameKept(watch.name, facts.relPath, facts.size);
+        return;
+      }
+      void runner.handleSettled(watch.name, facts);
+    });
     hot.on('gone', (p: string) => logger.info(`${p} vanished before it settled; dropped`));
     hot.on('error', (err: Error) => logger.error(`watch '${watch.name}': ${err.message}`));
     if (watch.sequences) {
@@ -243,6 +272,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       schedule?.close();
       transfers.autotune?.stop();
       await Promise.all(folders.map((f) => f.close()));
+      await proxies?.stop(); // a render cut off here is done again on the next start
       const runnerStopped = runner.stop(opts.stopGraceMs ?? 10_000);
       // The runner is now stopping: what a pause holds queued may run (and returns at once).
       transfers.scheduler.stopHolding();
@@ -263,6 +293,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await compaction.stop();
       // Beating until the uploads have stopped, so a long stop never looks like a dead agent.
       await heartbeat.stop();
+      // The client may outlive the agent (its caller closes it): it paces alone once the journal goes.
+      pacingAlone?.();
       if (!opts.store) await journal.close();
       live.detach();
       resolveStopped({ summary: runner.summary, ...(fatal ? { fatal } : {}) });
@@ -313,10 +345,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const compaction = startHistoryCompaction(journal, { afterDays: config.journal?.compactAfterDays ?? 30, clock, logger });
 
   await sequences.start();
+  // Before recover(): a proxy upload under way at the last stop resumes under its derived watch.
+  await proxies?.start();
   // Listed on the journal before it resumes or claims anything.
   await heartbeat.start();
   claims?.start();
+  // Stacks and marks a previous run left undone go first, before resumed uploads add to the queues.
+  await versions?.resume();
+  await marks?.resume();
   const resumed = await runner.recover();
+  proxies?.resume();
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));
   // `status` in another process can tell settling files from the first moment, not after a tick.
@@ -340,10 +378,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       ]);
       const snap = { ...buildStatusSnapshot(data, live.snapshot()), ...(agents ? { agents } : {}) };
       // This process follows the sequences itself: fresher than what it last saved.
-      return sequences.enabled ? { ...snap, sequences: sequences.list() } : snap;
+      return sequences.enabled ? { ...snap, sequences: withProxies(sequences.list(), proxies?.list() ?? []) } : snap;
     },
     history,
     sequences,
+    ...(proxies ? { proxies } : {}),
     ...(versions ? { versions } : {}),
     ...(marks ? { marks } : {}),
     settling: () => Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])),

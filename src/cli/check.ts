@@ -11,6 +11,7 @@ import { EXIT, UsageError } from './exit.js';
 import { out, type CliIO } from './io.js';
 import { redact } from '../util/redact.js';
 import { planLines } from './plan.js';
+import { findFfmpeg, proxyAvailability } from '../sequences/proxy/index.js';
 
 function describeAction(a: WatchConfig['afterUpload'] | WatchConfig['onFailure']): string {
   return a.action === 'move' ? `move to ${a.to}` : a.action;
@@ -35,6 +36,10 @@ export function describePlan(config: AgentConfig, credentialSource: string): str
     });
     lines.push(`  after upload: ${describeAction(w.afterUpload)}`);
     lines.push(`  on failure:   ${describeAction(w.onFailure)}`);
+    if (w.sequences?.proxy) {
+      const p = w.sequences.proxy;
+      lines.push(`  sequences:    proxy ${p.codec} ${p.fps} fps${p.width ? ` ${p.width} px wide` : ''}, upload ${w.sequences.upload ?? 'frames'}`);
+    }
     const own = ownIgnoredDirs(w);
     if (own.length) lines.push(`  not watched:  ${own.join(', ')} (the agent's own move targets)`);
   }
@@ -50,6 +55,9 @@ export async function checkCommand(args: { config?: string; online?: boolean; to
   const credentialSource = s.token ? 'bearer token' : s.clientId ? `client credentials (client_id ${s.clientId})` : 'NONE (set FRAMEIO_TOKEN or client_id/client_secret)';
   // A value built from a secret variable (say a token in api_url) is registered as a secret: hide it here too.
   for (const line of describePlan(config, credentialSource)) out(io, redact(line));
+  // Proxies need ffmpeg on this machine's PATH: the same words the agent logs at start.
+  const proxies = proxyAvailability(config.watches, findFfmpeg(io.env.PATH));
+  for (const a of proxies) out(io, a.problem ? `\nwarning: ${a.problem}` : `\nwatch '${a.watch}': review proxies rendered with ${a.ffmpeg}`);
   if (args.plan) {
     // Dry run over the files there now; the same clock for every file, as one rescan would use.
     const now = new Date();

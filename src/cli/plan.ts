@@ -10,6 +10,7 @@ import { route, watchFileFilter } from '../rules/index.js';
 import { SymlinkPolicy } from '../fs/symlink-policy.js';
 import { realSourceFs } from '../fs/real-fs.js';
 import { silentLogger } from '../util/logger.js';
+import { perFileMetadataNotes } from '../marks/template.js';
 
 export type PlanEntry =
   | { relPath: string; kind: 'file'; upload: true; folderId: string; folderPath: string; rule?: number }
@@ -104,6 +105,7 @@ export function planEntryLine(e: PlanEntry): string {
 /** Lines for one watch: at most `limit` entries, then a count of the rest, then totals. */
 export async function planLines(w: WatchConfig, now: Date, limit: number, out: (line: string) => void): Promise<PlanTotals> {
   out(`watch '${w.name}': ${w.path}`);
+  if (w.afterUpload.action === 'tag') for (const note of perFileMetadataNotes(w.name, w.afterUpload.metadata)) out(`  note: ${note}`);
   let shown = 0;
   const rest = { upload: 0, skipped: 0 };
   let totals: PlanTotals;

@@ -263,12 +263,13 @@ export function sequenceStatusLine(q: SequenceStatusEntry): string {
   return [
     `${q.watch}/${q.sequence}`,
     q.state,
-    `${q.uploaded}/${q.frames} frames`,
+    q.kept ? `${q.kept}/${q.frames} frames kept` : `${q.uploaded}/${q.frames} frames`,
     frameRange(q),
     ...(q.missing ? [`missing ${q.gaps}`] : []),
     ...(q.failed ? [`${q.failed} failed`] : []),
     formatBytes(q.bytes),
     ...(q.folderId !== null ? [`→ ${q.folderPath || '(watch folder)'}`] : []),
+    ...(q.proxy ? [`proxy ${q.proxy.state}: ${q.proxy.path}${q.proxy.error ? ` (${q.proxy.error})` : ''}`] : []),
   ].join('  ');
 }
 

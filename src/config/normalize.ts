@@ -9,7 +9,7 @@ import type { AfterUpload, AgentConfig, LogLevel, NotifyEvent, NotifyTarget, OnF
 import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { addIssue, INVALID, type ValidateContext } from './validate.js';
 import { listenProblem } from '../http/auth.js';
-import { markerProblem, type SequencesConfig } from '../sequences/config.js';
+import { markerProblem, type ProxyConfig, type SequencesConfig } from '../sequences/config.js';
 
 type Raw = Record<string, unknown>;
 
@@ -85,11 +85,40 @@ function sequences(raw: Raw, at: string, ctx: ValidateContext): { sequences?: Se
       marker,
       onGaps: raw.on_gaps === 'hold' ? 'hold' : 'upload',
       holdLimitSeconds: num(raw.hold_limit_seconds),
+      // Default: a proxy that is configured is uploaded (beside the frames).
+      upload: raw.upload === 'proxy' || raw.upload === 'both' || raw.upload === 'frames' ? raw.upload : raw.proxy !== undefined && raw.proxy !== null && raw.proxy !== false ? 'both' : 'frames',
+      ...proxyConfig(raw.proxy),
     },
   };
 }
 
+function proxyConfig(raw: unknown): { proxy?: ProxyConfig } {
+  if (raw === undefined || raw === null || raw === false || raw === INVALID) return {};
+  const p = obj(raw);
+  const width = typeof p.width === 'number' ? p.width : undefined;
+  return { proxy: { codec: p.codec === 'prores' ? 'prores' : 'h264', fps: typeof p.fps === 'number' ? p.fps : 24, ...(width !== undefined ? { width } : {}) } };
+}
+
 function watch(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
+  const w = watchOf(raw, at, ctx);
+  checkProxy(w, `${at}.sequences`, ctx);
+  return w;
+}
+
+// A proxy is rendered from the frames once the sequence is complete: frames deleted after their
+// own upload are gone by then, and `upload: proxy` without a proxy would upload nothing.
+function checkProxy(w: WatchConfig, at: string, ctx: ValidateContext): void {
+  const s = w.sequences;
+  if (!s) return;
+  const pos = (key: string) => ctx.positions.get(`${at}.${key}`) ?? ctx.positions.get(at);
+  if ((s.upload ?? 'frames') !== 'frames' && !s.proxy) addIssue(ctx, `${at}.upload`, pos('upload'), `upload '${s.upload ?? ''}' needs a proxy: add e.g. \`proxy: { codec: h264, fps: 24 }\``);
+  if (s.proxy && s.upload === 'frames') addIssue(ctx, `${at}.upload`, pos('upload'), `upload 'frames' uploads no proxy: use 'both' (frames and movie) or 'proxy' (the movie only), or remove the proxy`);
+  if (s.proxy && s.upload !== 'proxy' && w.afterUpload.action === 'delete') {
+    addIssue(ctx, `${at}.proxy`, pos('proxy'), `a proxy is rendered from the frames once the sequence is complete, but after_upload 'delete' removes each frame after its upload: use upload 'proxy' (frames stay in place), or another after_upload action`);
+  }
+}
+
+function watchOf(raw: Raw, at: string, ctx: ValidateContext): WatchConfig {
   const watchPath = str(raw.path) ?? '';
   return {
     name: str(raw.name) ?? path.basename(watchPath),
@@ -156,6 +185,13 @@ function checkWatches(watches: Array<WatchConfig | null>, ctx: ValidateContext):
   const names = new Map<string, number>();
   const paths = new Map<string, number>();
   const shares = new Map<string, number>();
+  // A watch's proxies are journaled under the watch "<name>:proxy" (src/sequences/proxy).
+  const derived = new Map<string, number>(watches.flatMap((w, i) => (w?.sequences?.proxy ? [[`${w.name}:proxy`, i] as const] : [])));
+  watches.forEach((w, i) => {
+    const owner = w ? derived.get(w.name) : undefined;
+    if (owner === undefined) return;
+    addIssue(ctx, `watches[${i}].name`, ctx.positions.get(`watches[${i}].name`) ?? ctx.positions.get(`watches[${i}]`), `watch name '${w!.name}' is taken by the review proxies of watches[${owner}]; rename this watch`);
+  });
   watches.forEach((w, i) => {
     if (!w) return;
     const at = `watches[${i}]`;

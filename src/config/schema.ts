@@ -212,6 +212,28 @@ const sequences: ObjectNode = {
       minimum: 0,
       description: 'on_gaps hold: longest wait for missing frames once the render is done.',
     },
+    upload: {
+      type: 'string',
+      enum: ['frames', 'proxy', 'both'],
+      description:
+        'What goes to Frame.io: frames (every frame, no movie), proxy (only the review movie: frames are followed to completion but not uploaded and stay where they are, whatever after_upload says), both (the frames and the movie, in the same folder). proxy and both need `proxy`. Default: both with a proxy, frames without.',
+    },
+    proxy: {
+      type: 'object',
+      optIn: true,
+      description:
+        "A review movie of each completed sequence, rendered with ffmpeg (must be on PATH; without it the agent says so once at start and proxies are off) into state_dir/proxies and uploaded to the frames' Frame.io folder as <name>_proxy.mp4 (or .mov). Resumable and verified like any upload. See README \"Image sequences\".",
+      properties: {
+        codec: {
+          type: 'string',
+          enum: ['h264', 'prores'],
+          default: 'h264',
+          description: 'h264: an H.264 .mp4 (small, plays everywhere); prores: a ProRes 422 Proxy .mov.',
+        },
+        fps: { type: 'number', default: 24, minimum: 1, maximum: 120, description: 'Frames per second of the movie (one frame per frame number; a missing frame holds the one before).' },
+        width: { type: 'integer', minimum: 16, maximum: 8192, description: "Width in pixels (height keeps the aspect ratio). Default: the frames' own size." },
+      },
+    },
   },
 };
 

@@ -55,6 +55,11 @@ export interface WatchConfig {
   priority?: number;
   /** The journal's key for the volume (share_id); absent: the watch name. */
   shareId?: string;
+  /**
+   * Files the agent made itself on this machine (review proxies in state_dir), not on a shared
+   * volume: another agent never takes them over, since it cannot see them.
+   */
+  localOnly?: boolean;
   afterUpload: AfterUpload;
   onFailure: OnFailure;
   /** Image sequences followed as shots; absent when off (the default). */

@@ -57,6 +57,8 @@ export interface SequenceInfo {
   frames: number;
   uploaded: number;
   failed: number;
+  /** Frames settled and left in place without an upload (`sequences.upload: proxy`). */
+  kept?: number;
   /** Bytes of the uploaded frames. */
   bytes: number;
   /** Missing frames inside first..last, as ranges ("1100–1101, 1177"); '' when none. */

@@ -11,7 +11,7 @@ import { AgentError, answerMayBeLost, classifyNetworkError, isAgentError, should
 import { HttpTransport, isSuccess, responseError, type HttpResponse } from './http.js';
 import { collect, paginate } from './pagination.js';
 import { ApiObservers, type ApiObserver } from './observer.js';
-import { RateLimiter, type EndpointKey, type PaceSnapshot } from './ratelimit.js';
+import { RateLimiter, type EndpointKey, type PaceSnapshot, type SharedPacing } from './ratelimit.js';
 import type {
   Account,
   Child,
@@ -491,6 +491,15 @@ export class FrameioClient {
       body: { file_ids: fileIds, values },
       signal: opts.signal,
     });
+  }
+
+  /**
+   * Pace every call together with the other agents drawing on the same Frame.io budget (one
+   * credential, one database): see SharedLimits. Returns the function that paces alone again.
+   */
+  shareRateLimits(shared: SharedPacing): () => void {
+    this.limiter.share(shared);
+    return () => this.limiter.share(undefined);
   }
 
   /** Per endpoint: the limits in force, our estimate of the bucket, calls made and 429s drawn. */

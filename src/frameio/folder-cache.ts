@@ -144,6 +144,11 @@ export class FolderCache {
     return true;
   }
 
+  /** `folderId` answered 404 and no listing since has shown it: an id heard from elsewhere is not to be used. */
+  isGone(folderId: string): boolean {
+    return this.gone.has(folderId) && !this.notGone.has(folderId);
+  }
+
   clear(): void {
     this.entries.clear();
     this.during.clear();

@@ -10,9 +10,15 @@
 // listing again, so a folder of that name made meanwhile by someone else (another agent, a
 // person) within that window gets a twin. Listings older than that are refreshed on the next
 // miss; a folder found gone (404) is dropped and its parent listed once more.
+//
+// Agents sharing a journal (SharedFolders, given when the JobStore has coordination) also create
+// single-flight across machines: a miss takes a lock per (parent, name) held by all agents, then
+// reads the note the creator leaves (the folder's id, kept twice the listing window), since
+// another agent may have made the folder while we listed or waited: no listing call for that.
+// Without it nothing changes (no lock, no note, no extra call).
 import { wasAdopted } from './adopted.js';
 import { AgentError, isAgentError } from './errors.js';
-import { FolderCache, type FolderCacheOptions } from './folder-cache.js';
+import { DEFAULT_FOLDER_CACHE, FolderCache, type FolderCacheOptions } from './folder-cache.js';
 import type { Folder } from './types.js';
 import { realClock } from '../util/clock.js';
 
@@ -28,8 +34,36 @@ export interface FolderApi {
   onFolderGone?(listener: (folderId: string) => boolean): () => void;
 }
 
+/**
+ * What agents on one journal share to create each folder once (JobStore.coordination provides
+ * it: see src/journal/store.ts). Lock and note keys are opaque strings.
+ */
+export interface SharedFolders {
+  withLock<T>(key: string, fn: () => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
+  getNote(key: string): Promise<string | undefined>;
+  setNote(key: string, value: string, ttlMs: number): Promise<void>;
+}
+
 export interface FolderResolverOptions extends Partial<FolderCacheOptions> {
   clock?: { now(): number };
+  /** Create folders single-flight with the other agents on a shared journal. */
+  shared?: SharedFolders;
+}
+
+/** What a creator notes for the others: the id, and whether it made the folder (so it is empty). */
+interface FolderNote {
+  id: string;
+  made: boolean;
+}
+
+function parseNote(text: string | undefined): FolderNote | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as Partial<FolderNote>;
+    return typeof v.id === 'string' && v.id !== '' ? { id: v.id, made: v.made === true } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A listing or create under `parentId` answered 404: the parent itself is gone. */
@@ -50,6 +84,8 @@ export class FolderResolver {
   /** parentId → the listing in progress (its name → id answer), shared by every name looked up under it. */
   private readonly listings = new Map<string, Promise<ReadonlyMap<string, string>>>();
   private readonly unsubscribe: () => void;
+  private readonly shared: SharedFolders | undefined;
+  private readonly noteTtlMs: number;
 
   constructor(
     private readonly client: FolderApi,
@@ -58,6 +94,9 @@ export class FolderResolver {
   ) {
     this.clock = opts.clock ?? realClock;
     this.cache = new FolderCache({ ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs } : {}), ...(opts.maxParents !== undefined ? { maxParents: opts.maxParents } : {}) });
+    this.shared = opts.shared;
+    // Outlives any listing an agent still trusts (maxAgeMs), with room for clocks that disagree.
+    this.noteTtlMs = 2 * (opts.maxAgeMs ?? DEFAULT_FOLDER_CACHE.maxAgeMs);
     this.unsubscribe = client.onFolderGone?.((id) => this.cache.dropFolder(id)) ?? (() => undefined);
   }
 
@@ -128,6 +167,36 @@ export class FolderResolver {
     // The listing's own answer too, in case the parent was pushed out of the cache meanwhile (LRU).
     const found = this.cache.get(parentId, name) ?? listing?.get(name);
     if (found !== undefined) return found;
+    if (this.shared) return this.createShared(this.shared, parentId, name, signal);
+    return this.create(parentId, name, signal);
+  }
+
+  /** Under the agents' lock for this name: the folder another agent noted, or one made and noted here. */
+  private createShared(shared: SharedFolders, parentId: string, name: string, signal?: AbortSignal): Promise<string> {
+    const key = `frameio-folder/${this.accountId}/${parentId}/${name}`;
+    return shared.withLock(
+      key,
+      async () => {
+        const noted = parseNote(await shared.getNote(key));
+        // A noted id this agent found gone since (404) is not used: it is made anew and noted again.
+        if (noted && !this.cache.isGone(noted.id)) {
+          this.cache.recordCreated(parentId, name, noted.id, this.clock.now(), noted.made);
+          return noted.id;
+        }
+        const folder = await this.createFolder(parentId, name, signal);
+        const note: FolderNote = { id: folder.id, made: !wasAdopted(folder) };
+        await shared.setNote(key, JSON.stringify(note), this.noteTtlMs);
+        return folder.id;
+      },
+      signal ? { signal } : {},
+    );
+  }
+
+  private async create(parentId: string, name: string, signal?: AbortSignal): Promise<string> {
+    return (await this.createFolder(parentId, name, signal)).id;
+  }
+
+  private async createFolder(parentId: string, name: string, signal?: AbortSignal): Promise<Folder> {
     let folder: Folder;
     try {
       folder = await this.client.createFolder(this.accountId, parentId, name, signal ? { signal } : {});
@@ -141,7 +210,7 @@ export class FolderResolver {
     // Made by this call, it is empty: its own subfolders are created without listing it. An
     // adopted one (the answer was lost) may be someone else's and hold anything.
     this.cache.recordCreated(parentId, name, folder.id, this.clock.now(), !wasAdopted(folder));
-    return folder.id;
+    return folder;
   }
 
   private list(parentId: string, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {

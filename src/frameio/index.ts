@@ -15,3 +15,8 @@ export { RateLimiter, PaceState, DOCUMENTED_LIMITS, PACE_FRACTION, rateLimitWait
 export type { EndpointKey, RateFigure, PaceSnapshot, Slot } from './ratelimit.js';
 export * from './errors.js';
 export type * from './types.js';
+export { SharedLimits } from './shared-limits.js';
+export type { SharedBuckets, SharedLimitsOptions } from './shared-limits.js';
+export { bucketShape, waitForLevel, LocalBuckets, outageStep, SHARED_PROBE_MS } from './shared-pace.js';
+export type { BucketShape, OutageStep } from './shared-pace.js';
+export type { SharedPacing } from './ratelimit.js';

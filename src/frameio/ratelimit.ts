@@ -246,16 +246,31 @@ export interface Slot {
   failed(): void;
 }
 
+/**
+ * The budget other agents draw on too (SharedLimits, shared-limits.ts): asked last, just before a
+ * call goes, since a wait after it would send the call later than the shared bucket counted it.
+ */
+export interface SharedPacing {
+  wait(key: EndpointKey, figure: RateFigure, signal?: AbortSignal): Promise<void>;
+  rateLimited(key: EndpointKey, figure: RateFigure): void;
+}
+
 /** Waits for slots per endpoint key, first come first served. */
 export class RateLimiter {
   private readonly states = new Map<EndpointKey, PaceState>();
   private readonly queues = new Map<EndpointKey, Promise<void>>();
   private readonly settledWaiters = new Map<EndpointKey, Array<() => void>>();
+  private shared: SharedPacing | undefined;
 
   constructor(
     private readonly clock: Clock,
     private readonly enabled = true,
   ) {}
+
+  /** Pace together with other agents from now on (undefined: alone again). */
+  share(shared: SharedPacing | undefined): void {
+    this.shared = shared;
+  }
 
   private state(key: EndpointKey): PaceState {
     let s = this.states.get(key);
@@ -308,6 +323,17 @@ export class RateLimiter {
           if (a.waitMs === undefined) await this.waitForSettle(key, signal);
           else await this.clock.sleep(a.waitMs, signal);
         }
+        // Still at the head of this process's queue: the shared budget hands out one slot at a
+        // time per agent and key, in order, so an abort wastes at most one shared token.
+        if (this.shared) {
+          try {
+            await this.shared.wait(key, { limit: state.limit, windowMs: state.windowMs }, signal);
+          } catch (err) {
+            state.release(ticket);
+            this.wake(key);
+            throw err;
+          }
+        }
       } finally {
         release();
         if (this.queues.get(key) === tail) this.queues.delete(key);
@@ -329,6 +355,7 @@ export class RateLimiter {
       rateLimited: (retryAfterMs, headers) => {
         if (!finish()) return 0;
         const wait = state.rateLimited(ticket ?? -1, this.clock.now(), retryAfterMs, parseRateHeaders(headers));
+        if (ticket !== undefined) this.shared?.rateLimited(key, { limit: state.limit, windowMs: state.windowMs });
         this.wake(key);
         return wait;
       },

@@ -380,13 +380,14 @@ export class Journal {
   }
 
   /** Give the job up; false when the lease was no longer current (nothing changed). */
-  release(lease: Lease): boolean {
+  release(lease: Lease, opts: { handOver?: boolean } = {}): boolean {
     this.writable('release');
     return this.write('release', 'full', (): boolean => {
       const job = this.getById(lease.jobId);
       if (!job || job.owner !== lease.owner || job.fence !== lease.token) return false;
       // The fence stays: a token handed out before must never become current again.
-      this.q.setClaim.run(null, null, job.fence, job.id);
+      if (opts.handOver) this.q.setClaim.run(job.owner, this.now(), job.fence, job.id);
+      else this.q.setClaim.run(null, null, job.fence, job.id);
       return true;
     });
   }

@@ -103,6 +103,27 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'shared rate-limit buckets and short-lived notes between agents (unlogged)',
+    // UNLOGGED: no WAL, so the one statement per API call that takes a token does not wait for a
+    // disk flush. A server crash empties these tables, which costs a fresh bucket (the agents pace
+    // from zero again, as one agent does at start) and forgets notes that expire within minutes.
+    // Levels and times are in the database's clock (ms epoch), never an agent's.
+    sql: `
+      CREATE UNLOGGED TABLE rate_buckets (
+        key   TEXT PRIMARY KEY,
+        level DOUBLE PRECISION NOT NULL,
+        at    DOUBLE PRECISION NOT NULL
+      );
+      CREATE UNLOGGED TABLE shared_notes (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL
+      );
+      CREATE INDEX shared_notes_expiry ON shared_notes (expires_at);
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION: number = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;

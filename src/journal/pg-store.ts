@@ -3,6 +3,8 @@
 // the transition, so a takeover or a second agent can never slip between the check and the write.
 // Commits are durable on the server (synchronous_commit on), so 'power-loss' and 'crash' intents
 // are both met by the commit itself and flush() only waits for writes already under way.
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import pg from 'pg';
 import { realClock, type Clock } from '../util/clock.js';
 import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type KnownRow, type PartRow } from './codec.js';
@@ -11,9 +13,10 @@ import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDe
 import { checkFence, decideClaim, type Lease } from './leases.js';
 import { describePgError, isRetryableConflict } from './pg-errors.js';
 import { PgAgents } from './pg-agents.js';
+import { AGENT_APPLICATION_PREFIX, PgCoordination } from './pg-coordination.js';
 import { checkSchema, migrate } from './pg-schema.js';
 import { checkPgUrl, registerPgSecret } from './pg-url.js';
-import type { JobStore, ObserveOptions, WriteIntent } from './store.js';
+import type { Coordination, JobStore, ObserveOptions, WriteIntent } from './store.js';
 import { assertTransition, describeJob } from './transitions.js';
 import { JOB_STATES, type FileFacts, type Job, type JobEventRecord, type JobPage, type JobPatch, type JobSearch, type JobState, type ObserveResult } from './types.js';
 
@@ -46,11 +49,22 @@ export interface PgJobStoreOptions {
   lockTimeoutMs?: number;
 }
 
+/**
+ * Names this agent's connections, so agents can count each other (PgCoordination.peers) from
+ * pg_stat_activity; unique per store, within PostgreSQL's 63 bytes.
+ */
+function applicationName(): string {
+  return `${AGENT_APPLICATION_PREFIX}${process.pid}@${os.hostname()}`.slice(0, 54) + ` ${randomBytes(4).toString('hex')}`;
+}
+
 export class PgJobStore implements JobStore {
   readonly location: string;
   /** Several agents share it: the pipeline claims jobs (see src/pipeline/claims.ts). */
   readonly shared = true;
   readonly readonly: boolean;
+  /** Shared rate-limit buckets, folder locks and notes (see Coordination); not on a read-only store. */
+  readonly coordination?: Coordination;
+  private readonly coordinator: PgCoordination | undefined;
   private readonly pool: pg.Pool;
   private readonly now: () => number;
   private readonly pending = new Set<Promise<unknown>>();
@@ -58,13 +72,32 @@ export class PgJobStore implements JobStore {
   /** Every agent on this database (heartbeats on the server's clock): see agents.ts. */
   readonly agents: PgAgents;
 
-  private constructor(display: string, pool: pg.Pool, opts: PgJobStoreOptions) {
+  private constructor(display: string, pool: pg.Pool, opts: PgJobStoreOptions, lockPool: () => pg.Pool) {
     this.location = display;
     this.pool = pool;
     this.agents = new PgAgents(pool, display, (op) => this.writable(op));
     this.readonly = opts.readonly === true;
     const clock = opts.clock ?? realClock;
     this.now = () => clock.now();
+    this.serverLeaseClock = opts.clock === undefined;
+    if (!this.readonly) {
+      this.coordinator = new PgCoordination({ location: display, pool, lockPool, now: this.now });
+      this.coordination = this.coordinator;
+    }
+  }
+
+  /** Lease times from the database server's clock unless a clock is given (tests): agents' clocks differ. */
+  private readonly serverLeaseClock: boolean;
+
+  /**
+   * "Now" for lease arithmetic. The server's clock by default: a lease written by one agent and
+   * judged lapsed by another must be measured on one clock, or an agent whose clock runs ahead
+   * takes over a live claim.
+   */
+  private async leaseNow(c: Q): Promise<number> {
+    if (!this.serverLeaseClock) return this.now();
+    const r = await c.query<{ t: string }>('SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS t');
+    return Number(r.rows[0]!.t);
   }
 
   /**
@@ -75,8 +108,10 @@ export class PgJobStore implements JobStore {
     const check = checkPgUrl(url);
     if (!check.ok) throw new JournalError('unopenable', `The journal URL ${check.display} ${check.problem}`);
     registerPgSecret(url);
+    const application_name = applicationName();
     const pool = new pg.Pool({
       connectionString: url,
+      application_name,
       max: opts.maxConnections ?? 4,
       types: TYPES,
       connectionTimeoutMillis: 10_000,
@@ -87,7 +122,15 @@ export class PgJobStore implements JobStore {
     });
     // An idle connection the server dropped must not crash the agent; the next query reconnects.
     pool.on('error', () => undefined);
-    const store = new PgJobStore(check.display, pool, opts);
+    // Folder locks hold a connection each while a folder is made: their own small pool, so they
+    // never take the journal's connections. Waiting for another agent's lock is not a stuck row.
+    const lockPool = (): pg.Pool => {
+      // A connection may wait its turn behind folder creations that wait on other agents: a long connect timeout.
+      const p = new pg.Pool({ connectionString: url, application_name, max: 4, types: TYPES, connectionTimeoutMillis: 60_000, lock_timeout: 0 });
+      p.on('error', () => undefined);
+      return p;
+    };
+    const store = new PgJobStore(check.display, pool, opts, lockPool);
     try {
       const client = await pool.connect();
       try {
@@ -309,7 +352,7 @@ export class PgJobStore implements JobStore {
     checkLeaseMs(leaseMs);
     return this.write('claim', async (c): Promise<Lease | undefined> => {
       const job = await this.lockJob(c, jobId, 'claim');
-      const now = this.now();
+      const now = await this.leaseNow(c);
       const decision = decideClaim(job, owner, now);
       if (decision === 'refuse') return undefined;
       const token = decision === 'extend' ? job.fence : job.fence + 1;
@@ -324,18 +367,18 @@ export class PgJobStore implements JobStore {
     return this.write('renew', async (c) => {
       const job = await this.lockJob(c, lease.jobId, 'renew');
       checkFence(job, lease, 'renew');
-      const expiresAt = this.now() + leaseMs;
+      const expiresAt = (await this.leaseNow(c)) + leaseMs;
       await c.query('UPDATE jobs SET lease_until = $1 WHERE id = $2', [expiresAt, job.id]);
       return { ...lease, expiresAt };
     });
   }
 
-  async claimStale(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts: { own?: boolean } = {}): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>> {
+  async claimStale(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts: { own?: boolean; exclude?: readonly number[] } = {}): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>> {
     this.writable('claimStale');
     checkLeaseMs(leaseMs);
     if (shareIds.length === 0 || limit <= 0) return [];
     return this.write('claimStale', async (c) => {
-      const now = this.now();
+      const now = await this.leaseNow(c);
       // SKIP LOCKED: rows another agent is claiming (or writing) right now are left to it, so
       // survivors sweeping at the same moment split a dead agent's jobs instead of queueing.
       const r = await c.query<{ id: number; previous_owner: string | null }>(
@@ -344,12 +387,13 @@ export class PgJobStore implements JobStore {
             WHERE share_id = ANY($1::text[])
               AND ((state IN ('settled', 'uploading', 'uploaded') AND (owner IS NULL OR lease_until <= $2 OR (owner = $4 AND $6)))
                 OR (state = 'seen' AND owner IS NOT NULL AND (lease_until <= $2 OR (owner = $4 AND $6))))
+              AND id <> ALL($7::bigint[])
             ORDER BY id LIMIT $3
             FOR UPDATE SKIP LOCKED)
          UPDATE jobs j SET owner = $4, lease_until = $5, fence = j.fence + 1
            FROM stale WHERE j.id = stale.id
          RETURNING j.id, stale.previous_owner`,
-        [shareIds, now, limit, owner, now + leaseMs, opts.own === true],
+        [shareIds, now, limit, owner, now + leaseMs, opts.own === true, opts.exclude ?? []],
       );
       if (r.rows.length === 0) return [];
       const jobs = await this.many(c, `${JOB_SELECT} WHERE j.id = ANY($1::bigint[]) ORDER BY j.id`, [r.rows.map((row) => row.id)]);
@@ -358,12 +402,14 @@ export class PgJobStore implements JobStore {
     });
   }
 
-  async release(lease: Lease): Promise<boolean> {
+  async release(lease: Lease, opts: { handOver?: boolean } = {}): Promise<boolean> {
     this.writable('release');
     // Conditional: only the current holder's token frees the job. The fence stays, so a token
     // handed out before never becomes current again.
     return this.write('release', async (c) => {
-      const r = await c.query('UPDATE jobs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token]);
+      const r = opts.handOver
+        ? await c.query('UPDATE jobs SET lease_until = $4 WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token, await this.leaseNow(c)])
+        : await c.query('UPDATE jobs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token]);
       return r.rowCount === 1;
     });
   }
@@ -389,7 +435,7 @@ export class PgJobStore implements JobStore {
         const r = await c.query(
           `WITH gone AS (
              DELETE FROM jobs WHERE id IN (
-               SELECT id FROM jobs WHERE state = 'done' AND done_at < $1 AND owner IS NULL ORDER BY done_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+               SELECT id FROM jobs WHERE state = 'done' AND done_at < $1 ORDER BY done_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
              RETURNING share_id, rel_path, size, mtime_ms, file_id, view_url, folder_id, done_at)
            INSERT INTO known_uploaded (share_id, rel_path, size, mtime_ms, file_id, view_url, folder_id, done_at)
            SELECT * FROM gone
@@ -414,6 +460,7 @@ export class PgJobStore implements JobStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.pending]);
+    await this.coordinator?.close();
     await this.pool.end();
   }
 

@@ -108,8 +108,8 @@ export class SqliteJobStore implements JobStore {
     return this.journal.renew(lease, leaseMs);
   }
 
-  async release(lease: Lease): Promise<boolean> {
-    return this.journal.release(lease);
+  async release(lease: Lease, opts?: { handOver?: boolean }): Promise<boolean> {
+    return this.journal.release(lease, opts);
   }
 
   uploadedIndex(shareId: string): UploadedVersions {

@@ -55,6 +55,40 @@ export interface OutboxStore {
   count(): Promise<number>;
 }
 
+/**
+ * What agents sharing one store coordinate through it (see JobStore.coordination). Generic on
+ * purpose: the store knows buckets, locks and notes, not Frame.io. Every method is one short
+ * statement (withLock: one to lock, one to unlock), never a transaction held across calls, and
+ * times are the store's own clock, so machines whose clocks disagree still agree here. Failures
+ * (store unreachable) reject with JournalError 'unwritable'; callers decide the fallback.
+ */
+export interface Coordination {
+  /**
+   * Add `n` to the shared leaky bucket `key`, which drains `drainPerMs` per millisecond (store
+   * clock) and starts empty. Never refuses: resolves with the level just after this take, which
+   * may exceed any capacity; a caller whose capacity is C then waits (level - C) / drainPerMs ms
+   * before using what it took, so takers queue in the order the store served them.
+   */
+  takeTokens(key: string, n: number, drainPerMs: number): Promise<number>;
+  /** Raise bucket `key` to at least `level` (drained as in takeTokens), e.g. when the server says it is full. */
+  fillTokens(key: string, level: number, drainPerMs: number): Promise<void>;
+  /**
+   * Run `fn` while holding the exclusive lock `key`, shared by every agent on the store; others
+   * wait. Released when fn settles, or by the store when this agent dies. An aborted `signal`
+   * stops the wait (the lock, if it comes, is given back at once).
+   */
+  withLock<T>(key: string, fn: () => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
+  /** A value some agent set under `key` that has not expired (store clock), or undefined. */
+  getNote(key: string): Promise<string | undefined>;
+  /** Set a note that expires `ttlMs` from now (store clock); expired notes are purged as others are set. */
+  setNote(key: string, value: string, ttlMs: number): Promise<void>;
+  /**
+   * How many agents use the store, as last seen (at least 1; the largest count of the last 10
+   * minutes): the share of a shared budget an agent falls back to while the store is unreachable.
+   */
+  peers(): number;
+}
+
 /** A synchronous look-up of the version uploaded at a path (see JobStore.uploadedIndex). */
 export interface UploadedVersions {
   lookup(relPath: string): { size: number; mtimeMs: number } | undefined;
@@ -112,8 +146,13 @@ export interface JobStore {
   claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined>;
   /** Extend a lease that is still current; 'stale_owner' once another owner has claimed the job. */
   renew(lease: Lease, leaseMs: number): Promise<Lease>;
-  /** Give the job up; false (and no change) when the lease was no longer current. */
-  release(lease: Lease): Promise<boolean>;
+  /**
+   * Give the job up; false (and no change) when the lease was no longer current. Plain: nobody
+   * holds it. `handOver`: the claim lapses now but names its last holder, so a job left under way
+   * (or waiting to be routed again) is taken over by a sweep (claimStale) instead of waiting
+   * for an agent that happens to look at the file again.
+   */
+  release(lease: Lease, opts?: { handOver?: boolean }): Promise<boolean>;
   /**
    * True when several agents may use this store at once (PostgreSQL): the pipeline then claims
    * each job before working on it and takes over jobs whose claim lapsed. Absent/false: one
@@ -126,9 +165,10 @@ export interface JobStore {
    * claim, or seen with a claim that lapsed. Jobs another agent is claiming at the same moment are
    * skipped, not waited for. Oldest first. With `own`, also jobs still claimed by `owner` itself
    * (at start: the same agent before a restart held them; never while its flows run).
-   * previousOwner: who held each before (for the log).
+   * previousOwner: who held each before (for the log). `exclude`: job ids this agent has given back
+   * (their files are not on this machine).
    */
-  claimStale?(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts?: { own?: boolean }): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>>;
+  claimStale?(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts?: { own?: boolean; exclude?: readonly number[] }): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>>;
 
   /**
    * Small named values kept across restarts, shared by the agent and the CLI (the pause state:
@@ -162,6 +202,13 @@ export interface JobStore {
    * agent per state_dir, whose presence the lock's owner record already tells (src/cli/agent-presence.ts).
    */
   readonly agents?: AgentsRegistry;
+  /**
+   * Optional. Present when several agents may share this store (PostgreSQL): Frame.io's rate
+   * limits are per account user, so agents with one credential take their calls from buckets
+   * kept here, and create folders under a lock here. A store only one agent uses (SQLite) omits
+   * it, and the agent then paces and creates alone, with no extra calls.
+   */
+  readonly coordination?: Coordination;
   /**
    * Optional. Done jobs finished before `beforeMs` collapse into compact "known uploaded" records
    * that still prevent a second upload of the same version; returns how many were compacted.

@@ -1,3 +1,3 @@
 export { Marker, hasFrameioMarks, type MarkerOptions } from './marker.js';
 export { MetadataBatcher, MAX_IDS_PER_UPDATE, type MetadataBatcherOptions } from './metadata-batcher.js';
-export { renderMark, type MarkFacts } from './template.js';
+export { renderMark, perFilePlaceholders, perFileMetadataNotes, PER_FILE_PLACEHOLDERS, type MarkFacts } from './template.js';

@@ -23,6 +23,8 @@ export interface MetadataBatcherOptions {
   maxIds?: number;
   /** Create a text field definition when the account has none of that name (default true). */
   createMissing?: boolean;
+  /** A bulk call's files are done with: sent, or refused for good (not when it ran out of retries). */
+  settled?(fileIds: string[]): void | Promise<void>;
 }
 
 export class MetadataBatcher {
@@ -64,6 +66,7 @@ export class MetadataBatcher {
           this.calls += 1;
           await this.opts.client.updateMetadataValues(this.opts.accountId, g.projectId, ids, values);
         },
+        finished: (outcome) => (outcome === 'gave-up' ? undefined : this.opts.settled?.(ids)),
       });
     }
   }

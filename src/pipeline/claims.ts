@@ -24,12 +24,20 @@ interface Held {
   lease: Lease;
   /** Told once, when the claim is lost; the flow stops at once. */
   onLost: (why: AgentError) => void;
+  /**
+   * When the claim lapses by this agent's clock: the time its last successful claim or renewal was
+   * sent, plus the lease. The store measures leases on the database's clock; measuring from the
+   * request's start here errs on the safe side whatever the two clocks say.
+   */
+  deadline: number;
 }
 
 export class ClaimKeeper {
   readonly owner: string;
   readonly leaseMs: number;
   private readonly held = new Map<number, Held>();
+  /** Releases under way: a new claim on the same job waits for it, so a late release never clears it. */
+  private readonly releasing = new Map<number, Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   /** When a renewal round last reached the database (ms, the agent's clock). */
   private lastContact: number;
@@ -67,15 +75,17 @@ export class ClaimKeeper {
 
   /** Take a job; undefined while another agent's claim on it is live. */
   async acquire(jobId: number, onLost: (why: AgentError) => void): Promise<Lease | undefined> {
+    await this.releasing.get(jobId);
+    const sent = this.opts.clock.now();
     const lease = await this.opts.store.claim(jobId, this.owner, this.leaseMs);
     this.lastContact = this.opts.clock.now();
-    if (lease) this.held.set(jobId, { lease, onLost });
+    if (lease) this.held.set(jobId, { lease, onLost, deadline: sent + this.leaseMs });
     return lease;
   }
 
-  /** A claim taken elsewhere (a takeover sweep) handed to a flow. */
-  adopt(lease: Lease, onLost: (why: AgentError) => void): void {
-    this.held.set(lease.jobId, { lease, onLost });
+  /** A claim taken elsewhere (a takeover sweep sent at `sentAt`) handed to a flow. */
+  adopt(lease: Lease, onLost: (why: AgentError) => void, sentAt: number): void {
+    this.held.set(lease.jobId, { lease, onLost, deadline: sentAt + this.leaseMs });
   }
 
   current(jobId: number): Lease | undefined {
@@ -90,7 +100,9 @@ export class ClaimKeeper {
     const h = this.held.get(jobId);
     if (!h) throw lostError(jobId, 'this agent no longer holds it');
     try {
+      const sent = this.opts.clock.now();
       h.lease = await this.opts.store.renew(h.lease, this.leaseMs);
+      h.deadline = sent + this.leaseMs;
       this.lastContact = this.opts.clock.now();
     } catch (err) {
       if (err instanceof JournalError && err.reason === 'stale_owner') this.lose(jobId, err.message);
@@ -99,15 +111,23 @@ export class ClaimKeeper {
   }
 
   /** Give a job up (done with it, or stopping): another agent may take it at once. Best effort. */
-  async release(jobId: number): Promise<void> {
+  /**
+   * `handOver` (a job left under way or to be routed again): the claim lapses now but names this
+   * agent, so the others' sweeps take it over; plain: nobody holds it (this agent settles it anew).
+   */
+  async release(jobId: number, opts: { handOver?: boolean } = {}): Promise<void> {
     const h = this.held.get(jobId);
     if (!h) return;
     this.held.delete(jobId);
-    try {
-      await this.opts.store.release(h.lease);
-    } catch (err) {
+    const p = this.opts.store.release(h.lease, opts).catch((err: unknown) => {
       // Unreleased, it lapses within a lease: the others wait a little longer, nothing is lost.
       this.opts.logger.debug(`releasing job ${jobId}: ${(err as Error).message}`);
+    });
+    this.releasing.set(jobId, p);
+    try {
+      await p;
+    } finally {
+      if (this.releasing.get(jobId) === p) this.releasing.delete(jobId);
     }
   }
 
@@ -117,7 +137,7 @@ export class ClaimKeeper {
   }
 
   async releaseAll(): Promise<void> {
-    await Promise.all([...this.held.keys()].map((id) => this.release(id)));
+    await Promise.all([...this.held.keys()].map((id) => this.release(id, { handOver: true })));
   }
 
   /** One renewal round; overlapping ticks share it. */
@@ -132,8 +152,10 @@ export class ClaimKeeper {
     let unreachable: Error | undefined;
     await Promise.all(
       [...this.held.entries()].map(async ([jobId, h]) => {
+        const sent = clock.now();
         try {
           h.lease = await store.renew(h.lease, this.leaseMs);
+          h.deadline = sent + this.leaseMs;
           reached = true;
         } catch (err) {
           if (err instanceof JournalError && err.reason === 'stale_owner') {
@@ -143,7 +165,7 @@ export class ClaimKeeper {
           }
           unreachable = err as Error;
           // Past its end (less a margin for the other agents' clocks), another agent may hold it.
-          if (clock.now() >= h.lease.expiresAt - Math.floor(this.leaseMs / 6)) {
+          if (clock.now() >= h.deadline - Math.floor(this.leaseMs / 6)) {
             this.lose(jobId, `its claim lapsed while the database could not be reached (${(err as Error).message})`);
           }
         }

@@ -127,8 +127,10 @@ export async function failFlow(flow: JobFlow, e: AgentError): Promise<void> {
       return;
     }
   }
-  logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
   try {
+    // The failure action may move the original: only the holder of the job does that.
+    await flow.confirmClaim();
+    logger.error(`failed ${job.relPath}: ${e.message}`, { event: 'failed', watch: job.watch, file: job.relPath, code: e.code });
     const outcome = await failJob({ journal, job, error: e, action: w.config.onFailure, now: svc.now(), fs: svc.fs() });
     if (outcome.handled === 'forget') w.hot.forget(facts.path);
     else {

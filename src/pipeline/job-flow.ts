@@ -20,7 +20,7 @@ import type { WatchRef } from './types.js';
 import { isLostClaim } from './claims.js';
 import { flowStore } from './flow-store.js';
 import { resumeFlow } from './job-resume.js';
-import type { JobStore } from '../journal/index.js';
+import type { JobStore, Lease } from '../journal/index.js';
 import type { AgentError } from '../frameio/errors.js';
 
 export class JobFlow {
@@ -39,6 +39,11 @@ export class JobFlow {
   routedPath: string | undefined;
   /** Why this flow's claim on the job was lost (another agent holds it now): it must not go on. */
   lostClaim: AgentError | undefined;
+  /**
+   * The claim this flow took, kept after it is lost: every later write still names it, so the store
+   * refuses it ('stale_owner') rather than taking an unfenced write from a flow that lost the job.
+   */
+  lease: Lease | undefined;
   private view: JobStore | undefined;
 
   constructor(
@@ -55,7 +60,7 @@ export class JobFlow {
   get journal(): JobStore {
     const { claims, deps } = this.svc;
     if (!claims) return deps.journal;
-    this.view ??= flowStore(deps.journal, { jobId: this.job.id, lease: () => claims.current(this.job.id), localPath: this.facts.path });
+    this.view ??= flowStore(deps.journal, { jobId: this.job.id, lease: () => this.lease, localPath: this.facts.path });
     return this.view;
   }
 
@@ -67,12 +72,25 @@ export class JobFlow {
   async ensureClaim(): Promise<boolean> {
     const { svc, w, facts } = this;
     const claims = svc.claims;
-    if (!claims || claims.current(this.job.id)) return true;
+    if (!claims) return true;
+    if (this.lostClaim) {
+      // Lost once, never taken again by this flow: the agent holding it now carries on.
+      w.hot.markHandled(facts);
+      return false;
+    }
+    if (claims.current(this.job.id)) return true;
     if (!claims.healthy()) {
       svc.holdForStore(this.job, facts.path, new JournalError('unwritable', 'the journal database has been out of reach for longer than a lease'));
       return false;
     }
-    const lease = await claims.acquire(this.job.id, (why) => this.claimLost(why));
+    let lease: Lease | undefined;
+    try {
+      lease = await claims.acquire(this.job.id, (why) => this.claimLost(why));
+    } catch (err) {
+      // Forgotten by another agent meanwhile (its file vanished, or was found already uploaded).
+      if (!(err instanceof JournalError && err.reason === 'not_found')) throw err;
+    }
+    if (lease) this.lease = lease;
     const now = await svc.deps.journal.getById(this.job.id);
     if (!lease || !now || now.state === 'done' || now.state === 'failed') {
       if (lease && now) await claims.release(this.job.id);
@@ -167,6 +185,11 @@ export class JobFlow {
       // Another agent started it and let it go (it stopped): carry on from its journaled parts.
       await resumeFlow(this);
       return;
+    }
+    if (this.job.state === 'settled' && svc.claims) {
+      // Left 'settled' by an earlier flow (another agent that died between its create call and
+      // journaling the upload): its placeholder may be in Frame.io. Removed before a new create.
+      await svc.orphans.removeForSettledJob(this.job);
     }
     const check = await w.hot.recheck(facts);
     if (check === 'gone') {

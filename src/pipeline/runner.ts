@@ -43,6 +43,8 @@ export class Runner extends EventEmitter implements PipelineServices {
   private readonly active = new Map<string, Promise<void>>();
   /** Failed files left in place: a `retry` from another process flips their job to 'seen'. */
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
+  /** Jobs given back by a takeover sweep because their files are not on this machine, until when. */
+  private readonly notHere = new Map<number, number>();
   /** Jobs whose observers were told of an outage and not yet of its end. */
   private readonly inOutage = new Set<number>();
   /** Every flow under way, so a stop reaches each through its own signals. */
@@ -168,7 +170,7 @@ export class Runner extends EventEmitter implements PipelineServices {
         // once, so another agent (or this one, later) can take it without waiting out the lease.
         if (this.claims?.current(flow.job.id)) {
           if (flow.job.state === 'done' || flow.job.state === 'failed') this.claims.drop(flow.job.id);
-          else void this.claims.release(flow.job.id);
+          else void this.claims.release(flow.job.id, { handOver: true });
         }
       });
     this.active.set(key, p);
@@ -252,10 +254,14 @@ export class Runner extends EventEmitter implements PipelineServices {
     if (!claims || !store.claimStale || this.stopping || !claims.healthy()) return 0;
     const byShare = new Map<string, WatchRef>();
     for (const w of this.watches.values()) {
+      // Files only the agent that made them has (review proxies) are not another's to resume.
+      if (w.config.localOnly) continue;
       // A volume not mounted here: its files only look gone; leave them to the agents that see them.
       if (await this.fs().stat(w.config.path).then(() => true, () => false)) byShare.set(shareOf(w.config), w);
     }
-    const taken = await store.claimStale(claims.owner, claims.leaseMs, [...byShare.keys()], opts.limit ?? 64, { own: opts.own === true });
+    const sentAt = this.deps.clock.now();
+    for (const [id, until] of this.notHere) if (until <= sentAt) this.notHere.delete(id);
+    const taken = await store.claimStale(claims.owner, claims.leaseMs, [...byShare.keys()], opts.limit ?? 64, { own: opts.own === true, exclude: [...this.notHere.keys()] });
     let n = 0;
     for (const { job, lease, previousOwner } of taken) {
       const w = byShare.get(job.shareId)!;
@@ -266,35 +272,41 @@ export class Runner extends EventEmitter implements PipelineServices {
         await store.release(lease).catch(() => undefined);
         continue;
       }
-      const facts = await this.localFacts(job, local);
+      const here = await this.fs().stat(local).then((st) => st, () => undefined);
+      if (!here && !job.finalPath) {
+        // Not on this machine: the volume may not be mounted here (an empty mount point looks like a
+        // folder with nothing in it). Never judge the file gone from here: give the job back for an
+        // agent that sees it, and leave it alone for a while.
+        await store.release(lease).catch(() => undefined);
+        this.notHere.set(job.id, sentAt + NOT_HERE_MS);
+        this.deps.logger.warn(`${job.relPath} (${job.state}, left by ${previousOwner ?? 'nobody'}) is not at ${local} on this machine; leaving it to an agent that sees it`);
+        continue;
+      }
+      const facts: FileFacts = { path: local, relPath: job.relPath, size: job.size, mtimeMs: job.mtimeMs, dev: here?.dev ?? job.dev, ino: here?.ino ?? job.ino };
       const flow = new JobFlow(this, w, { ...job, absPath: local }, facts);
-      claims.adopt(lease, (why) => flow.claimLost(why));
+      flow.lease = lease;
+      claims.adopt(lease, (why) => flow.claimLost(why), sentAt);
       this.deps.logger.info(`taking over ${job.relPath} (${job.state}${previousOwner && previousOwner !== claims.owner ? `, left by ${previousOwner}` : ''})`);
       n++;
       if (job.state === 'seen') {
         // Claimed by an agent that vanished before routing it: settle it here like a new file.
-        this.claims.drop(job.id);
+        claims.drop(job.id);
         await store.release(lease).catch(() => undefined);
         w.hot.resettle(local);
         continue;
       }
       this.track(key, flow, async () => {
+        // A move target chosen on the machine that died names its paths: with the original still
+        // here, this machine chooses its own.
+        if (job.finalPath && here && !(await this.fs().stat(job.finalPath).then(() => true, () => false))) {
+          flow.job = await flow.journal.update(job.id, { finalPath: null });
+        }
         await resumeFlow(flow);
         // A placeholder-only job ('settled') is back to 'seen': this machine settles the file anew.
         if (flow.job.state === 'seen') w.hot.resettle(local);
       });
     }
     return n;
-  }
-
-  /** The file as this machine sees it; the journal's device and inode may be another machine's. */
-  private async localFacts(job: Job, local: string): Promise<FileFacts> {
-    try {
-      const st = await this.fs().stat(local);
-      return { path: local, relPath: job.relPath, size: job.size, mtimeMs: job.mtimeMs, dev: st.dev, ino: st.ino };
-    } catch {
-      return { path: local, relPath: job.relPath, size: job.size, mtimeMs: job.mtimeMs, dev: job.dev, ino: job.ino };
-    }
   }
 
   /**
@@ -383,6 +395,9 @@ export class Runner extends EventEmitter implements PipelineServices {
     await this.claims?.releaseAll();
   }
 }
+
+/** How long a job whose file is not on this machine is left out of this agent's sweeps. */
+const NOT_HERE_MS = 10 * 60_000;
 
 /** The journal's key for a watch's volume: share_id, else the watch name. */
 function shareOf(config: WatchConfig): string {

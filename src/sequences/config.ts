@@ -9,6 +9,22 @@ export interface SequencesConfig {
   /** upload: complete at once with the gaps reported; hold: wait for missing frames up to holdLimitSeconds. */
   onGaps: 'upload' | 'hold';
   holdLimitSeconds: number;
+  /** A review movie of each completed sequence (rendered with ffmpeg); absent when off (the default). */
+  proxy?: ProxyConfig;
+  /**
+   * What goes to Frame.io: frames (default), proxy (only the movie: frames are tracked to
+   * completion but never uploaded, and stay in place), or both.
+   */
+  upload?: 'frames' | 'proxy' | 'both';
+}
+
+/** `sequences.proxy`: how the review movie is encoded. */
+export interface ProxyConfig {
+  /** h264 → `<name>_proxy.mp4` (libx264, yuv420p); prores → `<name>_proxy.mov` (ProRes 422 Proxy). */
+  codec: 'h264' | 'prores';
+  fps: number;
+  /** Output width in pixels (height follows the aspect ratio); absent: the frames' own size. */
+  width?: number;
 }
 
 export const MARKER_PLACEHOLDER = '{name}';

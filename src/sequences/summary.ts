@@ -12,9 +12,9 @@ export function summaryLine(watch: string, key: string, i: SequenceInfo): string
   const parts = [
     `sequence ${watch}/${key} complete${i.completedBy ? ` (${i.completedBy === 'marker' ? 'marker file' : 'quiet'})` : ''}:`,
     `frames ${frameRange(i)},`,
-    `${i.uploaded}/${i.frames} uploaded${i.failed ? `, ${i.failed} failed` : ''},`,
+    i.kept ? `${i.kept}/${i.frames} kept in place (only the proxy is uploaded)${i.failed ? `, ${i.failed} failed` : ''},` : `${i.uploaded}/${i.frames} uploaded${i.failed ? `, ${i.failed} failed` : ''},`,
     i.missing ? `missing ${i.gaps} (${i.missing} frame${i.missing === 1 ? '' : 's'}),` : 'no gaps,',
-    `${formatBytes(i.bytes)} in ${formatDuration((i.completedAt ?? i.startedAt) - i.startedAt)}`,
+    `${i.kept && !i.uploaded ? '' : `${formatBytes(i.bytes)} `}in ${formatDuration((i.completedAt ?? i.startedAt) - i.startedAt)}`,
   ];
   if (i.folderId !== null) parts.push(`→ Frame.io folder ${i.folderPath ? i.folderPath : '(the watch folder)'}${i.viewUrl ? ` (view ${i.viewUrl})` : ''}`);
   return parts.join(' ');

@@ -3,13 +3,17 @@ import type { SequenceInfo } from '../events/types.js';
 import type { SequencesConfig } from './config.js';
 import { decideCompletion, type Verdict } from './decide.js';
 import { formatRanges, gapRanges, rangeCount, type FrameName } from './detect.js';
+import { decodeRanges, encodeRanges, type SavedTrack } from './resume.js';
 
-export type FrameStatus = 'pending' | 'uploaded' | 'failed';
+/** kept: settled and left in place, never uploaded (`upload: proxy`: only the movie goes up). */
+export type FrameStatus = 'pending' | 'uploaded' | 'failed' | 'kept';
 
 export interface FrameState {
   size: number;
   status: FrameStatus;
   jobId?: number;
+  /** Uploaded before a restart: its size is inside Track.carriedBytes, not `size` (0). */
+  carried?: boolean;
 }
 
 export class Track {
@@ -32,6 +36,8 @@ export class Track {
   lastPublishedAt = 0;
   lastJournalCheckAt = 0;
   holdingLogged = false;
+  /** Bytes of the frames uploaded before a restart (saved as one figure, see resume.ts). */
+  carriedBytes = 0;
 
   constructor(
     readonly watch: string,
@@ -70,6 +76,14 @@ export class Track {
     this.touch(now);
   }
 
+  /** The frame settled and stays where it is (`upload: proxy`): done, without a job. */
+  kept(frame: number, size: number, now: number): void {
+    const f = this.frames.get(frame);
+    if (f?.jobId !== undefined) return; // the pipeline has it: its events decide
+    this.frames.set(frame, { size, status: 'kept' });
+    this.touch(now);
+  }
+
   gone(frame: number, now: number): void {
     const f = this.frames.get(frame);
     if (f?.status === 'pending' && f.jobId === undefined) this.frames.delete(frame);
@@ -80,6 +94,21 @@ export class Track {
     this.lastActivityAt = now;
     this.dirty = true;
     this.unsaved = true;
+  }
+
+  /** Frames the watcher reported that no job has taken up (yet). */
+  pendingWithoutJob(): number[] {
+    const out: number[] = [];
+    for (const [n, f] of this.frames) if (f.status === 'pending' && f.jobId === undefined) out.push(n);
+    return out;
+  }
+
+  /** The journal says how a frame without a job ended (it was known there already). */
+  settle(frame: number, status: Exclude<FrameStatus, 'pending'>, now: number): void {
+    const f = this.frames.get(frame);
+    if (!f) return;
+    f.status = status;
+    this.touch(now);
   }
 
   pendingJobs(): number[] {
@@ -102,14 +131,16 @@ export class Track {
   info(): SequenceInfo {
     let uploaded = 0;
     let failed = 0;
-    let bytes = 0;
+    let kept = 0;
+    let bytes = this.carriedBytes;
     let first: number | null = null;
     let last: number | null = null;
     for (const [n, f] of this.frames) {
       if (f.status === 'uploaded') {
         uploaded++;
-        bytes += f.size;
+        if (!f.carried) bytes += f.size;
       } else if (f.status === 'failed') failed++;
+      else if (f.status === 'kept') kept++;
       if (first === null || n < first) first = n;
       if (last === null || n > last) last = n;
     }
@@ -121,6 +152,7 @@ export class Track {
       frames: this.frames.size,
       uploaded,
       failed,
+      ...(kept ? { kept } : {}),
       bytes,
       gaps: formatRanges(gaps),
       missing: rangeCount(gaps),
@@ -132,5 +164,69 @@ export class Track {
       folderId: this.folderId,
       viewUrl: this.viewUrl,
     };
+  }
+
+  /** What a restart needs to go on with this sequence (see resume.ts). */
+  save(): SavedTrack {
+    const uploaded: number[] = [];
+    const failed: number[] = [];
+    const jobs: Array<[number, number, number]> = [];
+    let uploadedBytes = this.carriedBytes;
+    for (const n of [...this.frames.keys()].sort((a, b) => a - b)) {
+      const f = this.frames.get(n)!;
+      if (f.status === 'uploaded') {
+        uploaded.push(n);
+        if (!f.carried) uploadedBytes += f.size;
+      } else if (f.status === 'failed') failed.push(n);
+      else if (f.jobId !== undefined) jobs.push([n, f.jobId, f.size]);
+    }
+    return {
+      v: 1,
+      watch: this.watch,
+      key: this.key,
+      id: { dir: this.id.dir, name: this.id.name, sep: this.id.sep, padding: this.id.padding, ext: this.id.ext },
+      startedAt: this.startedAt,
+      markerSeen: this.markerSeen,
+      ...(this.doneSince !== undefined ? { doneSince: this.doneSince } : {}),
+      state: this.state,
+      folderPath: this.folderPath,
+      folderId: this.folderId,
+      viewUrl: this.viewUrl,
+      uploaded: encodeRanges(uploaded),
+      uploadedBytes,
+      failed: encodeRanges(failed),
+      jobs,
+    };
+  }
+
+  /**
+   * The sequence as a previous run saved it. The restart counts as a change: the quiet time starts
+   * again, so frames written while the agent was down are reported by the watcher before it ends.
+   */
+  static restore(s: SavedTrack, cfg: SequencesConfig, now: number): Track {
+    const t = new Track(s.watch, s.key, s.id, cfg, s.startedAt);
+    t.lastChangeAt = now;
+    t.lastActivityAt = now;
+    t.markerSeen = s.markerSeen === true;
+    if (typeof s.doneSince === 'number') t.doneSince = s.doneSince;
+    t.state = s.state === 'complete' ? 'uploading' : s.state;
+    t.folderPath = s.folderPath ?? null;
+    t.folderId = s.folderId ?? null;
+    t.viewUrl = s.viewUrl ?? null;
+    t.carriedBytes = s.uploadedBytes;
+    for (const n of decodeRanges(s.uploaded)) t.frames.set(n, { size: 0, status: 'uploaded', carried: true });
+    for (const n of decodeRanges(s.failed)) t.frames.set(n, { size: 0, status: 'failed' });
+    for (const [n, jobId, size] of s.jobs) {
+      t.frames.set(n, { size, status: 'pending', jobId });
+      t.byJob.set(jobId, n);
+    }
+    t.unsaved = false;
+    return t;
+  }
+
+  /** A frame uploaded before the restart was written again: its old bytes leave the carried figure. */
+  dropCarried(oldSize: number): void {
+    this.carriedBytes = Math.max(0, this.carriedBytes - oldSize);
+    this.touch(this.lastActivityAt);
   }
 }

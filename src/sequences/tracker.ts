@@ -14,10 +14,11 @@ import type { JobStore } from '../journal/store.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { markerName, type SequencesConfig } from './config.js';
-import { parseFrame, sequenceKey } from './detect.js';
+import { framePath, parseFrame, sequenceKey, type FrameName } from './detect.js';
 import { SEQUENCE_PREFIX, sequenceSettingKey, type SequenceStatusEntry } from './persist.js';
+import { SEQUENCE_TRACK_PREFIX, parseSavedTrack, trackSettingKey } from './resume.js';
 import { summaryLine } from './summary.js';
-import { Track } from './track.js';
+import { Track, type FrameStatus } from './track.js';
 
 /** Completed sequences kept for status (in memory and in the journal's settings). */
 const KEEP_COMPLETED = 50;
@@ -30,10 +31,24 @@ export interface SequenceTrackerOptions {
   events: EventBus;
   logger: Logger;
   clock?: Clock;
-  /** Progress kept where `status` (another process) reads it, and pending jobs looked up. */
-  store?: Pick<JobStore, 'getById' | 'listSettings' | 'setSetting'>;
+  /**
+   * Progress kept where `status` (another process) reads it, each open sequence's frames kept so a
+   * restart goes on with it, and pending jobs looked up.
+   */
+  store?: Pick<JobStore, 'getById' | 'get' | 'listSettings' | 'setSetting'>;
   /** Does this file exist? (the marker; default: a stat on disk). */
   exists?: (absPath: string) => Promise<boolean>;
+  /** Told of each completed sequence with its frames (the review proxy, src/sequences/proxy). */
+  onComplete?: (c: CompletedSequence) => void;
+}
+
+/** A completed sequence with what became of each frame: what a proxy is rendered from. */
+export interface CompletedSequence {
+  watch: string;
+  key: string;
+  id: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding' | 'ext'>;
+  frames: Array<{ frame: number; size: number; status: FrameStatus; jobId?: number }>;
+  info: SequenceInfo;
 }
 
 interface WatchInfo {
@@ -72,7 +87,7 @@ export class SequenceTracker {
     return this.watches.size > 0;
   }
 
-  /** Subscribes and starts the clock; forgets what a previous run left unfinished in the journal. */
+  /** Subscribes and starts the clock; goes on with the sequences a previous run left open. */
   async start(): Promise<void> {
     if (!this.enabled) return;
     this.off = this.opts.events.subscribe(
@@ -80,7 +95,7 @@ export class SequenceTracker {
       (e) => this.onEvent(e),
       { name: 'sequences', bufferSize: 100_000 },
     );
-    await this.pruneSaved().catch((err: unknown) => this.opts.logger.warn(`sequences: reading saved progress failed: ${(err as Error).message}`));
+    await this.restoreSaved().catch((err: unknown) => this.opts.logger.warn(`sequences: reading saved progress failed: ${(err as Error).message}`));
     const shortest = Math.min(...[...this.watches.values()].map((w) => w.cfg.quietSeconds * 1000));
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.min(1000, shortest / 4)));
     this.timer.unref();
@@ -96,7 +111,16 @@ export class SequenceTracker {
   fileChanged(watch: string, relPath: string, size: number): void {
     const f = parseFrame(relPath);
     if (!f || !this.watches.has(watch)) return;
-    this.trackOf(watch, f, true)!.changed(f.frame, size, this.clock.now());
+    const t = this.trackOf(watch, f, true)!;
+    if (t.frames.get(f.frame)?.carried && this.opts.store) this.recheckCarried(t, watch, relPath, f.frame, size);
+    else t.changed(f.frame, size, this.clock.now());
+  }
+
+  /** A frame settled and stays in place, never uploaded (`upload: proxy`). */
+  frameKept(watch: string, relPath: string, size: number): void {
+    const f = parseFrame(relPath);
+    if (!f || !this.watches.has(watch)) return;
+    this.trackOf(watch, f, true)!.kept(f.frame, size, this.clock.now());
   }
 
   /** From the watcher: a file vanished before it settled. */
@@ -215,6 +239,26 @@ export class SequenceTracker {
     }
   }
 
+  // A frame uploaded before a restart is reported by the watcher again. A store without an index of
+  // uploaded files (PostgreSQL) makes the watcher report every file it finds at start: the same
+  // size as the journal's done job is the version already uploaded (a real new version still comes
+  // back through the pipeline as 'seen'). Anything else is a re-render: its old bytes leave the
+  // carried figure (the journal still has the old size until the new version settles).
+  private recheckCarried(t: Track, watch: string, relPath: string, frame: number, size: number): void {
+    const redo = (oldSize: number): void => {
+      if (!t.frames.get(frame)?.carried) return; // the pipeline had news of it meanwhile
+      t.dropCarried(oldSize);
+      t.changed(frame, size, this.clock.now());
+    };
+    this.opts.store!.get(watch, relPath).then(
+      (job) => {
+        if (job?.state === 'done' && job.size === size) return;
+        redo(job?.state === 'done' ? job.size : 0);
+      },
+      () => redo(0),
+    );
+  }
+
   private async askJournal(t: Track, now: number): Promise<void> {
     const store = this.opts.store;
     if (!store || now - t.lastJournalCheckAt < 5000) return;
@@ -224,6 +268,15 @@ export class SequenceTracker {
       if (!job) t.end(jobId, 'failed', now);
       else if (job.state === 'done') t.end(jobId, 'uploaded', now, job.size);
       else if (job.state === 'failed') t.end(jobId, 'failed', now);
+    }
+    // Frames the watcher reported that the pipeline took for known (uploaded before, same size):
+    // dropped without an event, so asked by path. Bounded per check; the rest next time.
+    for (const frame of t.pendingWithoutJob().slice(0, 1000)) {
+      const job = await store.get(t.watch, framePath(t.id, frame));
+      const f = t.frames.get(frame);
+      if (!job || !f || f.jobId !== undefined || f.status !== 'pending' || job.size !== f.size) continue;
+      if (job.state === 'done') t.settle(frame, 'uploaded', now);
+      else if (job.state === 'failed') t.settle(frame, 'failed', now);
     }
   }
 
@@ -243,6 +296,14 @@ export class SequenceTracker {
     if (info.missing > 0 || info.failed > 0) this.opts.logger.warn(line, meta);
     else this.opts.logger.info(line, meta);
     this.publish('sequence-complete', t, now, info);
+    if (this.opts.onComplete) {
+      const frames = [...t.frames].map(([frame, f]) => ({ frame, size: f.size, status: f.status, ...(f.jobId !== undefined ? { jobId: f.jobId } : {}) }));
+      try {
+        this.opts.onComplete({ watch: t.watch, key: t.key, id: t.id, frames, info });
+      } catch (err) {
+        this.opts.logger.warn(`sequence ${t.watch}/${t.key}: ${(err as Error).message}`);
+      }
+    }
     t.unsaved = true;
     this.unsavedDone.push(t);
   }
@@ -266,6 +327,9 @@ export class SequenceTracker {
         for (const t of tracks) {
           t.unsaved = false;
           const entry: SequenceStatusEntry = { watch: t.watch, sequence: t.key, ...t.info() };
+          // Open: its frames, so a restart goes on with it; complete: nothing left to go on with.
+          const resume = t.state === 'complete' ? null : JSON.stringify(t.save());
+          await store.setSetting(trackSettingKey(t.watch, t.key), resume);
           await store.setSetting(sequenceSettingKey(t.watch, t.key, t.startedAt), JSON.stringify(entry));
         }
         for (const key of removed) await store.setSetting(key, null);
@@ -274,13 +338,36 @@ export class SequenceTracker {
     return this.saving;
   }
 
-  // What a previous run left open cannot be finished (its frames' news is gone): dropped, as are
-  // completed ones older than a day.
-  private async pruneSaved(): Promise<void> {
+  // A sequence a previous run left open goes on from its saved frames (watches that still follow
+  // sequences); its status record is kept under the same key. Open status records without saved
+  // frames (an older version's) are dropped, as are completed ones older than a day.
+  private async restoreSaved(): Promise<void> {
     const store = this.opts.store;
     if (!store) return;
     const now = this.clock.now();
+    for (const [key, value] of await store.listSettings(SEQUENCE_TRACK_PREFIX)) {
+      const saved = parseSavedTrack(value);
+      const w = saved ? this.watches.get(saved.watch) : undefined;
+      let t: Track | undefined;
+      try {
+        t = saved && w && key === trackSettingKey(saved.watch, saved.key) ? Track.restore(saved, w.cfg, now) : undefined;
+      } catch {
+        t = undefined;
+      }
+      if (!t) {
+        await store.setSetting(key, null);
+        continue;
+      }
+      this.open.set(`${t.watch}\0${t.key}`, t);
+      const i = t.info();
+      this.opts.logger.info(
+        `sequence ${t.watch}/${t.key}: going on after the restart (${i.uploaded} frame(s) uploaded before${i.missing ? `, missing ${i.gaps}` : ''})`,
+        { watch: t.watch, sequence: t.key },
+      );
+    }
+    const restored = new Set([...this.open.values()].map((t) => sequenceSettingKey(t.watch, t.key, t.startedAt)));
     for (const [key, value] of await store.listSettings(SEQUENCE_PREFIX)) {
+      if (restored.has(key)) continue;
       let entry: Partial<SequenceStatusEntry> | undefined;
       try {
         entry = JSON.parse(value) as Partial<SequenceStatusEntry>;

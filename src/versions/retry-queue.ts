@@ -5,9 +5,14 @@ import { shouldRetry } from '../frameio/errors.js';
 import { backoffDelay } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 
+/** How a task ended: done; refused (an error that will never succeed); gave up (retries used up). */
+export type TaskOutcome = 'done' | 'refused' | 'gave-up';
+
 export interface QueueTask {
   what: string;
   run(): Promise<void>;
+  /** Told how the task ended (not when the queue stops first): e.g. to clear its journal record. */
+  finished?(outcome: TaskOutcome): void | Promise<void>;
 }
 
 export interface QueueFailure {
@@ -45,6 +50,7 @@ export class RetryQueue {
       try {
         await task.run();
         this.done += 1;
+        await this.tell(task, 'done');
       } catch (err) {
         const message = (err as Error).message;
         if (shouldRetry(err) && attempt + 1 < (this.opts.maxAttempts ?? 8) && !this.stopped) {
@@ -58,14 +64,28 @@ export class RetryQueue {
           }, wait);
           t.unref();
           this.timers.add(t);
+        } else if (this.stopped) {
+          // Stopping: the task stays in the journal (if it is kept there) for the next start.
         } else {
-          this.logger.error(`${task.what} failed for good: ${message} (the upload itself is fine and is not repeated)`);
+          const retryable = shouldRetry(err);
+          this.logger.error(
+            `${task.what} failed for good: ${message} (the upload itself is fine and is not repeated${retryable && task.finished ? '; tried again at the next start' : ''})`,
+          );
           this.failures.push({ what: task.what, message, at: Date.now() });
+          await this.tell(task, retryable ? 'gave-up' : 'refused');
         }
       }
     }
     this.running = false;
     if (this.tasks.length === 0 && this.waiting === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async tell(task: QueueTask, outcome: TaskOutcome): Promise<void> {
+    try {
+      await task.finished?.(outcome);
+    } catch (err) {
+      this.logger.warn(`${task.what}: ${(err as Error).message}`);
+    }
   }
 
   /** Resolves when nothing is queued, running or waiting for a retry. */

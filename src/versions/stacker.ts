@@ -10,7 +10,8 @@ import type { FrameioClient } from '../frameio/index.js';
 import type { JobStore } from '../journal/index.js';
 import type { Logger } from '../util/logger.js';
 import { versionedName } from './naming.js';
-import { RetryQueue } from './retry-queue.js';
+import { scopePrefix, PendingTasks } from './pending.js';
+import { RetryQueue, type QueueTask } from './retry-queue.js';
 
 /** The newest known version of a name in a folder, and the stack it heads (if any). */
 interface Head {
@@ -33,16 +34,65 @@ export interface VersionStackerOptions {
   watches: Map<string, VersionsConfig>;
   logger: Logger;
   retryBaseMs?: number;
+  /**
+   * With a journal shared by several agents: this agent's id, so its queued tasks are its own (each
+   * agent resumes only what it queued, never another live agent's).
+   */
+  pendingScope?: string;
+}
+
+/** A stacking kept in the journal until done (see pending.ts). */
+interface PendingStack {
+  watch: string;
+  jobId: number;
+  relPath: string;
+  fileId: string;
 }
 
 export class VersionStacker {
   private readonly heads = new Map<string, Head>();
   readonly queue: RetryQueue;
+  private readonly pending: PendingTasks<PendingStack>;
+  /** Stackings taken over from the journal at start: a repeated 'verified' event does not queue them twice. */
+  private readonly resumed = new Set<string>();
   private unsubscribe: Unsubscribe | undefined;
   readonly outcomes: StackOutcome[] = [];
 
   constructor(private readonly opts: VersionStackerOptions) {
     this.queue = new RetryQueue(opts.logger, opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {});
+    this.pending = new PendingTasks(opts.journal, `${scopePrefix(opts.pendingScope)}stack/`, opts.logger);
+  }
+
+  /**
+   * Queues again the stackings a previous run left undone (stopped, or out of retries), oldest
+   * first, before any new one: call before uploads resume. Paced like any other (10 a minute).
+   */
+  async resume(): Promise<number> {
+    let n = 0;
+    for (const { id, record: r } of await this.pending.list()) {
+      if (!this.opts.watches.has(r.watch)) {
+        this.opts.logger.info(`not stacking ${r.relPath}: watch '${r.watch}' no longer has versions`);
+        await this.pending.done(id);
+        continue;
+      }
+      this.resumed.add(id);
+      this.queue.push(this.task(r));
+      n++;
+    }
+    if (n > 0) this.opts.logger.info(`${n} version stacking(s) left from the last run queued again`);
+    return n;
+  }
+
+  private task(r: PendingStack): QueueTask {
+    return {
+      what: `stacking ${r.relPath} (file ${r.fileId})`,
+      run: async () => {
+        await this.pending.written(r.fileId);
+        await this.stack(r.watch, r.jobId, r.relPath, r.fileId);
+      },
+      // Out of retries (Frame.io down for long): kept for the next start. Done or refused: cleared.
+      finished: (outcome) => (outcome === 'gave-up' ? undefined : this.pending.done(r.fileId)),
+    };
   }
 
   attach(events: PipelineEvents): this {
@@ -50,8 +100,10 @@ export class VersionStacker {
       (e) => e.type === 'verified' && this.opts.watches.has(e.watch),
       (e) => {
         if (e.type !== 'verified' || !e.fileId) return;
-        const fileId = e.fileId;
-        this.queue.push({ what: `stacking ${e.relPath} (file ${fileId})`, run: () => this.stack(e.watch, e.jobId, e.relPath, fileId) });
+        if (this.resumed.has(e.fileId)) return;
+        const r: PendingStack = { watch: e.watch, jobId: e.jobId, relPath: e.relPath, fileId: e.fileId };
+        void this.pending.add(r.fileId, r);
+        this.queue.push(this.task(r));
       },
       { name: 'version stacker', bufferSize: 100_000 },
     );

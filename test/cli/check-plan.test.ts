@@ -110,4 +110,38 @@ describe('check --plan', () => {
     expect(alone.code).toBe(2);
     expect(alone.err).toMatch(/--limit goes with --plan/);
   });
+
+  it('says what a per-file metadata value costs at Frame.io\'s limits', async () => {
+    const tagCfg = path.join(dir, 'tag.yaml');
+    await fs.writeFile(
+      tagCfg,
+      [
+        'frameio:',
+        '  api_url: http://127.0.0.1:9',
+        '  account_id: acc',
+        '  token: t0ken-not-used',
+        `state_dir: ${path.join(dir, 'state')}`,
+        'watches:',
+        '  - name: renders',
+        `    path: ${hot}`,
+        '    folder_id: ROOT',
+        '    after_upload:',
+        '      action: tag',
+        '      metadata:',
+        '        - field: Render host',
+        '          value: "{host}"',
+        '        - field: Source path',
+        '          value: "from {path}"',
+        '',
+      ].join('\n'),
+    );
+    const io = memoryIO({}, dir);
+    const code = await main(['check', '--config', tagCfg, '--plan'], io);
+    expect(code, io.stderrText()).toBe(0);
+    const notes = io.stdoutText().split('\n').filter((l) => l.startsWith('  note: '));
+    // {host} is the same for every file: no note for it.
+    expect(notes).toEqual([
+      "  note: watch 'renders': metadata 'Source path' is per file ({path}): one bulk call per file, so 10 files a minute at Frame.io's limits (values the same for every file batch up to 100 files a call)",
+    ]);
+  });
 });

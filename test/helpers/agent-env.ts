@@ -25,7 +25,7 @@ export interface AgentEnv {
    * subscribe to before the agent starts (default: the agent makes its own, on agent.events).
    */
   /** `topYaml`: top-level keys appended to the config (e.g. notify:); `notify`: delivery timing. */
-  start(opts?: { watchYaml?: string; uploadYaml?: string; events?: EventBus; extraWatches?: string; store?: JobStore; topYaml?: string; notify?: AgentOptions['notify']; heartbeatMs?: number }): Promise<RunningAgent>;
+  start(opts?: { watchYaml?: string; uploadYaml?: string; events?: EventBus; extraWatches?: string; store?: JobStore; topYaml?: string; notify?: AgentOptions['notify']; heartbeatMs?: number; searchPath?: string; agent?: Pick<AgentOptions, 'marksRetryBaseMs' | 'metadataFlushMs'> }): Promise<RunningAgent>;
   write(rel: string, data: Buffer | string): Promise<string>;
   close(): Promise<void>;
 }
@@ -71,7 +71,7 @@ export async function agentEnv(emuOpts: EmulatorOptions = {}): Promise<AgentEnv>
         '',
       ].join('\n');
       const config = parseConfig(yaml, { fileName: 'test.yaml', env: {}, baseDir: root });
-      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...(opts.events ? { events: opts.events } : {}), ...(opts.store ? { store: opts.store } : {}), ...(opts.notify ? { notify: opts.notify } : {}), ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}) });
+      const agent = await startAgent({ config, client, accountId: emu.accountId, logger, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...(opts.events ? { events: opts.events } : {}), ...(opts.store ? { store: opts.store } : {}), ...(opts.notify ? { notify: opts.notify } : {}), ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}), ...(opts.searchPath !== undefined ? { searchPath: opts.searchPath } : {}), ...opts.agent });
       agents.push(agent);
       return agent;
     },

@@ -28,7 +28,8 @@ beforeAll(async () => {
   }
   // Slow enough that an upload is visible in flight, fast enough for a test.
   env = await agentEnv({ linkBytesPerSecond: 2 * 1024 * 1024 });
-  agent = await env.start({ uploadYaml: 'max_upload_attempts: 1' });
+  // Sequences on, with a quiet time longer than the test: the one rendered below stays open.
+  agent = await env.start({ uploadYaml: 'max_upload_attempts: 1', watchYaml: 'sequences:\n  enabled: true\n  quiet_seconds: 600' });
   surface = await startHttpSurface({ agent, watches: [{ name: 'hot', path: env.hot, folderId: env.emu.rootFolderId }], listen: '127.0.0.1:0', logger: env.logger });
   profile = mkdtempSync(path.join(tmpdir(), 'fia-chromium-'));
   // A fresh profile each run (playwright passes it as --user-data-dir).
@@ -81,6 +82,17 @@ describe('status page', () => {
     await done;
     await page.locator('#files tr[data-path="hot/Shots/live.mov"][data-state="done"]').waitFor();
     await page.locator('#uploads .empty').waitFor();
+
+    // An image sequence being rendered, with a gap: listed with its progress, live, and in the JSON API.
+    const frames = [1001, 1002, 1003, 1004, 1005, 1008, 1009, 1010];
+    for (const f of frames) await env.write(`shots/sh010_comp.${f}.exr`, Buffer.alloc(2000, f % 251));
+    const seq = page.locator('#sequences tr[data-sequence="hot/shots/sh010_comp.####.exr"]');
+    await expect.poll(() => seq.locator('.progress').textContent(), { timeout: 20_000 }).toBe('8/8 frames');
+    expect(await seq.getAttribute('data-state')).not.toBe('complete');
+    expect(await seq.locator('.range').textContent()).toBe('1001–1010');
+    expect(await seq.locator('.gaps').textContent()).toBe('missing 1006–1007');
+    const api = await page.evaluate(async () => (await (await fetch('/api/status')).json()) as { sequences?: Array<Record<string, unknown>> });
+    expect(api.sequences?.find((q) => q.sequence === 'shots/sh010_comp.####.exr')).toMatchObject({ watch: 'hot', frames: 8, uploaded: 8, gaps: '1006–1007', missing: 2, first: 1001, last: 1010 });
 
     // Search by name, open the file's history.
     await page.fill('#search', 'live.mov');

@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
+import { waitFor } from '../helpers/wait.js';
 
 let env: AgentEnv | undefined;
 afterEach(async () => {
@@ -47,4 +48,42 @@ describe('tag marks in Frame.io', () => {
     expect((await fs.readdir(env.hot)).sort()).toEqual(['x.mov', 'x.mov.frameio.json']);
     expect(env.emu.comments()).toEqual([]);
   });
+
+  it('comments and metadata not yet sent at a stop are sent after the restart, once each, without uploading again', async () => {
+    env = await agentEnv();
+    const names = ['a.mov', 'b.mov', 'c.mov'];
+    const watchYaml = ['after_upload:', '  action: tag', '  sidecar: false', '  comment: "from {host}: {name}"', '  metadata:', '    - field: Shot', '      value: "sh010"'].join('\n');
+    // The first run's marks fail once (every attempt the client makes) and their retry is a minute
+    // away: the stop comes first and they are left undone.
+    env.emu.inject({ target: 'api', kind: '503', endpoint: 'create_comment', count: 4 * names.length });
+    env.emu.inject({ target: 'api', kind: '503', endpoint: 'update_metadata_values', count: 4 });
+    const first = await env.start({ watchYaml, agent: { marksRetryBaseMs: 60_000, metadataFlushMs: 100 } });
+    const ids = new Map<string, string>();
+    const finalized = new Promise<void>((resolve) => {
+      first.events.subscribe((ev) => ev.type === 'finalized' || ev.type === 'verified', (ev) => {
+        if (ev.type === 'verified') ids.set(ev.relPath, ev.fileId!);
+        else if (ids.size === names.length && ev.relPath === names[names.length - 1]) resolve();
+      });
+    });
+    for (const n of names) await env.write(n, `bytes of ${n}`);
+    await finalized;
+    await waitFor(() => env!.logger.records.filter((r) => r.level === 'warn' && /(commenting on|setting metadata).*trying again/.test(r.message)).length === names.length + 1, { timeoutMs: 30_000, what: 'every mark waiting to retry' });
+    await first.stop();
+    expect(env.emu.comments()).toEqual([]);
+    const uploads = env.emu.stats().requests.create_local_upload;
+    expect(uploads).toBe(names.length);
+
+    const second = await env.start({ watchYaml, agent: { metadataFlushMs: 100 } });
+    expect(env.logger.text()).toMatch(/6 Frame\.io mark\(s\) left from the last run queued again/);
+    await second.marks!.idle();
+    const shot = env.emu.fieldDefinitions().find((d) => d.name === 'Shot')!.id;
+    for (const n of names) {
+      expect(env.emu.comments(ids.get(n)!).map((c) => c.text)).toEqual([expect.stringMatching(new RegExp(`^from .+: ${n.replace('.', '\\.')}$`))]);
+      expect(env.emu.metadataValues(ids.get(n)!)).toEqual({ [shot]: 'sh010' });
+    }
+    // The three files' metadata went in one bulk call after the restart; nothing was uploaded again.
+    expect(env.emu.stats().requests.update_metadata_values).toBe(4 + 1);
+    expect(env.emu.stats().requests.create_local_upload).toBe(uploads);
+    await waitFor(async () => (await second.journal.listSettings('after-upload/')).size === 0, { what: 'the kept marks cleared' });
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { SqliteJobStore } from '../../src/journal/index.js';
 import { EventBus } from '../../src/events/index.js';
 import { Marker } from '../../src/marks/index.js';
 import { recordingLogger } from '../helpers/logger.js';
+import { formatBytes } from '../../src/util/format.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let cleanup: Array<() => Promise<void>> = [];
@@ -86,4 +87,33 @@ describe('metadata marks', () => {
     expect(marker.metadataQueue.failures[0]!.message).toMatch(/422/);
     expect(emu.stats().requests.create_local_upload).toBe(0);
   });
+
+  it('per-file values: warned at start, files with equal values share a call, the others go one call each, paced', async () => {
+    const { emu, client, journal, events } = await setup();
+    const logger = recordingLogger();
+    const marker = new Marker({ client, accountId: emu.accountId, journal, watches: new Map([['renders', { action: 'tag', sidecar: false, metadata: [{ field: 'Size', value: '{size}' }] }]]), logger, flushMs: 200 }).attach(events);
+    cleanup.unshift(() => marker.stop(0));
+    expect(logger.at('warn')).toEqual([
+      "watch 'renders': metadata 'Size' is per file ({size}): one bulk call per file, so 10 files a minute at Frame.io's limits (values the same for every file batch up to 100 files a call)",
+    ]);
+    // 12 files of one size (one value set) and 12 of sizes all different (12 value sets).
+    const sizes = [...Array.from({ length: 12 }, () => 500), ...Array.from({ length: 12 }, (_, i) => 1000 * (i + 2))];
+    const ids: string[] = [];
+    for (const [i, size] of sizes.entries()) {
+      const rel = `f${i}.exr`;
+      const f = await emu.addUploadedFile(emu.rootFolderId, rel, size);
+      const { job } = await journal.observe('renders', rel, `/renders/${rel}`, { size, mtimeMs: 1, dev: 1, ino: i + 1 });
+      await journal.update(job.id, { folderId: emu.rootFolderId, fileId: f.id });
+      events.publish({ type: 'verified', watch: 'renders', relPath: rel, jobId: job.id, time: Date.now(), fileId: f.id, viewUrl: null });
+      ids.push(f.id);
+    }
+    await events.drained();
+    await marker.idle();
+    const field = emu.fieldDefinitions().find((d) => d.name === 'Size')!.id;
+    for (const [i, id] of ids.entries()) expect(emu.metadataValues(id)).toEqual({ [field]: formatBytes(sizes[i]!) });
+    // 1 call for the 12 equal ones, 12 for the rest; more than Frame.io's 10 a minute, so paced, never refused.
+    expect(emu.stats().requests.update_metadata_values).toBe(13);
+    expect(emu.stats().rateLimitedTotal).toBe(0);
+    expect(marker.metadataQueue.failures).toEqual([]);
+  }, 60_000);
 });

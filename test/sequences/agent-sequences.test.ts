@@ -11,6 +11,7 @@ import { memoryIO } from '../helpers/memory-io.js';
 import { pause, waitFor } from '../helpers/wait.js';
 import { statusCommand } from '../../src/cli/status.js';
 import { EventBus } from '../../src/events/index.js';
+import { SqliteJobStore } from '../../src/journal/index.js';
 
 const MISSING = new Set([1100, 1101, 1177]);
 // Frame.io allows 5 upload creations a second, so 300 frames take a minute at the real limits
@@ -173,4 +174,43 @@ describe('image sequences on a running agent', () => {
     expect(rec.of('sequence-complete')).toHaveLength(1);
     rec.stop();
   }, 60_000);
+
+  it('a sequence open across a restart completes with every frame, its gaps and its bytes', async () => {
+    env = await agentEnv(FAST);
+    const watchYaml = ['sequences:', '  enabled: true', '  quiet_seconds: 2'].join('\n');
+    const before = await env.start({ watchYaml });
+    const firstBytes = await render(env.hot, 'renders', 'sh050', 1001, 1100, { missing: new Set([1050]) });
+    await waitFor(async () => (await before.status()).sequences?.find((s) => s.name === 'sh050' && s.uploaded === 99), { timeoutMs: 30_000, what: '99 frames uploaded' });
+    await before.stop();
+    // The second half is rendered while the agent is down; the first half stays where it was (action leave).
+    const secondBytes = await render(env.hot, 'renders', 'sh050', 1101, 1200, { missing: new Set([1150, 1151]) });
+
+    const bus = new EventBus();
+    const done = nextEvent(bus, 'sequence-complete', (e) => e.name === 'sh050', { timeoutMs: 60_000 });
+    const after = await env.start({ events: bus, watchYaml });
+    const e = await done;
+    expect(e).toMatchObject({
+      relPath: 'renders/sh050.####.exr',
+      first: 1001,
+      last: 1200,
+      frames: 197,
+      uploaded: 197,
+      failed: 0,
+      missing: 3,
+      gaps: '1050, 1150–1151',
+      bytes: firstBytes + secondBytes,
+      folderPath: 'renders',
+    });
+    // No frame went up twice, and the summary covers the whole shot in one line.
+    expect(env.emu.files().filter((f) => f.name.startsWith('sh050.'))).toHaveLength(197);
+    const summary = env.logger.records.filter((r) => r.message.startsWith('sequence hot/renders/sh050.####.exr complete'));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]!.message).toMatch(/frames 1001–1200, 197\/197 uploaded, missing 1050, 1150–1151 \(3 frames\)/);
+    // Complete: its resume key is deleted (the status record stays for `status`).
+    await after.stop();
+    const journal = SqliteJobStore.inStateDir(env.stateDir);
+    expect([...(await journal.listSettings('sequence-track/')).keys()]).toEqual([]);
+    expect([...(await journal.listSettings('sequence/')).keys()]).toHaveLength(1);
+    await journal.close();
+  }, 90_000);
 });

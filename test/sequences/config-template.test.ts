@@ -31,6 +31,7 @@ describe('sequences config', () => {
       marker: '{name}.done',
       onGaps: 'upload',
       holdLimitSeconds: 600,
+      upload: 'frames',
     });
     expect(parse(watch('sequences:', '  enabled: true', '  complete_when: marker', '  marker: "{name}.finished"', '  on_gaps: hold', '  hold_limit_seconds: 120')).watches[0]!.sequences).toMatchObject({
       completeWhen: 'marker',
@@ -38,6 +39,27 @@ describe('sequences config', () => {
       onGaps: 'hold',
       holdLimitSeconds: 120,
     });
+  });
+
+  it('proxy: off unless written; codec, fps and width with their defaults; upload frames | proxy | both', () => {
+    expect(parse(watch('sequences:', '  enabled: true')).watches[0]!.sequences!.proxy).toBeUndefined();
+    expect(parse(watch('sequences:', '  enabled: true', '  proxy: {}')).watches[0]!.sequences).toMatchObject({ proxy: { codec: 'h264', fps: 24 }, upload: 'both' });
+    expect(parse(watch('sequences:', '  enabled: true', '  upload: proxy', '  proxy: { codec: prores, fps: 25, width: 960 }')).watches[0]!.sequences).toMatchObject({
+      proxy: { codec: 'prores', fps: 25, width: 960 },
+      upload: 'proxy',
+    });
+  });
+
+  it('proxy: refuses what cannot work, naming the line', () => {
+    expect(problems(watch('sequences:', '  enabled: true', '  upload: proxy')).join('\n')).toMatch(/agent\.yaml:6.*watches\[0\]\.sequences\.upload.*upload 'proxy' needs a proxy/);
+    // Frames deleted after their own upload are gone when the sequence completes and the proxy is rendered.
+    expect(problems(watch('after_upload: { action: delete }', 'sequences:', '  enabled: true', '  upload: both', '  proxy: {}')).join('\n')).toMatch(/sequences\.proxy.*after_upload 'delete' removes each frame/);
+    expect(parse(watch('after_upload: { action: delete }', 'sequences:', '  enabled: true', '  upload: proxy', '  proxy: {}')).watches[0]!.sequences!.upload).toBe('proxy');
+    expect(problems(lines('watches:', '  - { name: r, path: /hot, folder_id: f1, sequences: { enabled: true, proxy: {} } }', '  - { name: "r:proxy", path: /other, folder_id: f1 }')).join('\n')).toMatch(
+      /watches\[1\]\.name.*'r:proxy' is taken by the review proxies of watches\[0\]/,
+    );
+    expect(problems(watch('sequences:', '  enabled: true', '  upload: frames', '  proxy: {}')).join('\n')).toMatch(/sequences\.upload.*upload 'frames' uploads no proxy/);
+    expect(problems(watch('sequences:', '  enabled: true', '  proxy: { codec: vp9 }')).join('\n')).toMatch(/unknown codec 'vp9' \(expected one of h264, prores\)/);
   });
 
   it('names the config line of a bad value', () => {

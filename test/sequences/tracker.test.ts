@@ -11,12 +11,11 @@ import { ManualClock } from '../helpers/clock.js';
 import { recordEvents } from '../helpers/events.js';
 import { recordingLogger } from '../helpers/logger.js';
 
-function setup(jobs: Map<number, Partial<Job>> = new Map()) {
-  const clock = new ManualClock({ start: 1_000_000 });
+function setup(jobs: Map<number, Partial<Job>> = new Map(), settings = new Map<string, string>(), clock = new ManualClock({ start: 1_000_000 })) {
   const bus = new EventBus();
-  const settings = new Map<string, string>();
   const store = {
     getById: async (id: number) => jobs.get(id) as Job | undefined,
+    get: async (_watch: string, relPath: string) => [...jobs.values()].find((j) => j.relPath === relPath) as Job | undefined,
     listSettings: async (prefix: string) => new Map([...settings].filter(([k]) => k.startsWith(prefix))),
     setSetting: async (k: string, v: string | null) => void (v === null ? settings.delete(k) : settings.set(k, v)),
   };
@@ -89,13 +88,97 @@ describe('SequenceTracker', () => {
     expect(saved.map((s) => [s.sequence, s.failed])).toEqual([['r/s.####.exr', 1], ['r/s.####.exr', 0]]);
   });
 
-  it('drops at start what a previous run left open, keeps recent completed ones', async () => {
+  it('drops at start an open record without saved frames, keeps recent completed ones', async () => {
     const { tracker, settings, clock } = setup();
     settings.set('sequence/w/a.####.exr@1', JSON.stringify({ watch: 'w', sequence: 'a.####.exr', state: 'rendering', startedAt: 1 }));
     settings.set('sequence/w/b.####.exr@2', JSON.stringify({ watch: 'w', sequence: 'b.####.exr', state: 'complete', startedAt: 2, completedAt: clock.now() - 1000 }));
     settings.set('sequence/w/c.####.exr@3', JSON.stringify({ watch: 'w', sequence: 'c.####.exr', state: 'complete', startedAt: 3, completedAt: clock.now() - 2 * 86_400_000 }));
     await tracker.start();
     expect([...settings.keys()]).toEqual(['sequence/w/b.####.exr@2']);
+    await tracker.stop();
+  });
+
+  it('goes on after a restart with the frames a previous run saw: count, gaps, bytes, completion', async () => {
+    const settings = new Map<string, string>();
+    const clock = new ManualClock({ start: 1_000_000 });
+    const jobs = new Map<number, Partial<Job>>();
+    const first = setup(jobs, settings, clock);
+    await first.tracker.start();
+    // Frames 1..6 (4 missing): 1, 2 uploaded, 3 failed, 5 on its way up (job 5), 6 seen but not yet a job.
+    for (const n of [1, 2, 3, 5, 6]) first.tracker.fileChanged('w', `r/s.000${n}.exr`, 10 * n);
+    for (const n of [1, 2, 3, 5]) first.bus.publish({ type: 'seen', watch: 'w', relPath: `r/s.000${n}.exr`, jobId: n, time: clock.now(), size: 10 * n });
+    first.job('finalized', 'r/s.0001.exr', 1);
+    first.job('finalized', 'r/s.0002.exr', 2);
+    first.job('failed', 'r/s.0003.exr', 3);
+    await first.bus.drained();
+    clock.advance(500);
+    await first.tracker.tick();
+    await first.tracker.stop();
+    const saved = [...settings.keys()].filter((k) => k.startsWith('sequence-track/'));
+    expect(saved).toEqual(['sequence-track/w/r/s.####.exr']);
+
+    clock.advance(60_000); // down for a minute: longer than quiet_seconds
+    const second = setup(jobs, settings, clock);
+    const rec = recordEvents(second.bus);
+    await second.tracker.start();
+    expect(second.logger.text()).toMatch(/sequence w\/r\/s\.####\.exr: going on after the restart \(2 frame\(s\) uploaded before, missing 4\)/);
+    // Not complete at once: the restart counts as a change, so the watcher can report frame 6 again.
+    await second.tracker.tick();
+    expect(rec.of('sequence-complete')).toHaveLength(0);
+    second.tracker.fileChanged('w', 'r/s.0006.exr', 60);
+    second.job('seen', 'r/s.0006.exr', 6);
+    second.job('finalized', 'r/s.0005.exr', 5); // the resumed upload ends: only its job id is named
+    second.job('finalized', 'r/s.0006.exr', 6);
+    await second.bus.drained();
+    clock.advance(2500);
+    await second.tracker.tick();
+    await second.bus.drained();
+    expect(rec.of('sequence-complete')).toHaveLength(1);
+    // Frame 6's size is 10 in the fake journal's 'seen' (job()); 10 + 20 before, 50 + 10 after.
+    expect(rec.of('sequence-complete')[0]).toMatchObject({ first: 1, last: 6, frames: 5, uploaded: 4, failed: 1, missing: 1, gaps: '4', bytes: 90, startedAt: 1_000_000 });
+    await second.tracker.stop();
+    // Complete: its resume key is gone, its status record stays.
+    expect([...settings.keys()].filter((k) => k.startsWith('sequence-track/'))).toEqual([]);
+    expect([...settings.keys()].filter((k) => k.startsWith('sequence/'))).toHaveLength(1);
+  });
+
+  it('keeps a 10,000-frame sequence in a few bytes and restores it exactly', async () => {
+    const settings = new Map<string, string>();
+    const { tracker, bus, clock } = setup(new Map(), settings);
+    await tracker.start();
+    for (let n = 1001; n <= 11_000; n++) {
+      if (n === 5000 || n === 5001 || n === 9000) continue;
+      tracker.fileChanged('w', `s.${String(n).padStart(5, "0")}.exr`, 1000);
+      bus.publish({ type: 'seen', watch: 'w', relPath: `s.${String(n).padStart(5, "0")}.exr`, jobId: n, time: clock.now(), size: 1000 });
+      bus.publish({ type: 'finalized', watch: 'w', relPath: `s.${String(n).padStart(5, "0")}.exr`, jobId: n, time: clock.now(), action: 'leave', where: null });
+    }
+    await bus.drained();
+    await tracker.stop();
+    const value = settings.get('sequence-track/w/s.#####.exr')!;
+    expect(value.length).toBeLessThan(600);
+    const again = setup(new Map(), settings, clock);
+    await again.tracker.start();
+    expect(again.tracker.list()[0]).toMatchObject({ frames: 9997, uploaded: 9997, bytes: 9_997_000, gaps: '5000–5001, 9000', missing: 3 });
+    await again.tracker.stop();
+  });
+
+  it('counts a frame the pipeline took for already uploaded (no job, no event) by asking the journal by path', async () => {
+    const jobs = new Map<number, Partial<Job>>([[7, { relPath: 's.0002.exr', state: 'done', size: 10 }]]);
+    const { clock, bus, tracker, job } = setup(jobs);
+    await tracker.start();
+    const rec = recordEvents(bus);
+    tracker.fileChanged('w', 's.0001.exr', 10);
+    tracker.fileChanged('w', 's.0002.exr', 10); // known to the journal: the pipeline says nothing of it
+    job('seen', 's.0001.exr', 1);
+    job('finalized', 's.0001.exr', 1);
+    await bus.drained();
+    clock.advance(2500);
+    await tracker.tick();
+    expect(tracker.list()[0]).toMatchObject({ state: 'uploading', uploaded: 1, frames: 2 });
+    clock.advance(5000);
+    await tracker.tick();
+    await bus.drained();
+    expect(rec.of('sequence-complete').map((e) => [e.frames, e.uploaded, e.bytes])).toEqual([[2, 2, 20]]);
     await tracker.stop();
   });
 });

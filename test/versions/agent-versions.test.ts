@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import type { RunningAgent } from '../../src/agent.js';
+import { waitFor } from '../helpers/wait.js';
 
 let env: AgentEnv | undefined;
 afterEach(async () => {
@@ -150,4 +151,33 @@ describe('versions', () => {
     // The 11th and 12th stacks had to wait for the bucket to leak (6 s a slot): well after the uploads.
     expect(stacked - uploadsDone).toBeGreaterThan(3000);
   }, 60_000);
+
+  it('stackings left undone at a stop are kept in the journal and done after the restart, without uploading again', async () => {
+    env = await agentEnv();
+    const bases = ['cut00', 'cut01'];
+    // Each stacking's first try fails (the client's 4 attempts, each a slot of the 10 a minute), and
+    // its retry is a minute away: a stop now leaves both undone.
+    env.emu.inject({ target: 'api', kind: '503', endpoint: 'create_version_stack', count: 4 * bases.length });
+    const first = await env.start({ watchYaml: 'versions: {}', agent: { marksRetryBaseMs: 60_000 } });
+    const verified = new Map<string, string>();
+    first.events.subscribe((e) => e.type === 'verified', (e) => void (e.type === 'verified' && verified.set(e.relPath, e.fileId!)));
+    for (const b of bases) await exportAndWait(first, env, `${b}_v001.mov`, b);
+    for (const b of bases) await env.write(`${b}_v002.mov`, `${b} again`);
+    await waitFor(() => env!.logger.records.filter((r) => /stacking cut\d\d_v002\.mov .*trying again/.test(r.message)).length === bases.length, { timeoutMs: 30_000, what: 'both stackings waiting to retry' });
+    expect(env.emu.versionStacks()).toEqual([]);
+    await first.stop();
+    const uploads = env.emu.stats().requests.create_local_upload;
+    expect(uploads).toBe(4);
+
+    const second = await env.start({ watchYaml: 'versions: {}' });
+    expect(env.logger.text()).toMatch(/2 version stacking\(s\) left from the last run queued again/);
+    await second.versions!.idle();
+    const stacks = env.emu.versionStacks();
+    expect(stacks.map((st) => st.fileIds).sort()).toEqual(bases.map((b) => [verified.get(`${b}_v001.mov`), verified.get(`${b}_v002.mov`)]).sort());
+    // Within Frame.io's 10 a minute, never refused; nothing uploaded again; nothing left in the journal.
+    expect(env.emu.stats().rateLimited.create_version_stack ?? 0).toBe(0);
+    expect(env.emu.stats().requests.create_local_upload).toBe(uploads);
+    await waitFor(async () => (await second.journal.listSettings('after-upload/')).size === 0, { what: 'the kept stackings cleared' });
+    expect(second.versions!.queue.failures).toEqual([]);
+  }, 90_000);
 });

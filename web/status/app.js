@@ -98,6 +98,26 @@ function renderUploads(s) {
   }));
 }
 
+// Open sequences first, then recently completed (the server's order). Progress is frames uploaded
+// of frames seen: the full range is known only once the render is complete.
+function renderSequences(s) {
+  const list = s.sequences || [];
+  fill($('#sequences tbody'), list.map((q) => {
+    const key = `${q.watch}/${q.sequence}`;
+    const inner = el('div');
+    inner.style.width = `${Math.min(100, (100 * q.uploaded) / Math.max(1, q.frames)).toFixed(1)}%`;
+    const range = q.first === null ? '–' : q.first === q.last ? String(q.first) : `${q.first}–${q.last}`;
+    return el('tr', { 'data-sequence': key, 'data-state': q.state },
+      el('td', { text: key, title: q.folderId !== null ? `Frame.io folder ${q.folderPath || '(the watch folder)'}` : undefined }),
+      el('td', { class: 'sequence-state', text: q.state }),
+      el('td', {}, el('div', { class: 'bar' }, inner),
+        el('div', { class: 'small progress', text: `${q.uploaded}/${q.frames} frames${q.failed ? ` · ${q.failed} failed` : ''}` })),
+      el('td', { class: 'range', text: range }),
+      el('td', { class: q.missing ? 'gaps error' : 'gaps', text: q.missing ? `missing ${q.gaps}` : 'none' }),
+      el('td', { text: bytes(q.bytes) }));
+  }), 'no image sequences', 6);
+}
+
 function renderWaiting(s) {
   fill($('#waiting tbody'), s.waiting.map((w) => el('tr', { 'data-path': `${w.watch}/${w.path}` },
     el('td', { text: `${w.watch}/${w.path}` }), el('td', { class: 'error', text: `${w.code ?? ''} ${w.error ?? ''}`.trim() }),
@@ -217,7 +237,7 @@ async function refresh() {
   try {
     const s = await api('/api/status');
     state.status = s;
-    renderAgent(s); renderAgents(s); renderWatches(s); renderUploads(s); renderWaiting(s); renderThroughput(s);
+    renderAgent(s); renderAgents(s); renderWatches(s); renderSequences(s); renderUploads(s); renderWaiting(s); renderThroughput(s);
     await Promise.all([renderFailures(), renderFiles(false), state.openId ? openHistory(state.openId) : null]);
   } catch (e) {
     $('#agent-state').textContent = `unreachable (${e.message})`;
