@@ -101,8 +101,6 @@ describe('an agent cut off from the database for longer than its lease', () => {
       expect(live.find((f) => f.name === 'reel1.mov')!.id).toBe(held.file_id);
       expect(env.emu.stats().rateLimitedTotal).toBe(0);
 
-      // A said so where a person looks: cut off longer than a lease, it starts nothing new.
-      expect(a.stderr()).toMatch(/out of reach/);
       // A started nothing once its lease had lapsed: its only upload is the one it began before the cut.
       const creates = api.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/files/local_upload'));
       expect(creates.filter((c) => c.at > cutAt + LEASE_S * 1000), 'uploads A created after its lease lapsed').toEqual([]);
@@ -118,12 +116,78 @@ describe('an agent cut off from the database for longer than its lease', () => {
       expect(final!.state).toBe('done');
       expect(final!.fence).toBeGreaterThan(held.fence);
 
+      // A said so where a person looks: cut off longer than a lease, it starts nothing new.
+      expect(a.stderr()).toMatch(/out of reach/);
+
       for (const p of [a, b]) p.child.kill('SIGTERM');
       expect((await b.exited).code, b.stderr().slice(-2000)).toBe(0);
       await a.exited;
     } finally {
       await api.close();
       await dbProxy.close();
+      await env.close();
+    }
+  }, 180_000);
+  it('an agent paused past its lease (SIGSTOP) wakes to refused writes: the file is finalized once, by the agent that took it over', async () => {
+    // The partition above is noticed on the agent's own lease clock before any write is tried;
+    // a paused process (a VM stalled, a laptop lid closed) wakes believing it still holds its
+    // claim, with writes already under way: only the fence stops those.
+    const env = await multiAgentEnv({
+      pg: server,
+      database: 'multi_pause',
+      leaseSeconds: LEASE_S,
+      upload: { max_workers: 4, max_files: 2 },
+      emulator: { rateLimits: true, statusLagMs: 300, partSizeTarget: MiB, linkBytesPerSecond: 3_000_000 },
+    });
+    try {
+      const bigRel = 'masters/reel2.mov';
+      const big = fileBytes(40 * MiB + 5, 77);
+      await fs.mkdir(path.join(env.hot, 'masters'), { recursive: true });
+      await fs.writeFile(path.join(env.hot, bigRel), big);
+      const a = await env.startAgent('a');
+      await a.waitForOutput(/watching /, 30_000);
+      const held = await waitFor(
+        async () => (await jobRows(env.db, "j.rel_path = $1 AND j.state = 'uploading' AND j.owner IS NOT NULL", [bigRel])).find((r) => r.parts_done >= 2 && r.parts_done <= r.parts_count! - 15),
+        { what: 'A uploading the big file with parts done', timeoutMs: 30_000, intervalMs: 100 },
+      );
+      const b = await env.startAgent('b');
+      await b.waitForOutput(/watching /, 30_000);
+      a.child.kill('SIGSTOP');
+      const taken = await waitFor(
+        async () => {
+          const [row] = await jobRows(env.db, 'j.id = $1', [held.id]);
+          return row && row.owner !== null && row.owner !== held.owner ? row : undefined;
+        },
+        { what: 'B taking the big upload over while A sleeps', timeoutMs: LEASE_S * 1000 + 15_000, intervalMs: 100 },
+      );
+      // A wakes while B is still uploading the same file: both believe they hold it.
+      expect(taken.state).toBe('uploading');
+      a.child.kill('SIGCONT');
+      await waitFor(async () => (await listFiles(env.done)).includes(bigRel) && (await jobRows(env.db, "j.state <> 'done'")).length === 0, {
+        what: 'the big file finished',
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      });
+      // A gets a lease's time after waking to do whatever stale thing it was about to do.
+      await pause(LEASE_S * 1000);
+
+      expect(await listFiles(env.hot)).toEqual([]);
+      expect(await listFiles(env.done)).toEqual([bigRel]);
+      expect(sha256(await fs.readFile(path.join(env.done, bigRel)))).toBe(sha256(big));
+      const live = env.emu.files().filter((f) => !f.deleted);
+      expect(live.map((f) => f.id)).toEqual([held.file_id]);
+      expect(sha256(await env.emu.readFile(held.file_id!))).toBe(sha256(big));
+      const aDone = uploadedAt(await a.logRecords()).filter((r) => r.path === bigRel);
+      const bDone = uploadedAt(await b.logRecords()).filter((r) => r.path === bigRel);
+      expect(aDone, 'A finalized the file it had lost').toEqual([]);
+      expect(bDone).toHaveLength(1);
+      const [final] = await jobRows(env.db, 'j.id = $1', [held.id]);
+      expect(final!.fence).toBeGreaterThan(held.fence);
+
+      for (const p of [a, b]) p.child.kill('SIGTERM');
+      expect((await b.exited).code, b.stderr().slice(-2000)).toBe(0);
+      await a.exited;
+    } finally {
       await env.close();
     }
   }, 180_000);
