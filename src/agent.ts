@@ -20,7 +20,8 @@ import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import type { AgentError } from './frameio/errors.js';
-import { SequenceTracker, parseFrame, withProxies, withoutMarkers } from './sequences/index.js';
+import { SequenceTracker, withProxies, withoutMarkers } from './sequences/index.js';
+import { watchFrame } from './sequences/watch-frame.js';
 import { ProxyMaker, findFfmpeg, proxyAvailability } from './sequences/proxy/index.js';
 import type { TagConfig, VersionsConfig } from './config/types.js';
 import { VersionStacker } from './versions/index.js';
@@ -243,7 +244,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     // upload: proxy: a frame only waits for its sequence's movie; it never goes up and stays in place.
     const keepFrames = proxies !== undefined && watch.sequences?.proxy !== undefined && watch.sequences.upload === 'proxy';
     hot.on('settled', (facts) => {
-      if (keepFrames && parseFrame(facts.relPath)) {
+      if (keepFrames && watchFrame(facts.relPath, watch)) {
         hot.markHandled(facts);
         sequences.frameKept(watch.name, facts.relPath, facts.size);
         return;

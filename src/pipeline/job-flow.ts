@@ -3,7 +3,7 @@
 // the after-upload action (outside the slot: a file waiting for Frame.io to assemble it must not
 // keep another file from sending). Every state is journaled before the next step starts. What to
 // do after a failure is decided in decide.ts and carried out in job-errors.ts.
-import { parseFrame } from '../sequences/detect.js';
+import { watchFrame } from '../sequences/watch-frame.js';
 import path from 'node:path';
 import { classifyNetworkError, isAgentError } from '../frameio/errors.js';
 import { JournalError, isStoreUnwritable, type Job } from '../journal/index.js';
@@ -375,7 +375,7 @@ export class JobFlow {
       // The folder path when this flow routed the file; after a restart only the folder id is known.
       const dest = this.routedPath ? `${this.routedPath}/` : `folder ${job.folderId}`;
       // A frame of a followed image sequence: its sequence's summary line is the info line (src/sequences).
-      logger[w.config.sequences && parseFrame(job.relPath) ? 'debug' : 'info'](`uploaded ${job.relPath} ${formatBytes(job.size)}${speed} to ${dest} → ${job.viewUrl ?? job.fileId}${where.note ? ` · ${where.note}` : ''}`, {
+      logger[w.config.sequences && watchFrame(job.relPath, w.config) ? 'debug' : 'info'](`uploaded ${job.relPath} ${formatBytes(job.size)}${speed} to ${dest} → ${job.viewUrl ?? job.fileId}${where.note ? ` · ${where.note}` : ''}`, {
         event: 'uploaded',
         watch: job.watch,
         file: job.relPath,

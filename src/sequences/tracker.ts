@@ -14,7 +14,9 @@ import type { JobStore } from '../journal/store.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { markerName, type SequencesConfig } from './config.js';
+import type { VersionsConfig } from '../config/types.js';
 import { framePath, parseFrame, sequenceKey, type FrameName } from './detect.js';
+import { watchFrame } from './watch-frame.js';
 import { SEQUENCE_PREFIX, sequenceSettingKey, type SequenceStatusEntry } from './persist.js';
 import { SEQUENCE_TRACK_PREFIX, parseSavedTrack, trackSettingKey } from './resume.js';
 import { summaryLine } from './summary.js';
@@ -54,6 +56,7 @@ export interface CompletedSequence {
 interface WatchInfo {
   root: string;
   cfg: SequencesConfig;
+  versions?: VersionsConfig;
 }
 
 const statExists = async (p: string): Promise<boolean> => {
@@ -80,7 +83,7 @@ export class SequenceTracker {
   constructor(private readonly opts: SequenceTrackerOptions) {
     this.clock = opts.clock ?? realClock;
     this.exists = opts.exists ?? statExists;
-    for (const w of opts.watches) if (w.sequences) this.watches.set(w.name, { root: w.path, cfg: w.sequences });
+    for (const w of opts.watches) if (w.sequences) this.watches.set(w.name, { root: w.path, cfg: w.sequences, ...(w.versions ? { versions: w.versions } : {}) });
   }
 
   get enabled(): boolean {
@@ -109,7 +112,7 @@ export class SequenceTracker {
 
   /** From the watcher: a file appeared or changed (still settling). */
   fileChanged(watch: string, relPath: string, size: number): void {
-    const f = parseFrame(relPath);
+    const f = this.frameOf(watch, relPath);
     if (!f || !this.watches.has(watch)) return;
     const t = this.trackOf(watch, f, true)!;
     if (t.frames.get(f.frame)?.carried && this.opts.store) this.recheckCarried(t, watch, relPath, f.frame, size);
@@ -118,14 +121,14 @@ export class SequenceTracker {
 
   /** A frame settled and stays in place, never uploaded (`upload: proxy`). */
   frameKept(watch: string, relPath: string, size: number): void {
-    const f = parseFrame(relPath);
+    const f = this.frameOf(watch, relPath);
     if (!f || !this.watches.has(watch)) return;
     this.trackOf(watch, f, true)!.kept(f.frame, size, this.clock.now());
   }
 
   /** From the watcher: a file vanished before it settled. */
   fileGone(watch: string, relPath: string): void {
-    const f = parseFrame(relPath);
+    const f = this.frameOf(watch, relPath);
     if (!f) return;
     this.open.get(`${watch}\0${sequenceKey(f)}`)?.gone(f.frame, this.clock.now());
   }
@@ -164,8 +167,14 @@ export class SequenceTracker {
     return t;
   }
 
+  /** A frame of a followed sequence on this watch (a name its versions pattern takes is not). */
+  private frameOf(watch: string, relPath: string): FrameName | undefined {
+    const w = this.watches.get(watch);
+    return w ? watchFrame(relPath, w) : parseFrame(relPath);
+  }
+
   private onEvent(e: PipelineEvent): void {
-    const f = parseFrame(e.relPath);
+    const f = this.frameOf(e.watch, e.relPath);
     if (!f) return;
     const now = this.clock.now();
     const t = this.trackOf(e.watch, f, e.type === 'seen');

@@ -66,7 +66,7 @@ async function site(emuOpts: Parameters<typeof startEmulator>[0] = {}): Promise<
   return s;
 }
 
-async function agent(s: Site, id: string, logger: RecordingLogger = recordingLogger()): Promise<{ agent: RunningAgent; logger: RecordingLogger; store: PgJobStore }> {
+async function agent(s: Site, id: string, logger: RecordingLogger = recordingLogger(), watchPath = s.hot): Promise<{ agent: RunningAgent; logger: RecordingLogger; store: PgJobStore }> {
   const yaml = [
     'frameio:',
     `  api_url: ${JSON.stringify(s.emu.apiUrl)}`,
@@ -80,7 +80,7 @@ async function agent(s: Site, id: string, logger: RecordingLogger = recordingLog
     '  max_files: 2',
     'watches:',
     '  - name: hot',
-    `    path: ${JSON.stringify(s.hot)}`,
+    `    path: ${JSON.stringify(watchPath)}`,
     `    folder_id: ${JSON.stringify(s.emu.rootFolderId)}`,
     '    share_id: renders',
     '    settle_seconds: 0.3',
@@ -97,6 +97,44 @@ async function agent(s: Site, id: string, logger: RecordingLogger = recordingLog
   const a = await startAgent({ config, client, accountId: s.emu.accountId, logger, store, identity: { id, host: 'test-host', pid: process.pid }, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400 });
   s.agents.push(a);
   return { agent: a, logger, store };
+}
+
+/**
+ * An agent that vanished mid-upload: its journal records, its claim (already lapsed), its upload
+ * created in Frame.io with two of six parts sent.
+ */
+async function ghostUpload(s: Site) {
+  const data = Buffer.alloc(6 * 1024 * 1024);
+  for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) & 0xff;
+  const file = path.join(s.hot, 'render.mov');
+  await fs.writeFile(file, data);
+  const st = await fs.stat(file);
+  const ghost = await PgJobStore.open(s.url, { clock: { now: () => Date.now() - 60_000 } });
+  s.stores.push(ghost);
+  const { job } = await ghost.observe('hot', 'render.mov', '/Volumes/Renders/hot/render.mov', { size: st.size, mtimeMs: st.mtimeMs, dev: 999, ino: 999 }, { shareId: 'renders' });
+  await ghost.claim(job.id, 'ghost', 5000);
+  const client = createFrameioClient({ apiUrl: s.emu.apiUrl, auth: staticTokenAuth(s.emu.token), timeoutMs: 10_000, retryBaseMs: 20 });
+  const created = await client.createLocalUpload(s.emu.accountId, s.emu.rootFolderId, { name: 'render.mov', file_size: st.size });
+  expect(created.upload_urls.length).toBe(6);
+  await ghost.transition(job.id, 'settled', { folderId: s.emu.rootFolderId });
+  await ghost.transition(job.id, 'uploading', {
+    fileId: created.id,
+    mediaType: created.media_type,
+    viewUrl: created.view_url,
+    parts: created.upload_urls.map((u) => ({ size: u.size, url: u.url })),
+    partsDone: [],
+    urlsCreatedAt: Date.now(),
+  });
+  let offset = 0;
+  for (const [i, u] of created.upload_urls.entries()) {
+    if (i < 2) {
+      const r = await fetch(u.url, { method: 'PUT', body: data.subarray(offset, offset + u.size), headers: { 'content-type': created.media_type, 'x-amz-acl': 'private' } });
+      expect(r.status).toBe(200);
+      await ghost.markPartDone(job.id, i);
+    }
+    offset += u.size;
+  }
+  return { job, created, data };
 }
 
 function uploadedBy(logger: RecordingLogger): string[] {
@@ -132,39 +170,7 @@ describe('agents sharing one journal', () => {
   it('takes over an upload whose agent vanished, sending only the parts it had not sent', async () => {
     const s = await site({ partSizeTarget: 1024 * 1024 });
     try {
-      // The vanished agent: its journal records, its claim (already lapsed), its created upload
-      // with two of six parts sent.
-      const data = Buffer.alloc(6 * 1024 * 1024);
-      for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) & 0xff;
-      const file = path.join(s.hot, 'render.mov');
-      await fs.writeFile(file, data);
-      const st = await fs.stat(file);
-      const past = { now: () => Date.now() - 60_000 };
-      const ghost = await PgJobStore.open(s.url, { clock: past });
-      s.stores.push(ghost);
-      const { job } = await ghost.observe('hot', 'render.mov', '/Volumes/Renders/hot/render.mov', { size: st.size, mtimeMs: st.mtimeMs, dev: 999, ino: 999 }, { shareId: 'renders' });
-      await ghost.claim(job.id, 'ghost', 5000);
-      const client = createFrameioClient({ apiUrl: s.emu.apiUrl, auth: staticTokenAuth(s.emu.token), timeoutMs: 10_000, retryBaseMs: 20 });
-      const created = await client.createLocalUpload(s.emu.accountId, s.emu.rootFolderId, { name: 'render.mov', file_size: st.size });
-      expect(created.upload_urls.length).toBe(6);
-      await ghost.transition(job.id, 'settled', { folderId: s.emu.rootFolderId });
-      await ghost.transition(job.id, 'uploading', {
-        fileId: created.id,
-        mediaType: created.media_type,
-        viewUrl: created.view_url,
-        parts: created.upload_urls.map((u) => ({ size: u.size, url: u.url })),
-        partsDone: [],
-        urlsCreatedAt: Date.now(),
-      });
-      let offset = 0;
-      for (const [i, u] of created.upload_urls.entries()) {
-        if (i < 2) {
-          const r = await fetch(u.url, { method: 'PUT', body: data.subarray(offset, offset + u.size), headers: { 'content-type': created.media_type, 'x-amz-acl': 'private' } });
-          expect(r.status).toBe(200);
-          await ghost.markPartDone(job.id, i);
-        }
-        offset += u.size;
-      }
+      const { job, created, data } = await ghostUpload(s);
       expect(s.emu.stats().partPuts).toBe(2);
 
       const b = await agent(s, 'beta');
@@ -179,6 +185,26 @@ describe('agents sharing one journal', () => {
       const after = await b.store.getById(job.id);
       expect(after?.state).toBe('done');
       expect(after?.owner).toBe('beta');
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('an agent on which the share is not mounted never judges its files gone: it gives a dead agent\'s upload back untouched', async () => {
+    const s = await site({ partSizeTarget: 1024 * 1024 });
+    try {
+      const { job, created } = await ghostUpload(s);
+      // gamma's mount point: an empty folder, the share not mounted on it.
+      const emptyMount = path.join(s.root, 'gamma-mnt');
+      await fs.mkdir(emptyMount);
+      const g = await agent(s, 'gamma', recordingLogger(), emptyMount);
+      await waitFor(() => g.logger.records.some((r) => /render\.mov \(uploading, left by ghost\) is not at .* on this machine; leaving it to an agent that sees it/.test(r.message)), { timeoutMs: 20_000 });
+      const now = await g.store.getById(job.id);
+      expect(now?.state).toBe('uploading');
+      expect(now?.partsDone).toEqual([0, 1]);
+      // Given back for an agent that sees the file; the half-sent upload is still in Frame.io.
+      expect(now?.owner).toBeNull();
+      expect(s.emu.files().find((f) => f.id === created.id)?.deleted).toBe(false);
     } finally {
       await s.close();
     }
@@ -202,6 +228,51 @@ describe('agents sharing one journal', () => {
       const now = await thief.getById(uploaded.id);
       expect(now?.state).toBe('uploaded');
       expect(now?.owner).toBe('thief');
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});
+
+describe('claims in the store, as agents use them', () => {
+  it('a job handed over under way (or waiting to be routed again) is swept by another agent; one given up plainly is not', async () => {
+    const s = await site();
+    try {
+      const a = await PgJobStore.open(s.url);
+      s.stores.push(a);
+      const facts = { size: 10, mtimeMs: 1000, dev: 1, ino: 2 };
+      const one = (await a.observe('hot', 'one.mov', '/a/one.mov', facts, { shareId: 'renders' })).job;
+      const two = (await a.observe('hot', 'two.mov', '/a/two.mov', facts, { shareId: 'renders' })).job;
+      const l1 = (await a.claim(one.id, 'alpha', 30_000))!;
+      const l2 = (await a.claim(two.id, 'alpha', 30_000))!;
+      // alpha stops while both are 'seen' (waiting for a slot after a redo): one handed over, one plainly released.
+      expect(await a.release(l1, { handOver: true })).toBe(true);
+      expect(await a.release(l2)).toBe(true);
+      const swept = await a.claimStale('beta', 30_000, ['renders'], 10);
+      expect(swept.map((t) => [t.job.relPath, t.previousOwner])).toEqual([['one.mov', 'alpha']]);
+      expect((await a.getById(one.id))?.owner).toBe('beta');
+      // A job this agent gave back as not here is left out of its sweeps.
+      await a.release(swept[0]!.lease, { handOver: true });
+      expect(await a.claimStale('beta', 30_000, ['renders'], 10, { exclude: [one.id] })).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('a release still on its way never clears the claim the same agent takes next on that job', async () => {
+    const s = await site();
+    try {
+      const store = await PgJobStore.open(s.url);
+      s.stores.push(store);
+      const keeper = new ClaimKeeper({ store, owner: 'alpha', leaseMs: 30_000, clock: realClock, logger: recordingLogger() });
+      const { job } = await store.observe('hot', 'a.mov', '/x/a.mov', { size: 1, mtimeMs: 1, dev: 1, ino: 1 }, { shareId: 'renders' });
+      await keeper.acquire(job.id, () => undefined);
+      const releasing = keeper.release(job.id);
+      const again = await keeper.acquire(job.id, () => undefined);
+      await releasing;
+      expect(again?.owner).toBe('alpha');
+      expect((await store.getById(job.id))?.owner).toBe('alpha');
+      expect(keeper.current(job.id)).toBeDefined();
     } finally {
       await s.close();
     }

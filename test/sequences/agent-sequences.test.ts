@@ -20,11 +20,14 @@ const MISSING = new Set([1100, 1101, 1177]);
 const PER_SECOND = (limit: number) => ({ limit, windowMs: 1000 });
 const FAST = { limits: { create_local_upload: PER_SECOND(200), show_file: PER_SECOND(400), upload_status: PER_SECOND(400) } };
 
+/** 1,240 frames (1001–2240) written over about 20 s: 12 at a time, each batch growing for 190 ms. */
+const RENDER_20S = { batch: 12, paceMs: 190 };
+
 /**
  * Writes frames first..last (but the missing ones) under dir, `batch` at a time: each frame is
  * opened, half written, left growing for a moment, then finished, as a render node writes it.
  */
-async function render(hot: string, dir: string, name: string, first: number, last: number, opts: { batch?: number; bytes?: number; missing?: Set<number> } = {}): Promise<number> {
+async function render(hot: string, dir: string, name: string, first: number, last: number, opts: { batch?: number; bytes?: number; missing?: Set<number>; paceMs?: number } = {}): Promise<number> {
   const abs = path.join(hot, dir);
   await fs.mkdir(abs, { recursive: true });
   const frames = [];
@@ -34,7 +37,7 @@ async function render(hot: string, dir: string, name: string, first: number, las
   for (let i = 0; i < frames.length; i += batch) {
     const handles = await Promise.all(frames.slice(i, i + batch).map((f) => fs.open(path.join(abs, `${name}.${String(f).padStart(4, '0')}.exr`), 'w')));
     await Promise.all(handles.map((h) => h.write(Buffer.alloc(size / 2, 1))));
-    await pause(40); // the renderer's pace: the frame is visibly growing
+    await pause(opts.paceMs ?? 40); // the renderer's pace: the frame is visibly growing
     await Promise.all(handles.map((h) => h.write(Buffer.alloc(size / 2, 2))));
     await Promise.all(handles.map((h) => h.close()));
   }
@@ -48,7 +51,7 @@ describe('image sequences on a running agent', () => {
     env = undefined;
   });
 
-  it('completes a 300-frame render with 3 missing frames by quiet time: summary, gaps, status, {seq} folders', async () => {
+  it('completes a 1,240-frame render with 3 missing frames, written over 20 s, by quiet time: summary, gaps, status, {seq} folders', async () => {
     env = await agentEnv(FAST);
     const bus = new EventBus();
     const rec = recordEvents(bus);
@@ -65,7 +68,7 @@ describe('image sequences on a running agent', () => {
     });
     const done = nextEvent(bus, 'sequence-complete', (e) => e.name === 'sh010_comp', { timeoutMs: 60_000 });
     const doneOther = nextEvent(bus, 'sequence-complete', (e) => e.name === 'sh020_plate', { timeoutMs: 60_000 });
-    const rendering = render(env.hot, 'renders', 'sh010_comp', 1001, 1300, { missing: MISSING });
+    const rendering = render(env.hot, 'renders', 'sh010_comp', 1001, 2240, { missing: MISSING, ...RENDER_20S });
     // While frames arrive, status lists the sequence with its progress.
     const mid = await waitFor(async () => (await agent.status()).sequences?.find((s) => s.name === 'sh010_comp' && s.uploaded > 0 && s.state !== 'complete'), { timeoutMs: 20_000, what: 'an open sequence in status' });
     expect(mid.frames).toBeGreaterThanOrEqual(mid.uploaded);
@@ -79,9 +82,9 @@ describe('image sequences on a running agent', () => {
       relPath: 'renders/sh010_comp.####.exr',
       jobId: 0,
       first: 1001,
-      last: 1300,
-      frames: 297,
-      uploaded: 297,
+      last: 2240,
+      frames: 1237,
+      uploaded: 1237,
       failed: 0,
       missing: 3,
       gaps: '1100–1101, 1177',
@@ -97,23 +100,23 @@ describe('image sequences on a running agent', () => {
 
     // Each frame went up one by one, into its shot's own folder, while the render was going on.
     const routed = rec.of('routed').filter((r) => r.relPath.startsWith('renders/sh010_comp.'));
-    expect(routed).toHaveLength(297);
+    expect(routed).toHaveLength(1237);
     expect(new Set(routed.map((r) => r.folderPath))).toEqual(new Set(['Renders/sh010_comp']));
     const firstVerified = Math.min(...rec.of('verified').map((v) => v.time));
     expect(firstVerified).toBeLessThan(renderedAt);
-    expect(rec.of('sequence-progress').some((p) => p.name === 'sh010_comp' && p.state === 'rendering' && p.uploaded < 297)).toBe(true);
+    expect(rec.of('sequence-progress').some((p) => p.name === 'sh010_comp' && p.state === 'rendering' && p.uploaded < 1237)).toBe(true);
 
     // One summary line for the shot, with range, count, gaps, bytes, time and folder.
     const summary = env.logger.records.filter((r) => r.message.startsWith('sequence hot/renders/sh010_comp.####.exr complete'));
     expect(summary).toHaveLength(1);
     expect(summary[0]!.level).toBe('warn'); // gaps are worth a look
     expect(summary[0]!.message).toMatch(
-      /^sequence hot\/renders\/sh010_comp\.####\.exr complete \(quiet\): frames 1001–1300, 297\/297 uploaded, missing 1100–1101, 1177 \(3 frames\), 891\.0 kB in [\d.]+ s → Frame\.io folder Renders\/sh010_comp \(view https?:\/\/\S+\)$/,
+      /^sequence hot\/renders\/sh010_comp\.####\.exr complete \(quiet\): frames 1001–2240, 1237\/1237 uploaded, missing 1100–1101, 1177 \(3 frames\), 3\.71 MB in [\d.]+ s → Frame\.io folder Renders\/sh010_comp \(view https?:\/\/\S+\)$/,
     );
 
-    // The frames' own lines are debug: the log has one info/warn line per shot, not 297.
+    // The frames' own lines are debug: the log has one info/warn line per shot, not 1,237.
     expect(env.logger.at('info').filter((m) => m.startsWith('uploaded renders/sh010_comp.'))).toHaveLength(0);
-    expect(env.logger.at('debug').filter((m) => m.startsWith('uploaded renders/sh010_comp.'))).toHaveLength(297);
+    expect(env.logger.at('debug').filter((m) => m.startsWith('uploaded renders/sh010_comp.'))).toHaveLength(1237);
 
     // `status` (another process's view: the journal) lists both sequences.
     await waitFor(async () => {
@@ -123,16 +126,16 @@ describe('image sequences on a running agent', () => {
     }, { what: 'both sequences in `status`' }).then((text) => {
       expect(text).toContain('image sequences:');
       expect(text.indexOf('image sequences:')).toBeLessThan(text.indexOf('recently uploaded:'));
-      expect(text).toMatch(/hot\/renders\/sh010_comp\.####\.exr {2}complete {2}297\/297 frames {2}1001–1300 {2}missing 1100–1101, 1177 {2}891\.0 kB {2}→ Renders\/sh010_comp/);
+      expect(text).toMatch(/hot\/renders\/sh010_comp\.####\.exr {2}complete {2}1237\/1237 frames {2}1001–2240 {2}missing 1100–1101, 1177 {2}3\.71 MB {2}→ Renders\/sh010_comp/);
     });
     const json = memoryIO({}, env.stateDir);
     await statusCommand({ stateDir: env.stateDir, json: true }, json);
     const listed = (JSON.parse(json.stdoutText()) as { sequences: Array<Record<string, unknown>> }).sequences;
-    expect(listed.find((q) => q.name === 'sh010_comp')).toMatchObject({ watch: 'hot', sequence: 'renders/sh010_comp.####.exr', frames: 297, uploaded: 297, gaps: '1100–1101, 1177', state: 'complete' });
+    expect(listed.find((q) => q.name === 'sh010_comp')).toMatchObject({ watch: 'hot', sequence: 'renders/sh010_comp.####.exr', frames: 1237, uploaded: 1237, gaps: '1100–1101, 1177', state: 'complete' });
     rec.stop();
   }, 90_000);
 
-  it('completes by the marker file, never by quiet time, and never uploads the marker', async () => {
+  it('completes a 1,240-frame render written over 20 s by the marker file, never by quiet time, and never uploads the marker', async () => {
     env = await agentEnv(FAST);
     const bus = new EventBus();
     const rec = recordEvents(bus);
@@ -140,20 +143,20 @@ describe('image sequences on a running agent', () => {
       events: bus,
       watchYaml: ['sequences:', '  enabled: true', '  complete_when: marker', '  quiet_seconds: 0.2'].join('\n'),
     });
-    await render(env.hot, 'out', 'sh030', 1001, 1300, { missing: MISSING, bytes: 1000 });
+    await render(env.hot, 'out', 'sh030', 1001, 2240, { missing: MISSING, bytes: 1000, ...RENDER_20S });
     // Every frame is up and the render has long been quiet: still not complete without the marker.
-    await waitFor(async () => (await agent.status()).sequences?.find((s) => s.name === 'sh030' && s.uploaded === 297), { timeoutMs: 60_000, what: 'all frames uploaded' });
+    await waitFor(async () => (await agent.status()).sequences?.find((s) => s.name === 'sh030' && s.uploaded === 1237), { timeoutMs: 60_000, what: 'all frames uploaded' });
     await agent.rescan();
     await agent.whenIdle();
     await agent.sequences.tick();
     expect(rec.of('sequence-complete')).toHaveLength(0);
-    expect((await agent.status()).sequences?.[0]).toMatchObject({ name: 'sh030', state: 'rendering', uploaded: 297, frames: 297 });
+    expect((await agent.status()).sequences?.[0]).toMatchObject({ name: 'sh030', state: 'rendering', uploaded: 1237, frames: 1237 });
 
     const done = nextEvent(bus, 'sequence-complete', () => true, { timeoutMs: 10_000 });
     await fs.writeFile(path.join(env.hot, 'out', 'sh030.done'), '');
     const e = await done;
-    expect(e).toMatchObject({ relPath: 'out/sh030.####.exr', completedBy: 'marker', frames: 297, uploaded: 297, gaps: '1100–1101, 1177', folderPath: 'out' });
-    expect(env.logger.text()).toMatch(/sequence hot\/out\/sh030\.####\.exr complete \(marker file\): frames 1001–1300, 297\/297 uploaded, missing 1100–1101, 1177/);
+    expect(e).toMatchObject({ relPath: 'out/sh030.####.exr', completedBy: 'marker', frames: 1237, uploaded: 1237, gaps: '1100–1101, 1177', folderPath: 'out' });
+    expect(env.logger.text()).toMatch(/sequence hot\/out\/sh030\.####\.exr complete \(marker file\): frames 1001–2240, 1237\/1237 uploaded, missing 1100–1101, 1177/);
     await agent.rescan();
     await agent.whenIdle();
     expect(rec.events.filter((x) => x.relPath.endsWith('.done'))).toHaveLength(0);
