@@ -49,7 +49,7 @@ export function renderAgents(r) {
     const perAgentXacts = (many.xactsPerFile - one.xactsPerFile) / (many.agents - one.agents);
     const perAgentStatements = (many.statementsPerFile - one.statementsPerFile) / (many.agents - one.agents);
     const doubled = set.filter((x) => x.inFrameio !== x.n || x.done !== x.n);
-    let line = `Limits ${rl ? 'on' : 'off'}: ${set.map((x) => `${x.agents} → ${f(x.filesPerS, 1)} files/s`).join(', ')}; each added agent costs about ${f(perAgentXacts, 1)} more database transactions (${f(perAgentStatements, 1)} statements) per file (claims, claims refused because another agent holds the file, lease renewals, registry heartbeats: not broken down by kind here).`;
+    let line = `Limits ${rl ? 'on' : 'off'}: ${set.map((x) => `${x.agents} → ${f(x.filesPerS, 1)} files/s`).join(', ')}; each added agent costs about ${f(perAgentXacts, 1)} more database transactions (${f(perAgentStatements, 1)} statements) per file (claims, claims refused because another agent holds the file, lease renewals, registry heartbeats, tokens from the shared rate budget: not broken down by kind here).`;
     if (doubled.length) line += ` **Not every file once:** ${doubled.map((x) => `${x.agents} agent(s): ${x.done} done, ${x.inFrameio} in Frame.io for ${x.n}`).join('; ')}.`;
     else line += ' Every run: each file once in Frame.io.';
     const drew = set.filter((x) => x.http429 > 0);
