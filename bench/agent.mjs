@@ -20,6 +20,7 @@ export async function writeConfig(dir, emu, watch) {
   const cfg = {
     frameio: { api_url: emu.apiUrl, account_id: emu.accountId, token: emu.token },
     state_dir: path.join(dir, 'state'),
+    ...(watch.journal ? { journal: watch.journal } : {}),
     log: { level: 'warn' },
     // `upload: 'defaults'` leaves the upload block out, so the agent runs with its own defaults.
     ...(watch.upload === 'defaults' ? {} : { upload: { max_files: watch.maxFiles ?? 2, max_workers: 5, ...(watch.upload ?? {}) } }),
@@ -33,10 +34,10 @@ export async function writeConfig(dir, emu, watch) {
 }
 
 /** Starts `run [--once] --config file`; `samples` holds {t, rssKb, cpuS} once a second. */
-export function startAgent(config, { once: runOnce = true } = {}) {
+export function startAgent(config, { once: runOnce = true, env } = {}) {
   const started = performance.now();
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [BIN, 'run', ...(runOnce ? ['--once'] : []), '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'run', ...(runOnce ? ['--once'] : []), '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let stderr = '';
   child.stderr.on('data', (d) => {
     if (stderr.length < 20_000) stderr += d;

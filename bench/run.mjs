@@ -17,6 +17,8 @@ import { startup } from './startup.mjs';
 import { growth } from './growth.mjs';
 import { renderReport } from './report.mjs';
 import { renderConfirm, renderGrowth, renderLongFat, renderStartup } from './report-issue10.mjs';
+import { agentsScale } from './agents.mjs';
+import { renderAgents } from './report-issue14.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -25,7 +27,7 @@ const only = arg('--only')?.split(',');
 const budgetS = Number(arg('--budget-min') ?? 20) * 60;
 // Order: the old loopback scenarios, then issue 10's; idle last, as growth now measures idle CPU
 // too, so it is the one to lose if the budget runs out.
-const ALL = ['throughput', 'memory', 'small', 'latency', 'confirm-lag', 'long-fat', 'startup', 'growth', 'idle'];
+const ALL = ['throughput', 'memory', 'small', 'latency', 'confirm-lag', 'long-fat', 'startup', 'growth', 'idle', 'agents'];
 for (const s of only ?? []) {
   if (!ALL.includes(s)) {
     console.error(`unknown scenario "${s}"; one of ${ALL.join(', ')}`);
@@ -52,7 +54,7 @@ const machine = {
 };
 
 const CONFIRM_LAGS = [0, 1000, 3000];
-const ESTIMATE_S = { throughput: 110, memory: 40, small: 90, latency: 20, 'confirm-lag': 250, 'long-fat': 180, startup: 30, growth: 400, idle: 80 };
+const ESTIMATE_S = { throughput: 110, memory: 40, small: 90, latency: 20, 'confirm-lag': 250, 'long-fat': 180, startup: 30, growth: 400, idle: 80, agents: 600 };
 const scenarios = {
   throughput: async (tmp) => ({ throughput: await throughput({ tmp, quick, log }) }),
   memory: async (tmp) => ({ memory: await memory({ tmp, quick, log }) }),
@@ -82,6 +84,7 @@ const scenarios = {
   'long-fat': async (tmp) => ({ longFat: await longFat({ tmp, quick, log }) }),
   startup: async (tmp) => ({ startup: await startup({ tmp, quick, log, reuse: results.small }) }),
   growth: async (tmp) => ({ growth: await growth({ tmp, quick, log }) }),
+  agents: async (tmp) => ({ agents: await agentsScale({ tmp, quick, log }) }),
 };
 function want(s) {
   return !only || only.includes(s);
@@ -132,6 +135,7 @@ const SECTIONS = [
   ['long-fat', (r) => r.longFat && renderLongFat(r.longFat)],
   ['startup', (r) => r.startup && renderStartup(r.startup)],
   ['growth', (r) => r.growth && renderGrowth(r.growth)],
+  ['agents', (r) => r.agents && renderAgents(r.agents)],
 ];
 const block = (name, text) => `<!-- bench:${name} -->\n${text}\n<!-- /bench:${name} -->`;
 const file = path.join(ROOT, 'BENCHMARKS.md');

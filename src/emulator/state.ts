@@ -22,6 +22,8 @@ export interface FileRecord {
   partOffsets: number[];
   received: boolean[];
   receivedCount: number;
+  /** Accepted PUTs per part index, re-PUTs included: shows which parts a resumed upload sent again. */
+  putCounts: number[];
   lastPartAt: number | null;
   failed: boolean;
   urlsExpireAt: number;
@@ -215,6 +217,7 @@ export class Store {
       partOffsets: partOffsets(sizes),
       received: sizes.map(() => false),
       receivedCount: 0,
+      putCounts: sizes.map(() => 0),
       lastPartAt: null,
       failed: false,
       urlsExpireAt: now + this.opts.urlLifetimeMs,
@@ -235,6 +238,7 @@ export class Store {
   /** Records an accepted part; returns true when it had already been received (S3 overwrote it). */
   partReceived(f: FileRecord, index: number): boolean {
     const duplicate = f.received[index] === true;
+    f.putCounts[index] = (f.putCounts[index] ?? 0) + 1;
     f.updatedAt = Date.now();
     if (duplicate) return true;
     f.received[index] = true;
@@ -419,6 +423,7 @@ export class Store {
       partsReceived: f.receivedCount,
       partCount: f.partSizes.length,
       partSizes: [...f.partSizes],
+      partPutCounts: [...f.putCounts],
       createdAt: iso(f.createdAt),
       deleted: f.deleted,
       diskPath: f.diskPath,

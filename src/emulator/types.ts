@@ -127,6 +127,8 @@ export interface EmulatedFile {
   partsReceived: number;
   partCount: number;
   partSizes: number[];
+  /** Accepted PUTs per part index (1 each for an upload sent once; more where a part was re-sent). */
+  partPutCounts: number[];
   createdAt: string;
   deleted: boolean;
   /** Where the assembled bytes live; null with store 'discard'. */

@@ -72,6 +72,7 @@ describe('local upload end to end', () => {
     expect(again.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
     expect(emu.stats().duplicateParts).toBe(1);
     expect(emu.file(up.id)!.partsReceived).toBe(2);
+    expect(emu.file(up.id)!.partPutCounts).toEqual([2, 0, 1]);
     expect((await putPart(up.upload_urls[1].url, data.subarray(9, 17), h)).status).toBe(200);
     expect(emu.file(up.id)!.uploadComplete).toBe(true);
     expect((await emu.readFile(up.id)).equals(data)).toBe(true);
