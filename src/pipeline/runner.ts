@@ -43,7 +43,7 @@ export class Runner extends EventEmitter implements PipelineServices {
   private readonly active = new Map<string, Promise<void>>();
   /** Failed files left in place: a `retry` from another process flips their job to 'seen'. */
   private readonly parkedFailures = new Map<number, { watch: string; path: string }>();
-  /** Jobs given back by a takeover sweep because their files are not on this machine, until when. */
+  /** Jobs a takeover sweep left alone for a while (file not on this machine, or resettled here), until when. */
   private readonly notHere = new Map<number, number>();
   /** Jobs whose observers were told of an outage and not yet of its end. */
   private readonly inOutage = new Set<number>();
@@ -289,9 +289,12 @@ export class Runner extends EventEmitter implements PipelineServices {
       this.deps.logger.info(`taking over ${job.relPath} (${job.state}${previousOwner && previousOwner !== claims.owner ? `, left by ${previousOwner}` : ''})`);
       n++;
       if (job.state === 'seen') {
-        // Claimed by an agent that vanished before routing it: settle it here like a new file.
+        // Claimed by an agent that vanished before routing it: settle it here like a new file. Handed
+        // over (lapsed, holder named), not freed: should this agent stop before its own flow claims
+        // it, another agent's sweep still finds it. Left out of this agent's sweeps meanwhile.
         claims.drop(job.id);
-        await store.release(lease).catch(() => undefined);
+        await store.release(lease, { handOver: true }).catch(() => undefined);
+        this.notHere.set(job.id, sentAt + RESETTLED_MS);
         w.hot.resettle(local);
         continue;
       }
@@ -398,6 +401,8 @@ export class Runner extends EventEmitter implements PipelineServices {
 
 /** How long a job whose file is not on this machine is left out of this agent's sweeps. */
 const NOT_HERE_MS = 10 * 60_000;
+/** How long a job this agent resettled itself after a sweep is left to its own flow. */
+const RESETTLED_MS = 60_000;
 
 /** The journal's key for a watch's volume: share_id, else the watch name. */
 function shareOf(config: WatchConfig): string {
