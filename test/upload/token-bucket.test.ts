@@ -1,6 +1,6 @@
 // The byte budget with a fake clock: rates, bursts, order, run-time rate changes, abort.
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../src/upload/layers/token-bucket.js';
+import { MAX_WAKE_MS, TokenBucket } from '../../src/upload/layers/token-bucket.js';
 import type { Clock } from '../../src/util/clock.js';
 
 /** Timers fire only when the test advances time. */
@@ -119,6 +119,33 @@ describe('TokenBucket', () => {
     const unlimited = new TokenBucket();
     await unlimited.take(10 * 1024 * 1024 * 1024);
     expect(unlimited.bytesPerSecond).toBe(Infinity);
+  });
+
+  it('at a high rate releases reads in batches (few wake-ups) and still holds the rate exactly', async () => {
+    const clock = manualClock();
+    const rate = 100_000_000;
+    const b = new TokenBucket({ rate, clock });
+    const MiB = 1024 * 1024;
+    let bytes = 0;
+    const wakes = new Set<number>();
+    let stop = false;
+    // Five workers, each taking one read's worth at a time, as parts do.
+    const workers = Array.from({ length: 5 }, async () => {
+      while (!stop) {
+        await b.take(MiB);
+        bytes += MiB;
+        wakes.add(clock.now());
+      }
+    });
+    await clock.advance(10_000);
+    const sent = bytes;
+    stop = true;
+    b.setRate(Infinity);
+    await Promise.all(workers);
+    // 10 s at 100 MB/s, plus at most the first grant and one batch in the bucket: within 3 %.
+    expect(Math.abs(sent - rate * 10) / (rate * 10)).toBeLessThan(0.03);
+    // One release per 10 ms read would be ~950 wake-ups; batches of ~24 MiB are ~40.
+    expect(wakes.size).toBeLessThanOrEqual(10_000 / MAX_WAKE_MS + 5);
   });
 
   it('refuses a rate that is not a positive number with a message', () => {
