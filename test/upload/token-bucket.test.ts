@@ -148,6 +148,34 @@ describe('TokenBucket', () => {
     expect(wakes.size).toBeLessThanOrEqual(10_000 / MAX_WAKE_MS + 5);
   });
 
+  it('a rate change mid-batch applies at once: the batch timer is re-aimed, not waited out', async () => {
+    const clock = manualClock();
+    const b = new TokenBucket({ rate: 100_000_000, clock });
+    const MiB = 1024 * 1024;
+    let bytes = 0;
+    let stop = false;
+    const workers = Array.from({ length: 5 }, async () => {
+      while (!stop) {
+        await b.take(MiB);
+        bytes += MiB;
+      }
+    });
+    await clock.advance(1000);
+    // A timetable boundary: down to 4 MB/s (a grant of 1,000,000 bytes, one release per 250 ms).
+    b.setRate(4_000_000);
+    const before = bytes;
+    await clock.advance(2000);
+    const after = bytes - before;
+    // 2 s at 4 MB/s is 8 MB; at most the tokens left in the bucket (capped to the new depth) on top.
+    expect(after).toBeGreaterThanOrEqual(7 * MiB);
+    expect(after).toBeLessThanOrEqual(8_000_000 + 1_200_000 + MiB);
+    // And back up: "off" releases every waiter at once.
+    b.setRate(Infinity);
+    stop = true;
+    await Promise.all(workers);
+    expect(clock.pending()).toBe(0);
+  });
+
   it('refuses a rate that is not a positive number with a message', () => {
     expect(() => new TokenBucket({ rate: 0 })).toThrow(/bandwidth rate must be a positive number/);
     expect(() => new TokenBucket().setRate(Number.NaN)).toThrow(/got NaN/);
