@@ -9,7 +9,7 @@
 // frames; part PUTs reported apart), and the time from the last frame's write to the
 // sequence's summary line on the agent's stderr, split into the backlog still to upload when the
 // renderer finished and the tail (all frames complete in the emulator → the summary line).
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startAgent, writeConfig } from './agent.mjs';
@@ -27,7 +27,6 @@ export async function sequenceBench({ tmp, frames = 1000, log }) {
   try {
     const config = await writeConfig(root, emu, { path: hot, settleSeconds: 0.5, maxFiles: 8 });
     // writeConfig's watch plus the sequences block, and info logs (the summary line is info).
-    const { readFile } = await import('node:fs/promises');
     const cfg = JSON.parse(await readFile(config, 'utf8'));
     cfg.log.level = 'info';
     cfg.watches[0].sequences = { enabled: true, complete_when: 'marker', marker: '{name}.done' };
