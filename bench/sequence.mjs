@@ -1,12 +1,12 @@
 // Issue 13, scenario "sequence": an image sequence at Frame.io's real limits. A simulated renderer
-// writes N frames `sh010_comp.NNNN.exr` (64 KiB each, sparse: a hole, so no disk time) into a
+// writes N frames `sh010_comp.NNNNN.exr` (64 KiB each, sparse: a hole, so no disk time) into a
 // watch with `sequences: { enabled: true, complete_when: marker }` at RENDER_FPS frames/s, then
 // the marker `sh010_comp.done` (what a render manager's post-job script writes), while the real
 // agent (`run`) is running. The emulator (bench/emulator-host.mjs, own process) enforces and
 // advertises the real limits of src/emulator/rateLimiter.ts (5/s create, upload_status,
 // show_file; 100/min lists). Measured: frames/s (steady: (frames − 1) ÷ (last create − first
 // create)), Frame.io API calls per frame (every request the emulator counted but part PUTs, ÷
-// frames; part PUTs reported apart), and the time from the last frame's write to the
+// frames created; part PUTs reported apart), and the time from the last frame's write to the
 // sequence's summary line on the agent's stderr, split into the backlog still to upload when the
 // renderer finished and the tail (all frames complete in the emulator → the summary line).
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -50,7 +50,9 @@ export async function sequenceBench({ tmp, frames = 1000, log }) {
     for (let i = 0; i < frames; i++) {
       const due = renderStart + (i * 1000) / RENDER_FPS;
       if (due > Date.now()) await sleep(due - Date.now());
-      const fh = await open(path.join(hot, `sh010_comp.${1001 + i}.exr`), 'w');
+      // Five digits: with %04d, frames from 10000 on would be another sequence (padding is part of
+      // a sequence's key), as a 10,000-frame run from 1001 showed.
+      const fh = await open(path.join(hot, `sh010_comp.${String(1001 + i).padStart(5, '0')}.exr`), 'w');
       await fh.truncate(FRAME_BYTES);
       await fh.close();
     }
@@ -80,7 +82,8 @@ export async function sequenceBench({ tmp, frames = 1000, log }) {
       complete: files.filter((f) => f.uploadComplete).length,
       framesPerS: spanS > 0 ? (files.length - 1) / spanS : NaN,
       apiCalls,
-      apiPerFrame: apiCalls / frames,
+      created: files.length,
+      apiPerFrame: apiCalls / Math.max(1, files.length),
       partPuts: stats.requests.part_put,
       calls: Object.fromEntries(Object.entries(stats.requests).filter(([k, v]) => v > 0 && k !== 'part_put')),
       http429: stats.rateLimitedTotal,
