@@ -33,14 +33,23 @@ export async function writeConfig(dir, emu, watch) {
   return file;
 }
 
-/** Starts `run [--once] --config file`; `samples` holds {t, rssKb, cpuS} once a second. */
-export function startAgent(config, { once: runOnce = true, env } = {}) {
+/**
+ * Starts `run [--once] --config file`; `samples` holds {t, rssKb, cpuS} once a second.
+ * `onLine(line, ms)`: each stderr line as it arrives, with Date.now() (for log-line timing).
+ */
+export function startAgent(config, { once: runOnce = true, env, onLine } = {}) {
   const started = performance.now();
   const startedAt = Date.now();
   const child = spawn(process.execPath, [BIN, 'run', ...(runOnce ? ['--once'] : []), '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let stderr = '';
+  let partial = '';
   child.stderr.on('data', (d) => {
     if (stderr.length < 20_000) stderr += d;
+    if (!onLine) return;
+    const now = Date.now();
+    const lines = (partial + d).split('\n');
+    partial = lines.pop();
+    for (const l of lines) onLine(l, now);
   });
   const samples = [];
   let peakKb = 0;

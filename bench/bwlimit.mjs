@@ -1,54 +1,84 @@
-// `node bench/bwlimit.mjs [--seconds N] [--rates 1,10,100,250,500]`: how close the bandwidth limit holds its rate from
-// 1 MB/s to 500 MB/s, and what it costs (CPU per GB, peak RSS) next to no limit. Each run is
-// a child process uploading through the agent's transfer stack to a bare 127.0.0.1 sink
-// (bench/sink.mjs, its own process), so the figures are the uploader's alone.
-// Needs dist/ (npm run build). Not part of `npm run bench` (it does not rewrite BENCHMARKS.md).
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+// Issue 12, scenario "bwlimit": how close `upload.bandwidth` holds its rate from 1 MB/s to
+// 500 MB/s, against the emulator, and what the limit costs next to no limit: CPU per byte and peak
+// RSS. Each run is a child process (bench/bwlimit-child.mjs) uploading 2 files at once through the
+// agent's transfer stack (createTransfers: pause gate, byte budget, accounting; 5 workers), so its
+// CPU and memory are its own; the emulator is a separate process (`--no-rate-limits --discard`).
+// For each rate the limited run and an unlimited run of the same bytes alternate, `reps` times,
+// and the medians are compared, so a busy moment on the shared machine hits both alike.
+// Standalone: `node bench/bwlimit.mjs [--quick] [--rates 1,10,100]` (needs dist/: npm run build).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT, runNodeChild } from './lib.mjs';
+import { pathToFileURL } from 'node:url';
+import { createUpload, ROOT, runNodeChild, startEmulatorProcess } from './lib.mjs';
 
-const argv = process.argv.slice(2);
-const secondsAt = argv.indexOf('--seconds');
-const seconds = secondsAt >= 0 ? Number(argv[secondsAt + 1]) : 3;
 const MB = 1e6;
-const ratesAt = argv.indexOf('--rates'); // e.g. --rates 100,500 (MB/s)
-const RATES = ratesAt >= 0 ? argv[ratesAt + 1].split(',').map((r) => Number(r) * MB) : [1, 10, 100, 250, 500].map((r) => r * MB);
-const CAP = 1024 * 1024 * 1024;
-
-const sink = spawn(process.execPath, [path.join(ROOT, 'bench/sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve) => sink.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
-const tmp = await mkdtemp('/tmp/frameio-bwlimit-');
-const source = path.join(tmp, 'src.bin');
-
-const rows = [];
-const run = async (rate, size) => {
-  const r = await runNodeChild(path.join(ROOT, 'bench/bwlimit-child.mjs'), [JSON.stringify({ url, source, size, rate, workers: 5, files: 2 })]);
-  return { ...r, achieved: (r.bytes / r.ms) * 1000 };
+export const BW_RATES_MB = [1, 10, 100, 250, 500];
+const CAP = 2 * 1024 ** 3;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-try {
-  for (const rate of RATES) {
-    const size = Math.min(CAP, Math.round(rate * seconds));
-    const r = await run(rate, size);
-    // The same bytes with no limit: CPU per byte to compare (fixed costs weigh on small runs).
-    const off = await run(null, size);
-    rows.push({
-      limit: `${rate / MB} MB/s`,
-      bytes: r.bytes,
-      seconds: +(r.ms / 1000).toFixed(2),
-      achievedMBps: +(r.achieved / MB).toFixed(2),
-      errorPct: +(((r.achieved - rate) / rate) * 100).toFixed(1),
-      cpuMs: Math.round(r.cpuS * 1000),
-      offMBps: +(off.achieved / MB).toFixed(1),
-      offCpuMs: Math.round(off.cpuS * 1000),
-      maxRssMb: Math.round(r.maxRssMb),
-      offMaxRssMb: Math.round(off.maxRssMb),
-    });
-    console.log(JSON.stringify(rows[rows.length - 1]));
+
+/** Seconds of limited upload per rate: 1 MB/s needs longer, as the first grant (250 KB) is free. */
+const secondsFor = (mbps, quick) => (mbps <= 1 ? (quick ? 5 : 12) : quick ? 2 : 5);
+
+export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
+  const dir = path.join(tmp, 'bwlimit');
+  await mkdir(dir, { recursive: true });
+  const source = path.join(dir, 'src.bin');
+  const reps = quick ? 1 : 2;
+  const emu = await startEmulatorProcess(['--no-rate-limits', '--discard']);
+  let seq = 0;
+  const run = async (rate, perFile) => {
+    const targets = [await createUpload(emu, `bw-${seq}-a.bin`, perFile), await createUpload(emu, `bw-${seq}-b.bin`, perFile)];
+    const file = path.join(dir, `cfg-${seq++}.json`);
+    await writeFile(file, JSON.stringify({ targets, source, rate, workers: 5 }));
+    const r = await runNodeChild(path.join(ROOT, 'bench/bwlimit-child.mjs'), [file]);
+    await rm(file, { force: true });
+    return { ...r, mbps: r.bytes / MB / (r.ms / 1000), cpuMsPerGb: (r.cpuS * 1000) / (r.bytes / 1e9) };
+  };
+  const rows = [];
+  try {
+    for (const mbps of rates) {
+      const rate = mbps * MB;
+      const perFile = Math.floor(Math.min(CAP, rate * secondsFor(mbps, quick)) / 2);
+      const on = [];
+      const off = [];
+      for (let i = 0; i < reps; i++) {
+        on.push(await run(rate, perFile));
+        off.push(await run(null, perFile));
+      }
+      const pick = (runs) => ({
+        mbps: median(runs.map((x) => x.mbps)),
+        seconds: median(runs.map((x) => x.ms / 1000)),
+        cpuMsPerGb: median(runs.map((x) => x.cpuMsPerGb)),
+        cpuMs: median(runs.map((x) => x.cpuS * 1000)),
+        peakRssMb: Math.max(...runs.map((x) => x.maxRssMb)),
+        all: runs.map((x) => ({ mbps: x.mbps, cpuMs: x.cpuS * 1000, userMs: x.userS * 1000, sysMs: x.sysS * 1000 })),
+      });
+      const row = { limitMBps: mbps, bytes: perFile * 2, reps, limited: pick(on), unlimited: pick(off) };
+      row.errorPct = ((row.limited.mbps - mbps) / mbps) * 100;
+      row.cpuRatio = row.limited.cpuMsPerGb / row.unlimited.cpuMsPerGb;
+      log(`  ${mbps} MB/s: achieved ${row.limited.mbps.toFixed(2)} MB/s (${row.errorPct.toFixed(1)} %), CPU ${row.limited.cpuMsPerGb.toFixed(0)} ms/GB vs ${row.unlimited.cpuMsPerGb.toFixed(0)} unlimited (×${row.cpuRatio.toFixed(2)}), peak RSS ${row.limited.peakRssMb.toFixed(0)} vs ${row.unlimited.peakRssMb.toFixed(0)} MB`);
+      rows.push(row);
+    }
+  } finally {
+    await emu.stop();
+    await rm(dir, { recursive: true, force: true });
   }
-} finally {
-  sink.kill('SIGKILL'); // its SIGTERM handler waits for keep-alive sockets to close
-  await rm(tmp, { recursive: true, force: true });
+  return { rows, workers: 5, files: 2 };
 }
-console.log('\n| limit | bytes | s | achieved MB/s | error | CPU ms | peak RSS MB | same bytes, no limit: MB/s · CPU ms · RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.limit} | ${r.bytes} | ${r.seconds} | ${r.achievedMBps} | ${r.errorPct} % | ${r.cpuMs} | ${r.maxRssMb} | ${r.offMBps} · ${r.offCpuMs} · ${r.offMaxRssMb} |`);
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf('--rates');
+  const tmp = path.join('/tmp', `frameio-bwlimit-${process.pid}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    const r = await bwlimit({ tmp, quick: argv.includes('--quick'), log: console.log, ...(at >= 0 ? { rates: argv[at + 1].split(',').map(Number) } : {}) });
+    console.log(JSON.stringify(r, null, 1));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -5,7 +5,7 @@ const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 export function renderAgents(r) {
-  const out = ['## 12. Several agents on one volume (`--only agents`)', '', measuredLine(r.meta), ''];
+  const out = ['## 15. Several agents on one volume (`--only agents`)', '', measuredLine(r.meta), ''];
   const free = r.rows.find((x) => !x.rateLimits);
   const lim = r.rows.find((x) => x.rateLimits);
   out.push(

@@ -1,6 +1,6 @@
 // The byte budget with a fake clock: rates, bursts, order, run-time rate changes, abort.
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../src/upload/layers/token-bucket.js';
+import { MAX_WAKE_MS, TokenBucket } from '../../src/upload/layers/token-bucket.js';
 import type { Clock } from '../../src/util/clock.js';
 
 /** Timers fire only when the test advances time. */
@@ -119,6 +119,61 @@ describe('TokenBucket', () => {
     const unlimited = new TokenBucket();
     await unlimited.take(10 * 1024 * 1024 * 1024);
     expect(unlimited.bytesPerSecond).toBe(Infinity);
+  });
+
+  it('at a high rate releases reads in batches (few wake-ups) and still holds the rate exactly', async () => {
+    const clock = manualClock();
+    const rate = 100_000_000;
+    const b = new TokenBucket({ rate, clock });
+    const MiB = 1024 * 1024;
+    let bytes = 0;
+    const wakes = new Set<number>();
+    let stop = false;
+    // Five workers, each taking one read's worth at a time, as parts do.
+    const workers = Array.from({ length: 5 }, async () => {
+      while (!stop) {
+        await b.take(MiB);
+        bytes += MiB;
+        wakes.add(clock.now());
+      }
+    });
+    await clock.advance(10_000);
+    const sent = bytes;
+    stop = true;
+    b.setRate(Infinity);
+    await Promise.all(workers);
+    // 10 s at 100 MB/s, plus at most the first grant and one batch in the bucket: within 3 %.
+    expect(Math.abs(sent - rate * 10) / (rate * 10)).toBeLessThan(0.03);
+    // One release per 10 ms read would be ~950 wake-ups; batches of ~24 MiB are ~40.
+    expect(wakes.size).toBeLessThanOrEqual(10_000 / MAX_WAKE_MS + 5);
+  });
+
+  it('a rate change mid-batch applies at once: the batch timer is re-aimed, not waited out', async () => {
+    const clock = manualClock();
+    const b = new TokenBucket({ rate: 100_000_000, clock });
+    const MiB = 1024 * 1024;
+    let bytes = 0;
+    let stop = false;
+    const workers = Array.from({ length: 5 }, async () => {
+      while (!stop) {
+        await b.take(MiB);
+        bytes += MiB;
+      }
+    });
+    await clock.advance(1000);
+    // A timetable boundary: down to 4 MB/s (a grant of 1,000,000 bytes, one release per 250 ms).
+    b.setRate(4_000_000);
+    const before = bytes;
+    await clock.advance(2000);
+    const after = bytes - before;
+    // 2 s at 4 MB/s is 8 MB; at most the tokens left in the bucket (capped to the new depth) on top.
+    expect(after).toBeGreaterThanOrEqual(7 * MiB);
+    expect(after).toBeLessThanOrEqual(8_000_000 + 1_200_000 + MiB);
+    // And back up: "off" releases every waiter at once.
+    b.setRate(Infinity);
+    stop = true;
+    await Promise.all(workers);
+    expect(clock.pending()).toBe(0);
   });
 
   it('refuses a rate that is not a positive number with a message', () => {
