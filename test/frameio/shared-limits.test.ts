@@ -2,24 +2,16 @@
 // journal: three clients (three PgJobStores, three connection pools: three agents as far as the
 // database and the emulator can tell) hammer one endpoint of the emulator with its real limits.
 // Uncoordinated they draw 429s; coordinated they draw none, at close to the single ceiling.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { SharedLimits, createFrameioClient, staticTokenAuth, type FrameioClient } from '../../src/frameio/index.js';
 import { PgJobStore } from '../../src/journal/index.js';
 import { realClock } from '../../src/util/clock.js';
 import { recordingLogger, type RecordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres.js';
 
-let server: TestPostgres;
-let dbs = 0;
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const pgServer = postgresPerFile();
 
 const AGENTS = 3;
 const CALLS_EACH = 10;
@@ -43,7 +35,7 @@ async function hammer(emu: Emulator, agents: Agent[], fileId: string): Promise<n
 
 async function setup(coordinated: boolean): Promise<{ emu: Emulator; agents: Agent[]; fileId: string; close(): Promise<void> }> {
   const emu = await startEmulator({ store: 'discard', rateLimits: true });
-  const url = coordinated ? await server.createDatabase(`limits_${process.pid}_${dbs++}`) : undefined;
+  const url = coordinated ? (await pgServer.database('limits_')).url : undefined;
   const agents: Agent[] = [];
   for (let i = 0; i < AGENTS; i++) {
     const client = createFrameioClient({ apiUrl: emu.apiUrl, auth: staticTokenAuth(emu.token) });
@@ -110,7 +102,7 @@ describe('shared rate limits across agents (real PostgreSQL, emulator with real 
       // The agents count each other on the database (pg_stat_activity) beside their first takes.
       for (const a of env.agents) await a.client.getUploadStatus(env.emu.accountId, env.fileId);
       await waitFor(() => env.agents.every((a) => a.store!.coordination!.peers() === AGENTS));
-      await server.halt();
+      await pgServer.server().halt();
       const ms = await hammer(env.emu, env.agents, env.fileId);
       expect(env.emu.stats().rateLimitedTotal).toBe(0);
       for (const a of env.agents) {
@@ -119,7 +111,7 @@ describe('shared rate limits across agents (real PostgreSQL, emulator with real 
       }
       // Each on a third of the budget, starting full: 10 calls take at least 9 of its intervals.
       expect(ms).toBeGreaterThan(9 * (3000 / (5 * 0.97)) - 200);
-      await server.restart();
+      await pgServer.server().restart();
       // Calls go on alone while a background take finds the database again.
       await waitFor(
         async () => {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 
 const run = promisify(execFile);
 const PG_ROOT = '/usr/lib/postgresql';
@@ -112,6 +113,31 @@ export async function startPostgres(): Promise<TestPostgres> {
     async stop() {
       await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
       await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A private server for the calling test file: started before its tests, stopped after them.
+ * `database(prefix)` makes a fresh empty database for one test.
+ */
+export function postgresPerFile(): { server(): TestPostgres; database(prefix: string): Promise<{ name: string; url: string }> } {
+  let server: TestPostgres | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    server: () => {
+      if (!server) throw new Error('postgresPerFile: the server starts in beforeAll');
+      return server;
+    },
+    async database(prefix) {
+      const name = `${prefix}${process.pid}_${n++}`;
+      return { name, url: await this.server().createDatabase(name) };
     },
   };
 }

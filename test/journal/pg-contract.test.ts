@@ -4,24 +4,15 @@
 // never appears in an error.
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JournalError, PG_SCHEMA_VERSION, PgJobStore } from '../../src/journal/index.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresPerFile, startPostgres } from '../helpers/postgres.js';
 import { describeJobStoreContract } from './contract.js';
 
-let server: TestPostgres;
-let dbs = 0;
+const pgServer = postgresPerFile();
 
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function freshDatabase(): Promise<{ name: string; url: string }> {
-  const name = `t${process.pid}_${dbs++}`;
-  return { name, url: await server.createDatabase(name) };
+function freshDatabase(): Promise<{ name: string; url: string }> {
+  return pgServer.database('t');
 }
 
 describeJobStoreContract('PgJobStore', async () => {
@@ -29,7 +20,7 @@ describeJobStoreContract('PgJobStore', async () => {
   return {
     open: async (clock) => PgJobStore.open(url, { clock }),
     child: { module: fileURLToPath(new URL('./pg-child-store.mjs', import.meta.url)), env: { DATABASE_URL: url } },
-    cleanup: () => server.dropDatabase(name),
+    cleanup: () => pgServer.server().dropDatabase(name),
   };
 });
 
@@ -58,7 +49,7 @@ describe('PgJobStore specifics', () => {
       expect(await stores[4]!.getById(a.id)).toEqual(a);
     } finally {
       for (const s of stores) await s.close();
-      await server.dropDatabase(name);
+      await pgServer.server().dropDatabase(name);
     }
   });
 
@@ -79,7 +70,7 @@ describe('PgJobStore specifics', () => {
       expect(err.reason).toBe('newer_schema');
       expect(err.message).toContain('999');
     } finally {
-      await server.dropDatabase(name);
+      await pgServer.server().dropDatabase(name);
     }
   });
 
@@ -113,7 +104,7 @@ describe('PgJobStore specifics', () => {
       expect(back).toMatchObject({ isNew: false, isNewVersion: false, job: { state: 'done', fileId: 'file-a' } });
     } finally {
       await store.close();
-      await server.dropDatabase(name);
+      await pgServer.server().dropDatabase(name);
     }
   });
 
@@ -153,7 +144,7 @@ describe('PgJobStore specifics', () => {
     } finally {
       await hung.end().catch(() => undefined);
       await store.close();
-      await server.dropDatabase(name);
+      await pgServer.server().dropDatabase(name);
     }
   });
 });

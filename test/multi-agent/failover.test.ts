@@ -7,8 +7,8 @@
 // before the kill not sent again) within the lease.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { postgresPerFile } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
 import { donePartIndexes, fileBytes, jobRows, listFiles, MiB, multiAgentEnv, ownerOf, sha256, type AgentProc, type MultiEnv } from './harness.js';
 
@@ -18,13 +18,7 @@ const LEASE_S = 5;
 const TAKEOVER_SLACK_MS = 3000;
 const WORKERS = 4;
 
-let server: TestPostgres;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const pgServer = postgresPerFile();
 
 interface Planned {
   rel: string;
@@ -53,7 +47,7 @@ async function dropFiles(hot: string): Promise<Planned[]> {
 describe('three agents on one volume and one database', () => {
   it('kill -9 one mid-upload and SIGTERM another: every file once, resumed not restarted, within the lease', async () => {
     const env: MultiEnv = await multiAgentEnv({
-      pg: server,
+      pg: pgServer.server(),
       database: 'multi_failover',
       leaseSeconds: LEASE_S,
       upload: { max_workers: WORKERS, max_files: 3 },

@@ -5,21 +5,15 @@
 // the file whose lease it lost: the original is moved once, by B.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { postgresPerFile } from '../helpers/postgres.js';
 import { pause, waitFor } from '../helpers/wait.js';
 import { fileBytes, jobRows, listFiles, MiB, multiAgentEnv, ownerOf, sha256 } from './harness.js';
 import { apiRecorder, partitionProxy } from './proxies.js';
 
 const LEASE_S = 5; // the smallest lease the config allows
 
-let server: TestPostgres;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const pgServer = postgresPerFile();
 
 const uploadedAt = (records: Array<Record<string, unknown>>): Array<{ path: string; at: number }> =>
   records.filter((r) => r.event === 'uploaded').map((r) => ({ path: String(r.path), at: Date.parse(String(r.timestamp)) }));
@@ -27,13 +21,13 @@ const uploadedAt = (records: Array<Record<string, unknown>>): Array<{ path: stri
 describe('an agent cut off from the database for longer than its lease', () => {
   it('starts no new work and does not finalize the upload it lost; the agent that took it over finalizes it once', async () => {
     const env = await multiAgentEnv({
-      pg: server,
+      pg: pgServer.server(),
       database: 'multi_partition',
       leaseSeconds: LEASE_S,
       upload: { max_workers: 4, max_files: 2 },
       emulator: { rateLimits: true, statusLagMs: 300, partSizeTarget: MiB, linkBytesPerSecond: 3_000_000 },
     });
-    const dbProxy = await partitionProxy(server.port);
+    const dbProxy = await partitionProxy(pgServer.server().port);
     const api = await apiRecorder(env.emu.apiUrl);
     try {
       const bigRel = 'masters/reel1.mov';
@@ -42,7 +36,7 @@ describe('an agent cut off from the database for longer than its lease', () => {
       await fs.writeFile(path.join(env.hot, bigRel), big);
       const expected = new Map<string, string>([[bigRel, sha256(big)]]);
 
-      const a = await env.startAgent('a', { dbUrl: server.url('multi_partition').replace(`:${server.port}/`, `:${dbProxy.port}/`), apiUrl: api.apiUrl });
+      const a = await env.startAgent('a', { dbUrl: pgServer.server().url('multi_partition').replace(`:${pgServer.server().port}/`, `:${dbProxy.port}/`), apiUrl: api.apiUrl });
       await a.waitForOutput(/watching /, 30_000);
       const held = await waitFor(
         async () => (await jobRows(env.db, "j.rel_path = $1 AND j.state = 'uploading' AND j.owner IS NOT NULL", [bigRel])).find((r) => r.parts_done >= 2 && r.parts_done <= r.parts_count! - 10),
@@ -133,7 +127,7 @@ describe('an agent cut off from the database for longer than its lease', () => {
     // a paused process (a VM stalled, a laptop lid closed) wakes believing it still holds its
     // claim, with writes already under way: only the fence stops those.
     const env = await multiAgentEnv({
-      pg: server,
+      pg: pgServer.server(),
       database: 'multi_pause',
       leaseSeconds: LEASE_S,
       upload: { max_workers: 4, max_files: 2 },

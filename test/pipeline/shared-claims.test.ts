@@ -5,7 +5,7 @@
 // test/multi-agent.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { startAgent, type RunningAgent } from '../../src/agent.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
@@ -13,20 +13,13 @@ import { createFrameioClient, staticTokenAuth } from '../../src/frameio/index.js
 import { JournalError, PgJobStore, type JobStore } from '../../src/journal/index.js';
 import { ClaimKeeper } from '../../src/pipeline/claims.js';
 import { realClock } from '../../src/util/clock.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres.js';
 import { recordingLogger, type RecordingLogger } from '../helpers/logger.js';
 import { tempDir } from '../helpers/tmp.js';
 import { ManualClock } from '../helpers/clock.js';
 import { waitFor } from '../helpers/wait.js';
 
-let server: TestPostgres;
-let dbs = 0;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const pgServer = postgresPerFile();
 
 interface Site {
   root: string;
@@ -45,8 +38,7 @@ async function site(emuOpts: Parameters<typeof startEmulator>[0] = {}): Promise<
   const done = path.join(t.dir, 'done');
   await fs.mkdir(hot, { recursive: true });
   const emu = await startEmulator({ dataDir: path.join(t.dir, 'emu'), ...emuOpts });
-  const name = `c${process.pid}_${dbs++}`;
-  const url = await server.createDatabase(name);
+  const { name, url } = await pgServer.database('c');
   const s: Site = {
     root: t.dir,
     hot,
@@ -59,7 +51,7 @@ async function site(emuOpts: Parameters<typeof startEmulator>[0] = {}): Promise<
       for (const a of s.agents) await a.stop().catch(() => undefined);
       for (const st of s.stores) await st.close().catch(() => undefined);
       await emu.close();
-      await server.dropDatabase(name).catch(() => undefined);
+      await pgServer.server().dropDatabase(name).catch(() => undefined);
       await t.cleanup();
     },
   };
