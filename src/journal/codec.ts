@@ -75,11 +75,22 @@ export function rowToJob(row: JobRow, partRows: PartRow[]): Job {
     owner: row.owner,
     leaseExpiresAt: row.lease_until,
     fence: row.fence,
-    unit: row.unit === null || row.unit === undefined ? FILE_UNIT : (JSON.parse(row.unit) as JobUnit),
+    unit: parseUnit(row.unit),
   };
 }
 
 const FILE_UNIT: JobUnit = Object.freeze({ kind: 'file' });
+
+/** Only checkPatch writes the column; a value damaged by hand reads as one file rather than making the job unreadable. */
+function parseUnit(text: string | null | undefined): JobUnit {
+  if (text === null || text === undefined) return FILE_UNIT;
+  try {
+    const u = JSON.parse(text) as JobUnit;
+    return u?.kind === 'group' ? u : FILE_UNIT;
+  } catch {
+    return FILE_UNIT;
+  }
+}
 
 type ScalarKind = 'string' | 'number' | 'string?' | 'number?';
 
