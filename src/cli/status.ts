@@ -15,7 +15,7 @@ import { agentPresence, type Presence } from './agent-presence.js';
 import { loadConfigFor } from './config-file.js';
 import { journalTargetFor, lenientEnv, openJournalAt, stateDirSpace } from './state.js';
 import { BEAT_INTERVAL_MS } from '../journal/index.js';
-import { agentEntries, describeHolder, type AgentEntry } from '../status/index.js';
+import { agentEntries, describeHolder, describeUnit, type AgentEntry } from '../status/index.js';
 import { matchJobs } from './retry.js';
 import { EXIT } from './exit.js';
 import { err, out, type CliIO } from './io.js';
@@ -183,6 +183,7 @@ async function fileStatus(journal: JobStore, args: StatusArgs, io: CliIO): Promi
   }
   for (const { job, events } of files) {
     out(io, `${job.watch}/${job.relPath}: ${job.state}${job.lastError ? ` (${job.lastError})` : ''}`);
+    if (job.unit.kind === 'group') out(io, `  unit:   ${describeUnit(job.unit)} (${job.unit.of} ${job.unit.name}, ${job.unit.members})`);
     out(io, `  path:   ${job.absPath}${job.finalPath ? ` → ${job.finalPath}` : ''}`);
     out(io, `  size:   ${formatBytes(job.size)}, attempts ${job.attempts}`);
     if (job.folderId) out(io, `  folder: ${job.folderId}`);
@@ -193,8 +194,11 @@ async function fileStatus(journal: JobStore, args: StatusArgs, io: CliIO): Promi
   return EXIT.ok;
 }
 
+/** "  (proxy of sh010_comp 1001–1240 (238 frames))" after a path whose job stands for a group; else nothing. */
+const standsFor = (j: { stands_for?: string }): string => (j.stands_for ? `  (${j.stands_for})` : '');
+
 function failureLines(s: StatusSnapshot): string[] {
-  return s.failures.map((j) => `  ${j.at}  ${j.watch}/${j.path}: ${j.error ?? '(no reason recorded)'}${j.moved_to ? `  [moved to ${j.moved_to}]` : ''}`);
+  return s.failures.map((j) => `  ${j.at}  ${j.watch}/${j.path}${standsFor(j)}: ${j.error ?? '(no reason recorded)'}${j.moved_to ? `  [moved to ${j.moved_to}]` : ''}`);
 }
 
 /** The human view of a snapshot, one string per `out` call. */
@@ -214,12 +218,12 @@ export function statusLines(s: StatusSnapshot, now: number = Date.now()): string
     lines.push('\nuploading:');
     for (const j of s.in_flight) {
       const pct = j.size ? Math.floor((j.bytes_done / j.size) * 100) : 100;
-      lines.push(`  ${j.watch}/${j.path}  ${pct}%  ${formatBytes(j.bytes_done)}/${formatBytes(j.size)}  parts ${j.parts_done}/${j.parts}${holderNote(j, s.agents, now)}`);
+      lines.push(`  ${j.watch}/${j.path}${standsFor(j)}  ${pct}%  ${formatBytes(j.bytes_done)}/${formatBytes(j.size)}  parts ${j.parts_done}/${j.parts}${holderNote(j, s.agents, now)}`);
     }
   }
   if (s.waiting.length) {
     lines.push('\nwaiting to try again:');
-    for (const j of s.waiting) lines.push(`  ${j.watch}/${j.path} (${j.state}): ${j.error}${j.next_attempt_at ? ` (next attempt ${j.next_attempt_at})` : ''}`);
+    for (const j of s.waiting) lines.push(`  ${j.watch}/${j.path}${standsFor(j)} (${j.state}): ${j.error}${j.next_attempt_at ? ` (next attempt ${j.next_attempt_at})` : ''}`);
   }
   if (s.failures.length) {
     lines.push('\nrecent failures:');
@@ -227,7 +231,7 @@ export function statusLines(s: StatusSnapshot, now: number = Date.now()): string
   }
   if (s.recent.length) {
     lines.push('\nrecently uploaded:');
-    for (const j of s.recent) lines.push(`  ${j.at ?? ''}  ${j.watch}/${j.path}  ${j.view_url ?? ''}`);
+    for (const j of s.recent) lines.push(`  ${j.at ?? ''}  ${j.watch}/${j.path}${standsFor(j)}  ${j.view_url ?? ''}`);
   }
   return lines;
 }

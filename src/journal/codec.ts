@@ -2,7 +2,7 @@
 // so a wrong type is a clear error naming the field rather than a silently stored string "NaN".
 import { redact } from '../util/redact.js';
 import { JournalError } from './errors.js';
-import type { Job, JobPatch, JobState, PartRecord } from './types.js';
+import type { Job, JobPatch, JobState, JobUnit, PartRecord } from './types.js';
 
 export interface JobRow {
   id: number;
@@ -33,6 +33,8 @@ export interface JobRow {
   owner: string | null;
   lease_until: number | null;
   fence: number;
+  /** JSON of a group JobUnit; null for one file. */
+  unit: string | null;
 }
 
 export interface PartRow {
@@ -73,7 +75,21 @@ export function rowToJob(row: JobRow, partRows: PartRow[]): Job {
     owner: row.owner,
     leaseExpiresAt: row.lease_until,
     fence: row.fence,
+    unit: parseUnit(row.unit),
   };
+}
+
+const FILE_UNIT: JobUnit = Object.freeze({ kind: 'file' });
+
+/** Only checkPatch writes the column; a value damaged by hand reads as one file rather than making the job unreadable. */
+function parseUnit(text: string | null | undefined): JobUnit {
+  if (text === null || text === undefined) return FILE_UNIT;
+  try {
+    const u = JSON.parse(text) as JobUnit;
+    return u?.kind === 'group' ? u : FILE_UNIT;
+  } catch {
+    return FILE_UNIT;
+  }
 }
 
 type ScalarKind = 'string' | 'number' | 'string?' | 'number?';
@@ -135,6 +151,10 @@ export function checkPatch(patch: JobPatch, what: string): CheckedPatch {
       out.partsDone = checkIndices(value, what);
       continue;
     }
+    if (key === 'unit') {
+      out.columns.push(['unit', unitColumn(value, what)]);
+      continue;
+    }
     const field = SCALAR_FIELDS[key as ScalarField];
     if (field === undefined) throw new JournalError('invalid_patch', `Unknown job field "${key}" in patch for ${what}`);
     const [column, kind] = field;
@@ -158,6 +178,26 @@ function checkParts(value: unknown, what: string): PartRecord[] | null {
     }
     return { size: part.size, url: part.url };
   });
+}
+
+/** A file unit is the default and stored as null; a group is stored as JSON, checked field by field. */
+function unitColumn(value: unknown, what: string): string | null {
+  const u = value as Partial<Record<string, unknown>> | null;
+  if (u === null || u?.kind === 'file') return null;
+  const ok =
+    typeof u === 'object' &&
+    u.kind === 'group' &&
+    typeof u.of === 'string' && u.of !== '' &&
+    typeof u.name === 'string' && u.name !== '' &&
+    typeof u.members === 'string' &&
+    typeof u.count === 'number' && Number.isInteger(u.count) && u.count >= 0;
+  if (!ok) {
+    throw new JournalError(
+      'invalid_patch',
+      `Job field "unit" of ${what} must be { kind: 'file' } or { kind: 'group', of, name, members: string, count: non-negative integer }, got ${JSON.stringify(value)}`,
+    );
+  }
+  return JSON.stringify({ kind: 'group', of: u.of, name: u.name, members: u.members, count: u.count });
 }
 
 function checkIndices(value: unknown, what: string): number[] {

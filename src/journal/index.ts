@@ -6,7 +6,7 @@ export type { JobStore, Coordination, OutboxStore, OutboxMessage, Durability, Wr
 export { SqliteJobStore } from './sqlite-store.js';
 export { startHistoryCompaction, type HistoryCompaction } from './history.js';
 export { SCHEMA_VERSION } from './schema.js';
-export { JOB_STATES, type FileFacts, type Job, type JobEventRecord, type JobPage, type JobPatch, type JobSearch, type JobState, type ObserveResult, type PartRecord } from './types.js';
+export { JOB_STATES, type FileFacts, type Job, type JobEventRecord, type JobPage, type JobPatch, type JobSearch, type JobState, type JobUnit, type ObserveResult, type PartRecord } from './types.js';
 export { PgJobStore, type PgJobStoreOptions } from './pg-store.js';
 export { PG_SCHEMA_VERSION } from './pg-schema.js';
 export { checkPgUrl, displayPgUrl } from './pg-url.js';

@@ -124,6 +124,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX shared_notes_expiry ON shared_notes (expires_at);
     `,
   },
+  {
+    version: 4,
+    description: 'job unit: null for one file, else JSON of the group a job stands for (a sequence proxy\'s shot)',
+    sql: `ALTER TABLE jobs ADD COLUMN unit TEXT;`,
+  },
 ];
 
 export const PG_SCHEMA_VERSION: number = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;

@@ -211,6 +211,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    description: 'job unit: null for one file, else JSON of the group a job stands for (a sequence proxy\'s shot)',
+    sql: `ALTER TABLE jobs ADD COLUMN unit TEXT;`,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

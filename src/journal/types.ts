@@ -11,6 +11,23 @@ export interface PartRecord {
   url: string;
 }
 
+/**
+ * What one job stands for. Most jobs are one file; a derived upload such as a sequence's review
+ * proxy is one file in the journal that stands for a group of files (a shot), and says so here.
+ */
+export type JobUnit =
+  | { kind: 'file' }
+  | {
+      kind: 'group';
+      /** What sort of group: 'sequence' for an image sequence. */
+      of: string;
+      /** The group's name, e.g. 'renders/sh010_comp.####.exr'. */
+      name: string;
+      /** Its members as ranges, e.g. '1001-1099,1102-1240' (frame numbers for a sequence). */
+      members: string;
+      count: number;
+    };
+
 export interface Job {
   id: number;
   /**
@@ -57,6 +74,8 @@ export interface Job {
   leaseExpiresAt: number | null;
   /** Fencing token: raised by every new claim, so a write from an earlier holder is refused. */
   fence: number;
+  /** One file (the default, stored as null) or a group the job stands for; a new version keeps it. */
+  unit: JobUnit;
 }
 
 /** Set only through observe/claim/renew/release, never patched. */

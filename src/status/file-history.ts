@@ -3,6 +3,7 @@
 // for the terminal. The journal stores payloads as the pipeline emitted them; this is the view.
 import type { Job, JobEventRecord } from '../journal/index.js';
 import { formatBytes } from '../util/format.js';
+import { groupOf } from './unit.js';
 
 const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -21,6 +22,7 @@ export function fileEntry(j: Job): Record<string, unknown> {
     moved_to: j.finalPath,
     updated_at: isoOrNull(j.updatedAt),
     done_at: isoOrNull(j.doneAt),
+    ...groupOf(j),
   };
 }
 

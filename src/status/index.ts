@@ -3,3 +3,4 @@ export { LiveActivity } from './live.js';
 export { fileEntry, historyEntries, describeHistoryEntry, nextRetryFromHistory, type HistoryEntry } from './file-history.js';
 export { agentEntries, describeHolder, holderOf, type AgentEntry } from './agents.js';
 export { AgentHeartbeat, type HeartbeatOptions } from './heartbeat.js';
+export { describeUnit, groupOf, type GroupUnit } from './unit.js';

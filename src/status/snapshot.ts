@@ -5,6 +5,7 @@ import type { Job, JobState } from '../journal/index.js';
 import { readPauseState, type PauseState } from '../control/pause-state.js';
 import type { AgentEntry } from './agents.js';
 import { readSequenceStatus, type SequenceStatusEntry } from '../sequences/persist.js';
+import { groupOf, type GroupUnit } from './unit.js';
 
 /** What the snapshot needs of the job store, already fetched. */
 export interface StatusData {
@@ -39,7 +40,14 @@ export interface LiveStatus {
   retries: ReadonlyMap<number, { at: number; code: string; outage: boolean }>;
 }
 
-export interface InFlightEntry {
+/** Present when the job stands for a group of files (a sequence's proxy), not one file. */
+export interface UnitFields {
+  unit?: GroupUnit;
+  /** "proxy of sh010_comp 1001–1240 (238 frames)". */
+  stands_for?: string;
+}
+
+export interface InFlightEntry extends UnitFields {
   watch: string;
   path: string;
   size: number;
@@ -58,7 +66,7 @@ export interface InFlightEntry {
   speed_bps?: number;
 }
 
-export interface WaitingEntry {
+export interface WaitingEntry extends UnitFields {
   watch: string;
   path: string;
   state: JobState;
@@ -71,7 +79,7 @@ export interface WaitingEntry {
   outage?: boolean;
 }
 
-export interface FailureEntry {
+export interface FailureEntry extends UnitFields {
   watch: string;
   path: string;
   error: string | null;
@@ -80,7 +88,7 @@ export interface FailureEntry {
   moved_to: string | null;
 }
 
-export interface RecentEntry {
+export interface RecentEntry extends UnitFields {
   watch: string;
   path: string;
   view_url: string | null;
@@ -131,6 +139,7 @@ export function buildStatusSnapshot(data: StatusData, live?: LiveStatus): Status
         file_id: j.fileId,
         held_by: j.owner,
         lease_expires_at: j.leaseExpiresAt === null ? null : iso(j.leaseExpiresAt),
+        ...groupOf(j),
       };
       const u = live?.uploads.get(j.id);
       if (u) {
@@ -141,7 +150,7 @@ export function buildStatusSnapshot(data: StatusData, live?: LiveStatus): Status
       return e;
     }),
     waiting: data.waiting.map((j) => {
-      const e: WaitingEntry = { watch: j.watch, path: j.relPath, state: j.state, error: j.lastError, code: j.lastErrorCode, since: iso(j.updatedAt) };
+      const e: WaitingEntry = { watch: j.watch, path: j.relPath, state: j.state, error: j.lastError, code: j.lastErrorCode, since: iso(j.updatedAt), ...groupOf(j) };
       const r = live?.retries.get(j.id);
       if (r) {
         e.next_attempt_at = iso(r.at);
@@ -149,8 +158,8 @@ export function buildStatusSnapshot(data: StatusData, live?: LiveStatus): Status
       }
       return e;
     }),
-    failures: data.failures.map((j) => ({ watch: j.watch, path: j.relPath, error: j.lastError, code: j.lastErrorCode, at: iso(j.updatedAt), moved_to: j.finalPath })),
-    recent: data.recent.map((j) => ({ watch: j.watch, path: j.relPath, view_url: j.viewUrl, at: j.doneAt ? iso(j.doneAt) : null })),
+    failures: data.failures.map((j) => ({ watch: j.watch, path: j.relPath, error: j.lastError, code: j.lastErrorCode, at: iso(j.updatedAt), moved_to: j.finalPath, ...groupOf(j) })),
+    recent: data.recent.map((j) => ({ watch: j.watch, path: j.relPath, view_url: j.viewUrl, at: j.doneAt ? iso(j.doneAt) : null, ...groupOf(j) })),
     paused: {
       all: data.paused?.all ? iso(data.paused.all.since) : null,
       watches: Object.fromEntries([...(data.paused?.watches ?? [])].map(([name, rec]) => [name, iso(rec.since)])),

@@ -200,6 +200,27 @@ export function describeJobStoreContract(name: string, makeBackend: () => Promis
         expect(again.job.previousFileId).toBe(`file-${job.id}`);
       });
 
+      it('a job is one file unless told it stands for a group; the unit round-trips and a new version keeps it', async () => {
+        const job = await jobIn('seen');
+        expect(job.unit).toEqual({ kind: 'file' });
+        const unit = { kind: 'group', of: 'sequence', name: 'renders/sh010_comp.####.exr', members: '1001-1099,1102-1240', count: 238 } as const;
+        expect((await store.update(job.id, { unit })).unit).toEqual(unit);
+        expect((await store.getById(job.id))?.unit).toEqual(unit);
+        // Other writes leave it; so do the upload's transitions and a new version of the movie.
+        const uploading = await store.transition(job.id, 'settled', { folderId: 'f1' }).then(() => store.transition(job.id, 'uploading', { parts: PARTS, fileId: 'file-u' }));
+        expect(uploading.unit).toEqual(unit);
+        await store.transition(job.id, 'uploaded');
+        const done = await store.transition(job.id, 'done');
+        expect((await store.recentDone()).find((j) => j.id === job.id)?.unit).toEqual(unit);
+        const again = await store.observe('w', done.relPath, done.absPath, facts({ ino: done.ino, mtimeMs: done.mtimeMs + 5000 }));
+        expect(again).toMatchObject({ isNewVersion: true, job: { state: 'seen', fileId: null, unit } });
+        expect((await store.get('w', done.relPath))?.unit).toEqual(unit);
+        // A malformed unit is refused naming the field; { kind: 'file' } sets it back to one file.
+        expect((await rejection(store.update(job.id, { unit: { kind: 'group', of: 'sequence', name: 'x', members: '1', count: -1 } }))).message).toMatch(/"unit"/);
+        expect((await store.update(job.id, { unit: { kind: 'file' } })).unit).toEqual({ kind: 'file' });
+        expect((await store.getById(job.id))?.unit).toEqual({ kind: 'file' });
+      });
+
       it('a done file seen under a new path of the same share (renamed folder) is the same job, not a new upload', async () => {
         const done = await jobIn('done');
         const f = facts({ ino: done.ino });

@@ -35,6 +35,7 @@ function job(patch: Partial<Job>): Job {
     owner: null,
     leaseExpiresAt: null,
     fence: 0,
+    unit: { kind: 'file' },
     ...patch,
   };
 }

@@ -81,6 +81,9 @@ describe('review proxies of image sequences', () => {
     // A normal job: journaled under the derived watch, done, with the group it stands for logged.
     const job = await agent.journal.get('hot:proxy', 'renders/sh010_comp_proxy.mp4');
     expect(job).toMatchObject({ state: 'done', absPath: local, fileId: proxy[0]!.id });
+    // The one job stands for the shot: its unit in the journal names the sequence and its frames.
+    expect(job!.unit).toEqual({ kind: 'group', of: 'sequence', name: 'renders/sh010_comp.####.png', members: '1001-1024', count: 24 });
+    expect((await agent.status()).recent.find((r) => r.path === 'renders/sh010_comp_proxy.mp4')).toMatchObject({ watch: 'hot:proxy', stands_for: 'proxy of sh010_comp 1001–1024 (24 frames)', unit: { kind: 'group', count: 24 } });
     expect(env.logger.at('info').some((m) => /proxy of sh010_comp 1001–1024 rendered \(24 frames, h264 24 fps, .*image2\)/.test(m))).toBe(true);
     expect(agent.proxies!.list()).toMatchObject([{ watch: 'hot', sequence: 'renders/sh010_comp.####.png', first: 1001, last: 1024, state: 'uploaded' }]);
     // status, in this process and from the journal (another process): the sequence with its proxy.
@@ -91,6 +94,10 @@ describe('review proxies of image sequences', () => {
       await statusCommand({ stateDir: env!.stateDir }, io);
       return line.test(io.stdoutText());
     }, { what: 'the sequence and its proxy in `status` (saved every 2 s)' });
+    // …and the proxy's own line among the recent uploads says which shot it stands for.
+    const io = memoryIO({}, env.stateDir);
+    await statusCommand({ stateDir: env.stateDir }, io);
+    expect(io.stdoutText()).toMatch(/hot:proxy\/renders\/sh010_comp_proxy\.mp4 {2}\(proxy of sh010_comp 1001–1024 \(24 frames\)\)/);
   }, 60_000);
 
   it('after_upload move: the proxy is made from the frames where the move put them (concat list)', async () => {

@@ -91,7 +91,7 @@ function renderUploads(s) {
     const inner = el('div');
     inner.style.width = `${Math.min(100, (100 * sent) / Math.max(1, u.size)).toFixed(1)}%`;
     return el('div', { class: 'upload', 'data-path': key },
-      el('div', {}, el('strong', { text: key })),
+      el('div', {}, el('strong', { text: key }), u.stands_for ? el('span', { class: 'small unit', text: ` ${u.stands_for}` }) : null),
       el('div', { class: 'bar' }, inner),
       el('div', { class: 'small progress', text: `${bytes(sent)} of ${bytes(u.size)} · ${speed ? `${bytes(speed)}/s · ETA ${duration((u.size - sent) / speed)}` : 'starting'} · parts ${u.parts_done}/${u.parts}` }),
       holder(s, u));
@@ -120,7 +120,7 @@ function renderSequences(s) {
 
 function renderWaiting(s) {
   fill($('#waiting tbody'), s.waiting.map((w) => el('tr', { 'data-path': `${w.watch}/${w.path}` },
-    el('td', { text: `${w.watch}/${w.path}` }), el('td', { class: 'error', text: `${w.code ?? ''} ${w.error ?? ''}`.trim() }),
+    el('td', { text: `${w.watch}/${w.path}${w.stands_for ? ` (${w.stands_for})` : ''}` }), el('td', { class: 'error', text: `${w.code ?? ''} ${w.error ?? ''}`.trim() }),
     el('td', { text: w.next_attempt_at ? time(w.next_attempt_at) : 'soon' }))), 'none', 3);
 }
 
@@ -183,7 +183,7 @@ async function retry(id, button) {
 }
 
 function fileLink(f) {
-  return el('a', { class: 'file', 'data-id': String(f.id), text: `${f.watch}/${f.path}`, on: { click: () => openHistory(f.id) } });
+  return el('a', { class: 'file', 'data-id': String(f.id), text: `${f.watch}/${f.path}${f.stands_for ? ` (${f.stands_for})` : ''}`, on: { click: () => openHistory(f.id) } });
 }
 
 async function renderFiles(append = false) {

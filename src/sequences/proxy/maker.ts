@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { WatchConfig } from '../../config/types.js';
 import type { EventBus } from '../../events/bus.js';
 import type { PipelineEvent } from '../../events/types.js';
-import type { Job, JobStore } from '../../journal/index.js';
+import type { Job, JobStore, JobUnit } from '../../journal/index.js';
 import type { RunnerFolders, RunnerWatch } from '../../pipeline/types.js';
 import { route as routeFile } from '../../rules/index.js';
 import type { Clock } from '../../util/clock.js';
@@ -25,6 +25,7 @@ import type { Logger } from '../../util/logger.js';
 import type { FileFacts } from '../../watch/index.js';
 import type { ProxyConfig } from '../config.js';
 import { framePath } from '../detect.js';
+import { encodeRanges } from '../resume.js';
 import { frameRange } from '../summary.js';
 import type { CompletedSequence } from '../tracker.js';
 import { DerivedWatch, derivedWatchConfig, derivedWatchName, setProxyRoute } from './derived-watch.js';
@@ -68,7 +69,7 @@ export interface ProxyMakerOptions {
   ffmpeg: string;
   pipeline: ProxyPipeline;
   folders: RunnerFolders;
-  store: Pick<JobStore, 'get' | 'getById' | 'listSettings' | 'setSetting'>;
+  store: Pick<JobStore, 'get' | 'getById' | 'update' | 'listSettings' | 'setSetting'>;
   events: EventBus;
   logger: Logger;
   clock: Clock;
@@ -88,6 +89,12 @@ export function describeProxy(r: Pick<ProxyRecord, 'name' | 'first' | 'last'>): 
   return `proxy of ${r.name} ${frameRange({ first: r.first, last: r.last })}`;
 }
 
+/** The shot a proxy job stands for, as its journal unit: the sequence and the frames in the movie. */
+export function proxyUnit(r: Pick<ProxyRecord, 'sequence' | 'input'>): JobUnit {
+  const frames = r.input.frames.map((f) => f.frame).sort((a, b) => a - b);
+  return { kind: 'group', of: 'sequence', name: r.sequence, members: encodeRanges(frames), count: frames.length };
+}
+
 export class ProxyMaker {
   private readonly derived = new Map<string, Derived>();
   /** By derived watch name. */
@@ -101,7 +108,7 @@ export class ProxyMaker {
     for (const w of opts.watches) {
       if (!w.sequences?.proxy) continue;
       const config = derivedWatchConfig(w, path.join(opts.stateDir, 'proxies', safeDir(w.name)));
-      const d: Derived = { watch: w, proxy: w.sequences.proxy, hot: new DerivedWatch(config, (facts) => opts.pipeline.handleSettled(config.name, facts)) };
+      const d: Derived = { watch: w, proxy: w.sequences.proxy, hot: new DerivedWatch(config, (facts) => this.offer(config.name, facts)) };
       this.derived.set(w.name, d);
       this.byDerived.set(config.name, d);
     }
@@ -269,7 +276,7 @@ export class ProxyMaker {
           await this.save(key, { ...r, state: 'uploaded' });
           return;
         }
-        await this.opts.pipeline.handleSettled(d.hot.config.name, facts);
+        await this.offer(d.hot.config.name, facts);
         return;
       }
       r = { ...r, state: 'rendering' }; // gone or not the movie that was rendered: render again
@@ -294,7 +301,22 @@ export class ProxyMaker {
       `sequence ${r.watch}/${r.sequence}: ${describeProxy(r)} rendered (${r.frames} frames${r.gaps ? `, missing ${r.gaps} held` : ''}, ${d.proxy.codec} ${d.proxy.fps} fps, ${formatBytes(facts.size)} in ${formatDuration(this.opts.clock.now() - started)}, ${demuxer}); uploading ${r.relPath} beside the frames`,
       { watch: r.watch, sequence: r.sequence, proxy: r.relPath },
     );
-    await this.opts.pipeline.handleSettled(d.hot.config.name, facts);
+    await this.offer(d.hot.config.name, facts);
+  }
+
+  /**
+   * Hands a rendered movie to the runner, then marks its job as the shot it stands for. The runner
+   * has observed the file when handleSettled returns (the upload goes on after), so the row exists;
+   * a write that refers only to the unit column cannot undo the upload's own writes.
+   */
+  private async offer(derivedName: string, facts: FileFacts): Promise<void> {
+    await this.opts.pipeline.handleSettled(derivedName, facts);
+    const d = this.byDerived.get(derivedName);
+    const r = d && [...this.records.values()].find((x) => x.watch === d.watch.name && x.relPath === facts.relPath);
+    if (!r) return;
+    const job = await this.opts.store.get(derivedName, facts.relPath);
+    const unit = proxyUnit(r);
+    if (job && JSON.stringify(job.unit) !== JSON.stringify(unit)) await this.opts.store.update(job.id, { unit });
   }
 
   private async onJobEnded(e: PipelineEvent): Promise<void> {
