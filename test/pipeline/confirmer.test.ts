@@ -209,4 +209,43 @@ describe('LagEstimator', () => {
     for (let i = 0; i < 400; i++) lag.record(lag.firstPollDelay(), true); // the service got fast
     expect(lag.firstPollDelay()).toBeLessThan(300);
   });
+
+  it('a drop of many files in flight finds a short lag within a hundred uploads: early probes, not one small step per round', () => {
+    // Every upload of a drop is planned before any answer comes back: plan 32 at a time (the file
+    // slots), then answer them, as a burst of confirmations does.
+    const run = (estimator: LagEstimator, lagMs: number, rounds: number): { polls: number; files: number } => {
+      let polls = 0;
+      let files = 0;
+      for (let r = 0; r < rounds; r++) {
+        const plans = Array.from({ length: 32 }, () => estimator.planFirstPoll());
+        for (const p of plans) {
+          files++;
+          polls++;
+          const complete = p.delayMs >= lagMs;
+          if (p.probe) estimator.recordProbe(p.delayMs, complete);
+          else estimator.record(p.delayMs, complete);
+          if (!complete) polls++; // asked again later
+        }
+      }
+      return { polls, files };
+    };
+    const fast = new LagEstimator();
+    run(fast, 0, 4); // 128 uploads
+    expect(fast.firstPollDelay()).toBeLessThan(150);
+    // A steady lag of 1 s: the probes that miss become rare, so they cost almost nothing.
+    const steady = new LagEstimator({ initialMs: 1100 });
+    run(steady, 1000, 4);
+    const after = run(steady, 1000, 20);
+    // Against the estimator without probes (about one file in ten asked twice, by design).
+    const plain = new LagEstimator({ initialMs: 1100 });
+    let plainPolls = 0;
+    for (let i = 0; i < 24 * 32; i++) {
+      const d = plain.firstPollDelay();
+      plain.record(d, d >= 1000);
+      plainPolls += d >= 1000 ? 1 : 2;
+    }
+    const base = plainPolls / (24 * 32);
+    expect(after.polls / after.files).toBeLessThan(base + 0.03);
+    expect(steady.firstPollDelay()).toBeGreaterThanOrEqual(1000);
+  });
 });

@@ -57,6 +57,8 @@ interface Pending {
   dueAt: number;
   /** The first look's planned delay after the last part. */
   plannedMs: number;
+  /** The first look is an early probe of the lag (see lag.ts). */
+  probe: boolean;
   deadline: number;
   polls: number;
   /** Listings or "show file" answers that still showed it assembling; after a few, only the status call may look (failed?). */
@@ -102,11 +104,13 @@ export class UploadConfirmer {
     if (req.signal?.aborted) return Promise.reject(req.signal.reason ?? new Error('aborted'));
     return new Promise<void>((resolve, reject) => {
       const now = this.o.clock.now();
-      const dueAt = Math.max(now, req.lastPartAt + this.o.lag.firstPollDelay());
+      const plan = this.o.lag.planFirstPoll();
+      const dueAt = Math.max(now, req.lastPartAt + plan.delayMs);
       const p: Pending = {
         req,
         dueAt,
         plannedMs: dueAt - req.lastPartAt,
+        probe: plan.probe,
         deadline: now + req.timeoutMs,
         polls: 0,
         indirectMisses: 0,
@@ -294,7 +298,10 @@ export class UploadConfirmer {
   private observe(p: Pending, now: number, complete: boolean): void {
     const at = now - p.req.lastPartAt;
     // The first look is judged at the delay it was planned for, not the moment the timer fired.
-    if (p.polls === 0) this.o.lag.record(Math.min(at, p.plannedMs), complete);
+    if (p.polls === 0) {
+      if (p.probe) this.o.lag.recordProbe(Math.min(at, p.plannedMs), complete);
+      else this.o.lag.record(Math.min(at, p.plannedMs), complete);
+    }
     else if (complete && p.lastMissAt !== undefined) this.o.lag.recordBounds(p.lastMissAt, at);
     if (!complete) p.lastMissAt = at;
     p.polls++;

@@ -6,6 +6,14 @@
 // that found the upload complete nudges the delay down a little, one that did not nudges it up
 // by more, so the delay settles where about `quantile` of first polls succeed, and it follows
 // the service when its lag changes (rush hour, a slow region).
+//
+// Going down, that is slow when many uploads are in flight: an answer only counts when it was
+// planned at the current delay, so the delay falls one small step per round of uploads (from 1 s
+// to a lag of nothing took longer than a 1,000-file drop). So one first poll in PROBE_EVERY is a
+// probe, planned at half the delay: a probe that finds the upload complete is direct evidence the
+// lag is shorter, and the delay drops towards it at once; one that does not costs that file one
+// more call and changes nothing but the probing rate: each miss halves it (down to one in
+// PROBE_EVERY_MAX), so a steady lag costs next to nothing, and a hit brings it back.
 
 export interface LagOptions {
   /** Delay before the first poll until something has been learned. */
@@ -16,8 +24,19 @@ export interface LagOptions {
   maxMs?: number;
 }
 
+/** One first poll in this many is planned early, as a probe (see above)... */
+export const PROBE_EVERY = 8;
+/** ...or, after probes that found nothing, as rarely as one in this many. */
+export const PROBE_EVERY_MAX = 128;
+/** A probe waits this share of the delay. */
+const PROBE_SHARE = 0.5;
+/** Below this delay there is nothing worth probing for. */
+const PROBE_FLOOR_MS = 100;
+
 export class LagEstimator {
   private delay: number;
+  private firsts = 0;
+  private probeEvery = PROBE_EVERY;
   private readonly q: number;
   private readonly min: number;
   private readonly max: number;
@@ -32,6 +51,28 @@ export class LagEstimator {
   /** Milliseconds after the last part at which to ask first. */
   firstPollDelay(): number {
     return Math.round(this.delay);
+  }
+
+  /** The first poll of the next upload: the delay, or now and then a probe at half of it. */
+  planFirstPoll(): { delayMs: number; probe: boolean } {
+    this.firsts++;
+    if (this.delay >= PROBE_FLOOR_MS && this.firsts % this.probeEvery === 0) return { delayMs: Math.round(this.delay * PROBE_SHARE), probe: true };
+    return { delayMs: Math.round(this.delay), probe: false };
+  }
+
+  /**
+   * A probe's answer: complete at `atMs` (below the delay) means the lag is shorter, so the
+   * delay falls most of the way there at once; still assembling says only what the delay already
+   * assumes, so nothing changes.
+   */
+  recordProbe(atMs: number, complete: boolean): void {
+    if (!complete) {
+      this.probeEvery = Math.min(PROBE_EVERY_MAX, this.probeEvery * 2);
+      return;
+    }
+    this.probeEvery = PROBE_EVERY;
+    if (atMs >= this.delay) return;
+    this.delay = clamp(Math.max(atMs, this.delay * 0.6), this.min, this.max);
   }
 
   /**
