@@ -514,7 +514,7 @@ export const configSchema: ObjectNode = {
           description:
             'The most part uploads in flight at once, across all files. With `adaptive` (the default) the agent starts with a few and adds streams only while throughput keeps rising (a long, fast link needs many; loopback or a LAN few), backing off when the server pushes back.',
         },
-        max_files: { type: 'integer', default: 16, minimum: 1, maximum: 256, description: 'Files uploading at once (a file waiting for Frame.io to confirm it does not count).' },
+        max_files: { type: 'integer', default: 32, minimum: 1, maximum: 256, description: 'Files uploading at once (a file waiting for Frame.io to confirm it does not count). As many as max_workers by default, so files of one part each can fill every stream.' },
         adaptive: {
           type: 'boolean',
           default: true,

@@ -18,7 +18,7 @@ describe('defaults', () => {
     });
     expect(cfg.stateDir).toBe('/home/u/.frameio-agent');
     expect(cfg.log).toEqual({ level: 'info', maxSizeMb: 10, maxFiles: 5 });
-    expect(cfg.upload).toEqual({ maxWorkers: 32, maxFiles: 16, adaptive: true, maxRetries: 3, partTimeoutSeconds: 120, verifyTimeoutSeconds: 600, maxUploadAttempts: 3 });
+    expect(cfg.upload).toEqual({ maxWorkers: 32, maxFiles: 32, adaptive: true, maxRetries: 3, partTimeoutSeconds: 120, verifyTimeoutSeconds: 600, maxUploadAttempts: 3 });
     expect(cfg.watches).toEqual([
       {
         name: 'Exports',
