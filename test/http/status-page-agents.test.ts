@@ -1,11 +1,9 @@
 // The status page in a real browser (Debian's chromium) on an agent whose journal is a real
 // PostgreSQL database shared with another real agent: the Agents table lists both (and one that
 // stopped beating as "gone?"), and an upload claimed by the other agent names it as its holder.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startHttpSurface, type HttpSurface } from '../../src/http/index.js';
@@ -13,7 +11,6 @@ import { PgJobStore } from '../../src/journal/index.js';
 import type { RunningAgent } from '../../src/agent.js';
 import { PARTS, facts } from '../journal/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 let server: TestPostgres;
 let envA: AgentEnv;
@@ -22,14 +19,10 @@ let agentA: RunningAgent;
 let agentB: RunningAgent;
 let writer: PgJobStore;
 let surface: HttpSurface;
-let browser: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
-let profile: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the status page test needs Debian's chromium (apt-get install -y --no-install-recommends chromium; .ci/run does this)`);
-  }
   server = await startPostgres();
   const url = await server.createDatabase('page_agents');
   const topYaml = `journal:\n  url: ${JSON.stringify(url)}`;
@@ -39,14 +32,8 @@ beforeAll(async () => {
   agentB = await envB.start({ topYaml, heartbeatMs: 300 });
   writer = await PgJobStore.open(url);
   surface = await startHttpSurface({ agent: agentA, watches: [{ name: 'hot', path: envA.hot, folderId: envA.emu.rootFolderId }], listen: '127.0.0.1:0', logger: envA.logger });
-  profile = mkdtempSync(path.join(tmpdir(), 'fia-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = await browser.newPage();
-  page.setDefaultTimeout(20_000);
+  browser = await launchBrowser();
+  page = browser.page;
 }, 120_000);
 
 afterAll(async () => {
@@ -56,7 +43,6 @@ afterAll(async () => {
   await envA?.close();
   await envB?.close();
   await server?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 describe('status page with agents on one PostgreSQL journal', () => {

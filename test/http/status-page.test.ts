@@ -1,53 +1,37 @@
 // The status page in a real browser (Debian's chromium, driven by playwright-core) against a real
 // agent and the emulator: live updates without reloads, search → history, Retry on a failed file.
 // Writes docs/status-page.png (linked from the README).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import { nextEvent } from '../helpers/events.js';
 import { startHttpSurface, type HttpSurface } from '../../src/http/index.js';
 import type { RunningAgent } from '../../src/agent.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../docs/status-page.png', import.meta.url));
 
 let env: AgentEnv;
 let agent: RunningAgent;
 let surface: HttpSurface;
-let browser: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
-let profile: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the status page test needs Debian's chromium (apt-get install -y --no-install-recommends chromium; .ci/run does this)`);
-  }
   // Slow enough that an upload is visible in flight, fast enough for a test.
   env = await agentEnv({ linkBytesPerSecond: 2 * 1024 * 1024 });
   // Sequences on, with a quiet time longer than the test: the one rendered below stays open.
   agent = await env.start({ uploadYaml: 'max_upload_attempts: 1', watchYaml: 'sequences:\n  enabled: true\n  quiet_seconds: 600' });
   surface = await startHttpSurface({ agent, watches: [{ name: 'hot', path: env.hot, folderId: env.emu.rootFolderId }], listen: '127.0.0.1:0', logger: env.logger });
-  profile = mkdtempSync(path.join(tmpdir(), 'fia-chromium-'));
-  // A fresh profile each run (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = await browser.newPage();
-  page.setDefaultTimeout(20_000);
+  browser = await launchBrowser();
+  page = browser.page;
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await surface?.close();
   await env?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 describe('status page', () => {
