@@ -77,6 +77,9 @@ export interface AgentLockOptions {
  * Takes the state_dir lock, then one lock per watched folder (by real path, so a symlinked or
  * relative spelling of the same folder is caught). Throws LockHeldError naming the holder, or
  * PrivateStateError naming a path that cannot be used. Holds nothing on failure.
+ *
+ * With a journal shared by several agents (journal.url) there are no folder locks: the journal's
+ * claims keep each file to one agent, on this machine as on any other.
  */
 export function acquireAgentLocks(config: AgentConfig, opts: AgentLockOptions = {}): AgentLocks {
   const base: Omit<LockOwner, 'detail'> = {
@@ -94,14 +97,14 @@ export function acquireAgentLocks(config: AgentConfig, opts: AgentLockOptions = 
         `another frameio-agent is already running with state_dir ${config.stateDir} (${holder}); stop it first, or give this config its own state_dir`,
       ),
     );
-    const folders = [...new Set(config.watches.map((w) => realFolder(w.path)))];
+    const folders = config.journal?.url ? [] : [...new Set(config.watches.map((w) => realFolder(w.path)))];
     if (folders.length > 0) {
       const lockDir = opts.lockDir ?? runtimeLockDir(opts.env);
       ensureOwnRuntimeDir(lockDir);
       for (const folder of folders) {
         held.push(
           acquireLock(folderLockPath(folder, lockDir), { ...base, detail: { ...detail, folder } }, (holder) =>
-            `another frameio-agent is already watching ${folder} (${holder}); two agents on one folder would upload its files twice`,
+            `another frameio-agent is already watching ${folder} (${holder}); two agents on one folder would upload its files twice (agents sharing a PostgreSQL journal, journal.url, may watch one folder together)`,
           ),
         );
       }

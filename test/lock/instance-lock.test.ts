@@ -74,6 +74,22 @@ describe('folder locks', () => {
     acquireAgentLocks(cfg(path.join(dir, 's'), path.join(dir, 'hot')), { lockDir: path.join(dir, 'mine') }).release();
   });
 
+  it('a second agent on one folder is refused, naming the way out; with a shared PostgreSQL journal both may watch it', async () => {
+    await fs.mkdir(path.join(dir, 'hot'));
+    const lockDir = path.join(dir, 'locks');
+    const first = acquireAgentLocks(cfg(path.join(dir, 's1'), path.join(dir, 'hot')), { lockDir });
+    expect(() => acquireAgentLocks(cfg(path.join(dir, 's2'), path.join(dir, 'hot')), { lockDir })).toThrow(
+      /already watching .*two agents on one folder would upload its files twice \(agents sharing a PostgreSQL journal, journal.url, may watch one folder together\)/,
+    );
+    // The journal's claims keep each file to one agent: no folder lock, only each state_dir's own.
+    const shared = (stateDir: string) => ({ ...cfg(stateDir, path.join(dir, 'hot')), journal: { compactAfterDays: 30, url: 'postgres://agent@127.0.0.1/frameio' } });
+    const a = acquireAgentLocks(shared(path.join(dir, 's3')), { lockDir });
+    const b = acquireAgentLocks(shared(path.join(dir, 's4')), { lockDir });
+    expect(a.paths).toHaveLength(1);
+    expect(b.paths).toHaveLength(1);
+    for (const l of [a, b, first]) l.release();
+  });
+
   it('an open lock directory of ours is made 0700', async () => {
     await fs.mkdir(path.join(dir, 'hot'));
     const lockDir = path.join(dir, 'loose');
