@@ -1,6 +1,7 @@
 // `frameio-agent check --config agent.yaml [--online]`: validate the config and print the
 // resolved plan: each watch, where its files go, what happens after. --online also checks the
 // credentials and that every destination folder exists.
+import { displayPgUrl } from '../journal/pg-url.js';
 import { ownIgnoredDirs } from '../config/index.js';
 import type { AgentConfig, WatchConfig } from '../config/types.js';
 import { checkDestinations } from './destinations.js';
@@ -24,10 +25,16 @@ export function describePlan(config: AgentConfig, credentialSource: string): str
   lines.push(`credentials: ${credentialSource}`);
   lines.push(`account:     ${config.frameio.accountId ?? '(the only account the credentials see)'}`);
   lines.push(`state_dir:   ${config.stateDir}`);
+  // Which journal: a shared one decides whether agents split files (the password never shown).
+  lines.push(
+    config.journal?.url
+      ? `journal:     PostgreSQL ${displayPgUrl(config.journal.url)}, shared with other agents (claims last ${config.journal.leaseSeconds ?? 30} s)`
+      : `journal:     SQLite in state_dir (this agent only)`,
+  );
   lines.push(`upload:      ${config.upload.maxFiles} file(s) at once × ${config.upload.maxWorkers} parts, ${config.upload.maxRetries} retries per part`);
   for (const w of config.watches) {
     lines.push('');
-    lines.push(`watch '${w.name}': ${w.path}${w.recursive ? ' (recursive)' : ''}${w.poll ? `, polling every ${w.rescanSeconds} s` : `, events + rescan every ${w.rescanSeconds} s`}`);
+    lines.push(`watch '${w.name}': ${w.path}${w.shareId ? ` [share_id ${w.shareId}]` : ''}${w.recursive ? ' (recursive)' : ''}${w.poll ? `, polling every ${w.rescanSeconds} s` : `, events + rescan every ${w.rescanSeconds} s`}`);
     lines.push(`  files:       include ${w.include.join(', ')}${w.exclude.length ? `; exclude ${w.exclude.join(', ')}` : ''}; settle ${w.settleSeconds} s`);
     lines.push(`  destination: folder ${w.folderId}${w.mirrorSubfolders ? ' + the relative subfolder' : ''}`);
     w.rules.forEach((r, i) => {
