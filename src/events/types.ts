@@ -16,6 +16,8 @@ export interface EventPayloads {
   settled: { size: number };
   /** The destination folder exists (created if needed). `folderPath` is relative to the watch's folder_id. */
   routed: { folderId: string; folderPath?: string };
+  /** With a shared journal: this agent (`by`) took the job over from one that no longer held it (`from`, died or stopped). */
+  'taken-over': { by: string; from: string | null; state: string };
   /** Parts are about to be sent; `partsDone` > 0 when resuming. */
   'upload-started': { size: number; parts: number; partsDone: number; fileId: string | null };
   /** Bytes handed to the network so far (goes down when a failed attempt is taken back). Frequent. */
@@ -88,6 +90,7 @@ export const PIPELINE_EVENT_TYPES: readonly PipelineEventType[] = [
   'seen',
   'settled',
   'routed',
+  'taken-over',
   'upload-started',
   'progress',
   'part-done',

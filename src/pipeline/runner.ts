@@ -287,6 +287,7 @@ export class Runner extends EventEmitter implements PipelineServices {
       flow.lease = lease;
       claims.adopt(lease, (why) => flow.claimLost(why), sentAt);
       this.deps.logger.info(`taking over ${job.relPath} (${job.state}${previousOwner && previousOwner !== claims.owner ? `, left by ${previousOwner}` : ''})`);
+      this.publish(job, { type: 'taken-over', by: claims.owner, from: previousOwner, state: job.state });
       n++;
       if (job.state === 'seen') {
         // Claimed by an agent that vanished before routing it: settle it here like a new file. Handed

@@ -45,6 +45,8 @@ export function describeHistoryEntry(e: HistoryEntry): string {
       return `settled: unchanged just before the upload (${formatBytes(Number(e.size ?? 0))})`;
     case 'routed':
       return `routed to folder ${str(e.folderId)}${e.folderPath ? ` (${str(e.folderPath)})` : ''}`;
+    case 'taken-over':
+      return `taken over by ${str(e.by)}${e.from ? ` from ${str(e.from)}` : ''} (${str(e.state)})`;
     case 'upload-started':
       return `upload started: ${str(e.parts)} part(s)${Number(e.partsDone) > 0 ? `, resuming after ${str(e.partsDone)} done` : ''}${e.fileId ? `, file ${str(e.fileId)}` : ''}`;
     case 'retry-scheduled':

@@ -177,6 +177,12 @@ describe('agents sharing one journal', () => {
       const after = await b.store.getById(job.id);
       expect(after?.state).toBe('done');
       expect(after?.owner).toBe('beta');
+      // The file's history says who took it over from whom.
+      const steps = await waitFor(async () => {
+        const h = await b.store.history(job.id);
+        return h.some((e) => e.type === 'finalized') ? h : undefined;
+      });
+      expect(steps.find((e) => e.type === 'taken-over')?.data).toEqual({ by: 'beta', from: 'ghost', state: 'uploading' });
     } finally {
       await s.close();
     }

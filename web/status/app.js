@@ -205,6 +205,7 @@ function describe(e) {
     case 'seen': return `seen (${bytes(e.size)})`;
     case 'settled': return 'settled: unchanged, upload starts';
     case 'routed': return `routed to Frame.io folder ${e.folderPath ? `/${e.folderPath}` : '(the watch\'s folder)'}`;
+    case 'taken-over': return `taken over by ${e.by}${e.from ? ` from ${e.from}` : ''} (${e.state})`;
     case 'upload-started': return e.partsDone ? `upload resumed (${e.partsDone} of ${e.parts} parts already stored)` : `upload started (${e.parts} parts)`;
     case 'retry-scheduled': return `will try again at ${time(new Date(e.at).toISOString())} (${e.code})`;
     case 'outage-began': return `waiting for Frame.io: ${e.message}`;
