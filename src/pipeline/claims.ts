@@ -100,18 +100,23 @@ export class ClaimKeeper {
     const h = this.held.get(jobId);
     if (!h) throw lostError(jobId, 'this agent no longer holds it');
     try {
-      const sent = this.opts.clock.now();
-      h.lease = await this.opts.store.renew(h.lease, this.leaseMs);
-      h.deadline = sent + this.leaseMs;
+      await this.renewHeld(h);
       this.lastContact = this.opts.clock.now();
     } catch (err) {
-      if (err instanceof JournalError && err.reason === 'stale_owner') this.lose(jobId, err.message);
+      if (isStaleOwner(err)) this.lose(jobId, err.message);
       throw err;
     }
   }
 
-  /** Give a job up (done with it, or stopping): another agent may take it at once. Best effort. */
+  /** One renewal: the lease from the store, the deadline counted from when it was asked for. */
+  private async renewHeld(h: Held): Promise<void> {
+    const sent = this.opts.clock.now();
+    h.lease = await this.opts.store.renew(h.lease, this.leaseMs);
+    h.deadline = sent + this.leaseMs;
+  }
+
   /**
+   * Give a job up (done with it, or stopping): another agent may take it at once. Best effort.
    * `handOver` (a job left under way or to be routed again): the claim lapses now but names this
    * agent, so the others' sweeps take it over; plain: nobody holds it (this agent settles it anew).
    */
@@ -152,13 +157,11 @@ export class ClaimKeeper {
     let unreachable: Error | undefined;
     await Promise.all(
       [...this.held.entries()].map(async ([jobId, h]) => {
-        const sent = clock.now();
         try {
-          h.lease = await store.renew(h.lease, this.leaseMs);
-          h.deadline = sent + this.leaseMs;
+          await this.renewHeld(h);
           reached = true;
         } catch (err) {
-          if (err instanceof JournalError && err.reason === 'stale_owner') {
+          if (isStaleOwner(err)) {
             reached = true;
             this.lose(jobId, err.message);
             return;
@@ -204,7 +207,12 @@ function lostError(jobId: number, why: string): AgentError {
   return new AgentError({ code: 'lease_lost', kind: 'permanent', message: `lost the claim on job ${jobId}: ${why}` });
 }
 
-/** A write refused because another agent holds the job now. */
+/** The store refused a write or renewal: another agent holds the job now. */
+function isStaleOwner(err: unknown): err is JournalError {
+  return err instanceof JournalError && err.reason === 'stale_owner';
+}
+
+/** A write refused because another agent holds the job now, or this agent's claim lapsed. */
 export function isLostClaim(err: unknown): boolean {
-  return (err instanceof JournalError && err.reason === 'stale_owner') || (err instanceof AgentError && err.code === 'lease_lost');
+  return isStaleOwner(err) || (err instanceof AgentError && err.code === 'lease_lost');
 }

@@ -29,10 +29,11 @@ export function flowStore(store: JobStore, view: FlowView): JobStore {
     },
   };
   return new Proxy(store, {
-    get(target, prop, receiver) {
+    get(target, prop) {
       if (Object.prototype.hasOwnProperty.call(overrides, prop)) return overrides[prop as keyof JobStore];
       const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : (void receiver, value);
+      // Methods run on the store itself, whose private state the proxy does not have.
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
 }

@@ -91,7 +91,8 @@ export class JobFlow {
       if (!(err instanceof JournalError && err.reason === 'not_found')) throw err;
     }
     if (lease) this.lease = lease;
-    const now = await svc.deps.journal.getById(this.job.id);
+    // Read through the flow's view: this machine's path for the file, whatever another agent recorded.
+    const now = await this.journal.getById(this.job.id);
     if (!lease || !now || now.state === 'done' || now.state === 'failed') {
       if (lease && now) await claims.release(this.job.id);
       else if (lease) claims.drop(this.job.id);
@@ -100,7 +101,7 @@ export class JobFlow {
       w.hot.markHandled(facts);
       return false;
     }
-    this.job = { ...now, absPath: facts.path };
+    this.job = now;
     return true;
   }
 

@@ -257,7 +257,7 @@ export class Runner extends EventEmitter implements PipelineServices {
       // Files only the agent that made them has (review proxies) are not another's to resume.
       if (w.config.localOnly) continue;
       // A volume not mounted here: its files only look gone; leave them to the agents that see them.
-      if (await this.fs().stat(w.config.path).then(() => true, () => false)) byShare.set(shareOf(w.config), w);
+      if (await this.exists(w.config.path)) byShare.set(shareOf(w.config), w);
     }
     const sentAt = this.deps.clock.now();
     for (const [id, until] of this.notHere) if (until <= sentAt) this.notHere.delete(id);
@@ -282,10 +282,6 @@ export class Runner extends EventEmitter implements PipelineServices {
         this.deps.logger.warn(`${job.relPath} (${job.state}, left by ${previousOwner ?? 'nobody'}) is not at ${local} on this machine; leaving it to an agent that sees it`);
         continue;
       }
-      const facts: FileFacts = { path: local, relPath: job.relPath, size: job.size, mtimeMs: job.mtimeMs, dev: here?.dev ?? job.dev, ino: here?.ino ?? job.ino };
-      const flow = new JobFlow(this, w, { ...job, absPath: local }, facts);
-      flow.lease = lease;
-      claims.adopt(lease, (why) => flow.claimLost(why), sentAt);
       this.deps.logger.info(`taking over ${job.relPath} (${job.state}${previousOwner && previousOwner !== claims.owner ? `, left by ${previousOwner}` : ''})`);
       this.publish(job, { type: 'taken-over', by: claims.owner, from: previousOwner, state: job.state });
       n++;
@@ -293,16 +289,19 @@ export class Runner extends EventEmitter implements PipelineServices {
         // Claimed by an agent that vanished before routing it: settle it here like a new file. Handed
         // over (lapsed, holder named), not freed: should this agent stop before its own flow claims
         // it, another agent's sweep still finds it. Left out of this agent's sweeps meanwhile.
-        claims.drop(job.id);
         await store.release(lease, { handOver: true }).catch(() => undefined);
         this.notHere.set(job.id, sentAt + RESETTLED_MS);
         w.hot.resettle(local);
         continue;
       }
+      const facts: FileFacts = { path: local, relPath: job.relPath, size: job.size, mtimeMs: job.mtimeMs, dev: here?.dev ?? job.dev, ino: here?.ino ?? job.ino };
+      const flow = new JobFlow(this, w, { ...job, absPath: local }, facts);
+      flow.lease = lease;
+      claims.adopt(lease, (why) => flow.claimLost(why), sentAt);
       this.track(key, flow, async () => {
         // A move target chosen on the machine that died names its paths: with the original still
         // here, this machine chooses its own.
-        if (job.finalPath && here && !(await this.fs().stat(job.finalPath).then(() => true, () => false))) {
+        if (job.finalPath && here && !(await this.exists(job.finalPath))) {
           flow.job = await flow.journal.update(job.id, { finalPath: null });
         }
         await resumeFlow(flow);
@@ -311,6 +310,10 @@ export class Runner extends EventEmitter implements PipelineServices {
       });
     }
     return n;
+  }
+
+  private exists(p: string): Promise<boolean> {
+    return this.fs().stat(p).then(() => true, () => false);
   }
 
   /**
