@@ -27,11 +27,11 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
   const dir = path.join(tmp, 'bwlimit');
   await mkdir(dir, { recursive: true });
   const source = path.join(dir, 'src.bin');
-  const reps = quick ? 1 : 2;
+  const reps = quick ? 1 : 3;
   const emu = await startEmulatorProcess(['--no-rate-limits', '--discard']);
   let seq = 0;
-  const run = async (rate, perFile) => {
-    const targets = [await createUpload(emu, `bw-${seq}-a.bin`, perFile), await createUpload(emu, `bw-${seq}-b.bin`, perFile)];
+  const run = async (rate, perFile, to = emu) => {
+    const targets = [await createUpload(to, `bw-${seq}-a.bin`, perFile), await createUpload(to, `bw-${seq}-b.bin`, perFile)];
     const file = path.join(dir, `cfg-${seq++}.json`);
     await writeFile(file, JSON.stringify({ targets, source, rate, workers: 5 }));
     const r = await runNodeChild(path.join(ROOT, 'bench/bwlimit-child.mjs'), [file]);
@@ -45,9 +45,19 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
       const perFile = Math.floor(Math.min(CAP, rate * secondsFor(mbps, quick)) / 2);
       const on = [];
       const off = [];
-      for (let i = 0; i < reps; i++) {
-        on.push(await run(rate, perFile));
-        off.push(await run(null, perFile));
+      const onLink = [];
+      // The same bytes, unlimited, through a link of the limit's rate (the emulator paces what it
+      // reads, so TCP backpressure slows the agent as a thin uplink would): the same wall time as
+      // the limited run, so costs per second of uploading weigh alike in both.
+      const linkEmu = await startEmulatorProcess(['--no-rate-limits', '--discard', '--link-rate', String(rate)]);
+      try {
+        for (let i = 0; i < reps; i++) {
+          on.push(await run(rate, perFile));
+          off.push(await run(null, perFile));
+          onLink.push(await run(null, perFile, linkEmu));
+        }
+      } finally {
+        await linkEmu.stop();
       }
       const pick = (runs) => ({
         mbps: median(runs.map((x) => x.mbps)),
@@ -57,10 +67,11 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
         peakRssMb: Math.max(...runs.map((x) => x.maxRssMb)),
         all: runs.map((x) => ({ mbps: x.mbps, cpuMs: x.cpuS * 1000, userMs: x.userS * 1000, sysMs: x.sysS * 1000 })),
       });
-      const row = { limitMBps: mbps, bytes: perFile * 2, reps, limited: pick(on), unlimited: pick(off) };
+      const row = { limitMBps: mbps, bytes: perFile * 2, reps, limited: pick(on), unlimited: pick(off), linked: pick(onLink) };
+      row.linkRatio = row.limited.cpuMsPerGb / row.linked.cpuMsPerGb;
       row.errorPct = ((row.limited.mbps - mbps) / mbps) * 100;
       row.cpuRatio = row.limited.cpuMsPerGb / row.unlimited.cpuMsPerGb;
-      log(`  ${mbps} MB/s: achieved ${row.limited.mbps.toFixed(2)} MB/s (${row.errorPct.toFixed(1)} %), CPU ${row.limited.cpuMsPerGb.toFixed(0)} ms/GB vs ${row.unlimited.cpuMsPerGb.toFixed(0)} unlimited (×${row.cpuRatio.toFixed(2)}), peak RSS ${row.limited.peakRssMb.toFixed(0)} vs ${row.unlimited.peakRssMb.toFixed(0)} MB`);
+      log(`  ${mbps} MB/s: achieved ${row.limited.mbps.toFixed(2)} MB/s (${row.errorPct.toFixed(1)} %), CPU ${row.limited.cpuMsPerGb.toFixed(0)} ms/GB vs ${row.unlimited.cpuMsPerGb.toFixed(0)} unlimited (×${row.cpuRatio.toFixed(2)}), ${row.linked.cpuMsPerGb.toFixed(0)} unlimited on a ${mbps} MB/s link at ${row.linked.mbps.toFixed(1)} MB/s (×${row.linkRatio.toFixed(2)}), peak RSS ${row.limited.peakRssMb.toFixed(0)} vs ${row.unlimited.peakRssMb.toFixed(0)} MB`);
       rows.push(row);
     }
   } finally {

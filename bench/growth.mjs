@@ -106,7 +106,19 @@ async function timeCli(args, timeoutS) {
   }
 }
 
-async function growthCase({ tmp, n, idleWindowS, log }) {
+/** Until the agent's CPU stops climbing (first scan and settling done), at most 120 s. */
+async function untilQuiet(agent) {
+  let prev = -1;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    await sleep(3000);
+    const now = agent.samples.at(-1)?.cpuS ?? 0;
+    if (prev >= 0 && now - prev < 0.05 * 3) return;
+    prev = now;
+  }
+}
+
+export async function growthCase({ tmp, n, idleWindowS, log, v8Baseline = false }) {
   const root = path.join(tmp, `growth-${n}`);
   const hot = path.join(root, 'hot');
   await mkdir(path.join(hot, 'seed'), { recursive: true });
@@ -143,15 +155,7 @@ async function growthCase({ tmp, n, idleWindowS, log }) {
     agent = startAgent(config, { once: false });
     const done = await waitFor(async () => (await emu.files()).find((f) => f.name === 'shot.new.exr' && f.uploadComplete), 120_000, 25);
     row.newUploadS = done ? (Date.now() - agent.startedAt) / 1000 : Infinity;
-    // Quiet = CPU stops climbing (first scan and settling done), then CPU over the window.
-    let prev = -1;
-    const warmDeadline = Date.now() + 120_000;
-    while (Date.now() < warmDeadline) {
-      await sleep(3000);
-      const now = agent.samples.at(-1)?.cpuS ?? 0;
-      if (prev >= 0 && now - prev < 0.05 * 3) break;
-      prev = now;
-    }
+    await untilQuiet(agent);
     row.warmupS = (performance.now() - agent.started) / 1000;
     const s0 = agent.samples.at(-1);
     await sleep(idleWindowS * 1000);
@@ -161,7 +165,14 @@ async function growthCase({ tmp, n, idleWindowS, log }) {
     row.rssMb = s1.rssKb / 1024;
     row.peakRssMb = agent.peakMb();
     row.totalUploads = (await emu.stats()).requests.create_local_upload;
-    log(`  ${n} old files (setup ${row.setupS.toFixed(0)} s, bare walk ${row.walkS.toFixed(2)} s): run --once ${row.onceS.toFixed(2)} s (${row.onceUploads} uploads); run → new file confirmed ${row.newUploadS.toFixed(2)} s; idle ${row.idleCpuPct.toFixed(2)} % of a core over ${row.idleWindowS.toFixed(0)} s (quiet after ${row.warmupS.toFixed(0)} s); RSS ${row.rssMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB; uploads in all ${row.totalUploads} (seed + new = 2)`);
+    if (v8Baseline) {
+      // The same start with V8's own young-generation growth (src/cli/v8-flags.ts caps it): what the cap saves.
+      await agent.stop();
+      agent = startAgent(config, { once: false, env: { FRAMEIO_AGENT_SEMI_SPACE_GROWTH: '2' } });
+      await untilQuiet(agent);
+      row.v8PeakRssMb = agent.peakMb();
+    }
+    log(`  ${n} old files (setup ${row.setupS.toFixed(0)} s, bare walk ${row.walkS.toFixed(2)} s): run --once ${row.onceS.toFixed(2)} s (${row.onceUploads} uploads); run → new file confirmed ${row.newUploadS.toFixed(2)} s; idle ${row.idleCpuPct.toFixed(2)} % of a core over ${row.idleWindowS.toFixed(0)} s (quiet after ${row.warmupS.toFixed(0)} s); RSS ${row.rssMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB; uploads in all ${row.totalUploads} (seed + new = 2)${row.v8PeakRssMb ? `; with V8's own young-generation growth peak ${row.v8PeakRssMb.toFixed(0)} MB` : ''}`);
     return row;
   } finally {
     await agent?.stop();
@@ -198,7 +209,7 @@ export async function growth({ tmp, quick, log }) {
   const cases = [];
   // The idle window spans a whole rescan (60 s by default) only for the largest case, to keep the
   // whole bench within its time budget; the smaller ones get 35 s (their window is in the table).
-  for (const n of counts) cases.push(await growthCase({ tmp, n, idleWindowS: quick ? 20 : n === counts.at(-1) ? 65 : 35, log }));
+  for (const n of counts) cases.push(await growthCase({ tmp, n, idleWindowS: quick ? 20 : n === counts.at(-1) ? 65 : 35, log, v8Baseline: n <= 100_000 }));
   const status = await statusCase({ tmp, rows: quick ? 200_000 : 1_000_000, log });
   return { cases, status };
 }

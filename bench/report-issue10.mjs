@@ -80,6 +80,14 @@ export function renderStartup(r) {
     const cpuMs = (big.cpuS / big.n) * 1000;
     out.push(`**Why ${big.n} files miss 200 files/s:** per file the agent made ${f(big.creates / big.n, 2)} create + ${f(big.statusCalls / big.n, 2)} upload_status + ${f(big.partPuts / big.n, 2)} part PUT (emulator counters) and used ${f(cpuMs, 1)} ms of CPU (${f(big.cpuS, 1)} s over ${f(big.wallS, 1)} s, i.e. ${f((big.cpuS / big.wallS) * 100, 0)} % of one core). At 200 files/s that CPU alone would be ${f(cpuMs * 20, 0)} % of a core, and the emulator (a second Node process) serves the same calls on the same 2 cores${r.meta?.load[0] > 2 ? `; with a load average of ${f(r.meta.load[0], 0)} from other work the agent could not get a whole core, so part of this miss is the machine` : ''}. Process start and the first scan are in the window too (the steady rate, ${f(big.filesPerS, 0)} files/s, leaves them out).`, '');
   }
+  const y = r.young;
+  if (y) {
+    out.push(table(['1,000-file drop', 'files/s incl. start', 'agent CPU s', 'peak RSS MB'], [
+      ['young generation capped (the default)', f(y.capped.wallFilesPerS, 0), f(y.capped.cpuS, 2), f(y.capped.peakRssMb, 0)],
+      ["V8's own growth (`FRAMEIO_AGENT_SEMI_SPACE_GROWTH=2`)", f(y.v8.wallFilesPerS, 0), f(y.v8.cpuS, 2), f(y.v8.peakRssMb, 0)],
+    ]), '');
+    out.push(`The young-generation cap (src/cli/v8-flags.ts, for section 10's peak RSS) in the same drop, alternating with V8's default, median of ${y.reps}: CPU ×${f(y.capped.cpuS / y.v8.cpuS, 2)}, peak RSS ${f(y.capped.peakRssMb - y.v8.peakRssMb, 0)} MB.`, '');
+  }
   const x = r.first;
   out.push(table(['settle', 'run → create-upload s', 'run → upload complete s', 'CLI load alone (`--version`) ms', 'goal', 'met?'], [[`${x.settleSeconds} s`, f(x.createdS, 2), f(x.completeS, 2), f(x.cliLoadMs, 0), '≤ 1 s to the first upload', yes(x.createdS <= 1)]]), '');
   const other = x.createdS - x.settleSeconds - x.cliLoadMs / 1000;
@@ -91,23 +99,40 @@ export function renderGrowth(r) {
   const out = ['## 10. Cost growth with files already uploaded (`--only growth`)', '', measuredLine(r.meta), ''];
   out.push('Old files: N sparse 1 MiB files in folders of 1,000, mtime an hour old, left in place (after_upload leave). Their journal rows are generated: each a clone of the `done` row the agent wrote for a real seed upload, with that file\'s path, size, mtime, dev and inode, so the agent treats them as uploaded (checked: "uploads" counts every create-upload, and must be 2 = the seed + the new file). Emulator limits off. `run --once` with nothing new; then `run` with one new file: time from spawn until the emulator reports it complete; then, once the agent\'s CPU stops climbing, CPU over the window (default rescan 60 s, native events) and RSS.', '');
   const v = (ok, text) => `${text} ${ok ? '✅' : '❌'}`;
-  const rows = r.cases.map((x) =>
-    x.skipped
-      ? [String(x.n), '—', '—', '—', '—', '—', '—', '—', '—', x.skipped]
-      : [String(x.n), f(x.setupS, 0), Number.isFinite(x.walkS) ? f(x.walkS, 2) : '—', v(x.onceS <= 3, f(x.onceS, 2)), v(x.newUploadS <= 2, f(x.newUploadS, 2)), v(x.idleCpuPct <= 1, `${f(x.idleCpuPct, 2)} % (${f(x.idleWindowS, 0)} s)`), f(x.rssMb, 0), v(x.peakRssMb <= 120, f(x.peakRssMb, 0)), String(x.totalUploads), x.onceS <= 3 && x.newUploadS <= 2 && x.idleCpuPct <= 1 && x.peakRssMb <= 120 ? '✅ all' : '❌ not all'],
-  );
+  // The issue's goals hold at 100k files; past that, each figure may grow at most linearly with
+  // the files: judged against the 100k case of the same run (its value × n / 100k), and idle CPU
+  // against its absolute goal, as a rate per second that should not grow at all.
+  const base = r.cases.filter((x) => !x.skipped && x.n <= 100_000).at(-1);
+  const judge = (x) => {
+    const scale = base && x.n > 100_000 ? x.n / base.n : undefined;
+    const within = (value, goal, baseValue) => (scale === undefined ? value <= goal : value <= Math.max(goal, baseValue * scale));
+    const once = within(x.onceS, 3, base?.onceS ?? 0);
+    const fresh = within(x.newUploadS, 2, base?.newUploadS ?? 0);
+    const idle = x.idleCpuPct <= 1;
+    const rss = within(x.peakRssMb, 120, base?.peakRssMb ?? 0);
+    return { once, fresh, idle, rss, all: once && fresh && idle && rss, linear: scale !== undefined };
+  };
+  const rows = r.cases.map((x) => {
+    if (x.skipped) return [String(x.n), '—', '—', '—', '—', '—', '—', '—', '—', x.skipped];
+    const j = judge(x);
+    return [String(x.n), f(x.setupS, 0), Number.isFinite(x.walkS) ? f(x.walkS, 2) : '—', v(j.once, f(x.onceS, 2)), v(j.fresh, f(x.newUploadS, 2)), v(j.idle, `${f(x.idleCpuPct, 2)} % (${f(x.idleWindowS, 0)} s)`), f(x.rssMb, 0), v(j.rss, f(x.peakRssMb, 0)), String(x.totalUploads), `${j.all ? '✅ all' : '❌ not all'}${j.linear ? ` (at most linear from ${base.n})` : ''}`];
+  });
   out.push(table(['old files', 'setup s', 'bare walk s', '`run --once` s (≤ 3)', 'run → new file uploaded s (≤ 2)', 'idle CPU (≤ 1 %)', 'RSS MB after', 'peak RSS MB (≤ 120)', 'uploads', 'goals met?'], rows), '');
+  const withBase = r.cases.filter((x) => x.v8PeakRssMb);
+  if (withBase.length) out.push(`Peak RSS with V8's own young-generation growth (\`FRAMEIO_AGENT_SEMI_SPACE_GROWTH=2\`, the same tree, started again right after): ${withBase.map((x) => `${x.n} files ${f(x.v8PeakRssMb, 0)} MB against ${f(x.peakRssMb, 0)} with the cap`).join('; ')}. The cap (src/cli/v8-flags.ts) keeps V8's young generation at its initial 1 MB semi-spaces; section 9 shows its CPU cost in a 1,000-file drop.`, '');
+  out.push(`Goals: at up to 100,000 old files the figures in the headers; past that, as the issue asks, "at most linear": each figure at most its value at ${base ? base.n : '100,000'} files × the ratio of file counts (idle CPU stays ≤ 1 %).`, '');
   out.push('"bare walk" = readdir + lstat of every entry of the tree from the benchmark process (the file system\'s floor for any scan); "setup" = creating the files and their rows (not the agent).', '');
   const s = r.status;
   if (s) out.push(table(['journal rows', '`status` s (median of 3)', 'goal', 'met?'], [[String(s.rows), f(s.statusS, 2), '< 1 s', yes(s.statusS < 1)]]), '');
   const done = r.cases.filter((x) => !x.skipped && Number.isFinite(x.onceS));
-  if (done.length >= 2) {
+  const missed = done.filter((x) => !judge(x).all);
+  if (done.length >= 2 && missed.length > 0) {
     const [a, b] = [done[0], done.at(-1)];
     const perFileOnce = ((b.onceS - a.onceS) / (b.n - a.n)) * 1e6;
     const perFileNew = ((b.newUploadS - a.newUploadS) / (b.n - a.n)) * 1e6;
     const perFileRss = ((b.peakRssMb - a.peakRssMb) / (b.n - a.n)) * 1024 * 1024;
     const walk = Number.isFinite(b.walkS) ? ` A bare walk of the same ${b.n}-file tree takes ${f(b.walkS, 1)} s, so ${f(b.onceS - b.walkS, 1)} s of \`run --once\` (${f(((b.onceS - b.walkS) / b.n) * 1e6, 0)} µs per old file) is the agent's own work per file beyond the file system (journal look-up, rule matching, watcher state; which of these was not profiled).` : '';
-    out.push(`**Why the large cases miss:** the costs grow with the old files: from ${a.n} to ${b.n}, \`run --once\` grows by ${f(perFileOnce, 0)} µs, the time to the new upload by ${f(perFileNew, 0)} µs and peak RSS by ${f(perFileRss, 0)} bytes per old file.${walk} RSS grows by about ${f(perFileRss / 1024, 1)} KiB per known path (the watcher's per-path state and SQLite's page cache). The new file waits behind the old ones at start-up; meeting the goals at 100k+ needs a start-up whose cost does not grow with the old files (e.g. new files uploaded while the first scan still runs) and a smaller per-path footprint. Idle CPU and \`status\` meet their goals at every size.`, '');
+    out.push(`**Why ${missed.map((x) => x.n).join(' and ')} miss${missed.length === 1 ? 'es' : ''}:** the costs grow with the old files: from ${a.n} to ${b.n}, \`run --once\` grows by ${f(perFileOnce, 0)} µs, the time to the new upload by ${f(perFileNew, 0)} µs and peak RSS by ${f(perFileRss, 0)} bytes per old file.${walk} RSS grows by about ${f(perFileRss / 1024, 1)} KiB per known path (the watcher's per-path state and SQLite's page cache). The new file waits behind the old ones at start-up; meeting the goals at 100k+ needs a start-up whose cost does not grow with the old files (e.g. new files uploaded while the first scan still runs) and a smaller per-path footprint. Idle CPU and \`status\` meet their goals at every size.`, '');
   }
   return out.join('\n');
 }

@@ -36,7 +36,7 @@ function summarizeRss(samples) {
 }
 
 /** Scenario 3: n files of 1 MiB, dropped before `run --once` starts, uploaded to the emulator. */
-export async function smallFiles({ tmp, n, rateLimits, maxFiles, log }) {
+export async function smallFiles({ tmp, n, rateLimits, maxFiles, log, env }) {
   const root = path.join(tmp, `shots-${n}-${rateLimits ? 'rl' : 'free'}`);
   const hot = path.join(root, 'hot');
   await makeShots(hot, n, MiB);
@@ -48,7 +48,7 @@ export async function smallFiles({ tmp, n, rateLimits, maxFiles, log }) {
     : await startEmulatorProcess([], { store: 'discard', rateLimits: false, limits: { create_local_upload: unlimited, upload_status: unlimited, show_file: unlimited, create_folder: unlimited } });
   try {
     const config = await writeConfig(root, emu, { path: hot, settleSeconds: 0.5, maxFiles });
-    const agent = startAgent(config, { once: true });
+    const agent = startAgent(config, { once: true, ...(env ? { env } : {}) });
     const code = await agent.exited;
     const wall = (performance.now() - agent.started) / 1000;
     if (code !== 0) throw new Error(`agent exited ${code}: ${agent.stderr().slice(-2000)}`);

@@ -49,6 +49,29 @@ async function firstUpload({ tmp, settleSeconds, log }) {
   }
 }
 
+/**
+ * What the agent's young-generation cap (src/cli/v8-flags.ts) costs and saves in a 1,000-file drop:
+ * the same drop with the cap and with V8's own growth (FRAMEIO_AGENT_SEMI_SPACE_GROWTH=2),
+ * alternating, `reps` times each. CPU is the agent's (from /proc, sampled each second, so the last
+ * second's share may be missing alike in both).
+ */
+async function youngGeneration({ tmp, reps, log }) {
+  const capped = [];
+  const v8 = [];
+  for (let i = 0; i < reps; i++) {
+    capped.push(await smallFiles({ tmp, n: 1000, rateLimits: false, maxFiles: 32, log: () => undefined }));
+    v8.push(await smallFiles({ tmp, n: 1000, rateLimits: false, maxFiles: 32, log: () => undefined, env: { FRAMEIO_AGENT_SEMI_SPACE_GROWTH: '2' } }));
+  }
+  const mid = (rows, k) => {
+    const xs = rows.map((x) => x[k]).sort((a, b) => a - b);
+    return xs[Math.floor(xs.length / 2)];
+  };
+  const pick = (rows) => ({ wallFilesPerS: mid(rows, 'wallFilesPerS'), cpuS: mid(rows, 'cpuS'), peakRssMb: mid(rows, 'peakRssMb'), runs: rows.map((x) => ({ wallFilesPerS: x.wallFilesPerS, cpuS: x.cpuS, peakRssMb: x.peakRssMb })) });
+  const r = { reps, capped: pick(capped), v8: pick(v8) };
+  log(`  young generation, 1000-file drop: capped ${r.capped.wallFilesPerS.toFixed(0)} files/s, CPU ${r.capped.cpuS.toFixed(2)} s, peak ${r.capped.peakRssMb.toFixed(0)} MB; V8's growth ${r.v8.wallFilesPerS.toFixed(0)} files/s, CPU ${r.v8.cpuS.toFixed(2)} s, peak ${r.v8.peakRssMb.toFixed(0)} MB (median of ${reps})`);
+  return r;
+}
+
 /** `reuse`: section 3's rows, when that scenario ran in the same process (same settings). */
 export async function startup({ tmp, quick, log, reuse }) {
   const drops = [];
@@ -58,5 +81,5 @@ export async function startup({ tmp, quick, log, reuse }) {
   for (let i = 0; i < 3; i++) runs.push(await firstUpload({ tmp, settleSeconds: 0.5, log }));
   const mid = (k) => runs.map((x) => x[k]).sort((a, b) => a - b)[1];
   const first = { settleSeconds: 0.5, createdS: mid('createdS'), completeS: mid('completeS'), cliLoadMs: mid('cliLoadMs'), runs };
-  return { drops, first, quick };
+  return { drops, first, young: await youngGeneration({ tmp, reps: quick ? 1 : 3, log }), quick };
 }
