@@ -42,6 +42,8 @@ export interface SchedulerStats {
   activeFiles: number;
   queuedFiles: number;
   concurrency: number;
+  /** The most part streams the bandwidth limit is worth (Infinity without one): slots above it stay empty. */
+  streamCeiling: number;
   maxFiles: number;
 }
 
@@ -176,6 +178,7 @@ interface FileQueue {
 
 export class TransferScheduler {
   private concurrency: number;
+  private streamCeiling = Infinity;
   private maxFiles: number;
   private activeParts = 0;
   private activeFiles = 0;
@@ -216,6 +219,16 @@ export class TransferScheduler {
     this.pump();
   }
 
+  /**
+   * A cap over the concurrency (which the adaptive controller may keep moving): the part streams a
+   * bandwidth limit is worth (src/upload/rate-streams.ts). Infinity lifts it. Like a lower
+   * concurrency, running parts finish; only new ones wait.
+   */
+  setStreamCeiling(n: number): void {
+    this.streamCeiling = count(n, 'streamCeiling');
+    this.pump();
+  }
+
   setMaxFiles(n: number): void {
     this.maxFiles = count(n, 'maxFiles');
     this.pump();
@@ -230,6 +243,7 @@ export class TransferScheduler {
       activeFiles: this.activeFiles,
       queuedFiles,
       concurrency: this.concurrency,
+      streamCeiling: this.streamCeiling,
       maxFiles: this.maxFiles,
     };
   }
@@ -332,7 +346,8 @@ export class TransferScheduler {
         if (q.tasks.length === 0 && q.active === 0) this.queues.delete(q.key);
       }
       for (const [key, q] of this.queues) if (q.tasks.length === 0 && q.active === 0) this.queues.delete(key);
-      while (this.activeParts - held.parts < this.concurrency) {
+      const slots = Math.min(this.concurrency, this.streamCeiling);
+      while (this.activeParts - held.parts < slots) {
         const lane = this.nextLane();
         if (!lane) break;
         this.activeParts++;

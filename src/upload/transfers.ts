@@ -13,6 +13,7 @@ import { AdaptiveConcurrency } from './adaptive.js';
 import { Autotune } from './autotune.js';
 import { compose } from './transport.js';
 import { BufferPool } from './buffer-pool.js';
+import { streamsFor } from './rate-streams.js';
 
 export interface Transfers {
   scheduler: TransferScheduler;
@@ -55,6 +56,8 @@ export function createTransfers(limits: TransferLimits): Transfers {
     ...(limits.watchOf ? { queueOfLabel: limits.watchOf } : {}),
   });
   pause.onChange(() => scheduler.pump());
+  // A bandwidth limit (config, timetable or --bwlimit) caps the part streams at what it is worth.
+  budget.onRate((rate) => scheduler.setStreamCeiling(streamsFor(rate)));
   autotune?.attach(scheduler);
   return { scheduler, pause, budget, accounting, ...(autotune ? { autotune } : {}) };
 }

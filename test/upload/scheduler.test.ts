@@ -77,6 +77,28 @@ describe('TransferScheduler', () => {
     expect(s.stats()).toMatchObject({ activeParts: 0, queuedParts: 0 });
   });
 
+  it('a stream ceiling (a bandwidth limit) caps slots below the concurrency whatever the controller sets, and Infinity lifts it', async () => {
+    const s = new TransferScheduler({ concurrency: 4 });
+    const started: string[] = [];
+    const gates = new Map<string, Gate>();
+    s.setStreamCeiling(1);
+    const all = queueParts(s.openFile('big.mov'), 'p', 6, started, gates);
+    expect(s.stats()).toMatchObject({ activeParts: 1, queuedParts: 5, concurrency: 4, streamCeiling: 1 });
+    // The adaptive controller raising the concurrency does not get past the ceiling.
+    s.setConcurrency(8);
+    expect(started).toEqual(['p0']);
+    gates.get('p0')!.open();
+    await settle();
+    expect(started).toEqual(['p0', 'p1']);
+    expect(s.stats().activeParts).toBe(1);
+    // Lifted ("off" in a timetable): the waiting parts start at once, up to the concurrency.
+    s.setStreamCeiling(Infinity);
+    expect(started).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+    for (const g of gates.values()) g.open();
+    await Promise.all(all);
+    expect(() => s.setStreamCeiling(0)).toThrow(/streamCeiling must be at least 1/);
+  });
+
   it("caps each file's parts with its own maxParts while others use the spare slots", async () => {
     const s = new TransferScheduler({ concurrency: 4 });
     const started: string[] = [];

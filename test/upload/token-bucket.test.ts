@@ -112,10 +112,11 @@ describe('TokenBucket', () => {
     expect(r.at).toEqual({ second: 500 });
   });
 
-  it('defaults to a quarter second of the rate as burst, within 16 KiB..1 MiB, and no limit at all', async () => {
+  it('defaults to reads of readSizeFor(rate), within 16 KiB..1 MiB, and no limit at all', async () => {
     expect(new TokenBucket({ rate: 8 * 1024 * 1024 }).maxGrant()).toBe(1024 * 1024);
     expect(new TokenBucket({ rate: 1000 }).maxGrant()).toBe(16 * 1024);
-    expect(new TokenBucket({ rate: 400_000 }).maxGrant()).toBe(100_000);
+    // Below 512 KiB/s one stream, reading two seconds of the rate at a time.
+    expect(new TokenBucket({ rate: 400_000 }).maxGrant()).toBe(800_000);
     const unlimited = new TokenBucket();
     await unlimited.take(10 * 1024 * 1024 * 1024);
     expect(unlimited.bytesPerSecond).toBe(Infinity);
@@ -161,7 +162,7 @@ describe('TokenBucket', () => {
       }
     });
     await clock.advance(1000);
-    // A timetable boundary: down to 4 MB/s (a grant of 1,000,000 bytes, one release per 250 ms).
+    // A timetable boundary: down to 4 MB/s (7 streams' worth, 1 MiB reads, a release per 250 ms or per read).
     b.setRate(4_000_000);
     const before = bytes;
     await clock.advance(2000);

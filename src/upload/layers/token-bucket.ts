@@ -15,6 +15,7 @@
 // a batch plus a late timer's tokens); the shaping is in steps of up to MAX_WAKE_MS, not one read.
 import { onAbort } from '../../util/abort-fanout.js';
 import { realClock, type Clock } from '../../util/clock.js';
+import { readSizeFor } from '../rate-streams.js';
 
 export interface ByteBudget {
   /** Resolves once `bytes` may be sent; rejects with the signal's reason if it aborts first. */
@@ -27,8 +28,8 @@ export interface TokenBucketOptions {
   /** Bytes per second; Infinity (the default) means no limit. */
   rate?: number;
   /**
-   * Bucket and read size in bytes. Default: reads of a quarter second of the rate, between 16 KiB
-   * and 1 MiB, in a bucket one read plus 50 ms of the rate deep.
+   * Bucket and read size in bytes. Default: reads of readSizeFor(rate) (src/upload/rate-streams.ts:
+   * 16 KiB..1 MiB), in a bucket one read or one batch plus 50 ms of the rate deep.
    */
   burst?: number;
   clock?: Clock;
@@ -68,6 +69,7 @@ export class TokenBucket implements ByteBudget {
   private tokens: number;
   private last: number;
   private readonly waiters: Waiter[] = [];
+  private readonly rateListeners: Array<(rate: number) => void> = [];
   private timer: AbortController | undefined;
   /** When the armed timer fires (clock time), if one is armed. */
   private timerAt = 0;
@@ -78,8 +80,7 @@ export class TokenBucket implements ByteBudget {
     this.rate = checkRate(opts.rate ?? Infinity);
     this.grant = this.grantFor(this.rate);
     this.burst = this.burstFor(this.rate);
-    // A grant, not the whole bucket: the first second of a limited upload is not a burst above it.
-    this.tokens = this.grant;
+    this.tokens = this.firstTokens();
     this.last = this.clock.now();
   }
 
@@ -95,10 +96,25 @@ export class TokenBucket implements ByteBudget {
     this.burst = this.burstFor(this.rate);
     // Leaving "off" starts from one grant: a debt left from an earlier limited period (a
     // timetable's previous day) must not stall the first bytes of this one.
-    this.tokens = wasUnlimited ? this.grant : Math.min(this.tokens, this.burst);
+    this.tokens = wasUnlimited ? this.firstTokens() : Math.min(this.tokens, this.burst);
     // A new rate changes when the first waiter is due: aim the timer anew (a boundary applies at once).
     this.disarm();
     this.serve(false);
+    for (const fn of this.rateListeners) fn(this.rate);
+  }
+
+  /** Told each rate set (the transfers cap their streams by it). */
+  onRate(fn: (rate: number) => void): void {
+    this.rateListeners.push(fn);
+  }
+
+  /**
+   * What a limited start may send at once: one read, but at most a quarter second of the rate.
+   * Not the whole bucket, so the first second of a limited upload is not a burst above it; and
+   * not a whole 1 MiB read at 1 MB/s either, which over a short upload reads as 8 % too fast.
+   */
+  private firstTokens(): number {
+    return this.rate === Infinity || this.fixedBurst !== undefined ? this.grant : Math.min(this.grant, this.rate / 4);
   }
 
   maxGrant(): number {
@@ -125,9 +141,7 @@ export class TokenBucket implements ByteBudget {
   }
 
   private grantFor(rate: number): number {
-    if (this.fixedBurst !== undefined) return this.fixedBurst;
-    if (rate === Infinity) return Infinity;
-    return Math.min(1024 * KiB, Math.max(16 * KiB, Math.floor(rate / 4)));
+    return this.fixedBurst ?? readSizeFor(rate);
   }
 
   /** The shortest sleep between releases: the time a batch takes to gather (0 for a fixed burst). */
@@ -140,8 +154,8 @@ export class TokenBucket implements ByteBudget {
    * One grant or one batch, whichever is more, plus LATE_MS of the rate. The room keeps the
    * tokens that accrue while a timer fires late: with a bucket of exactly one grant, every
    * wake-up a few ms late was lost, and at 100 MB/s (a 1 MiB grant every 10 ms) the limit
-   * delivered only ~73 % of its rate. Below ~4 MB/s a grant is a quarter second, so the bucket
-   * is as before batching: a quarter second plus 50 ms.
+   * delivered only ~73 % of its rate. Below ~1 MB/s a grant is up to two seconds of one stream's
+   * share (rate-streams.ts), so the bucket is one grant plus 50 ms.
    */
   private burstFor(rate: number): number {
     if (this.fixedBurst !== undefined) return this.fixedBurst;
