@@ -7,7 +7,8 @@
 // another agent may hold it, so the flow stops at once and never finalizes. Renewal runs every
 // third of the lease, so two missed beats still leave time to renew before the lease lapses.
 import { AgentError } from '../frameio/errors.js';
-import { JournalError, type JobStore, type Lease } from '../journal/index.js';
+import { JournalError, type ClaimedLease, type JobStore, type Lease } from '../journal/index.js';
+import { leaseOf } from '../journal/leases.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -73,14 +74,14 @@ export class ClaimKeeper {
     return !this.cutOff && this.opts.clock.now() - this.lastContact < this.leaseMs;
   }
 
-  /** Take a job; undefined while another agent's claim on it is live. */
-  async acquire(jobId: number, onLost: (why: AgentError) => void): Promise<Lease | undefined> {
+  /** Take a job; undefined while another agent's claim on it is live. With the job as claimed. */
+  async acquire(jobId: number, onLost: (why: AgentError) => void): Promise<ClaimedLease | undefined> {
     await this.releasing.get(jobId);
     const sent = this.opts.clock.now();
-    const lease = await this.opts.store.claim(jobId, this.owner, this.leaseMs);
+    const claimed = await this.opts.store.claim(jobId, this.owner, this.leaseMs);
     this.lastContact = this.opts.clock.now();
-    if (lease) this.held.set(jobId, { lease, onLost, deadline: sent + this.leaseMs });
-    return lease;
+    if (claimed) this.held.set(jobId, { lease: leaseOf(claimed), onLost, deadline: sent + this.leaseMs });
+    return claimed;
   }
 
   /** A claim taken elsewhere (a takeover sweep sent at `sentAt`) handed to a flow. */
