@@ -120,11 +120,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     if (!opts.store) await journal.close();
     throw err;
   }
-  // Several agents on one journal: each works only on jobs it has claimed (src/pipeline/claims.ts),
-  // as the id kept in state_dir, so a restarted agent takes its own claims back at once.
-  const claims = journal.shared
-    ? new ClaimKeeper({ store: journal, owner: identity.id, leaseMs: (config.journal?.leaseSeconds ?? 30) * 1000, clock, logger })
-    : undefined;
   const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
   const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
   const schedule = bandwidth
@@ -153,7 +148,21 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     filesInFlight: () => live.snapshot().uploads.size,
     logger,
     ...(opts.heartbeatMs !== undefined ? { intervalMs: opts.heartbeatMs } : {}),
+    clock,
   });
+  // Several agents on one journal: each works only on jobs it has claimed (src/pipeline/claims.ts),
+  // as the id kept in state_dir, so a restarted agent takes its own claims back at once. Holding
+  // nothing, it learns that the database is there from the heartbeat rather than a probe of its own.
+  const claims = journal.shared
+    ? new ClaimKeeper({
+        store: journal,
+        owner: identity.id,
+        leaseMs: (config.journal?.leaseSeconds ?? 30) * 1000,
+        clock,
+        logger,
+        ...(journal.agents ? { reachability: heartbeat } : {}),
+      })
+    : undefined;
   const history = new HistoryRecorder(journal, logger).attach(events);
   // Subscribed before anything runs, so uploads resumed at start are seen too.
   const notifier: Notifier | undefined = config.notify?.length
