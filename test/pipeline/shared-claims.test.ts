@@ -412,7 +412,7 @@ describe('ClaimKeeper', () => {
     }
   }, 60_000);
 
-  it('a running idle agent sends no probe of its own: its heartbeat tells that the database is there', async () => {
+  it('a running idle agent sends no probe of its own (its heartbeat tells that the database is there) and deletes its settling count on a clean stop', async () => {
     const s = await site();
     try {
       await countingQueries(async (sent) => {
@@ -422,7 +422,13 @@ describe('ClaimKeeper', () => {
         await waitFor(() => sent.filter(([text]) => /INSERT INTO agents/.test(text)).length >= 26, { timeoutMs: 20_000, what: '26 heartbeats' });
         expect(sent.filter(([, v]) => v.includes('agent/heartbeat-probe'))).toEqual([]);
       });
-      expect(s.agents[0]!.runner.deps.claims?.healthy()).toBe(true);
+      const running = s.agents[0]!;
+      expect(running.runner.deps.claims?.healthy()).toBe(true);
+      // Its settling count is its own key while it runs, and goes with it on a clean stop.
+      const store = s.stores[0]!;
+      expect(JSON.parse((await store.getSetting('agent/settling/alpha'))!)).toMatchObject({ watches: { hot: 0 } });
+      await running.stop();
+      expect(await store.listSettings('agent/settling/')).toEqual(new Map());
     } finally {
       await s.close();
     }
