@@ -1,6 +1,8 @@
 // The JobStore on PostgreSQL, so several agents on one shared volume keep one journal. Every write
 // is one transaction that locks the job's row (SELECT … FOR UPDATE) before it checks the fence and
 // the transition, so a takeover or a second agent can never slip between the check and the write.
+// Claims (claim, renew, release, claimStale) run on every file and every heartbeat of a lease: each is
+// one statement whose UPDATE locks, checks and writes at once, the lease clock read inside it.
 // Commits are durable on the server (synchronous_commit on), so 'power-loss' and 'crash' intents
 // are both met by the commit itself and flush() only waits for writes already under way.
 import { randomBytes } from 'node:crypto';

@@ -200,7 +200,7 @@ export class ClaimKeeper {
       }),
     );
     if (reached) contactAt = clock.now();
-    if (this.held.size === 0 && !unreachable) {
+    if (contactAt === undefined && this.held.size === 0 && !unreachable) {
       if (this.signal) {
         // Nothing to renew, and the heartbeat reaches the database anyway: its last success is the probe.
         const at = this.signal.lastReachedAt();
