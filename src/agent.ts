@@ -14,7 +14,7 @@ import { ClaimKeeper } from './pipeline/claims.js';
 import { BandwidthSchedule, createTransfers, describeRate, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
 import { PauseControl, watchOfPath, type JournaledControls } from './control/agent-controls.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
-import { settlingKey } from './status/settling.js';
+import { SettlingPublisher } from './status/settling-publisher.js';
 import { LiveActivity, agentEntries, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
@@ -120,11 +120,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     if (!opts.store) await journal.close();
     throw err;
   }
-  // Several agents on one journal: each works only on jobs it has claimed (src/pipeline/claims.ts),
-  // as the id kept in state_dir, so a restarted agent takes its own claims back at once.
-  const claims = journal.shared
-    ? new ClaimKeeper({ store: journal, owner: identity.id, leaseMs: (config.journal?.leaseSeconds ?? 30) * 1000, clock, logger })
-    : undefined;
   const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
   const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
   const schedule = bandwidth
@@ -153,7 +148,21 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     filesInFlight: () => live.snapshot().uploads.size,
     logger,
     ...(opts.heartbeatMs !== undefined ? { intervalMs: opts.heartbeatMs } : {}),
+    clock,
   });
+  // Several agents on one journal: each works only on jobs it has claimed (src/pipeline/claims.ts),
+  // as the id kept in state_dir, so a restarted agent takes its own claims back at once. Holding
+  // nothing, it learns that the database is there from the heartbeat rather than a probe of its own.
+  const claims = journal.shared
+    ? new ClaimKeeper({
+        store: journal,
+        owner: identity.id,
+        leaseMs: (config.journal?.leaseSeconds ?? 30) * 1000,
+        clock,
+        logger,
+        ...(journal.agents ? { reachability: heartbeat } : {}),
+      })
+    : undefined;
   const history = new HistoryRecorder(journal, logger).attach(events);
   // Subscribed before anything runs, so uploads resumed at start are seen too.
   const notifier: Notifier | undefined = config.notify?.length
@@ -294,6 +303,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await compaction.stop();
       // Beating until the uploads have stopped, so a long stop never looks like a dead agent.
       await heartbeat.stop();
+      // Its settling count goes with it (bounded: an unreachable database never holds up the stop).
+      let late: NodeJS.Timeout | undefined;
+      await Promise.race([settling.clear().catch(() => undefined), new Promise((r) => (late = setTimeout(r, 3000)))]);
+      clearTimeout(late);
       // The client may outlive the agent (its caller closes it): it paces alone once the journal goes.
       pacingAlone?.();
       if (!opts.store) await journal.close();
@@ -313,19 +326,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // Also offers again the files that waited for an unwritable journal (disk full), once it can write,
   // and applies `pause` / `resume` given to the CLI.
   // Files still settling live only in the watchers' memory: published for `status` in another
-  // process, when the counts change and at least every 30 s (so a stale record reads as stale).
-  let settlingShown = '';
-  let settlingAt = 0;
-  const publishSettling = async (): Promise<void> => {
-    const counts = JSON.stringify(Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])));
-    const now = clock.now();
-    if (counts === settlingShown && now - settlingAt < 30_000) return;
-    await journal.setSetting(settlingKey(journal.shared === true, identity.id), JSON.stringify({ at: now, watches: JSON.parse(counts) as Record<string, number> }));
-    settlingShown = counts;
-    settlingAt = now;
-  };
+  // process, when the counts change and at least every 30 s (so a stale record reads as stale);
+  // deleted on a clean stop, and old ones of agents gone for good pruned (src/status/settling-publisher.ts).
+  const settling = new SettlingPublisher({
+    store: journal,
+    agentId: identity.id,
+    counts: () => Object.fromEntries([...settlingByWatch].map(([name, hot]) => [name, hot.pending()])),
+    clock,
+    logger,
+  });
   const requeueTimer = setInterval(() => {
-    void publishSettling().catch(() => undefined); // only a display figure: a failed write waits for the next tick
+    void settling.tick().catch(() => undefined); // only a display figure: a failed write waits for the next tick
     void controls.sync().catch((err: unknown) => logger.error(`reading the pause state failed: ${(err as Error).message}`));
     void (async () => {
       const n = await runner.requeueRetried();
@@ -359,7 +370,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   if (resumed > 0) logger.info(`resuming ${resumed} upload(s) from the journal`);
   await Promise.all(folders.map((f) => f.start()));
   // `status` in another process can tell settling files from the first moment, not after a tick.
-  await publishSettling().catch(() => undefined);
+  await settling.publish().catch(() => undefined);
   for (const w of config.watches) {
     logger.info(`watching ${w.path} → folder ${w.folderId}${w.poll ? ' (polling)' : ''}, after upload: ${w.afterUpload.action}`);
   }

@@ -2,7 +2,7 @@
 export { journalPath } from './journal.js';
 export { TRANSITIONS } from './transitions.js';
 export { JournalError, isStoreUnwritable, type JournalErrorReason } from './errors.js';
-export type { JobStore, Coordination, OutboxStore, OutboxMessage, Durability, WriteIntent, ObserveOptions, Lease, UploadedVersions } from './store.js';
+export type { JobStore, Coordination, OutboxStore, OutboxMessage, Durability, WriteIntent, ObserveOptions, Lease, ClaimedLease, UploadedVersions } from './store.js';
 export { SqliteJobStore } from './sqlite-store.js';
 export { startHistoryCompaction, type HistoryCompaction } from './history.js';
 export { SCHEMA_VERSION } from './schema.js';

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { realClock, type Clock } from '../util/clock.js';
 import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type KnownRow, type PartRow } from './codec.js';
 import { JournalError, describeWriteError } from './errors.js';
-import { checkFence, decideClaim, type Lease } from './leases.js';
+import { checkFence, decideClaim, leaseOf, type ClaimedLease, type Lease } from './leases.js';
 import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isKnownVersion, isNewVersion, newVersionReset } from './job-rules.js';
 import { openDatabase } from './open.js';
 import { SQL } from './schema.js';
@@ -352,17 +352,17 @@ export class Journal {
    * is live; an expired lease is taken over with a new fencing token, so the old holder's writes
    * that name its lease are refused from then on. Claiming again while holding it extends it.
    */
-  claim(id: number, owner: string, leaseMs: number): Lease | undefined {
+  claim(id: number, owner: string, leaseMs: number): ClaimedLease | undefined {
     this.writable('claim');
     checkLeaseMs(leaseMs);
-    return this.write('claim', 'full', (): Lease | undefined => {
+    return this.write('claim', 'full', (): ClaimedLease | undefined => {
       const job = this.mustGet(id, 'claim');
       const now = this.now();
       const decision = decideClaim(job, owner, now);
       if (decision === 'refuse') return undefined;
       const token = decision === 'extend' ? job.fence : job.fence + 1;
       this.q.setClaim.run(owner, now + leaseMs, token, id);
-      return { jobId: id, owner, token, expiresAt: now + leaseMs };
+      return { jobId: id, owner, token, expiresAt: now + leaseMs, job: { ...job, owner, leaseExpiresAt: now + leaseMs, fence: token } };
     });
   }
 
@@ -375,7 +375,7 @@ export class Journal {
       checkFence(job, lease, 'renew');
       const expiresAt = this.now() + leaseMs;
       this.q.setClaim.run(lease.owner, expiresAt, lease.token, job.id);
-      return { ...lease, expiresAt };
+      return { ...leaseOf(lease), expiresAt };
     });
   }
 

@@ -15,6 +15,19 @@ export interface Lease {
   expiresAt: number;
 }
 
+/**
+ * What a claim returns: the lease, and the job as the claim left it (owner, fence and lease
+ * already the new ones), so the claimer works on it without reading it again.
+ */
+export interface ClaimedLease extends Lease {
+  job: Job;
+}
+
+/** The lease alone (a claim's job is a snapshot: kept with a held lease it would only go stale). */
+export function leaseOf(l: Lease): Lease {
+  return { jobId: l.jobId, owner: l.owner, token: l.token, expiresAt: l.expiresAt };
+}
+
 /** Pure: what a claim by `owner` at `now` does to `job`. */
 export function decideClaim(job: Pick<Job, 'owner' | 'leaseExpiresAt'>, owner: string, now: number): 'refuse' | 'extend' | 'take' {
   const live = job.owner !== null && job.leaseExpiresAt !== null && job.leaseExpiresAt > now;

@@ -1,6 +1,8 @@
 // The JobStore on PostgreSQL, so several agents on one shared volume keep one journal. Every write
 // is one transaction that locks the job's row (SELECT … FOR UPDATE) before it checks the fence and
 // the transition, so a takeover or a second agent can never slip between the check and the write.
+// Claims (claim, renew, release, claimStale) run on every file and every heartbeat of a lease: each is
+// one statement whose UPDATE locks, checks and writes at once, the lease clock read inside it.
 // Commits are durable on the server (synchronous_commit on), so 'power-loss' and 'crash' intents
 // are both met by the commit itself and flush() only waits for writes already under way.
 import { randomBytes } from 'node:crypto';
@@ -12,7 +14,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { checkPatch, rowToJob, type CheckedPatch, type JobRow, type KnownRow, type PartRow } from './codec.js';
 import { JournalError } from './errors.js';
 import { checkFailedHasReason, checkJobSearch, checkLeaseMs, checkLimit, entryDefaults, given, isKnownVersion, isNewVersion, newVersionReset } from './job-rules.js';
-import { checkFence, decideClaim, type Lease } from './leases.js';
+import { checkFence, leaseOf, type ClaimedLease, type Lease } from './leases.js';
 import { describePgError, isRetryableConflict } from './pg-errors.js';
 import { PgAgents } from './pg-agents.js';
 import { AGENT_APPLICATION_PREFIX, PgCoordination } from './pg-coordination.js';
@@ -35,6 +37,16 @@ function typesOf(lib: typeof pg): { getTypeParser: typeof pg.types.getTypeParser
 /** A job row with its parts, in one round trip. */
 const JOB_SELECT = `SELECT j.*, COALESCE((SELECT json_agg(json_build_array(p.idx, p.size, p.url, p.done_at) ORDER BY p.idx)
   FROM parts p WHERE p.job_id = j.id), '[]') AS parts_json FROM jobs j`;
+
+/**
+ * The lease clock inside a statement: the parameter $n when a test clock gives it, else the
+ * server's clock_timestamp() (read when the statement runs, so no separate query asks for it).
+ */
+const leaseNow = (n: number): string => `COALESCE($${n}::bigint, (extract(epoch from clock_timestamp()) * 1000)::bigint)`;
+
+/** The parts of the job rows in `from` (as JOB_SELECT has them), for statements that RETURN jobs. */
+const PARTS_JSON = (alias: string): string => `COALESCE((SELECT json_agg(json_build_array(p.idx, p.size, p.url, p.done_at) ORDER BY p.idx)
+  FROM parts p WHERE p.job_id = ${alias}.id), '[]') AS parts_json`;
 
 type LoadedRow = JobRow & { parts_json: Array<[number, number, string, number | null]> };
 
@@ -94,14 +106,13 @@ export class PgJobStore implements JobStore {
   private readonly serverLeaseClock: boolean;
 
   /**
-   * "Now" for lease arithmetic. The server's clock by default: a lease written by one agent and
-   * judged lapsed by another must be measured on one clock, or an agent whose clock runs ahead
-   * takes over a live claim.
+   * "Now" for lease arithmetic, as a parameter for LEASE_NOW: null means the server's clock, read
+   * inside the statement that uses it (no round trip of its own). The server's clock by default: a
+   * lease written by one agent and judged lapsed by another must be measured on one clock, or an
+   * agent whose clock runs ahead takes over a live claim. A clock given to the store (tests) wins.
    */
-  private async leaseNow(c: Q): Promise<number> {
-    if (!this.serverLeaseClock) return this.now();
-    const r = await c.query<{ t: string }>('SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS t');
-    return Number(r.rows[0]!.t);
+  private leaseNowArg(): number | null {
+    return this.serverLeaseClock ? null : this.now();
   }
 
   /**
@@ -352,71 +363,100 @@ export class PgJobStore implements JobStore {
     );
   }
 
-  async claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined> {
+  /**
+   * One statement, one round trip: the decision (decideClaim, in SQL), the lease times from the
+   * server's clock and the claimed job all come from one UPDATE … RETURNING, which locks the row
+   * like any write, so two agents claiming at once are served one after the other. A refused
+   * claim returns the row unchanged (claimed = false) so a missing job is told apart.
+   */
+  async claim(jobId: number, owner: string, leaseMs: number): Promise<ClaimedLease | undefined> {
     this.writable('claim');
     checkLeaseMs(leaseMs);
-    return this.write('claim', async (c): Promise<Lease | undefined> => {
-      const job = await this.lockJob(c, jobId, 'claim');
-      const now = await this.leaseNow(c);
-      const decision = decideClaim(job, owner, now);
-      if (decision === 'refuse') return undefined;
-      const token = decision === 'extend' ? job.fence : job.fence + 1;
-      await c.query('UPDATE jobs SET owner = $1, lease_until = $2, fence = $3 WHERE id = $4', [owner, now + leaseMs, token, jobId]);
-      return { jobId, owner, token, expiresAt: now + leaseMs };
-    });
+    const r = await this.statement('claim', (q) =>
+      q.query<LoadedRow & { claimed: boolean }>(
+        `WITH t AS (SELECT ${leaseNow(4)} AS now),
+         c AS (
+           UPDATE jobs j SET owner = $2, lease_until = t.now + $3::bigint,
+                  fence = CASE WHEN j.owner = $2 AND j.lease_until > t.now THEN j.fence ELSE j.fence + 1 END
+             FROM t
+            WHERE j.id = $1 AND (j.owner IS NULL OR j.lease_until IS NULL OR j.lease_until <= t.now OR j.owner = $2)
+           RETURNING j.*)
+         SELECT x.*, ${PARTS_JSON('x')} FROM (
+           SELECT c.*, true AS claimed FROM c
+           UNION ALL SELECT j.*, false AS claimed FROM jobs j WHERE j.id = $1 AND NOT EXISTS (SELECT 1 FROM c)) x`,
+        [jobId, owner, leaseMs, this.leaseNowArg()],
+      ),
+    );
+    const row = r.rows[0];
+    if (!row) throw new JournalError('not_found', `No job ${jobId} in journal ${this.location} (claim)`);
+    const { claimed, ...rest } = row;
+    if (!claimed) return undefined;
+    const job = toJob(rest as LoadedRow);
+    return { jobId, owner, token: job.fence, expiresAt: job.leaseExpiresAt!, job };
   }
 
+  /** One conditional UPDATE (clock inside); the job is read again only to say why a renewal was refused. */
   async renew(lease: Lease, leaseMs: number): Promise<Lease> {
     this.writable('renew');
     checkLeaseMs(leaseMs);
-    return this.write('renew', async (c) => {
-      const job = await this.lockJob(c, lease.jobId, 'renew');
-      checkFence(job, lease, 'renew');
-      const expiresAt = (await this.leaseNow(c)) + leaseMs;
-      await c.query('UPDATE jobs SET lease_until = $1 WHERE id = $2', [expiresAt, job.id]);
-      return { ...lease, expiresAt };
-    });
+    const r = await this.statement('renew', (q) =>
+      q.query<{ lease_until: number }>(
+        `UPDATE jobs SET lease_until = ${leaseNow(5)} + $4::bigint WHERE id = $1 AND owner = $2 AND fence = $3 RETURNING lease_until`,
+        [lease.jobId, lease.owner, lease.token, leaseMs, this.leaseNowArg()],
+      ),
+    );
+    const row = r.rows[0];
+    if (row) return { ...leaseOf(lease), expiresAt: Number(row.lease_until) };
+    const job = await this.getById(lease.jobId);
+    if (!job) throw new JournalError('not_found', `No job ${lease.jobId} in journal ${this.location} (renew)`);
+    checkFence(job, lease, 'renew');
+    // The row changed between the two statements and is this lease's again: impossible (a fence
+    // never comes back), but never report a renewal that did not happen.
+    throw new JournalError('stale_owner', `Refused renew for ${describeJob(job)} from ${lease.owner} (token ${lease.token}): its claim changed while it was renewed`);
   }
 
   async claimStale(owner: string, leaseMs: number, shareIds: readonly string[], limit: number, opts: { own?: boolean; exclude?: readonly number[] } = {}): Promise<Array<{ job: Job; lease: Lease; previousOwner: string | null }>> {
     this.writable('claimStale');
     checkLeaseMs(leaseMs);
     if (shareIds.length === 0 || limit <= 0) return [];
-    return this.write('claimStale', async (c) => {
-      const now = await this.leaseNow(c);
-      // SKIP LOCKED: rows another agent is claiming (or writing) right now are left to it, so
-      // survivors sweeping at the same moment split a dead agent's jobs instead of queueing.
-      const r = await c.query<{ id: number; previous_owner: string | null }>(
-        `WITH stale AS (
-           SELECT id, owner AS previous_owner FROM jobs
+    // One statement: the clock, the sweep and the taken jobs with their parts come back together.
+    // SKIP LOCKED: rows another agent is claiming (or writing) right now are left to it, so
+    // survivors sweeping at the same moment split a dead agent's jobs instead of queueing.
+    const r = await this.statement('claimStale', (q) =>
+      q.query<LoadedRow & { previous_owner: string | null }>(
+        `WITH t AS (SELECT ${leaseNow(2)} AS now),
+         stale AS (
+           SELECT id, owner AS previous_owner FROM jobs, t
             WHERE share_id = ANY($1::text[])
-              AND ((state IN ('settled', 'uploading', 'uploaded') AND (owner IS NULL OR lease_until <= $2 OR (owner = $4 AND $6)))
-                OR (state = 'seen' AND owner IS NOT NULL AND (lease_until <= $2 OR (owner = $4 AND $6))))
+              AND ((state IN ('settled', 'uploading', 'uploaded') AND (owner IS NULL OR lease_until <= t.now OR (owner = $4 AND $6)))
+                OR (state = 'seen' AND owner IS NOT NULL AND (lease_until <= t.now OR (owner = $4 AND $6))))
               AND id <> ALL($7::bigint[])
             ORDER BY id LIMIT $3
-            FOR UPDATE SKIP LOCKED)
-         UPDATE jobs j SET owner = $4, lease_until = $5, fence = j.fence + 1
-           FROM stale WHERE j.id = stale.id
-         RETURNING j.id, stale.previous_owner`,
-        [shareIds, now, limit, owner, now + leaseMs, opts.own === true, opts.exclude ?? []],
-      );
-      if (r.rows.length === 0) return [];
-      const jobs = await this.many(c, `${JOB_SELECT} WHERE j.id = ANY($1::bigint[]) ORDER BY j.id`, [r.rows.map((row) => row.id)]);
-      const before = new Map(r.rows.map((row) => [Number(row.id), row.previous_owner]));
-      return jobs.map((job) => ({ job, lease: { jobId: job.id, owner, token: job.fence, expiresAt: now + leaseMs }, previousOwner: before.get(job.id) ?? null }));
+            FOR UPDATE OF jobs SKIP LOCKED),
+         taken AS (
+           UPDATE jobs j SET owner = $4, lease_until = t.now + $5::bigint, fence = j.fence + 1
+             FROM stale, t WHERE j.id = stale.id
+           RETURNING j.*, stale.previous_owner)
+         SELECT taken.*, ${PARTS_JSON('taken')} FROM taken ORDER BY taken.id`,
+        [shareIds, this.leaseNowArg(), limit, owner, leaseMs, opts.own === true, opts.exclude ?? []],
+      ),
+    );
+    return r.rows.map(({ previous_owner, ...row }) => {
+      const job = toJob(row as LoadedRow);
+      return { job, lease: { jobId: job.id, owner, token: job.fence, expiresAt: job.leaseExpiresAt! }, previousOwner: previous_owner };
     });
   }
 
   async release(lease: Lease, opts: { handOver?: boolean } = {}): Promise<boolean> {
     this.writable('release');
     // Conditional: only the current holder's token frees the job. The fence stays, so a token
-    // handed out before never becomes current again.
-    return this.write('release', async (c) => {
-      const r = opts.handOver
-        ? await c.query('UPDATE jobs SET lease_until = $4 WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token, await this.leaseNow(c)])
-        : await c.query('UPDATE jobs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token]);
-      return r.rowCount === 1;
-    });
+    // handed out before never becomes current again. One statement, the clock inside it.
+    const r = await this.statement('release', (q) =>
+      opts.handOver
+        ? q.query(`UPDATE jobs SET lease_until = ${leaseNow(4)} WHERE id = $1 AND owner = $2 AND fence = $3`, [lease.jobId, lease.owner, lease.token, this.leaseNowArg()])
+        : q.query('UPDATE jobs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND fence = $3', [lease.jobId, lease.owner, lease.token]),
+    );
+    return r.rowCount === 1;
   }
 
   async setSetting(key: string, value: string | null): Promise<void> {
@@ -584,6 +624,27 @@ export class PgJobStore implements JobStore {
           throw describePgError(err, op, this.location);
         } finally {
           client?.release();
+        }
+      }
+    })();
+    this.pending.add(run);
+    void run.catch(() => undefined).finally(() => this.pending.delete(run));
+    return run;
+  }
+
+  /**
+   * A write that is one statement: sent on the pool without BEGIN/COMMIT (PostgreSQL commits a
+   * lone statement on its own, as durably), so it costs one round trip instead of three. Retried
+   * and reported like write().
+   */
+  private statement<T>(op: string, fn: (q: Q) => Promise<T>): Promise<T> {
+    const run = (async (): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fn(this.pool);
+        } catch (err) {
+          if (isRetryableConflict(err) && attempt < 10) continue;
+          throw describePgError(err, op, this.location);
         }
       }
     })();

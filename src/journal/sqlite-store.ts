@@ -3,7 +3,7 @@
 // rejection rather than a throw, so callers are written for any backend.
 import type { Clock } from '../util/clock.js';
 import { Journal, journalPath, type WriteOptions } from './journal.js';
-import type { Lease } from './leases.js';
+import type { ClaimedLease, Lease } from './leases.js';
 import { SqliteOutbox } from './outbox.js';
 import type { JobStore, ObserveOptions, OutboxStore, UploadedVersions, WriteIntent } from './store.js';
 import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
@@ -100,7 +100,7 @@ export class SqliteJobStore implements JobStore {
     return this.journal.searchJobs(search);
   }
 
-  async claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined> {
+  async claim(jobId: number, owner: string, leaseMs: number): Promise<ClaimedLease | undefined> {
     return this.journal.claim(jobId, owner, leaseMs);
   }
 

@@ -3,10 +3,10 @@
 // PostgreSQL) can stand where the local SQLite journal stands today. Every backend must pass
 // test/journal/contract.ts.
 import type { AgentsRegistry } from './agents.js';
-import type { Lease } from './leases.js';
+import type { ClaimedLease, Lease } from './leases.js';
 import type { FileFacts, Job, JobEventRecord, JobPage, JobPatch, JobSearch, JobState, ObserveResult } from './types.js';
 
-export type { Lease } from './leases.js';
+export type { ClaimedLease, Lease } from './leases.js';
 
 /**
  * How much a write must survive before its promise resolves.
@@ -141,9 +141,11 @@ export interface JobStore {
 
   /**
    * Take the job for `owner` for leaseMs. undefined while another owner's lease is live; a lapsed
-   * lease is taken over with a higher token. Claiming a job one already holds extends it.
+   * lease is taken over with a higher token. Claiming a job one already holds extends it. The
+   * lease carries the job as claimed (`job`), so the claimer need not read it again; a shared
+   * store takes the lease times from its own clock in the claiming statement itself.
    */
-  claim(jobId: number, owner: string, leaseMs: number): Promise<Lease | undefined>;
+  claim(jobId: number, owner: string, leaseMs: number): Promise<ClaimedLease | undefined>;
   /** Extend a lease that is still current; 'stale_owner' once another owner has claimed the job. */
   renew(lease: Lease, leaseMs: number): Promise<Lease>;
   /**

@@ -7,7 +7,8 @@
 // another agent may hold it, so the flow stops at once and never finalizes. Renewal runs every
 // third of the lease, so two missed beats still leave time to renew before the lease lapses.
 import { AgentError } from '../frameio/errors.js';
-import { JournalError, type JobStore, type Lease } from '../journal/index.js';
+import { JournalError, type ClaimedLease, type JobStore, type Lease } from '../journal/index.js';
+import { leaseOf } from '../journal/leases.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -18,6 +19,23 @@ export interface ClaimKeeperOptions {
   leaseMs: number;
   clock: Clock;
   logger: Logger;
+  /**
+   * Something else that reaches the database on its own timer (the agents heartbeat). Holding
+   * nothing, the keeper then reads this instead of probing the database itself, so an idle agent
+   * makes one periodic query, not two. Used only when it tries at least as often as the keeper
+   * beats (a third of the lease); otherwise the keeper keeps its own probe.
+   */
+  reachability?: ReachabilitySignal;
+}
+
+/** When a periodic writer last got through to the database, by the agent's clock. */
+export interface ReachabilitySignal {
+  /** How often it tries (ms). */
+  readonly intervalMs: number;
+  /** When its last successful attempt was sent; undefined before the first. */
+  lastReachedAt(): number | undefined;
+  /** Why its last attempt failed, if it did (for the log). */
+  lastProblem(): string | undefined;
 }
 
 interface Held {
@@ -43,15 +61,20 @@ export class ClaimKeeper {
   private lastContact: number;
   private beating: Promise<void> | undefined;
   private cutOff = false;
+  private readonly beatMs: number;
+  /** The heartbeat standing in for the idle probe, when it beats often enough. */
+  private readonly signal: ReachabilitySignal | undefined;
 
   constructor(private readonly opts: ClaimKeeperOptions) {
     this.owner = opts.owner;
     this.leaseMs = opts.leaseMs;
     this.lastContact = opts.clock.now();
+    this.beatMs = Math.max(100, Math.floor(this.leaseMs / 3));
+    this.signal = opts.reachability && opts.reachability.intervalMs <= this.beatMs ? opts.reachability : undefined;
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.beat(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.timer ??= setInterval(() => void this.beat(), this.beatMs);
     this.timer.unref();
   }
 
@@ -73,14 +96,14 @@ export class ClaimKeeper {
     return !this.cutOff && this.opts.clock.now() - this.lastContact < this.leaseMs;
   }
 
-  /** Take a job; undefined while another agent's claim on it is live. */
-  async acquire(jobId: number, onLost: (why: AgentError) => void): Promise<Lease | undefined> {
+  /** Take a job; undefined while another agent's claim on it is live. With the job as claimed. */
+  async acquire(jobId: number, onLost: (why: AgentError) => void): Promise<ClaimedLease | undefined> {
     await this.releasing.get(jobId);
     const sent = this.opts.clock.now();
-    const lease = await this.opts.store.claim(jobId, this.owner, this.leaseMs);
+    const claimed = await this.opts.store.claim(jobId, this.owner, this.leaseMs);
     this.lastContact = this.opts.clock.now();
-    if (lease) this.held.set(jobId, { lease, onLost, deadline: sent + this.leaseMs });
-    return lease;
+    if (claimed) this.held.set(jobId, { lease: leaseOf(claimed), onLost, deadline: sent + this.leaseMs });
+    return claimed;
   }
 
   /** A claim taken elsewhere (a takeover sweep sent at `sentAt`) handed to a flow. */
@@ -154,6 +177,8 @@ export class ClaimKeeper {
   private async renewAll(): Promise<void> {
     const { store, clock, logger } = this.opts;
     let reached = false;
+    /** When the database was last heard from, if this round learnt of a newer contact. */
+    let contactAt: number | undefined;
     let unreachable: Error | undefined;
     await Promise.all(
       [...this.held.entries()].map(async ([jobId, h]) => {
@@ -174,23 +199,31 @@ export class ClaimKeeper {
         }
       }),
     );
-    if (this.held.size === 0 && !unreachable) {
-      // Nothing to renew: a cheap read tells whether the database is there (new work depends on it).
-      try {
-        await store.getSetting('agent/heartbeat-probe');
-        reached = true;
-      } catch (err) {
-        unreachable = err as Error;
+    if (reached) contactAt = clock.now();
+    if (contactAt === undefined && this.held.size === 0 && !unreachable) {
+      if (this.signal) {
+        // Nothing to renew, and the heartbeat reaches the database anyway: its last success is the probe.
+        const at = this.signal.lastReachedAt();
+        if (at !== undefined && at > this.lastContact) contactAt = at;
+      } else {
+        // Nothing to renew: a cheap read tells whether the database is there (new work depends on it).
+        try {
+          await store.getSetting('agent/heartbeat-probe');
+          contactAt = clock.now();
+        } catch (err) {
+          unreachable = err as Error;
+        }
       }
     }
-    if (reached) {
+    if (contactAt !== undefined) {
       if (this.cutOff) logger.info('the journal database is reachable again; taking new files');
       this.cutOff = false;
-      this.lastContact = clock.now();
+      this.lastContact = Math.max(this.lastContact, contactAt);
     } else if (!this.cutOff && clock.now() - this.lastContact >= this.leaseMs) {
       this.cutOff = true;
+      const why = unreachable?.message ?? this.signal?.lastProblem() ?? 'no answer';
       logger.error(
-        `the journal database has been out of reach for ${Math.round((clock.now() - this.lastContact) / 1000)} s (longer than a lease): starting no new uploads and leaving this agent's files to the others (${unreachable?.message ?? 'no answer'})`,
+        `the journal database has been out of reach for ${Math.round((clock.now() - this.lastContact) / 1000)} s (longer than a lease): starting no new uploads and leaving this agent's files to the others (${why})`,
       );
     }
   }

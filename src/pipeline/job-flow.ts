@@ -20,7 +20,7 @@ import type { WatchRef } from './types.js';
 import { isLostClaim } from './claims.js';
 import { flowStore } from './flow-store.js';
 import { resumeFlow } from './job-resume.js';
-import type { JobStore, Lease } from '../journal/index.js';
+import type { ClaimedLease, JobStore, Lease } from '../journal/index.js';
 import type { AgentError } from '../frameio/errors.js';
 
 export class JobFlow {
@@ -83,25 +83,27 @@ export class JobFlow {
       svc.holdForStore(this.job, facts.path, new JournalError('unwritable', 'the journal database has been out of reach for longer than a lease'));
       return false;
     }
-    let lease: Lease | undefined;
+    let claimed: ClaimedLease | undefined;
+    let forgotten = false;
     try {
-      lease = await claims.acquire(this.job.id, (why) => this.claimLost(why));
+      claimed = await claims.acquire(this.job.id, (why) => this.claimLost(why));
     } catch (err) {
       // Forgotten by another agent meanwhile (its file vanished, or was found already uploaded).
       if (!(err instanceof JournalError && err.reason === 'not_found')) throw err;
+      forgotten = true;
     }
-    if (lease) this.lease = lease;
-    // Read through the flow's view: this machine's path for the file, whatever another agent recorded.
-    const now = await this.journal.getById(this.job.id);
-    if (!lease || !now || now.state === 'done' || now.state === 'failed') {
-      if (lease && now) await claims.release(this.job.id);
-      else if (lease) claims.drop(this.job.id);
-      const why = !lease && now ? `is being uploaded by ${now.owner ?? 'another agent'}` : `was finished by another agent (${now?.state ?? 'forgotten'})`;
+    // The claim brings the job as it is now: no second read.
+    const now = claimed?.job;
+    if (!now || now.state === 'done' || now.state === 'failed') {
+      if (claimed) await claims.release(this.job.id);
+      const why = forgotten ? 'was finished by another agent (forgotten)' : now ? `was finished by another agent (${now.state})` : 'is being uploaded by another agent';
       svc.deps.logger.debug(`${facts.relPath} ${why}`);
       w.hot.markHandled(facts);
       return false;
     }
-    this.job = now;
+    this.lease = claims.current(this.job.id);
+    // This machine's path for the file, whatever another agent recorded (as the flow's view does).
+    this.job = now.absPath === facts.path ? now : { ...now, absPath: facts.path };
     return true;
   }
 

@@ -3,6 +3,7 @@
 // others. Only a display figure: a failed beat is logged once per outage and never stops uploads.
 import { BEAT_INTERVAL_MS, type AgentRow, type AgentsRegistry } from '../journal/agents.js';
 import type { AgentIdentity } from '../journal/agent-id.js';
+import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
 export interface HeartbeatOptions {
@@ -18,11 +19,19 @@ export interface HeartbeatOptions {
   intervalMs?: number;
   /** Longest wait for the last beat and the leave on stop (default 3 s). */
   stopWaitMs?: number;
+  /** Times the beats for lastReachedAt() (default: the real clock). */
+  clock?: Pick<Clock, 'now'>;
 }
 
+/**
+ * Also a reachability signal (ReachabilitySignal in src/pipeline/claims.ts): a successful beat is
+ * a write that got through, so an idle ClaimKeeper reads it instead of probing the database itself.
+ */
 export class AgentHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private reachedAt: number | undefined;
+  private problem: string | undefined;
   private beating: Promise<void> | undefined;
   private stopped = false;
 
@@ -45,11 +54,15 @@ export class AgentHeartbeat {
     const registry = this.opts.registry;
     if (!registry || this.stopped) return Promise.resolve();
     this.beating ??= (async () => {
+      const sent = (this.opts.clock ?? realClock).now();
       try {
         await registry.beat(this.self());
         if (this.failing) this.opts.logger.info('agents registry: heartbeat written again');
         this.failing = false;
+        this.reachedAt = sent;
+        this.problem = undefined;
       } catch (err) {
+        this.problem = (err as Error).message;
         if (!this.failing) this.opts.logger.warn(`agents registry: heartbeat failed (${(err as Error).message}); other agents may show this one as gone until it succeeds`);
         this.failing = true;
       } finally {
@@ -86,6 +99,16 @@ export class AgentHeartbeat {
       clearTimeout(timer);
       void leave.catch(() => undefined);
     }
+  }
+
+  /** When the last successful beat was sent (the database was reachable then); undefined before one. */
+  lastReachedAt(): number | undefined {
+    return this.reachedAt;
+  }
+
+  /** Why the last beat failed, while it is failing. */
+  lastProblem(): string | undefined {
+    return this.problem;
   }
 
   /** Every agent on the journal; without a registry, this agent alone (its own figures, age 0). */

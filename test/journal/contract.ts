@@ -310,6 +310,9 @@ export function describeJobStoreContract(name: string, makeBackend: () => Promis
         const job = await jobIn('settled');
         const a = (await store.claim(job.id, 'agent-a', 30_000))!;
         expect(a).toMatchObject({ jobId: job.id, owner: 'agent-a', expiresAt: clock.t + 30_000 });
+        // The claim brings the job as it now is: the claimer need not read it again.
+        expect(a.job).toEqual(await store.getById(job.id));
+        expect(a.job).toMatchObject({ owner: 'agent-a', fence: a.token, leaseExpiresAt: a.expiresAt, state: 'settled' });
         expect(await store.claim(job.id, 'agent-b', 30_000)).toBeUndefined();
         clock.t += 10_000;
         const a2 = (await store.claim(job.id, 'agent-a', 30_000))!;
@@ -318,6 +321,12 @@ export function describeJobStoreContract(name: string, makeBackend: () => Promis
         const b = (await store.claim(job.id, 'agent-b', 30_000))!;
         expect(b.token).toBeGreaterThan(a.token);
         expect(await store.getById(job.id)).toMatchObject({ owner: 'agent-b', fence: b.token, leaseExpiresAt: clock.t + 30_000 });
+        expect(b.job).toEqual(await store.getById(job.id));
+        // A renewal is a lease only (never the claim's stale job), its time from the store's clock.
+        clock.t += 1000;
+        expect(await store.renew(b, 30_000)).toEqual({ jobId: job.id, owner: 'agent-b', token: b.token, expiresAt: clock.t + 30_000 });
+        // Claiming a job nobody has: not_found, as before.
+        expect((await rejection(store.claim(999_999, 'agent-b', 30_000))).reason).toBe('not_found');
       });
 
       it('writes under a lease that was taken over are refused and change nothing', async () => {
@@ -349,11 +358,17 @@ export function describeJobStoreContract(name: string, makeBackend: () => Promis
         clock.t += 5000;
         const renewed = await store.renew(a, 1000);
         expect(renewed).toMatchObject({ token: a.token, expiresAt: clock.t + 1000 });
-        expect(await store.release(renewed)).toBe(true);
+        // A hand-over lapses the claim now (store clock) and keeps its holder named.
+        expect(await store.release(renewed, { handOver: true })).toBe(true);
+        expect(await store.getById(job.id)).toMatchObject({ owner: 'agent-a', fence: a.token, leaseExpiresAt: clock.t });
+        const again = (await store.claim(job.id, 'agent-a', 1000))!;
+        expect(again.token).toBeGreaterThan(a.token);
+        expect(await store.release(again)).toBe(true);
         expect(await store.getById(job.id)).toMatchObject({ owner: null, leaseExpiresAt: null });
         const b = (await store.claim(job.id, 'agent-b', 1000))!;
-        expect(b.token).toBeGreaterThan(a.token);
+        expect(b.token).toBeGreaterThan(again.token);
         expect((await rejection(store.update(job.id, { attempts: 1 }, { lease: a }))).reason).toBe('stale_owner');
+        expect((await rejection(store.renew(again, 1000))).reason).toBe('stale_owner');
         expect((await rejection(store.claim(job.id, 'agent-b', 0))).reason).toBe('invalid_patch');
       });
     });
@@ -373,7 +388,7 @@ export function describeJobStoreContract(name: string, makeBackend: () => Promis
         const ids = [...new Set(observed.map((r) => r.job.id))];
         expect(ids).toHaveLength(files);
         const claims = await Promise.all(ids.map((id) => Promise.all([store.claim(id, 'a', 60_000), other.claim(id, 'b', 60_000)])));
-        for (const pair of claims) expect(pair.filter((l): l is Lease => l !== undefined)).toHaveLength(1);
+        for (const pair of claims) expect(pair.filter((l) => l !== undefined)).toHaveLength(1);
         // Interleaved writes to different jobs from both instances: none is lost.
         await Promise.all(ids.map((id, i) => (i % 2 ? store : other).transition(id, 'settled', { attempts: i })));
         const all = await store.listByState();

@@ -127,6 +127,71 @@ describe('PgJobStore specifics', () => {
     }
   }, 60_000);
 
+  it('a claim, a renewal, a hand-over and a takeover sweep are one round trip each, their lease times from the server clock', async () => {
+    const { name, url } = await freshDatabase();
+    // The server's clock (no clock given): before this change each of these asked for it in a query of its own.
+    const store = await PgJobStore.open(url);
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    const counted = async <T>(fn: () => Promise<T>): Promise<{ out: T; queries: string[] }> => {
+      sent.length = 0;
+      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+        const text = args[0];
+        sent.push(typeof text === 'string' ? text : (text as { text: string }).text);
+        return (query as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof query;
+      try {
+        return { out: await fn(), queries: [...sent] };
+      } finally {
+        pg.Client.prototype.query = query;
+      }
+    };
+    const serverNow = async (): Promise<number> => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return Number((await c.query<{ t: string }>('SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS t')).rows[0]!.t);
+      } finally {
+        await c.end();
+      }
+    };
+    try {
+      const job = (await store.observe('w', 'a.mov', '/x/a.mov', { size: 8, mtimeMs: 1, dev: 1, ino: 1 })).job;
+      await store.transition(job.id, 'settled');
+      await store.transition(job.id, 'uploading', { parts: [{ size: 4, url: 'https://s3.example/0' }, { size: 4, url: 'https://s3.example/1' }], partsDone: [0] });
+      const t0 = await serverNow();
+      const claim = await counted(() => store.claim(job.id, 'agent-a', 30_000));
+      const t1 = await serverNow();
+      const lease = claim.out!;
+      // The claimed job with its parts comes back with the lease: no re-read by the claimer.
+      expect(lease.job).toEqual(await store.getById(job.id));
+      expect([lease.job.parts?.length, lease.job.partsDone]).toEqual([2, [0]]);
+      expect(lease.expiresAt).toBeGreaterThanOrEqual(t0 + 30_000);
+      expect(lease.expiresAt).toBeLessThanOrEqual(t1 + 30_000);
+      const renew = await counted(() => store.renew(lease, 60_000));
+      expect(renew.out.expiresAt).toBeGreaterThanOrEqual(t1 + 60_000);
+      const release = await counted(() => store.release(renew.out, { handOver: true }));
+      expect(release.out).toBe(true);
+      const handedOver = (await store.getById(job.id))!;
+      expect(handedOver.owner).toBe('agent-a');
+      expect(handedOver.leaseExpiresAt).toBeLessThanOrEqual(await serverNow());
+      const sweep = await counted(() => store.claimStale('agent-b', 30_000, ['w'], 10));
+      expect(sweep.out.map((t) => [t.job.id, t.previousOwner, t.lease.token])).toEqual([[job.id, 'agent-a', lease.token + 1]]);
+      expect(sweep.out[0]!.job).toEqual(await store.getById(job.id));
+      // Before: claim 5 (BEGIN, lock, clock, update, COMMIT) + the claimer's re-read; renew 5; hand-over 4; sweep 5.
+      // Now: one statement each, fencing and clock inside it.
+      expect([claim.queries.length, renew.queries.length, release.queries.length, sweep.queries.length]).toEqual([1, 1, 1, 1]);
+      // Fencing as before: the old holder's renewal and release are refused, and cost no more on the good path.
+      expect((await rejection(store.renew(lease, 1000))).reason).toBe('stale_owner');
+      expect(await store.release(lease)).toBe(false);
+      expect(await store.claim(job.id, 'agent-a', 1000)).toBeUndefined();
+    } finally {
+      pg.Client.prototype.query = query;
+      await store.close();
+      await pgServer.server().dropDatabase(name);
+    }
+  });
+
   it("a job row held locked by another agent too long is 'unwritable' (held and retried), not a stall", async () => {
     const { name, url } = await freshDatabase();
     const store = await PgJobStore.open(url, { lockTimeoutMs: 300 });

@@ -5,13 +5,15 @@
 // test/multi-agent.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
-import { startAgent, type RunningAgent } from '../../src/agent.js';
+import { startAgent, type AgentOptions, type RunningAgent } from '../../src/agent.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { createFrameioClient, staticTokenAuth } from '../../src/frameio/index.js';
-import { JournalError, PgJobStore, type JobStore } from '../../src/journal/index.js';
+import { JournalError, PgJobStore, type AgentsRegistry, type JobStore } from '../../src/journal/index.js';
 import { ClaimKeeper } from '../../src/pipeline/claims.js';
+import { AgentHeartbeat } from '../../src/status/heartbeat.js';
 import { realClock } from '../../src/util/clock.js';
 import { postgresPerFile } from '../helpers/postgres.js';
 import { recordingLogger, type RecordingLogger } from '../helpers/logger.js';
@@ -20,6 +22,22 @@ import { ManualClock } from '../helpers/clock.js';
 import { waitFor } from '../helpers/wait.js';
 
 const pgServer = postgresPerFile();
+
+/** Every query any pg client of this process sends while `fn` runs: [text, values]. */
+async function countingQueries<T>(fn: (sent: Array<[string, unknown[]]>) => Promise<T>): Promise<T> {
+  const sent: Array<[string, unknown[]]> = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+    sent.push([text, Array.isArray(args[1]) ? (args[1] as unknown[]) : []]);
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    return await fn(sent);
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+}
 
 interface Site {
   root: string;
@@ -58,7 +76,13 @@ async function site(emuOpts: Parameters<typeof startEmulator>[0] = {}): Promise<
   return s;
 }
 
-async function agent(s: Site, id: string, logger: RecordingLogger = recordingLogger(), watchPath = s.hot): Promise<{ agent: RunningAgent; logger: RecordingLogger; store: PgJobStore }> {
+async function agent(
+  s: Site,
+  id: string,
+  logger: RecordingLogger = recordingLogger(),
+  watchPath = s.hot,
+  extra: Partial<AgentOptions> = {},
+): Promise<{ agent: RunningAgent; logger: RecordingLogger; store: PgJobStore }> {
   const yaml = [
     'frameio:',
     `  api_url: ${JSON.stringify(s.emu.apiUrl)}`,
@@ -86,7 +110,7 @@ async function agent(s: Site, id: string, logger: RecordingLogger = recordingLog
   const client = createFrameioClient({ apiUrl: s.emu.apiUrl, auth: staticTokenAuth(s.emu.token), timeoutMs: 10_000, retryBaseMs: 20 });
   const store = await PgJobStore.open(s.url);
   s.stores.push(store);
-  const a = await startAgent({ config, client, accountId: s.emu.accountId, logger, store, identity: { id, host: 'test-host', pid: process.pid }, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400 });
+  const a = await startAgent({ config, client, accountId: s.emu.accountId, logger, store, identity: { id, host: 'test-host', pid: process.pid }, stopGraceMs: 2000, redoBackoffMs: 50, maxWaitMs: 400, ...extra });
   s.agents.push(a);
   return { agent: a, logger, store };
 }
@@ -141,7 +165,11 @@ describe('agents sharing one journal', () => {
       const b = await agent(s, 'beta');
       const names = Array.from({ length: 24 }, (_, i) => `clip${String(i).padStart(2, '0')}.mov`);
       for (const [i, n] of names.entries()) await fs.writeFile(path.join(s.hot, n), Buffer.alloc(64 * 1024 + i, i));
-      await waitFor(async () => (await fs.readdir(s.done).catch(() => [])).length === names.length, { timeoutMs: 60_000 });
+      // The 'uploaded' line follows the move (and its journal write): wait for both, not the files alone.
+      await waitFor(
+        async () => (await fs.readdir(s.done).catch(() => [])).length === names.length && uploadedBy(a.logger).length + uploadedBy(b.logger).length >= names.length,
+        { timeoutMs: 60_000 },
+      );
       const byA = uploadedBy(a.logger);
       const byB = uploadedBy(b.logger);
       // Between them every file once; each agent did some (claims split the work, not a lock on the folder).
@@ -303,6 +331,104 @@ describe('ClaimKeeper', () => {
       expect(lost).toEqual(['lease_lost']);
       expect(keeper.current(job.id)).toBeUndefined();
       await expect(keeper.confirm(job.id)).rejects.toThrow(/lost the claim/);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('holding nothing, it takes the heartbeat as its probe: an idle agent makes one periodic query, not two', async () => {
+    const s = await site();
+    try {
+      const store = await PgJobStore.open(s.url);
+      s.stores.push(store);
+      const clock = new ManualClock({ start: 1_000_000 });
+      let down = false;
+      const registry: AgentsRegistry = {
+        beat: async (a) => {
+          if (down) throw new JournalError('unwritable', 'Cannot use the journal database (agents.beat): the database server cannot be reached (ECONNREFUSED)');
+          return store.agents.beat(a);
+        },
+        list: () => store.agents.list(),
+        leave: (id) => store.agents.leave(id),
+      };
+      const logger = recordingLogger();
+      const heartbeat = new AgentHeartbeat({
+        registry,
+        identity: { id: 'alpha', host: 'test-host', pid: 1 },
+        version: 'test',
+        startedAt: clock.now(),
+        watches: ['hot'],
+        filesInFlight: () => 0,
+        logger,
+        intervalMs: 5000,
+        clock,
+      });
+      const keeper = new ClaimKeeper({ store, owner: 'alpha', leaseMs: 30_000, clock, logger, reachability: heartbeat });
+      // As before: a keeper on its own probes the database at each of its beats.
+      const alone = new ClaimKeeper({ store, owner: 'alpha', leaseMs: 30_000, clock, logger });
+      // 30 s idle on the agents' timers: a heartbeat every 5 s, a keeper beat every 10 s (a third of the lease).
+      const idle = async (k: ClaimKeeper): Promise<Array<[string, unknown[]]>> =>
+        countingQueries(async (sent) => {
+          for (let t = 1; t <= 6; t++) {
+            clock.advance(5000);
+            await heartbeat.beat();
+            if (t % 2 === 0) await k.beat();
+          }
+          return sent;
+        });
+      const before = await idle(alone);
+      const after = await idle(keeper);
+      expect(before).toHaveLength(9);
+      expect(before.filter(([, v]) => v.includes('agent/heartbeat-probe'))).toHaveLength(3);
+      expect(after).toHaveLength(6);
+      expect(after.every(([text]) => /INSERT INTO agents/.test(text))).toBe(true);
+      expect(keeper.healthy()).toBe(true);
+      // The heartbeat stops getting through: more than a lease later the keeper is cut off, saying why.
+      down = true;
+      for (let t = 1; t <= 7; t++) {
+        clock.advance(5000);
+        await heartbeat.beat();
+        if (t % 2 === 0) await keeper.beat();
+        if (t <= 5) expect(keeper.healthy()).toBe(true);
+      }
+      expect(keeper.healthy()).toBe(false);
+      expect(logger.at('error').join('\n')).toMatch(/out of reach for 30 s \(longer than a lease\).*agents\.beat.*ECONNREFUSED/);
+      // Back: the next heartbeat that gets through lets it take new files again.
+      down = false;
+      clock.advance(5000);
+      await heartbeat.beat();
+      await keeper.beat();
+      expect(keeper.healthy()).toBe(true);
+      expect(logger.at('info').join('\n')).toMatch(/reachable again/);
+      // A heartbeat slower than the keeper's beat is no probe: the keeper asks the database itself.
+      const slow = new ClaimKeeper({ store, owner: 'alpha', leaseMs: 12_000, clock, logger, reachability: heartbeat });
+      const probes = await countingQueries(async (sent) => {
+        await slow.beat();
+        return sent;
+      });
+      expect(probes.filter(([, v]) => v.includes('agent/heartbeat-probe'))).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('a running idle agent sends no probe of its own (its heartbeat tells that the database is there) and deletes its settling count on a clean stop', async () => {
+    const s = await site();
+    try {
+      await countingQueries(async (sent) => {
+        // lease_seconds 5: the keeper beats every 1.67 s; a 200 ms heartbeat stands in for its probe.
+        await agent(s, 'alpha', recordingLogger(), s.hot, { heartbeatMs: 200 });
+        // Three keeper beats' worth of heartbeats (the agent's own timers, nothing sped up).
+        await waitFor(() => sent.filter(([text]) => /INSERT INTO agents/.test(text)).length >= 26, { timeoutMs: 20_000, what: '26 heartbeats' });
+        expect(sent.filter(([, v]) => v.includes('agent/heartbeat-probe'))).toEqual([]);
+      });
+      const running = s.agents[0]!;
+      expect(running.runner.deps.claims?.healthy()).toBe(true);
+      // Its settling count is its own key while it runs, and goes with it on a clean stop.
+      const store = s.stores[0]!;
+      expect(JSON.parse((await store.getSetting('agent/settling/alpha'))!)).toMatchObject({ watches: { hot: 0 } });
+      await running.stop();
+      expect(await store.listSettings('agent/settling/')).toEqual(new Map());
     } finally {
       await s.close();
     }
