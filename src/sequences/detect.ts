@@ -1,7 +1,9 @@
 // Pure recognition of image-sequence frames by name: `name.1001.exr`, `name_1001.exr`,
 // `name1001.exr` (at least 3 digits, any padding, no negative frames). One sequence is one
 // (directory, name, separator, padding, extension): `sh010.1001.exr` and `sh010.01001.exr` are
-// two renders, as are `sh010.1001.exr` and `sh010.1001.dpx`. No I/O.
+// two renders, as are `sh010.1001.exr` and `sh010.1001.dpx`. The padding is a MINIMUM width, as
+// renderers write it (Nuke, Houdini, Maya: `%04d` writes frame 10000 as `10000`): a number longer
+// than a sequence's padding and without a leading zero is one of its frames (see pickRun). No I/O.
 import { posix } from 'node:path';
 
 export interface FrameName {
@@ -36,6 +38,72 @@ export function parseFrame(relPath: string): FrameName | undefined {
   return { dir: dir === '.' ? '' : dir, name, sep, padding: digits.length, frame: Number(digits), ext };
 }
 
+/**
+ * Written with leading zeros (`0042`, `000`): its width is then exactly its sequence's padding.
+ * A number without one (`1001`, `10000`) fits any padding up to its width.
+ */
+export function zeroPadded(f: Pick<FrameName, 'frame' | 'padding'>): boolean {
+  return String(f.frame).length < f.padding;
+}
+
+/** Everything of a sequence's identity but the padding: frames of one family may be one sequence. */
+export function familyKey(f: Pick<FrameName, 'dir' | 'name' | 'sep' | 'ext'>): string {
+  return `${f.dir}\0${f.name}\0${f.sep}\0${f.ext}`;
+}
+
+/**
+ * What is known of a sequence's padding: `zeroPadded` once one of its frames had a leading zero
+ * (the padding is then that width exactly); before, the padding is the width of its shortest
+ * number and may still shrink (`10000` came first, then `9999`: a `####` render).
+ */
+export interface RunShape {
+  padding: number;
+  zeroPadded: boolean;
+}
+
+/** Can the frame (same family) be one of the run's? */
+export function fitsRun(run: RunShape, f: Pick<FrameName, 'frame' | 'padding'>): boolean {
+  if (zeroPadded(f)) return run.zeroPadded ? run.padding === f.padding : run.padding >= f.padding;
+  return run.zeroPadded ? run.padding <= f.padding : true;
+}
+
+/**
+ * Which of the runs of a frame's family the frame belongs to (index), or -1 for a run of its own.
+ * Among the runs it fits: one whose padding is known (zero-padded) before one whose padding may
+ * still shrink, then the widest padding (`10000` goes to a `####` run before a `###` one).
+ */
+export function pickRun(f: Pick<FrameName, 'frame' | 'padding'>, runs: readonly RunShape[]): number {
+  let best = -1;
+  for (let i = 0; i < runs.length; i++) {
+    const r = runs[i]!;
+    if (!fitsRun(r, f)) continue;
+    const b = runs[best];
+    if (!b || (r.zeroPadded && !b.zeroPadded) || (r.zeroPadded === b.zeroPadded && r.padding > b.padding)) best = i;
+  }
+  return best;
+}
+
+/** The run's shape once the frame (which fits it) is one of its frames. */
+export function joinedShape(run: RunShape, f: Pick<FrameName, 'frame' | 'padding'>): RunShape {
+  if (zeroPadded(f)) return { padding: f.padding, zeroPadded: true };
+  return run.zeroPadded ? run : { padding: Math.min(run.padding, f.padding), zeroPadded: false };
+}
+
+/** Can two runs of one family be one sequence (a restart found both; see SequenceTracker)? */
+export function runsMerge(a: RunShape, b: RunShape): RunShape | undefined {
+  if (a.zeroPadded && b.zeroPadded) return a.padding === b.padding ? a : undefined;
+  if (a.zeroPadded) return b.padding >= a.padding ? a : undefined;
+  if (b.zeroPadded) return a.padding >= b.padding ? b : undefined;
+  return { padding: Math.min(a.padding, b.padding), zeroPadded: false };
+}
+
+/** The shape of a run from its frame numbers and padding (a saved run: see resume.ts). */
+export function shapeOf(padding: number, frames: Iterable<number>): RunShape {
+  let min = Infinity;
+  for (const n of frames) if (n < min) min = n;
+  return { padding, zeroPadded: min !== Infinity && String(min).length < padding };
+}
+
 /** The key of the sequence a frame belongs to, shown as `dir/name.####.ext`. */
 export function sequenceKey(f: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding' | 'ext'>): string {
   const base = `${f.name}${f.sep}${'#'.repeat(f.padding)}.${f.ext}`;
@@ -62,25 +130,40 @@ export interface FrameRun {
 /**
  * Groups relative paths into sequences; names that are not frames are returned apart.
  * A group of one frame is still a run: the caller decides how many frames make a sequence.
+ * The grouping does not depend on the order of the paths: zero-padded frames (whose padding is
+ * certain) are placed first, then the others by pickRun.
  */
 export function detectSequences(relPaths: Iterable<string>): { runs: FrameRun[]; others: string[] } {
-  const byKey = new Map<string, FrameRun & { set: Set<number> }>();
+  const families = new Map<string, Array<RunShape & { f: FrameName; set: Set<number> }>>();
   const others: string[] = [];
+  const frames: FrameName[] = [];
   for (const p of relPaths) {
     const f = parseFrame(p);
     if (!f) {
       others.push(p);
       continue;
     }
-    const key = sequenceKey(f);
-    let run = byKey.get(key);
-    if (!run) {
-      run = { dir: f.dir, name: f.name, sep: f.sep, padding: f.padding, ext: f.ext, key, frames: [], set: new Set() };
-      byKey.set(key, run);
-    }
-    run.set.add(f.frame);
+    frames.push(f);
+    if (!families.has(familyKey(f))) families.set(familyKey(f), []); // runs listed in the order their names came
   }
-  const runs = [...byKey.values()].map(({ set, ...run }) => ({ ...run, frames: [...set].sort((a, b) => a - b) }));
+  const order = (f: FrameName): number => (zeroPadded(f) ? 0 : 1);
+  for (const f of frames.map((f, i) => ({ f, i })).sort((a, b) => order(a.f) - order(b.f) || a.i - b.i).map((x) => x.f)) {
+    const runs = families.get(familyKey(f))!;
+    const i = pickRun(f, runs);
+    if (i < 0) runs.push({ padding: f.padding, zeroPadded: zeroPadded(f), f, set: new Set([f.frame]) });
+    else {
+      const run = runs[i]!;
+      Object.assign(run, joinedShape(run, f));
+      run.set.add(f.frame);
+    }
+  }
+  const runs: FrameRun[] = [];
+  for (const fam of families.values()) {
+    for (const { f, padding, set } of fam) {
+      const id = { dir: f.dir, name: f.name, sep: f.sep, padding, ext: f.ext };
+      runs.push({ ...id, key: sequenceKey(id), frames: [...set].sort((a, b) => a - b) });
+    }
+  }
   return { runs, others };
 }
 
