@@ -2,7 +2,7 @@
 import type { SequenceInfo } from '../events/types.js';
 import type { SequencesConfig } from './config.js';
 import { decideCompletion, type Verdict } from './decide.js';
-import { formatRanges, gapRanges, rangeCount, sequenceKey, shapeOf, type FrameName, type RunShape } from './detect.js';
+import { familyKey, formatRanges, gapRanges, rangeCount, sequenceKey, shapeOf, type FrameName, type RunShape } from './detect.js';
 import { decodeRanges, encodeRanges, type SavedTrack } from './resume.js';
 
 /** kept: settled and left in place, never uploaded (`upload: proxy`: only the movie goes up). */
@@ -43,6 +43,8 @@ export class Track {
   /** `dir/name.####.ext`; changes with the padding (reshape). */
   key: string;
   readonly id: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding' | 'ext'>;
+  /** Its identity but the padding (detect.ts familyKey): never changes. */
+  readonly family: string;
 
   constructor(
     readonly watch: string,
@@ -53,6 +55,7 @@ export class Track {
   ) {
     this.id = { dir: id.dir, name: id.name, sep: id.sep, padding: id.padding, ext: id.ext };
     this.key = sequenceKey(this.id);
+    this.family = familyKey(this.id);
     this.zeroPadded = zeroPadded;
     this.lastChangeAt = startedAt;
     this.lastActivityAt = startedAt;

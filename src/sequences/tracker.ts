@@ -162,7 +162,7 @@ export class SequenceTracker {
    */
   private trackOf(watch: string, f: FrameName, create: boolean): Track | undefined {
     const family = familyKey(f);
-    const runs = [...this.open.values()].filter((t) => t.watch === watch && familyKey(t.id) === family);
+    const runs = [...this.open.values()].filter((t) => t.watch === watch && t.family === family);
     // A frame already counted stays where it is (a later run of the family may also fit it).
     let t = runs.find((r) => r.frames.has(f.frame) && fitsRun(r.shape, f)) ?? runs[pickRun(f, runs.map((r) => r.shape))];
     if (!create) return t;
@@ -387,7 +387,7 @@ export class SequenceTracker {
       let pair: [Track, Track, RunShape] | undefined;
       for (const a of open) {
         for (const b of open) {
-          if (a === b || a.watch !== b.watch || familyKey(a.id) !== familyKey(b.id) || a.startedAt > b.startedAt) continue;
+          if (a === b || a.watch !== b.watch || a.family !== b.family || a.startedAt > b.startedAt) continue;
           const shape = runsMerge(a.shape, b.shape);
           if (shape) pair ??= [a, b, shape];
         }

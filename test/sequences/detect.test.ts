@@ -18,6 +18,9 @@ describe('parseFrame', () => {
   it('refuses negative frames, names without a sequence name, missing extensions, and ids', () => {
     expect(parseFrame('shot.-001.exr')).toBeUndefined();
     expect(parseFrame('shot-001.exr')).toBeUndefined();
+    expect(parseFrame('shot-1001.exr')).toBeUndefined(); // a '-' before the number is a minus sign (README says so)
+    expect(parseFrame('shot_-0001.exr')).toBeUndefined();
+    expect(parseFrame('shot.exr')).toBeUndefined();
     expect(parseFrame('1001.exr')).toBeUndefined();
     expect(parseFrame('shot.1001')).toBeUndefined();
     expect(parseFrame('clip.mov')).toBeUndefined();
