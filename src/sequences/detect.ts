@@ -1,9 +1,10 @@
 // Pure recognition of image-sequence frames by name: `name.1001.exr`, `name_1001.exr`,
-// `name1001.exr` (at least 3 digits, any padding, no negative frames). One sequence is one
-// (directory, name, separator, padding, extension): `sh010.1001.exr` and `sh010.01001.exr` are
-// two renders, as are `sh010.1001.exr` and `sh010.1001.dpx`. The padding is a MINIMUM width, as
-// renderers write it (Nuke, Houdini, Maya: `%04d` writes frame 10000 as `10000`): a number longer
-// than a sequence's padding and without a leading zero is one of its frames (see pickRun). No I/O.
+// `name1001.exr` (at least 3 digits, any padding), and negative frames after a separator
+// (`name.-001.exr`, as `%04d` writes frame -1). One sequence is one (directory, name, separator,
+// padding, extension): `sh010.1001.exr` and `sh010.01001.exr` are two renders, as are
+// `sh010.1001.exr` and `sh010.1001.dpx`. The padding is a MINIMUM width, as renderers write it
+// (Nuke, Houdini, Maya: `%04d` writes frame 10000 as `10000`, -1 as `-001`): a number longer than a
+// sequence's padding and without a leading zero is one of its frames (see pickRun). No I/O.
 import { posix } from 'node:path';
 
 export interface FrameName {
@@ -13,7 +14,7 @@ export interface FrameName {
   name: string;
   /** What stands between name and number: '.', '_' or ''. */
   sep: string;
-  /** Digits of the frame number as written (the padding). */
+  /** Width of the frame number as written, a minus sign included (the padding, as printf's `%04d`). */
   padding: number;
   frame: number;
   /** Extension without the dot, as written. */
@@ -21,7 +22,7 @@ export interface FrameName {
 }
 
 // Lazy name, so the number takes every trailing digit ("shot1001" → "shot" + 1001).
-const FRAME = /^(.*?)([._]?)(\d{3,})\.([^.]+)$/;
+const FRAME = /^(.*?)([._]?)(-?)(\d{3,})\.([^.]+)$/;
 /** Beyond this the number is an id or a date stamp, not a frame (and past exact integers). */
 const MAX_DIGITS = 9;
 
@@ -30,12 +31,19 @@ export function parseFrame(relPath: string): FrameName | undefined {
   const base = posix.basename(relPath);
   const m = FRAME.exec(base);
   if (!m) return undefined;
-  const [, name, sep, digits, ext] = m as unknown as [string, string, string, string, string];
+  const [, name, sep, minus, digits, ext] = m as unknown as [string, string, string, string, string, string];
   if (name === '' || digits.length > MAX_DIGITS) return undefined;
-  // "shot.-001.exr", "shot-001.exr" with a minus read as a sign: negative frames are not supported.
-  if (name.endsWith('-') && sep === '') return undefined;
+  // "shot-001.exr", "shot-1001.exr": a dash in the name or a minus sign? Neither is taken for a
+  // frame; after a separator ("shot.-001.exr") the minus is a sign.
+  if (sep === '' && (minus !== '' || name.endsWith('-'))) return undefined;
+  const frame = minus ? -Number(digits) || 0 : Number(digits); // "-000" is frame 0, never -0
   const dir = posix.dirname(relPath);
-  return { dir: dir === '.' ? '' : dir, name, sep, padding: digits.length, frame: Number(digits), ext };
+  return { dir: dir === '.' ? '' : dir, name, sep, padding: minus.length + digits.length, frame, ext };
+}
+
+/** A frame number as `%0<padding>d` writes it: `0042`, `10000`, `-001`. */
+export function formatFrame(frame: number, padding: number): string {
+  return frame < 0 ? `-${String(-frame).padStart(padding - 1, '0')}` : String(frame).padStart(padding, '0');
 }
 
 /**
@@ -99,9 +107,8 @@ export function runsMerge(a: RunShape, b: RunShape): RunShape | undefined {
 
 /** The shape of a run from its frame numbers and padding (a saved run: see resume.ts). */
 export function shapeOf(padding: number, frames: Iterable<number>): RunShape {
-  let min = Infinity;
-  for (const n of frames) if (n < min) min = n;
-  return { padding, zeroPadded: min !== Infinity && String(min).length < padding };
+  for (const n of frames) if (String(n).length < padding) return { padding, zeroPadded: true };
+  return { padding, zeroPadded: false };
 }
 
 /** The key of the sequence a frame belongs to, shown as `dir/name.####.ext`. */
@@ -112,7 +119,7 @@ export function sequenceKey(f: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding
 
 /** The relative path of one frame of a sequence. */
 export function framePath(f: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding' | 'ext'>, frame: number): string {
-  const base = `${f.name}${f.sep}${String(frame).padStart(f.padding, '0')}.${f.ext}`;
+  const base = `${f.name}${f.sep}${formatFrame(frame, f.padding)}.${f.ext}`;
   return f.dir ? `${f.dir}/${base}` : base;
 }
 

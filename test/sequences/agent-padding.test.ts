@@ -1,7 +1,8 @@
 // A render numbered with %04d that runs past frame 9999 (shot.9999.exr, then shot.10000.exr, as
 // Nuke, Houdini and Maya write it) on a whole agent: real files growing as a renderer writes them,
 // the emulator over real sockets, the real journal, the real ffmpeg. One sequence, no gaps, one
-// summary, one proxy; the same across a restart with the sequence saved open.
+// summary, one proxy; the same across a restart with the sequence saved open. And a render with a
+// pre-roll from frame -2 (`shot.-002.exr`, as %04d writes -2).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -127,5 +128,30 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     const frames = execFileSync(path.join(path.dirname(FFMPEG!), 'ffprobe'), ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', local], { encoding: 'utf8' });
     expect(Number(frames.trim())).toBe(4);
     expect(env.emu.files().filter((f) => !f.deleted && f.name.endsWith('.png'))).toHaveLength(4);
+  }, 60_000);
+
+  it('a pre-roll from frame -2 (sh.-002.png … sh.0001.png) is one sequence -2–1 with its proxy (concat, 4 frames)', async () => {
+    env = await agentEnv(FAST);
+    const bus = new EventBus();
+    const agent = await env.start({ events: bus, watchYaml: ['rules:', '  - match: "**/*.png"', '    folder: "Renders/{seq}"', 'sequences:', '  enabled: true', '  quiet_seconds: 0.5', '  upload: both', '  proxy: { codec: h264, fps: 24 }'].join('\n') });
+    const staging = path.join(env.root, 'staging');
+    await fs.mkdir(staging, { recursive: true });
+    // ffmpeg will not number from -2 itself: frames 0–3 renamed to the names %04d gives -2–1.
+    execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '4', '-start_number', '0', path.join(staging, 'sh.%04d.png')]);
+    const done = nextEvent(bus, 'sequence-complete', () => true, { timeoutMs: 30_000 });
+    const proxyDone = nextEvent(bus, 'finalized', (e) => e.watch === 'hot:proxy', { timeoutMs: 30_000 });
+    for (const [i, name] of ['sh.-002.png', 'sh.-001.png', 'sh.0000.png', 'sh.0001.png'].entries()) await fs.rename(path.join(staging, `sh.${pad4(i)}.png`), path.join(env.hot, name));
+    expect(await done).toMatchObject({ relPath: 'sh.####.png', name: 'sh', first: -2, last: 1, frames: 4, uploaded: 4, missing: 0, gaps: '', folderPath: 'Renders/sh' });
+    expect(env.logger.text()).toMatch(/sequence hot\/sh\.####\.png complete \(quiet\): frames -2–1, 4\/4 uploaded, no gaps/);
+    expect((await proxyDone).relPath).toBe('sh_proxy.mp4');
+    expect(agent.proxies!.list()).toMatchObject([{ sequence: 'sh.####.png', first: -2, last: 1, frames: 4, state: 'uploaded' }]);
+    expect(env.logger.at('info').some((m) => /proxy of sh -2–1 rendered \(4 frames, .*concat\)/.test(m))).toBe(true);
+    const local = path.join(env.stateDir, 'proxies', 'hot', 'sh_proxy.mp4');
+    const frames = execFileSync(path.join(path.dirname(FFMPEG!), 'ffprobe'), ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', local], { encoding: 'utf8' });
+    expect(Number(frames.trim())).toBe(4);
+    // The frames went up under their own names, into the folder {seq} names without the number.
+    const up = env.emu.files().filter((f) => !f.deleted && f.name.endsWith('.png'));
+    expect(up.map((f) => f.name).sort()).toEqual(['sh.-001.png', 'sh.-002.png', 'sh.0000.png', 'sh.0001.png']);
+    expect(new Set(up.map((f) => env!.emu.folderPath(f.parentId)))).toEqual(new Set([expect.stringMatching(/Renders\/sh$/)]));
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeRanges, encodeRanges } from '../../src/sequences/resume.js';
 import { detectSequences, formatRanges, framePath, gapRanges, parseFrame, pickRun, presentRanges, rangeCount, runsMerge, sequenceKey } from '../../src/sequences/detect.js';
 
 describe('parseFrame', () => {
@@ -15,16 +16,28 @@ describe('parseFrame', () => {
     expect(parseFrame('x_12.png')).toBeUndefined();
   });
 
-  it('refuses negative frames, names without a sequence name, missing extensions, and ids', () => {
-    expect(parseFrame('shot.-001.exr')).toBeUndefined();
-    expect(parseFrame('shot-001.exr')).toBeUndefined();
-    expect(parseFrame('shot-1001.exr')).toBeUndefined(); // a '-' before the number is a minus sign (README says so)
-    expect(parseFrame('shot_-0001.exr')).toBeUndefined();
-    expect(parseFrame('shot.exr')).toBeUndefined();
+  it('refuses a dash before the number without a separator, names without a sequence name, missing extensions, and ids', () => {
+    expect(parseFrame('shot-001.exr')).toBeUndefined(); // "shot" frame -1, or "shot-" frame 1? neither
+    expect(parseFrame('shot-1001.exr')).toBeUndefined();
     expect(parseFrame('1001.exr')).toBeUndefined();
     expect(parseFrame('shot.1001')).toBeUndefined();
     expect(parseFrame('clip.mov')).toBeUndefined();
+    expect(parseFrame('shot.exr')).toBeUndefined();
     expect(parseFrame('IMG_20240101123456.jpg')).toBeUndefined(); // 14 digits: a date stamp, not a frame
+    expect(parseFrame('shot.-01.exr')).toBeUndefined();
+  });
+
+  it('reads negative frames after a separator, the width counting the sign as %04d does', () => {
+    expect(parseFrame('r/shot.-001.exr')).toEqual({ dir: 'r', name: 'shot', sep: '.', padding: 4, frame: -1, ext: 'exr' });
+    expect(parseFrame('shot_-0010.dpx')).toEqual({ dir: '', name: 'shot', sep: '_', padding: 5, frame: -10, ext: 'dpx' });
+    expect(Object.is(parseFrame('shot.-000.exr')!.frame, 0)).toBe(true);
+    const one = detectSequences(['s.0001.exr', 's.-002.exr', 's.0000.exr', 's.-001.exr', 's.-1000.exr', 's.-999.exr']).runs;
+    expect(one.map((r) => [r.key, r.padding, r.frames])).toEqual([['s.####.exr', 4, [-1000, -999, -2, -1, 0, 1]]]);
+    expect(one[0]!.frames.map((n) => framePath(one[0]!, n))).toEqual(['s.-1000.exr', 's.-999.exr', 's.-002.exr', 's.-001.exr', 's.0000.exr', 's.0001.exr']);
+    expect(formatRanges(gapRanges(one[0]!.frames))).toBe('-998–-3');
+    expect(encodeRanges([-5, -4, -3, -1, 0, 1, 2])).toBe('-5--3,-1-2');
+    expect(decodeRanges('-5--3,-1-2,7')).toEqual([-5, -4, -3, -1, 0, 1, 2, 7]);
+    expect(() => decodeRanges('-1--5')).toThrow(/bad frame range/);
   });
 
   it('keys one sequence per directory, name, separator, padding and extension', () => {
