@@ -25,6 +25,12 @@ export interface FrameName {
 const FRAME = /^(.*?)([._]?)(-?)(\d{3,})\.([^.]+)$/;
 /** Beyond this the number is an id or a date stamp, not a frame (and past exact integers). */
 const MAX_DIGITS = 9;
+/**
+ * Movies, audio and camera clips are files of their own, never frames, whatever their number
+ * (`promo_v003.mov`, `A001_C002_001.R3D`, `take_012.wav`): were they frames, `upload: proxy` would
+ * keep them back for a movie made of them.
+ */
+const NEVER_FRAMES = new Set(['mov', 'mp4', 'm4v', 'mxf', 'avi', 'mkv', 'webm', 'wmv', 'mpg', 'mpeg', 'm2ts', 'mts', 'wav', 'aif', 'aiff', 'mp3', 'm4a', 'aac', 'flac', 'r3d', 'braw', 'crm']);
 
 /** The frame facts of a relative path, or undefined when its name is not a frame of a sequence. */
 export function parseFrame(relPath: string): FrameName | undefined {
@@ -32,7 +38,7 @@ export function parseFrame(relPath: string): FrameName | undefined {
   const m = FRAME.exec(base);
   if (!m) return undefined;
   const [, name, sep, minus, digits, ext] = m as unknown as [string, string, string, string, string, string];
-  if (name === '' || digits.length > MAX_DIGITS) return undefined;
+  if (name === '' || digits.length > MAX_DIGITS || NEVER_FRAMES.has(ext.toLowerCase())) return undefined;
   // "shot-001.exr", "shot-1001.exr": a dash in the name or a minus sign? Neither is taken for a
   // frame; after a separator ("shot.-001.exr") the minus is a sign.
   if (sep === '' && (minus !== '' || name.endsWith('-'))) return undefined;

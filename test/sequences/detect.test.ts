@@ -25,6 +25,9 @@ describe('parseFrame', () => {
     expect(parseFrame('shot.exr')).toBeUndefined();
     expect(parseFrame('IMG_20240101123456.jpg')).toBeUndefined(); // 14 digits: a date stamp, not a frame
     expect(parseFrame('shot.-01.exr')).toBeUndefined();
+    // Movies, audio and camera clips are never frames, whatever their number.
+    for (const n of ['promo_v003.mov', 'cut_0001.MP4', 'A001_C002_0101AB_001.R3D', 'take_012.wav', 'reel.1001.mxf']) expect(parseFrame(n)).toBeUndefined();
+    expect(parseFrame('plate.1001.ari')).toMatchObject({ frame: 1001 }); // ARRIRAW is a frame per file
   });
 
   it('reads negative frames after a separator, the width counting the sign as %04d does', () => {

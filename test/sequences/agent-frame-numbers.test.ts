@@ -2,7 +2,8 @@
 // Nuke, Houdini and Maya write it) on a whole agent: real files growing as a renderer writes them,
 // the emulator over real sockets, the real journal, the real ffmpeg. One sequence, no gaps, one
 // summary, one proxy; the same across a restart with the sequence saved open. And a render with a
-// pre-roll from frame -2 (`shot.-002.exr`, as %04d writes -2).
+// pre-roll from frame -2 (`shot.-002.exr`, as %04d writes -2). And a movie with a number beside
+// frames kept in place for their proxy: the movie is not a frame, so it goes up.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -153,5 +154,23 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     const up = env.emu.files().filter((f) => !f.deleted && f.name.endsWith('.png'));
     expect(up.map((f) => f.name).sort()).toEqual(['sh.-001.png', 'sh.-002.png', 'sh.0000.png', 'sh.0001.png']);
     expect(new Set(up.map((f) => env!.emu.folderPath(f.parentId)))).toEqual(new Set([expect.stringMatching(/Renders\/sh$/)]));
+  }, 60_000);
+
+  it('upload: proxy keeps the frames back but never a movie with a number (cut_v003.mov goes up)', async () => {
+    env = await agentEnv(FAST);
+    const bus = new EventBus();
+    const agent = await env.start({ events: bus, watchYaml: ['sequences:', '  enabled: true', '  quiet_seconds: 0.5', '  upload: proxy', '  proxy: { codec: h264, fps: 24 }'].join('\n') });
+    const staging = path.join(env.root, 'staging');
+    await fs.mkdir(staging, { recursive: true });
+    execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '3', '-start_number', '1', path.join(staging, 'sh.%04d.png')]);
+    execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path.join(staging, 'cut_v003.mov')]);
+    const proxyDone = nextEvent(bus, 'finalized', (e) => e.watch === 'hot:proxy', { timeoutMs: 30_000 });
+    const movieDone = nextEvent(bus, 'finalized', (e) => e.watch === 'hot' && e.relPath === 'cut_v003.mov', { timeoutMs: 30_000 });
+    for (const n of await fs.readdir(staging)) await fs.rename(path.join(staging, n), path.join(env.hot, n));
+    await Promise.all([proxyDone, movieDone]);
+    await agent.whenIdle();
+    expect(env.emu.files().filter((f) => !f.deleted).map((f) => f.name).sort()).toEqual(['cut_v003.mov', 'sh_proxy.mp4']);
+    expect(agent.proxies!.list().map((r) => r.sequence)).toEqual(['sh.####.png']);
+    expect((await fs.readdir(env.hot)).sort()).toEqual(['cut_v003.mov', 'sh.0001.png', 'sh.0002.png', 'sh.0003.png']);
   }, 60_000);
 });
