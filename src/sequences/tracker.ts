@@ -27,6 +27,8 @@ const KEEP_COMPLETED = 50;
 const KEEP_COMPLETED_MS = 24 * 3600_000;
 const PROGRESS_EVERY_MS = 1000;
 const SAVE_EVERY_MS = 2000;
+/** Shots whose padding a new run remembers (the oldest forgotten first). */
+const MAX_SHAPES = 1000;
 
 export interface SequenceTrackerOptions {
   watches: readonly WatchConfig[];
@@ -79,6 +81,8 @@ export class SequenceTracker {
   private lastSave = 0;
   private saving: Promise<void> = Promise.resolve();
   private removed: string[] = [];
+  /** The padding of each shot's last completed run (watch, family), newest last: a new run starts from it. */
+  private readonly shapes = new Map<string, RunShape>();
 
   constructor(private readonly opts: SequenceTrackerOptions) {
     this.clock = opts.clock ?? realClock;
@@ -167,7 +171,11 @@ export class SequenceTracker {
     let t = runs.find((r) => r.frames.has(f.frame) && fitsRun(r.shape, f)) ?? runs[pickRun(f, runs.map((r) => r.shape))];
     if (!create) return t;
     if (!t) {
-      t = new Track(watch, f, zeroPadded(f), this.watches.get(watch)!.cfg, this.clock.now());
+      // A new run of a shot that completed before (a re-render, a chunk after a long pause) keeps
+      // its padding: frames 10000… after a `####` run are `####` again, not a `#####` shot.
+      const hint = this.shapes.get(`${watch}\0${family}`);
+      const shape = hint && fitsRun(hint, f) ? joinedShape(hint, f) : { padding: f.padding, zeroPadded: zeroPadded(f) };
+      t = new Track(watch, { ...f, padding: shape.padding }, shape.zeroPadded, this.watches.get(watch)!.cfg, this.clock.now());
       this.open.set(`${watch}\0${t.key}`, t);
       return t;
     }
@@ -320,6 +328,9 @@ export class SequenceTracker {
   }
 
   private complete(t: Track, now: number): void {
+    this.shapes.delete(`${t.watch}\0${t.family}`);
+    this.shapes.set(`${t.watch}\0${t.family}`, t.shape);
+    if (this.shapes.size > MAX_SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
     t.completedAt = now;
     t.completedBy = t.cfg.completeWhen;
     t.state = 'complete';

@@ -254,6 +254,30 @@ describe('SequenceTracker', () => {
       expect([...settings.keys()].sort()).toEqual(['sequence-track/w/r/shot.####.exr', 'sequence/w/r/shot.####.exr@900000']);
     });
 
+    it('frames 10000… after the #### run completed start a new run of the same #### shot', async () => {
+      const t = setup();
+      await t.tracker.start();
+      const rec = recordEvents(t.bus);
+      for (let n = 9998; n <= 9999; n++) upload(t, n);
+      await t.bus.drained();
+      t.clock.advance(2500);
+      await t.tracker.tick();
+      t.clock.advance(60_000); // a long pause: the farm renders the rest later
+      for (let n = 10_000; n <= 10_001; n++) upload(t, n);
+      await t.bus.drained();
+      t.clock.advance(2500);
+      await t.tracker.tick();
+      await t.bus.drained();
+      expect(rec.of('sequence-complete').map((e) => [e.relPath, e.first, e.last])).toEqual([
+        ['r/shot.####.exr', 9998, 9999],
+        ['r/shot.####.exr', 10_000, 10_001],
+      ]);
+      // Another shot's padding is its own.
+      t.tracker.fileChanged('w', 'r/other.10000.exr', 10);
+      expect(t.tracker.list()[0]!.sequence).toBe('r/other.#####.exr');
+      await t.tracker.stop();
+    });
+
     it('zero-padded runs of other widths stay apart', async () => {
       const t = setup();
       await t.tracker.start();
