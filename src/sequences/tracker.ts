@@ -451,6 +451,17 @@ export class SequenceTracker {
       }
       const keep = entry?.state === 'complete' && typeof entry.completedAt === 'number' && now - entry.completedAt < KEEP_COMPLETED_MS;
       if (!keep) await store.setSetting(key, null);
+      else if (typeof entry?.watch === 'string' && typeof entry.sequence === 'string') this.rememberShape(entry.watch, entry.sequence);
     }
+  }
+
+  /** A completed run's padding from its key (`r/shot.####.exr`), as complete() keeps it: it survives a restart. */
+  private rememberShape(watch: string, key: string): void {
+    const m = /^(?:(.*)\/)?(.*?)([._]?)(#+)\.([^./]+)$/.exec(key);
+    if (!m || !this.watches.has(watch)) return;
+    const [, dir = '', name, sep, hashes, ext] = m as unknown as [string, string | undefined, string, string, string, string];
+    const id = `${watch}\0${familyKey({ dir, name, sep, ext })}`;
+    const before = this.shapes.get(id);
+    if (!before || hashes.length < before.padding) this.shapes.set(id, { padding: hashes.length, zeroPadded: false });
   }
 }

@@ -276,6 +276,14 @@ describe('SequenceTracker', () => {
       t.tracker.fileChanged('w', 'r/other.10000.exr', 10);
       expect(t.tracker.list()[0]!.sequence).toBe('r/other.#####.exr');
       await t.tracker.stop();
+
+      // After a restart too: the completed run's status record says its padding.
+      const again = setup(new Map(), t.settings, t.clock);
+      await again.tracker.start();
+      again.tracker.fileChanged('w', 'r/shot.10002.exr', 10);
+      again.tracker.fileChanged('w', 'r/x/shot.10002.exr', 10); // another folder: another shot
+      expect(again.tracker.list().map((s) => s.sequence).sort()).toEqual(['r/other.#####.exr', 'r/shot.####.exr', 'r/x/shot.#####.exr']);
+      await again.tracker.stop();
     });
 
     it('zero-padded runs of other widths stay apart', async () => {
