@@ -3,7 +3,8 @@
 // the emulator over real sockets, the real journal, the real ffmpeg. One sequence, no gaps, one
 // summary, one proxy; the same across a restart with the sequence saved open. And a render with a
 // pre-roll from frame -2 (`shot.-002.exr`, as %04d writes -2). And a movie with a number beside
-// frames kept in place for their proxy: the movie is not a frame, so it goes up.
+// frames kept in place for their proxy: the movie is not a frame, so it goes up. And two sequences of one
+// name in one folder (EXR-like frames and their JPEG previews): two proxies under two names.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -172,5 +173,43 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     expect(env.emu.files().filter((f) => !f.deleted).map((f) => f.name).sort()).toEqual(['cut_v003.mov', 'sh_proxy.mp4']);
     expect(agent.proxies!.list().map((r) => r.sequence)).toEqual(['sh.####.png']);
     expect((await fs.readdir(env.hot)).sort()).toEqual(['cut_v003.mov', 'sh.0001.png', 'sh.0002.png', 'sh.0003.png']);
+  }, 60_000);
+
+  it('sh.####.png and sh.####.jpg completing together get a proxy each, under two names', async () => {
+    env = await agentEnv(FAST);
+    const bus = new EventBus();
+    const agent = await env.start({ events: bus, watchYaml: ['sequences:', '  enabled: true', '  quiet_seconds: 0.5', '  upload: both', '  proxy: { codec: h264, fps: 24 }'].join('\n') });
+    const staging = path.join(env.root, 'staging');
+    await fs.mkdir(staging, { recursive: true });
+    for (const ext of ['png', 'jpg']) execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '3', '-start_number', '1', path.join(staging, `sh.%04d.${ext}`)]);
+    const proxies = new Set<string>();
+    const both = new Promise<void>((resolve) => {
+      const off = bus.subscribe((e) => e.type === 'finalized' && e.watch === 'hot:proxy', (e) => {
+        proxies.add(e.relPath);
+        if (proxies.size === 2) {
+          off();
+          resolve();
+        }
+      });
+    });
+    for (const n of await fs.readdir(staging)) await fs.rename(path.join(staging, n), path.join(env.hot, n));
+    await both;
+    await agent.whenIdle();
+    // Whichever completed first has the plain name; the other says its frames' extension.
+    const names = [...proxies].sort((a, b) => a.length - b.length);
+    expect(names).toHaveLength(2);
+    expect(names[0]).toBe('sh_proxy.mp4');
+    expect(names[1]).toMatch(/^sh_(png|jpg)_proxy\.mp4$/);
+    const records = agent.proxies!.list().map((r) => [r.sequence, r.relPath, r.state, r.frames]).sort();
+    expect(records.map((r) => r[0])).toEqual(['sh.####.jpg', 'sh.####.png']);
+    expect(new Set(records.map((r) => r[1]))).toEqual(new Set(names));
+    expect(records.every((r) => r[2] === 'uploaded' && r[3] === 3)).toBe(true);
+    // The second proxy's name says which frames it shows.
+    expect(records.find((r) => r[1] === names[1])![0]).toBe(`sh.####.${names[1]!.split('_')[1]}`);
+    // Two files in Frame.io, each one version, each the movie rendered in state_dir.
+    const movies = env.emu.files().filter((f) => !f.deleted && f.name.endsWith('.mp4'));
+    expect(movies.map((f) => f.name).sort()).toEqual([...names].sort());
+    expect(env.emu.versionStacks()).toEqual([]);
+    for (const m of movies) expect(Buffer.compare(await env.emu.readFile(m.id), await fs.readFile(path.join(env.stateDir, 'proxies', 'hot', m.name)))).toBe(0);
   }, 60_000);
 });
