@@ -35,7 +35,7 @@ export interface SavedTrack {
   jobs: Array<[number, number, number]>;
 }
 
-/** Ascending frame numbers → "1001-1099,1102,1104-1240". */
+/** Ascending frame numbers → "1001-1099,1102,1104-1240" (negative ones: "-10--1,0-99"). */
 export function encodeRanges(sorted: readonly number[]): string {
   const out: string[] = [];
   for (let i = 0; i < sorted.length; ) {
@@ -54,7 +54,7 @@ export function decodeRanges(text: string): number[] {
   if (text === '') return [];
   const out: number[] = [];
   for (const part of text.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const m = /^(-?\d+)(?:-(-?\d+))?$/.exec(part); // negative frames: "-5--1,0-10"
     if (!m) throw new Error(`bad frame range '${part}'`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);

@@ -2,7 +2,7 @@
 import type { SequenceInfo } from '../events/types.js';
 import type { SequencesConfig } from './config.js';
 import { decideCompletion, type Verdict } from './decide.js';
-import { formatRanges, gapRanges, rangeCount, type FrameName } from './detect.js';
+import { familyKey, formatRanges, gapRanges, rangeCount, sequenceKey, shapeOf, type FrameName, type RunShape } from './detect.js';
 import { decodeRanges, encodeRanges, type SavedTrack } from './resume.js';
 
 /** kept: settled and left in place, never uploaded (`upload: proxy`: only the movie goes up). */
@@ -38,16 +38,67 @@ export class Track {
   holdingLogged = false;
   /** Bytes of the frames uploaded before a restart (saved as one figure, see resume.ts). */
   carriedBytes = 0;
+  /** Is the padding certain (a frame had a leading zero), or the width of the shortest number so far? (detect.ts RunShape) */
+  zeroPadded: boolean;
+  /** `dir/name.####.ext`; changes with the padding (reshape). */
+  key: string;
+  readonly id: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding' | 'ext'>;
+  /** Its identity but the padding (detect.ts familyKey): never changes. */
+  readonly family: string;
 
   constructor(
     readonly watch: string,
-    readonly key: string,
-    readonly id: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding' | 'ext'>,
+    id: Pick<FrameName, 'dir' | 'name' | 'sep' | 'padding' | 'ext'>,
+    zeroPadded: boolean,
     readonly cfg: SequencesConfig,
-    readonly startedAt: number,
+    public startedAt: number,
   ) {
+    this.id = { dir: id.dir, name: id.name, sep: id.sep, padding: id.padding, ext: id.ext };
+    this.key = sequenceKey(this.id);
+    this.family = familyKey(this.id);
+    this.zeroPadded = zeroPadded;
     this.lastChangeAt = startedAt;
     this.lastActivityAt = startedAt;
+  }
+
+  get shape(): RunShape {
+    return { padding: this.id.padding, zeroPadded: this.zeroPadded };
+  }
+
+  /**
+   * The padding became certain or narrower (`10000` came before `9999`): the sequence is the
+   * same, its key shows the new padding. The caller moves it to its new key.
+   */
+  reshape(shape: RunShape): void {
+    this.id.padding = shape.padding;
+    this.zeroPadded = shape.zeroPadded;
+    this.key = sequenceKey(this.id);
+    this.touch(this.lastActivityAt);
+  }
+
+  /**
+   * Takes in the frames of another run of the same sequence (two saved runs of one render, split
+   * at frame 10000 by an older version): one sequence from the earlier start, with all their frames.
+   */
+  absorb(o: Track, shape: RunShape): void {
+    for (const [n, f] of o.frames) {
+      const mine = this.frames.get(n);
+      if (mine && mine.status !== 'pending' && f.status === 'pending' && f.jobId === undefined) continue;
+      this.frames.set(n, f);
+    }
+    for (const [jobId, n] of o.byJob) this.byJob.set(jobId, n);
+    this.carriedBytes += o.carriedBytes;
+    this.startedAt = Math.min(this.startedAt, o.startedAt);
+    this.lastChangeAt = Math.max(this.lastChangeAt, o.lastChangeAt);
+    this.markerSeen ||= o.markerSeen;
+    if (this.doneSince === undefined || (o.doneSince !== undefined && o.doneSince < this.doneSince)) this.doneSince = o.doneSince;
+    if (this.folderId === null) {
+      this.folderId = o.folderId;
+      this.folderPath = o.folderPath;
+    }
+    this.viewUrl ??= o.viewUrl;
+    this.reshape(shape);
+    this.touch(Math.max(this.lastActivityAt, o.lastActivityAt));
   }
 
   /** The watcher saw the frame appear or change: it is (again) to be uploaded. */
@@ -204,7 +255,9 @@ export class Track {
    * again, so frames written while the agent was down are reported by the watcher before it ends.
    */
   static restore(s: SavedTrack, cfg: SequencesConfig, now: number): Track {
-    const t = new Track(s.watch, s.key, s.id, cfg, s.startedAt);
+    const frames = [...decodeRanges(s.uploaded), ...decodeRanges(s.failed), ...s.jobs.map(([n]) => n)];
+    // The key is made again from the identity (an older version's record keyed the same way).
+    const t = new Track(s.watch, s.id, shapeOf(s.id.padding, frames).zeroPadded, cfg, s.startedAt);
     t.lastChangeAt = now;
     t.lastActivityAt = now;
     t.markerSeen = s.markerSeen === true;

@@ -15,7 +15,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { markerName, type SequencesConfig } from './config.js';
 import type { VersionsConfig } from '../config/types.js';
-import { framePath, parseFrame, sequenceKey, type FrameName } from './detect.js';
+import { familyKey, fitsRun, framePath, joinedShape, parseFrame, pickRun, runsMerge, zeroPadded, type FrameName, type RunShape } from './detect.js';
 import { watchFrame } from './watch-frame.js';
 import { SEQUENCE_PREFIX, sequenceSettingKey, type SequenceStatusEntry } from './persist.js';
 import { SEQUENCE_TRACK_PREFIX, parseSavedTrack, trackSettingKey } from './resume.js';
@@ -27,6 +27,8 @@ const KEEP_COMPLETED = 50;
 const KEEP_COMPLETED_MS = 24 * 3600_000;
 const PROGRESS_EVERY_MS = 1000;
 const SAVE_EVERY_MS = 2000;
+/** Shots whose padding a new run remembers (the oldest forgotten first). */
+const MAX_SHAPES = 1000;
 
 export interface SequenceTrackerOptions {
   watches: readonly WatchConfig[];
@@ -79,6 +81,8 @@ export class SequenceTracker {
   private lastSave = 0;
   private saving: Promise<void> = Promise.resolve();
   private removed: string[] = [];
+  /** The padding of each shot's last completed run (watch, family), newest last: a new run starts from it. */
+  private readonly shapes = new Map<string, RunShape>();
 
   constructor(private readonly opts: SequenceTrackerOptions) {
     this.clock = opts.clock ?? realClock;
@@ -130,7 +134,7 @@ export class SequenceTracker {
   fileGone(watch: string, relPath: string): void {
     const f = this.frameOf(watch, relPath);
     if (!f) return;
-    this.open.get(`${watch}\0${sequenceKey(f)}`)?.gone(f.frame, this.clock.now());
+    this.trackOf(watch, f, false)?.gone(f.frame, this.clock.now());
   }
 
   /** Open and recently completed sequences, newest first, for status. */
@@ -155,16 +159,50 @@ export class SequenceTracker {
     }
   }
 
-  private trackOf(watch: string, f: NonNullable<ReturnType<typeof parseFrame>>, create: boolean): Track | undefined {
-    const key = sequenceKey(f);
-    const id = `${watch}\0${key}`;
-    let t = this.open.get(id);
-    if (!t && create) {
-      const w = this.watches.get(watch)!;
-      t = new Track(watch, key, f, w.cfg, this.clock.now());
-      this.open.set(id, t);
+  /**
+   * The open sequence a frame belongs to; with `create`, the frame is news (seen, changed, kept):
+   * a sequence is started for it when none fits, and the one it joins may learn its padding
+   * (`10000` came first and started `#####`; `9999` makes it the `####` render it is).
+   */
+  private trackOf(watch: string, f: FrameName, create: boolean): Track | undefined {
+    const family = familyKey(f);
+    const runs = [...this.open.values()].filter((t) => t.watch === watch && t.family === family);
+    // A frame already counted stays where it is (a later run of the family may also fit it).
+    let t = runs.find((r) => r.frames.has(f.frame) && fitsRun(r.shape, f)) ?? runs[pickRun(f, runs.map((r) => r.shape))];
+    if (!create) return t;
+    if (!t) {
+      // A new run of a shot that completed before (a re-render, a chunk after a long pause) keeps
+      // its padding: frames 10000… after a `####` run are `####` again, not a `#####` shot.
+      const hint = this.shapes.get(`${watch}\0${family}`);
+      const shape = hint && fitsRun(hint, f) ? joinedShape(hint, f) : { padding: f.padding, zeroPadded: zeroPadded(f) };
+      t = new Track(watch, { ...f, padding: shape.padding }, shape.zeroPadded, this.watches.get(watch)!.cfg, this.clock.now());
+      this.open.set(`${watch}\0${t.key}`, t);
+      return t;
     }
+    const shape = joinedShape(t.shape, f);
+    if (shape.padding !== t.id.padding || shape.zeroPadded !== t.zeroPadded) this.reshape(t, shape);
     return t;
+  }
+
+  /**
+   * Moves an open sequence to the key its new padding gives it, or merges `absorbed` (another run
+   * of it) into it. The records saved under the old keys are deleted at the next save.
+   */
+  private reshape(t: Track, shape: RunShape, absorbed?: Track): void {
+    const before = { key: t.key, startedAt: t.startedAt };
+    this.open.delete(`${t.watch}\0${t.key}`);
+    if (absorbed) {
+      this.open.delete(`${absorbed.watch}\0${absorbed.key}`);
+      this.removed.push(trackSettingKey(absorbed.watch, absorbed.key), sequenceSettingKey(absorbed.watch, absorbed.key, absorbed.startedAt));
+      t.absorb(absorbed, shape);
+    } else t.reshape(shape);
+    if (t.key !== before.key) this.removed.push(trackSettingKey(t.watch, before.key));
+    if (t.key !== before.key || t.startedAt !== before.startedAt) this.removed.push(sequenceSettingKey(t.watch, before.key, before.startedAt));
+    const other = this.open.get(`${t.watch}\0${t.key}`);
+    this.open.set(`${t.watch}\0${t.key}`, t);
+    // Not expected (pickRun keeps one run per padding), but two runs under one key would lose one.
+    if (other && other !== t) this.reshape(t, runsMerge(t.shape, other.shape) ?? t.shape, other);
+    if (t.key !== before.key) this.opts.logger.debug(`sequence ${t.watch}/${before.key} is ${t.watch}/${t.key} (padding ${t.id.padding})`, { watch: t.watch, sequence: t.key });
   }
 
   /** A frame of a followed sequence on this watch (a name its versions pattern takes is not). */
@@ -290,6 +328,9 @@ export class SequenceTracker {
   }
 
   private complete(t: Track, now: number): void {
+    this.shapes.delete(`${t.watch}\0${t.family}`);
+    this.shapes.set(`${t.watch}\0${t.family}`, t.shape);
+    if (this.shapes.size > MAX_SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
     t.completedAt = now;
     t.completedBy = t.cfg.completeWhen;
     t.state = 'complete';
@@ -333,6 +374,8 @@ export class SequenceTracker {
     const removed = this.removed.splice(0);
     this.saving = this.saving
       .then(async () => {
+        // A key given up by a reshaped sequence may be in use again (by it, or by the run it merged with).
+        const live = new Set([...this.open.values(), ...tracks].flatMap((t) => [trackSettingKey(t.watch, t.key), sequenceSettingKey(t.watch, t.key, t.startedAt)]));
         for (const t of tracks) {
           t.unsaved = false;
           const entry: SequenceStatusEntry = { watch: t.watch, sequence: t.key, ...t.info() };
@@ -341,10 +384,31 @@ export class SequenceTracker {
           await store.setSetting(trackSettingKey(t.watch, t.key), resume);
           await store.setSetting(sequenceSettingKey(t.watch, t.key, t.startedAt), JSON.stringify(entry));
         }
-        for (const key of removed) await store.setSetting(key, null);
+        for (const key of removed) if (!live.has(key)) await store.setSetting(key, null);
       })
       .catch((err: unknown) => this.opts.logger.warn(`sequences: progress not saved: ${(err as Error).message}`));
     return this.saving;
+  }
+
+  // Runs of one family that can be one sequence go on as one: records saved before the padding was
+  // read as a minimum width hold a `####` render past frame 9999 as two (`####` and `#####`).
+  private mergeRestored(): void {
+    for (;;) {
+      const open = [...this.open.values()];
+      let pair: [Track, Track, RunShape] | undefined;
+      for (const a of open) {
+        for (const b of open) {
+          if (a === b || a.watch !== b.watch || a.family !== b.family || a.startedAt > b.startedAt) continue;
+          const shape = runsMerge(a.shape, b.shape);
+          if (shape) pair ??= [a, b, shape];
+        }
+      }
+      if (!pair) return;
+      const [keep, gone, shape] = pair;
+      const names = `${keep.watch}/${keep.key} and ${gone.watch}/${gone.key}`;
+      this.reshape(keep, shape, gone);
+      this.opts.logger.info(`sequences ${names} are one render: going on as ${keep.watch}/${keep.key}`, { watch: keep.watch, sequence: keep.key });
+    }
   }
 
   // A sequence a previous run left open goes on from its saved frames (watches that still follow
@@ -360,6 +424,7 @@ export class SequenceTracker {
       let t: Track | undefined;
       try {
         t = saved && w && key === trackSettingKey(saved.watch, saved.key) ? Track.restore(saved, w.cfg, now) : undefined;
+        if (t && t.key !== saved!.key) t = undefined;
       } catch {
         t = undefined;
       }
@@ -374,6 +439,7 @@ export class SequenceTracker {
         { watch: t.watch, sequence: t.key },
       );
     }
+    this.mergeRestored();
     const restored = new Set([...this.open.values()].map((t) => sequenceSettingKey(t.watch, t.key, t.startedAt)));
     for (const [key, value] of await store.listSettings(SEQUENCE_PREFIX)) {
       if (restored.has(key)) continue;
@@ -385,6 +451,17 @@ export class SequenceTracker {
       }
       const keep = entry?.state === 'complete' && typeof entry.completedAt === 'number' && now - entry.completedAt < KEEP_COMPLETED_MS;
       if (!keep) await store.setSetting(key, null);
+      else if (typeof entry?.watch === 'string' && typeof entry.sequence === 'string') this.rememberShape(entry.watch, entry.sequence);
     }
+  }
+
+  /** A completed run's padding from its key (`r/shot.####.exr`), as complete() keeps it: it survives a restart. */
+  private rememberShape(watch: string, key: string): void {
+    const m = /^(?:(.*)\/)?(.*?)([._]?)(#+)\.([^./]+)$/.exec(key);
+    if (!m || !this.watches.has(watch)) return;
+    const [, dir = '', name, sep, hashes, ext] = m as unknown as [string, string | undefined, string, string, string, string];
+    const id = `${watch}\0${familyKey({ dir, name, sep, ext })}`;
+    const before = this.shapes.get(id);
+    if (!before || hashes.length < before.padding) this.shapes.set(id, { padding: hashes.length, zeroPadded: false });
   }
 }

@@ -66,6 +66,18 @@ describe('the ffmpeg command line', () => {
     expect(plan.list).toContain("file '/done/it'\\''s.0007.png'");
   });
 
+  it('a 4-digit render past 9999 stays image2 with %04d: ffmpeg, like the renderer, reads 10000 through it', () => {
+    const plan = proxyPlan({ frames: [10001, 9998, 10000, 9999].map((n) => ({ frame: n, path: `/r/shot.${n}.exr` })), pattern: image2Pattern('/r', 'shot', '.', 4, 'exr'), ext: 'exr' }, { codec: 'h264', fps: 24 }, '/o', '/l');
+    expect(plan.demuxer).toBe('image2');
+    expect(plan.args.join(' ')).toContain('-start_number 9998 -i /r/shot.%04d.exr');
+  });
+
+  it('a pre-roll from a negative frame goes through concat (image2 finds no frame below 0)', () => {
+    const plan = proxyPlan({ frames: [-2, -1, 0, 1].map((n) => ({ frame: n, path: `/r/s.${n}.png` })), pattern: '/r/s.%04d.png', ext: 'png' }, { codec: 'h264', fps: 24 }, '/o', '/l');
+    expect(plan.demuxer).toBe('concat');
+    expect(plan.args.join(' ')).toContain('-frames:v 4');
+  });
+
   it('a % in a sequence name is literal in the image2 pattern', () => {
     expect(image2Pattern('/r', 'a%b', '.', 4, 'exr')).toBe('/r/a%%b.%04d.exr');
   });

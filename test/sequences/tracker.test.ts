@@ -181,4 +181,126 @@ describe('SequenceTracker', () => {
     expect(rec.of('sequence-complete').map((e) => [e.frames, e.uploaded, e.bytes])).toEqual([[2, 2, 20]]);
     await tracker.stop();
   });
+
+  describe('a 4-digit render past frame 9999', () => {
+    const name = (n: number) => `r/shot.${String(n).padStart(4, '0')}.exr`;
+    const upload = (t: ReturnType<typeof setup>, n: number) => {
+      t.tracker.fileChanged('w', name(n), 10);
+      t.job('seen', name(n), n);
+      t.job('finalized', name(n), n);
+    };
+
+    it('is one sequence with padding 4 when 10000–10004 arrive before 9995–9999: no gaps, one key saved', async () => {
+      const t = setup();
+      await t.tracker.start();
+      const rec = recordEvents(t.bus);
+      for (let n = 10_000; n <= 10_004; n++) upload(t, n);
+      await t.bus.drained();
+      await t.tracker.tick(); // saved under the 5-digit key it had while only 10000… were known
+      expect([...t.settings.keys()].filter((k) => k.startsWith('sequence-track/'))).toEqual(['sequence-track/w/r/shot.#####.exr']);
+      for (let n = 9995; n <= 9999; n++) upload(t, n);
+      await t.bus.drained();
+      expect(t.tracker.list().map((s) => [s.sequence, s.frames])).toEqual([['r/shot.####.exr', 10]]);
+      t.clock.advance(2500);
+      await t.tracker.tick();
+      await t.bus.drained();
+      expect(rec.of('sequence-complete').map((e) => [e.relPath, e.first, e.last, e.frames, e.uploaded, e.missing, e.gaps])).toEqual([['r/shot.####.exr', 9995, 10_004, 10, 10, 0, '']]);
+      expect(t.logger.text()).toMatch(/sequence w\/r\/shot\.####\.exr complete \(quiet\): frames 9995–10004, 10\/10 uploaded, no gaps/);
+      await t.tracker.stop();
+      // The 5-digit key's records are gone: one status record, no resume key left.
+      expect([...t.settings.keys()]).toEqual([`sequence/w/r/shot.####.exr@${1_000_000}`]);
+    });
+
+    it('a sequence saved open with padding 4 takes frame 10000 after a restart', async () => {
+      const settings = new Map<string, string>();
+      const clock = new ManualClock({ start: 1_000_000 });
+      const first = setup(new Map(), settings, clock);
+      await first.tracker.start();
+      for (let n = 9990; n <= 9999; n++) upload(first, n);
+      await first.bus.drained();
+      await first.tracker.stop();
+      expect([...settings.keys()].filter((k) => k.startsWith('sequence-track/'))).toEqual(['sequence-track/w/r/shot.####.exr']);
+
+      clock.advance(60_000);
+      const second = setup(new Map(), settings, clock);
+      const rec = recordEvents(second.bus);
+      await second.tracker.start();
+      for (let n = 10_000; n <= 10_004; n++) upload(second, n);
+      await second.bus.drained();
+      clock.advance(2500);
+      await second.tracker.tick();
+      await second.bus.drained();
+      expect(rec.of('sequence-complete').map((e) => [e.relPath, e.first, e.last, e.frames, e.uploaded, e.missing, e.bytes])).toEqual([['r/shot.####.exr', 9990, 10_004, 15, 15, 0, 150]]);
+      await second.tracker.stop();
+      expect([...settings.keys()].filter((k) => k.startsWith('sequence-track/'))).toEqual([]);
+    });
+
+    it('two runs saved apart (####, #####) by an earlier build go on as one', async () => {
+      const settings = new Map<string, string>();
+      const clock = new ManualClock({ start: 1_000_000 });
+      const saved = (key: string, padding: number, uploaded: string, uploadedBytes: number, startedAt: number) =>
+        settings.set(
+          `sequence-track/w/${key}`,
+          JSON.stringify({ v: 1, watch: 'w', key, id: { dir: 'r', name: 'shot', sep: '.', padding, ext: 'exr' }, startedAt, markerSeen: false, state: 'rendering', folderPath: 'r', folderId: 'F', viewUrl: null, uploaded, uploadedBytes, failed: '', jobs: [] }),
+        );
+      saved('r/shot.####.exr', 4, '9990-9999', 100, 900_000);
+      saved('r/shot.#####.exr', 5, '10000-10004', 50, 950_000);
+      settings.set('sequence/w/r/shot.#####.exr@950000', JSON.stringify({ watch: 'w', sequence: 'r/shot.#####.exr', state: 'rendering', startedAt: 950_000 }));
+      const t = setup(new Map(), settings, clock);
+      await t.tracker.start();
+      expect(t.tracker.list().map((s) => [s.sequence, s.first, s.last, s.frames, s.uploaded, s.bytes, s.startedAt])).toEqual([['r/shot.####.exr', 9990, 10_004, 15, 15, 150, 900_000]]);
+      expect(t.logger.text()).toMatch(/sequences w\/r\/shot\.####\.exr and w\/r\/shot\.#####\.exr are one render: going on as w\/r\/shot\.####\.exr/);
+      await t.tracker.stop();
+      expect([...settings.keys()].sort()).toEqual(['sequence-track/w/r/shot.####.exr', 'sequence/w/r/shot.####.exr@900000']);
+    });
+
+    it('frames 10000… after the #### run completed start a new run of the same #### shot', async () => {
+      const t = setup();
+      await t.tracker.start();
+      const rec = recordEvents(t.bus);
+      for (let n = 9998; n <= 9999; n++) upload(t, n);
+      await t.bus.drained();
+      t.clock.advance(2500);
+      await t.tracker.tick();
+      t.clock.advance(60_000); // a long pause: the farm renders the rest later
+      for (let n = 10_000; n <= 10_001; n++) upload(t, n);
+      await t.bus.drained();
+      t.clock.advance(2500);
+      await t.tracker.tick();
+      await t.bus.drained();
+      expect(rec.of('sequence-complete').map((e) => [e.relPath, e.first, e.last])).toEqual([
+        ['r/shot.####.exr', 9998, 9999],
+        ['r/shot.####.exr', 10_000, 10_001],
+      ]);
+      // Another shot's padding is its own.
+      t.tracker.fileChanged('w', 'r/other.10000.exr', 10);
+      expect(t.tracker.list()[0]!.sequence).toBe('r/other.#####.exr');
+      await t.tracker.stop();
+
+      // After a restart too: the completed run's status record says its padding.
+      const again = setup(new Map(), t.settings, t.clock);
+      await again.tracker.start();
+      again.tracker.fileChanged('w', 'r/shot.10002.exr', 10);
+      again.tracker.fileChanged('w', 'r/x/shot.10002.exr', 10); // another folder: another shot
+      expect(again.tracker.list().map((s) => s.sequence).sort()).toEqual(['r/other.#####.exr', 'r/shot.####.exr', 'r/x/shot.#####.exr']);
+      await again.tracker.stop();
+    });
+
+    it('zero-padded runs of other widths stay apart', async () => {
+      const t = setup();
+      await t.tracker.start();
+      for (const p of ['a.001.exr', 'a.002.exr', 'a.0001.exr', 'a.0002.exr', 'a.10000.exr']) t.tracker.fileChanged('w', p, 10);
+      expect(t.tracker.list().map((s) => [s.sequence, s.first, s.last, s.frames]).sort()).toEqual([
+        ['a.####.exr', 1, 10_000, 3],
+        ['a.###.exr', 1, 2, 2],
+      ]);
+      t.tracker.fileGone('w', 'a.10000.exr');
+      t.tracker.fileGone('w', 'a.001.exr');
+      expect(t.tracker.list().map((s) => [s.sequence, s.frames]).sort()).toEqual([
+        ['a.####.exr', 2],
+        ['a.###.exr', 1],
+      ]);
+      await t.tracker.stop();
+    });
+  });
 });

@@ -76,7 +76,8 @@ export function proxyPlan(input: ProxyInput, cfg: ProxyConfig, output: string, l
       : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4'];
   const head = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
   const tail = ['-an', '-vf', scale, '-r', String(cfg.fps), ...encode, output];
-  if (contiguous && input.pattern) {
+  // image2 cannot start at a negative number (it finds no frame): a pre-roll goes through concat.
+  if (contiguous && input.pattern && first >= 0) {
     return {
       demuxer: 'image2',
       args: [...head, ...decode, '-f', 'image2', '-framerate', String(cfg.fps), '-start_number', String(first), '-i', input.pattern, ...tail],

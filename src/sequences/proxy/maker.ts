@@ -179,6 +179,8 @@ export class ProxyMaker {
   }
 
   private readonly preparing = new Set<Promise<void>>();
+  /** Proxy names chosen (`watch\0relPath`), by the sequence that chose them (see proxyPath). */
+  private readonly chosen = new Map<string, { watch: string; sequence: string }>();
 
   /** Resolves when no render is queued or under way (tests). */
   async idle(): Promise<void> {
@@ -231,7 +233,7 @@ export class ProxyMaker {
       return before.state === 'uploaded' ? undefined : before;
     }
     const ext = proxyExtension(d.proxy);
-    const relPath = `${c.id.dir ? `${c.id.dir}/` : ''}${c.id.name}_proxy.${ext}`;
+    const relPath = before?.relPath.endsWith(`_proxy.${ext}`) ? before.relPath : this.proxyPath(c, ext);
     const dirAbs = path.join(root, ...(c.id.dir ? c.id.dir.split('/') : []));
     const record: ProxyRecord = {
       watch: c.watch,
@@ -251,6 +253,26 @@ export class ProxyMaker {
     };
     await this.save(key, record);
     return record;
+  }
+
+  /**
+   * `<name>_proxy.mp4` beside the frames, unless another sequence of that name in the folder has it
+   * already (`sh010.####.exr` and its `sh010.####.jpg` previews; other paddings or separators):
+   * then `<name>_<ext>_proxy.mp4`, then a number. Two movies under one name would overwrite each
+   * other in state_dir and stack as versions of one file in Frame.io.
+   */
+  private proxyPath(c: CompletedSequence, ext: string): string {
+    const dir = c.id.dir ? `${c.id.dir}/` : '';
+    const taken = new Set([...this.records.values()].filter((r) => r.watch === c.watch && r.sequence !== c.key).map((r) => r.relPath));
+    for (const [p, owner] of this.chosen) if (owner.watch === c.watch && owner.sequence !== c.key) taken.add(p.slice(p.indexOf('\0') + 1));
+    const stems = [c.id.name, `${c.id.name}_${c.id.ext}`];
+    for (let i = 2; ; i++) {
+      const p = `${dir}${stems.shift() ?? `${c.id.name}_${c.id.ext}_${i - 2}`}_proxy.${ext}`;
+      if (taken.has(p)) continue;
+      // Two sequences completing together choose before either record is saved: the name is theirs now.
+      this.chosen.set(`${c.watch}\0${p}`, { watch: c.watch, sequence: c.key });
+      return p;
+    }
   }
 
   /** The frames' folder when none was uploaded (`upload: proxy`): routed like its first frame. */
