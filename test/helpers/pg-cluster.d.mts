@@ -43,6 +43,8 @@ export interface StartClusterOptions {
   purpose?: string;
   /** The process whose end stops the cluster (default: this one). */
   ownerPid?: number;
+  /** A directory the watchdog removes too if the owner dies without stopping the cluster. */
+  alsoRemove?: string;
 }
 
 export const PG_ROOT: string;

@@ -53,16 +53,19 @@ function pgRun(bin, file, args) {
   return asRoot() ? run('runuser', ['-u', 'postgres', '--', path.join(bin, file), ...args]) : run(path.join(bin, file), args);
 }
 
-// $1 owner pid, $2 cluster dir, $3 pg_ctl, $4 data dir, $5 "1" when pg_ctl must run as postgres.
+// $1 owner pid, $2 cluster dir, $3 pg_ctl, $4 data dir, $5 "1" when pg_ctl must run as postgres,
+// $6 another dir to remove with it (or "").
 const WATCHDOG = `
 while kill -0 "$1" 2>/dev/null; do sleep 1; done
 if [ "$5" = 1 ]; then runuser -u postgres -- "$3" -D "$4" -m immediate -w stop; else "$3" -D "$4" -m immediate -w stop; fi >/dev/null 2>&1
 rm -rf "$2"
+[ -z "$6" ] || rm -rf "$6"
 `;
 
-function startWatchdog(ownerPid, dir, bin, data) {
+function startWatchdog(ownerPid, dir, bin, data, alsoRemove) {
   // Detached: its own process group, so the Ctrl-C or kill that ends the owner does not end it too.
-  const child = spawn('sh', ['-c', WATCHDOG, 'pg-cluster-watchdog', String(ownerPid), dir, path.join(bin, 'pg_ctl'), data, asRoot() ? '1' : '0'], {
+  const args = [String(ownerPid), dir, path.join(bin, 'pg_ctl'), data, asRoot() ? '1' : '0', alsoRemove ?? ''];
+  const child = spawn('sh', ['-c', WATCHDOG, 'pg-cluster-watchdog', ...args], {
     detached: true,
     stdio: 'ignore',
   });
@@ -73,7 +76,8 @@ function startWatchdog(ownerPid, dir, bin, data) {
 /**
  * A new private cluster. Options: `settings` (extra `-c name=value` server settings, e.g. to preload
  * pg_stat_statements), `prefix` of its temp dir, `purpose` (who needs it, for the error messages),
- * `ownerPid` (the process whose end stops it; this one by default).
+ * `ownerPid` (the process whose end stops it; this one by default), `alsoRemove` (a directory the
+ * watchdog removes too when the owner dies without stopping the cluster).
  */
 export async function startCluster(opts = {}) {
   const purpose = opts.purpose ?? 'PostgreSQL tests';
@@ -94,7 +98,7 @@ export async function startCluster(opts = {}) {
   const options = [`-p ${port}`, `-k ${dir}`, ...settings.map((s) => `-c ${s}`)].join(' ');
   const log = path.join(dir, 'server.log');
   const start = () => pgRun(bin, 'pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', '-t', '60', 'start']);
-  const watchdog = startWatchdog(opts.ownerPid ?? process.pid, dir, bin, data);
+  const watchdog = startWatchdog(opts.ownerPid ?? process.pid, dir, bin, data, opts.alsoRemove);
   try {
     await pgRun(bin, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     await start();

@@ -88,7 +88,7 @@ async function sharedCluster(runDir: string, ownerPid: number): Promise<ClusterI
     await lock.close();
     try {
       // Owned by vitest's main process: the worker that starts it ends with its file.
-      const cluster = await startCluster({ prefix: 'pg-shared-', ownerPid });
+      const cluster = await startCluster({ prefix: 'pg-shared-', ownerPid, alsoRemove: runDir });
       const tmp = path.join(runDir, `${CLUSTER_FILE}.tmp`);
       await fs.writeFile(tmp, JSON.stringify(cluster.info));
       await fs.rename(tmp, path.join(runDir, CLUSTER_FILE));
