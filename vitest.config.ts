@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default', './test/summary-reporter.ts'],
+    // One PostgreSQL cluster for the run, started by the first file that needs it (test/helpers/postgres.ts).
+    globalSetup: ['./test/helpers/pg-global-setup.ts'],
   },
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startAgent, writeConfig } from './agent.mjs';
 import { makeShots, MiB, sleep, startEmulatorProcess } from './lib.mjs';
-import { startPostgres } from './postgres.mjs';
+import { startCluster } from '../test/helpers/pg-cluster.mjs';
 
 const UNLIMITED = { limit: 100_000, windowMs: 1000 };
 
@@ -29,7 +29,9 @@ async function counters(server, db) {
 async function oneRun({ tmp, server, hot, n, agents, rateLimits, fileSize, deadlineS, log }) {
   const db = `agents_${agents}_${rateLimits ? 'rl' : 'free'}`;
   const url = await server.createDatabase(db);
-  await server.admin(db, (c) => c.query('GRANT SELECT ON ALL TABLES IN SCHEMA public TO observer; ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO observer'));
+  await server.admin(db, (c) =>
+    c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; GRANT SELECT ON ALL TABLES IN SCHEMA public TO observer; ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO observer'),
+  );
   const emu = rateLimits
     ? await startEmulatorProcess(['--discard'])
     : await startEmulatorProcess([], { store: 'discard', rateLimits: false, limits: { create_local_upload: UNLIMITED, upload_status: UNLIMITED, show_file: UNLIMITED, create_folder: UNLIMITED } });
@@ -117,7 +119,13 @@ async function oneRun({ tmp, server, hot, n, agents, rateLimits, fileSize, deadl
 
 /** Scenario `agents`: the same drop through 1, 2 and 3 agents, limits on and off. */
 export async function agentsScale({ tmp, quick, log, counts = [1, 2, 3] }) {
-  const server = await startPostgres();
+  // The tests' cluster starter (initdb in a temp dir, 127.0.0.1 only), with pg_stat_statements
+  // loaded so the statements the agents send can be counted.
+  const server = await startCluster({
+    prefix: 'pg-bench-',
+    purpose: 'the agents benchmark',
+    settings: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'],
+  });
   const rows = [];
   // With Frame.io's limits the drop is paced at 5 creates/s whatever the agent count, so 3,000
   // files would take 10 minutes per run: that drop is scaled down (the per-file figures do not

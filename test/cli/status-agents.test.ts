@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { AGENT_ID_FILE, PgJobStore } from '../../src/journal/index.js';
 import { runCli, type Proc } from '../helpers/cli-process.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { tempDir, waitFor } from '../helpers/tmp.js';
 import { PARTS, facts } from '../journal/helpers.js';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('fia-status-agents-'));
   runtimeDir = path.join(dir, 'runtime');
   await fs.mkdir(runtimeDir, { mode: 0o700 });
-  server = await startPostgres();
+  server = await sharedPostgres();
   // The test server trusts 127.0.0.1, so the password is carried but never checked: only its leaks are.
   url = (await server.createDatabase('status_agents')).replace('postgres@', `postgres:${PASSWORD}@`);
   emu = await startEmulator({ dataDir: path.join(dir, 'emu') });

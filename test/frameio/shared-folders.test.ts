@@ -11,7 +11,7 @@ import { FolderResolver, SharedLimits, createFrameioClient, staticTokenAuth, typ
 import { PgJobStore } from '../../src/journal/index.js';
 import { realClock } from '../../src/util/clock.js';
 import { recordingLogger } from '../helpers/logger.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { pattern, tempDir, waitFor } from '../helpers/tmp.js';
 
 let server: TestPostgres;
@@ -19,7 +19,7 @@ let pgUp = false;
 let dbs = 0;
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
   pgUp = true;
 }, 120_000);
 afterAll(async () => {

@@ -11,7 +11,8 @@ import { recordingLogger, type RecordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
 import { postgresPerFile } from '../helpers/postgres.js';
 
-const pgServer = postgresPerFile();
+// A cluster of its own: the outage test halts the server, which would cut every other file off.
+const pgServer = postgresPerFile({ private: true });
 
 const AGENTS = 3;
 const CALLS_EACH = 10;

@@ -1,20 +1,21 @@
-// A real, private PostgreSQL server for tests: Debian's `postgresql` package binaries, a cluster
-// made with initdb in a temp directory, listening only on 127.0.0.1 at a free port (and a unix
-// socket inside the temp dir), stopped and removed at the end. PostgreSQL refuses to run as root,
-// so as root the server runs as the package's `postgres` user. Missing binaries are an error
-// saying what to install, never a skip.
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+// A real PostgreSQL server for tests (Debian's `postgresql` binaries, started by pg-cluster.mjs,
+// which the benchmarks use too).
+//
+// One cluster per test run: the first file that asks starts it (sharedPostgres), every other file
+// reuses it, and vitest's globalSetup (pg-global-setup.ts) stops it when the run ends. Each file
+// sees the cluster through its own namespace: the database names it picks are suffixed with a tag
+// of its own, so files running side by side never meet in a database, and stop() drops the file's
+// databases. A file that halts the server or otherwise breaks it for everyone (an outage test)
+// takes a private cluster instead (privatePostgres / postgresPerFile({ private: true })).
+import { randomBytes } from 'node:crypto';
+import { watch } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { attachCluster, startCluster, type ClusterInfo } from './pg-cluster.mjs';
+import { CLUSTER_FILE } from './pg-global-setup.js';
 
-const run = promisify(execFile);
-const PG_ROOT = '/usr/lib/postgresql';
+export { findPostgresBin } from './pg-cluster.mjs';
 
 export interface TestPostgres {
   port: number;
@@ -23,120 +24,146 @@ export interface TestPostgres {
   /** A new empty database; returns its URL. */
   createDatabase(name: string): Promise<string>;
   dropDatabase(name: string): Promise<void>;
+  /** Gives back what this file holds: its databases on the shared cluster, or the whole private cluster. */
+  stop(): Promise<void>;
+}
+
+/** A cluster of the file's own: it may be stopped and started again without touching other files. */
+export interface PrivatePostgres extends TestPostgres {
   /** Stop the server (fast shutdown: clients are disconnected), keeping its data, as an outage would. */
   halt(): Promise<void>;
   /** Start it again on the same port after halt(). */
   restart(): Promise<void>;
-  stop(): Promise<void>;
 }
 
-/** The newest installed server's bin directory, or an error naming the package to install. */
-export function findPostgresBin(): string {
-  const versions = existsSync(PG_ROOT)
-    ? readdirSync(PG_ROOT)
-        .filter((v) => existsSync(path.join(PG_ROOT, v, 'bin', 'postgres')))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length === 0) {
-    throw new Error(
-      `PostgreSQL tests need the server binaries (${PG_ROOT}/<version>/bin/initdb, pg_ctl, postgres): install Debian's package with \`apt-get install postgresql\` (.ci/run does this)`,
+/** A private cluster, for tests that stop the server or kill its sessions. */
+export async function privatePostgres(): Promise<PrivatePostgres> {
+  const c = await startCluster();
+  return { port: c.port, url: c.url, createDatabase: c.createDatabase, dropDatabase: c.dropDatabase, halt: c.halt, restart: c.restart, stop: c.stop };
+}
+
+/** The name this helper had when every file started its own cluster; still a private one. */
+export const startPostgres = privatePostgres;
+
+const STARTING_FILE = 'starting';
+const FAILED_FILE = 'failed.txt';
+let shared: Promise<ClusterInfo> | undefined;
+
+/** Resolves once one of `names` exists in `dir` (woken by the directory's changes, not by polling). */
+async function firstOf(dir: string, names: string[], timeoutMs: number): Promise<string> {
+  const present = async (): Promise<string | undefined> => {
+    for (const n of names) if (await fs.stat(path.join(dir, n)).then(() => true, () => false)) return n;
+    return undefined;
+  };
+  return new Promise<string>((resolve, reject) => {
+    let done = false;
+    const finish = (err: Error | undefined, name?: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      watcher.close();
+      if (err) reject(err);
+      else resolve(name!);
+    };
+    const check = (): void => void present().then((n) => n && finish(undefined, n), (e: Error) => finish(e));
+    const watcher = watch(dir, check);
+    const timer = setTimeout(
+      () => finish(new Error(`the run's shared PostgreSQL did not come up within ${timeoutMs / 1000} s (another test file is starting it in ${dir})`)),
+      timeoutMs,
     );
-  }
-  return path.join(PG_ROOT, versions[0]!, 'bin');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
+    check();
   });
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
-  const bin = findPostgresBin();
-  const asRoot = process.getuid?.() === 0;
-  // Run a server binary as `postgres` when we are root (the server refuses root).
-  const as = (file: string, args: string[]): Promise<{ stdout: string; stderr: string }> =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, file), ...args]) : run(path.join(bin, file), args);
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pg-test-'));
-  const data = path.join(dir, 'data');
-  if (asRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']).catch(() => {
-      throw new Error('PostgreSQL tests run the server as the `postgres` user, which the `postgresql` package creates: install it');
-    });
-    const uid = Number(stdout.trim());
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    await fs.chown(dir, uid, Number(gid.trim()));
-  }
-  const port = await freePort();
-  // No fsync in tests: durability of commits is PostgreSQL's own; the writer kill -9 tests only need commits.
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`;
-  const start = () => as('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
-  try {
-    await as('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    await start();
-  } catch (err) {
-    const log = await fs.readFile(path.join(dir, 'server.log'), 'utf8').catch(() => '');
-    await fs.rm(dir, { recursive: true, force: true });
-    throw new Error(`Could not start a test PostgreSQL server in ${dir}: ${(err as Error).message}\n${log}`);
-  }
-  const url = (database: string): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const c = new pg.Client({ connectionString: url('postgres') });
-    await c.connect();
+/**
+ * The run's cluster: started here if no other file has started it yet (an exclusive create of
+ * `starting` in the run directory decides who), else the description the starter wrote.
+ */
+async function sharedCluster(runDir: string, ownerPid: number): Promise<ClusterInfo> {
+  const lock = await fs.open(path.join(runDir, STARTING_FILE), 'wx').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EEXIST') return undefined;
+    throw e;
+  });
+  if (lock) {
+    await lock.close();
     try {
-      return await fn(c);
-    } finally {
-      await c.end();
+      // Owned by vitest's main process: the worker that starts it ends with its file.
+      const cluster = await startCluster({ prefix: 'pg-shared-', ownerPid, alsoRemove: runDir });
+      const tmp = path.join(runDir, `${CLUSTER_FILE}.tmp`);
+      await fs.writeFile(tmp, JSON.stringify(cluster.info));
+      await fs.rename(tmp, path.join(runDir, CLUSTER_FILE));
+      return cluster.info;
+    } catch (err) {
+      // Every waiting file fails with the same message instead of a timeout.
+      await fs.writeFile(path.join(runDir, FAILED_FILE), (err as Error).message);
+      throw err;
     }
+  }
+  const found = await firstOf(runDir, [CLUSTER_FILE, FAILED_FILE], 120_000);
+  const text = await fs.readFile(path.join(runDir, found), 'utf8');
+  if (found === FAILED_FILE) throw new Error(text);
+  return JSON.parse(text) as ClusterInfo;
+}
+
+/**
+ * This file's view of the run's shared cluster: database names are its own (suffixed with a tag),
+ * and stop() drops whichever of them are left. Without vitest's globalSetup (another config) it
+ * falls back to a private cluster.
+ */
+export async function sharedPostgres(): Promise<TestPostgres> {
+  const runDir = inject('pgRunDir') as string | undefined;
+  if (!runDir) return privatePostgres();
+  shared ??= sharedCluster(runDir, inject('pgOwnerPid'));
+  const c = attachCluster(await shared);
+  const tag = randomBytes(4).toString('hex');
+  const mine = new Set<string>();
+  const real = (name: string): string => `${name}_${tag}`;
+  const dropDatabase = async (name: string): Promise<void> => {
+    await c.dropDatabase(real(name));
+    mine.delete(name);
   };
   return {
-    port,
-    url,
+    port: c.port,
+    url: (name) => c.url(real(name)),
     async createDatabase(name) {
-      await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-      return url(name);
+      mine.add(name);
+      return c.createDatabase(real(name));
     },
-    async dropDatabase(name) {
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-    },
-    async halt() {
-      await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
-    },
-    async restart() {
-      await start();
-    },
+    dropDatabase,
     async stop() {
-      await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
-      await fs.rm(dir, { recursive: true, force: true });
+      for (const name of [...mine]) await dropDatabase(name);
     },
   };
 }
 
+interface PerFile<S extends TestPostgres> {
+  server(): S;
+  /** A fresh empty database for one test; its name starts with `prefix`. */
+  database(prefix: string): Promise<{ name: string; url: string }>;
+}
+
 /**
- * A private server for the calling test file: started before its tests, stopped after them.
- * `database(prefix)` makes a fresh empty database for one test.
+ * PostgreSQL for the calling test file, ready in beforeAll and given back in afterAll: the run's
+ * shared cluster, or with `{ private: true }` a cluster of its own (for a file that halts it).
  */
-export function postgresPerFile(): { server(): TestPostgres; database(prefix: string): Promise<{ name: string; url: string }> } {
+export function postgresPerFile(): PerFile<TestPostgres>;
+export function postgresPerFile(opts: { private: true }): PerFile<PrivatePostgres>;
+export function postgresPerFile(opts: { private?: boolean } = {}): PerFile<TestPostgres> {
   let server: TestPostgres | undefined;
   let n = 0;
   beforeAll(async () => {
-    server = await startPostgres();
+    server = opts.private ? await privatePostgres() : await sharedPostgres();
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
   });
   return {
     server: () => {
-      if (!server) throw new Error('postgresPerFile: the server starts in beforeAll');
+      if (!server) throw new Error('postgresPerFile: the server is ready in beforeAll');
       return server;
     },
     async database(prefix) {
-      const name = `${prefix}${process.pid}_${n++}`;
+      const name = `${prefix}${n++}`;
       return { name, url: await this.server().createDatabase(name) };
     },
   };

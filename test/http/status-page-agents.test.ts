@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startHttpSurface, type HttpSurface } from '../../src/http/index.js';
 import { PgJobStore } from '../../src/journal/index.js';
 import type { RunningAgent } from '../../src/agent.js';
@@ -23,7 +23,7 @@ let browser: TestBrowser;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
   const url = await server.createDatabase('page_agents');
   const topYaml = `journal:\n  url: ${JSON.stringify(url)}`;
   envA = await agentEnv();

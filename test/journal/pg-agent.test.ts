@@ -1,6 +1,6 @@
 // The agent and the CLI on a PostgreSQL journal (journal.url / FRAMEIO_AGENT_DATABASE_URL), against
-// a real private PostgreSQL server and the emulator: uploads are journaled in the database (no
-// SQLite file appears), and `status` and `forget` read and amend the same database.
+// a real PostgreSQL server (a database of its own on the run's cluster) and the emulator: uploads are
+// journaled in the database (no SQLite file appears), and `status` and `forget` read and amend it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,14 +8,14 @@ import { main } from '../../src/cli/main.js';
 import { PgJobStore, journalPath } from '../../src/journal/index.js';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import { memoryIO } from '../helpers/memory-io.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { pattern, waitFor } from '../helpers/tmp.js';
 
 let server: TestPostgres;
 let env: AgentEnv | undefined;
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 120_000);
 afterAll(async () => {
   await server?.stop();

@@ -12,7 +12,7 @@ import { registerPeerMetrics } from '../../src/metrics/index.js';
 import { startHttpSurface, type HttpSurface } from '../../src/http/index.js';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import { nextEvent } from '../helpers/events.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
 import { PARTS, facts } from './helpers.js';
 
@@ -21,7 +21,7 @@ let dbs = 0;
 const closers: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 120_000);
 afterAll(async () => {
   await server?.stop();

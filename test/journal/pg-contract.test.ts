@@ -1,12 +1,12 @@
-// PgJobStore against the JobStore contract on a real PostgreSQL server (started here, one cluster
-// for the whole file, a fresh database per test), plus what only PostgreSQL has: migrations run
+// PgJobStore against the JobStore contract on a real PostgreSQL server (the run's shared cluster,
+// a fresh database per test), plus what only PostgreSQL has: migrations run
 // once when agents start together, a read-only opener never migrates, and the URL's password
 // never appears in an error.
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { JournalError, PG_SCHEMA_VERSION, PgJobStore } from '../../src/journal/index.js';
-import { postgresPerFile, startPostgres } from '../helpers/postgres.js';
+import { postgresPerFile, privatePostgres } from '../helpers/postgres.js';
 import { describeJobStoreContract } from './contract.js';
 
 const pgServer = postgresPerFile();
@@ -110,7 +110,7 @@ describe('PgJobStore specifics', () => {
 
   it("an outage of the server is 'unwritable' naming the database, and writes go on once it is back", async () => {
     // A cluster of its own: halting the shared one would break the other tests' databases.
-    const own = await startPostgres();
+    const own = await privatePostgres();
     try {
       const url = await own.createDatabase('outage');
       const store = await PgJobStore.open(url);

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgJobStore, SqliteJobStore, type Coordination, type JobStore } from '../../src/journal/index.js';
 import { agentEnv } from '../helpers/agent-env.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { pattern, waitFor } from '../helpers/tmp.js';
 
 let server: TestPostgres;
@@ -16,7 +16,7 @@ let dbs = 0;
 const stores: PgJobStore[] = [];
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 120_000);
 afterAll(async () => {
   for (const s of stores) await s.close();
@@ -131,7 +131,8 @@ describe('PgJobStore.coordination', () => {
     const holding = coords[0]!.withLock('dies', () => new Promise<void>((r) => (held = r)));
     await waitFor(() => held !== undefined);
     // Kill the holder's session as a crash would.
-    await sql(url, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()");
+    // Only in this database: the cluster is shared with other files, whose sessions hold advisory locks of their own.
+    await sql(url, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
     const other = await PgJobStore.open(url);
     stores.push(other);
     expect(await other.coordination!.withLock('dies', async () => 'taken over')).toBe('taken over');

@@ -1,4 +1,4 @@
-// Agents sharing one PostgreSQL journal (a real server started here) and one hot folder, in this
+// Agents sharing one PostgreSQL journal (a real server, a database per test) and one hot folder, in this
 // process over real sockets to the emulator: each file is uploaded by one agent only, an upload
 // another agent left half done is taken over from its journaled parts (not restarted), and a
 // flow that lost its claim never finalizes. The multi-process failover (kill -9, SIGTERM) is in

@@ -8,7 +8,7 @@ import { PgJobStore } from '../../src/journal/index.js';
 import { EventBus } from '../../src/events/index.js';
 import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
 import { nextEvent } from '../helpers/events.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
 
 let server: TestPostgres;
@@ -16,7 +16,7 @@ let env: AgentEnv | undefined;
 const stores: PgJobStore[] = [];
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 120_000);
 afterEach(async () => {
   await env?.close();
