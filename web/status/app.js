@@ -68,7 +68,7 @@ function renderAgents(s) {
   fill($('#agents tbody'), agents.map((a) => el('tr', { 'data-agent': a.id, 'data-gone': String(a.gone), class: a.id === s.agent.id ? 'self' : null },
     el('td', { text: a.id + (a.id === s.agent.id ? ' (this agent)' : '') }), el('td', { text: a.host }), el('td', { text: String(a.pid) }),
     el('td', { text: a.version }), el('td', { class: 'age', text: `${duration(a.heartbeat_age_seconds)} ago` }),
-    el('td', { class: 'in-flight', text: String(a.files_in_flight) }), el('td', { class: 'agent-state', text: a.gone ? 'gone?' : 'running' }))),
+    el('td', { class: 'in-flight', text: a.gone ? '—' : String(a.files_in_flight) }), el('td', { class: 'agent-state', text: a.gone ? 'gone?' : 'running' }))),
   'no agent has reported', 7);
 }
 
