@@ -150,11 +150,20 @@ export class LiveBytesPublisher {
     return this.writing;
   }
 
-  /** Stops publishing and removes the record (a clean stop leaves nothing to mistake for live). */
-  async stop(): Promise<void> {
+  /**
+   * Stops publishing and removes the record (a clean stop leaves nothing to mistake for live).
+   * Bounded (stopWaitMs, default 3 s): a database that stopped answering must not hold up the stop;
+   * a record left behind is not believed anyway once this agent is gone.
+   */
+  async stop(stopWaitMs = 3000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.stopped = true;
-    await this.writing;
-    await this.opts.store.setSetting(this.opts.key, null, { durable: 'crash' }).catch(() => undefined);
+    const remove = (async () => {
+      await this.writing;
+      await this.opts.store.setSetting(this.opts.key, null, { durable: 'crash' });
+    })().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([remove, new Promise<void>((r) => (timer = setTimeout(r, stopWaitMs)))]);
+    clearTimeout(timer);
   }
 }

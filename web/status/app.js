@@ -93,7 +93,7 @@ function renderUploads(s) {
     return el('div', { class: 'upload', 'data-path': key },
       el('div', {}, el('strong', { text: key }), u.stands_for ? el('span', { class: 'small unit', text: ` ${u.stands_for}` }) : null),
       el('div', { class: 'bar' }, inner),
-      el('div', { class: 'small progress', text: `${bytes(sent)} of ${bytes(u.size)} · ${speed ? `${bytes(speed)}/s · ETA ${duration((u.size - sent) / speed)}` : 'starting'} · parts ${u.parts_done}/${u.parts}` }),
+      el('div', { class: 'small progress', text: `${bytes(sent)} of ${bytes(u.size)} · ${speed ? `${bytes(speed)}/s · ETA ${duration((u.size - sent) / speed)}` : u.bytes_sent !== undefined && u.speed_bps === undefined ? 'sent by another agent' : 'starting'} · parts ${u.parts_done}/${u.parts}` }),
       holder(s, u));
   }));
 }
