@@ -16,6 +16,7 @@ import { PauseControl, watchOfPath, type JournaledControls } from './control/age
 import { EventBus, type PipelineEvents } from './events/index.js';
 import { SettlingPublisher } from './status/settling-publisher.js';
 import { LiveActivity, agentEntries, buildStatusSnapshot, readStatusData, type StatusSnapshot } from './status/index.js';
+import { LiveBytesPublisher, fromRunningAgents, liveBytesKey, readPublishedLive } from './status/live-bytes.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { realClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
@@ -139,11 +140,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const events = opts.events ?? new EventBus({ logger });
   const live = new LiveActivity().attach(events);
+  const startedAt = clock.now();
   const heartbeat = new AgentHeartbeat({
     registry: journal.agents,
     identity,
     version: VERSION,
-    startedAt: clock.now(),
+    startedAt,
     watches: config.watches.map((w) => w.name),
     filesInFlight: () => live.snapshot().uploads.size,
     logger,
@@ -163,6 +165,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         ...(journal.agents ? { reachability: heartbeat } : {}),
       })
     : undefined;
+  // Bytes on the wire of this agent's uploads, in the journal every 2 s at most, for `status` in another process.
+  const liveBytes = new LiveBytesPublisher({
+    store: journal,
+    key: liveBytesKey(journal.shared === true, identity.id),
+    agent: { id: identity.id, pid: identity.pid, startedAt },
+    uploads: () => live.snapshot().uploads,
+    clock,
+    logger,
+  });
   const history = new HistoryRecorder(journal, logger).attach(events);
   // Subscribed before anything runs, so uploads resumed at start are seen too.
   const notifier: Notifier | undefined = config.notify?.length
@@ -307,6 +318,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       let late: NodeJS.Timeout | undefined;
       await Promise.race([settling.clear().catch(() => undefined), new Promise((r) => (late = setTimeout(r, 3000)))]);
       clearTimeout(late);
+      await liveBytes.stop();
       // The client may outlive the agent (its caller closes it): it paces alone once the journal goes.
       pacingAlone?.();
       if (!opts.store) await journal.close();
@@ -361,6 +373,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   await proxies?.start();
   // Listed on the journal before it resumes or claims anything.
   await heartbeat.start();
+  liveBytes.start();
   claims?.start();
   // Stacks and marks a previous run left undone go first, before resumed uploads add to the queues.
   await versions?.resume();
@@ -383,12 +396,18 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     events,
     stopped,
     status: async (limits) => {
-      const [data, agents] = await Promise.all([
+      const [data, rows] = await Promise.all([
         readStatusData(journal, limits),
         // The list is a display figure: a database hiccup leaves it out rather than failing the page.
-        heartbeat.list().then((rows) => agentEntries(rows, heartbeat.intervalMs), () => undefined),
+        heartbeat.list().catch(() => undefined),
       ]);
-      const snap = { ...buildStatusSnapshot(data, live.snapshot()), ...(agents ? { agents } : {}) };
+      const agents = rows ? agentEntries(rows, heartbeat.intervalMs) : undefined;
+      const own = live.snapshot();
+      // On a shared journal, the other running agents' uploads move too: their published bytes.
+      const others = journal.shared && rows
+        ? await readPublishedLive(journal, fromRunningAgents(rows.filter((r) => r.id !== identity.id), heartbeat.intervalMs), data.inFlight.filter((j) => !own.uploads.has(j.id)))
+        : new Map<number, { bytesSent: number }>();
+      const snap = { ...buildStatusSnapshot(data, { ...own, uploads: new Map([...others, ...own.uploads]) }), ...(agents ? { agents } : {}) };
       // This process follows the sequences itself: fresher than what it last saved.
       return sequences.enabled ? { ...snap, sequences: withProxies(sequences.list(), proxies?.list() ?? []) } : snap;
     },

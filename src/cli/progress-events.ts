@@ -11,7 +11,8 @@ export function showProgress(events: PipelineEvents, view: ProgressView): Unsubs
       const id = `${e.watch}\0${e.relPath}`;
       switch (e.type) {
         case 'upload-started':
-          view.start(id, e.relPath, e.size);
+          // Resumed parts count in the percentage, not in the rate: they were sent by an earlier session.
+          view.start(id, e.relPath, e.size, e.bytesDone ?? (e.partsDone > 0 ? undefined : 0));
           return;
         case 'progress':
           view.update(id, e.bytes);

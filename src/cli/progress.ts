@@ -9,8 +9,27 @@ interface Entry {
   bytes: number;
   startedAt: number;
   lastPlainAt: number;
-  /** Speed over a sliding window so the figure follows the wire, not the average since start. */
+  /**
+   * Speed over a sliding window so the figure follows the wire, not the average since start. Only
+   * this session's bytes: a resumed upload's first sample is its resumed bytes, not 0.
+   */
   samples: Array<[number, number]>;
+}
+
+/** How long the speed window looks back. */
+const WINDOW_MS = 3000;
+
+/**
+ * Speed (bytes/s) and time left (ms, NaN while unknown) from [time, bytes] samples of one session:
+ * bytes sent before it (parts resumed from the journal) must be in the first sample, so they move
+ * the percentage and never the rate.
+ */
+export function rateAndEta(samples: ReadonlyArray<readonly [number, number]>, total: number): { bps: number; etaMs: number } {
+  if (samples.length < 2) return { bps: 0, etaMs: Number.NaN };
+  const [t0, b0] = samples[0]!;
+  const [t1, b1] = samples[samples.length - 1]!;
+  const bps = t1 > t0 ? Math.max(0, ((b1 - b0) * 1000) / (t1 - t0)) : 0;
+  return { bps, etaMs: bps > 0 ? (Math.max(0, total - b1) / bps) * 1000 : Number.NaN };
 }
 
 export interface ProgressOptions {
@@ -36,9 +55,14 @@ export class ProgressView {
     this.now = opts.now ?? Date.now;
   }
 
-  start(id: string, name: string, total: number): void {
+  /**
+   * A bar for a file. `resumed`: bytes already stored when this session starts (parts resumed from
+   * the journal), counted in the percentage but not in the rate; when not known, the first update
+   * starts the rate instead.
+   */
+  start(id: string, name: string, total: number, resumed?: number): void {
     const t = this.now();
-    this.entries.set(id, { name, total, bytes: 0, startedAt: t, lastPlainAt: t, samples: [[t, 0]] });
+    this.entries.set(id, { name, total, bytes: resumed ?? 0, startedAt: t, lastPlainAt: t, samples: resumed === undefined ? [] : [[t, resumed]] });
     this.redraw(true);
   }
 
@@ -48,7 +72,7 @@ export class ProgressView {
     const t = this.now();
     e.bytes = bytes;
     e.samples.push([t, bytes]);
-    while (e.samples.length > 2 && t - e.samples[0]![0] > 3000) e.samples.shift();
+    while (e.samples.length > 2 && t - e.samples[0]![0] > WINDOW_MS) e.samples.shift();
     if (this.tty) {
       this.redraw(false);
     } else if (t - e.lastPlainAt >= this.plainIntervalMs) {
@@ -80,17 +104,9 @@ export class ProgressView {
     if (this.tty) this.redraw(true);
   }
 
-  private speed(e: Entry): number {
-    const first = e.samples[0]!;
-    const last = e.samples[e.samples.length - 1]!;
-    const dt = last[0] - first[0];
-    return dt > 0 ? ((last[1] - first[1]) * 1000) / dt : 0;
-  }
-
   describe(e: Entry, t = this.now()): string {
     const pct = e.total > 0 ? Math.floor((e.bytes / e.total) * 100) : 100;
-    const speed = this.speed(e);
-    const eta = speed > 0 ? ((e.total - e.bytes) / speed) * 1000 : Number.NaN;
+    const { bps: speed, etaMs: eta } = rateAndEta(e.samples, e.total);
     return `${e.name} ${pct}% ${formatBytes(e.bytes)}/${formatBytes(e.total)} ${formatRate(speed)} ETA ${formatDuration(eta)} (${formatDuration(t - e.startedAt)} elapsed)`;
   }
 
@@ -98,8 +114,7 @@ export class ProgressView {
     const width = 24;
     const frac = e.total > 0 ? Math.min(1, e.bytes / e.total) : 1;
     const filled = Math.round(frac * width);
-    const speed = this.speed(e);
-    const eta = speed > 0 ? ((e.total - e.bytes) / speed) * 1000 : Number.NaN;
+    const { bps: speed, etaMs: eta } = rateAndEta(e.samples, e.total);
     const cols = this.stream.columns ?? 100;
     const name = e.name.length > 30 ? `…${e.name.slice(-29)}` : e.name.padEnd(30);
     const line = `${name} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${formatBytes(e.bytes)}/${formatBytes(e.total)} ${formatRate(speed)} ETA ${formatDuration(eta)}`;

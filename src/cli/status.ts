@@ -15,7 +15,7 @@ import { agentPresence, type Presence } from './agent-presence.js';
 import { loadConfigFor } from './config-file.js';
 import { journalTargetFor, lenientEnv, openJournalAt, stateDirSpace } from './state.js';
 import { BEAT_INTERVAL_MS } from '../journal/index.js';
-import { agentEntries, describeHolder, describeUnit, type AgentEntry } from '../status/index.js';
+import { agentEntries, describeHolder, describeUnit, fromLockOwner, fromRunningAgents, readPublishedLive, type AgentEntry } from '../status/index.js';
 import { matchJobs } from './retry.js';
 import { EXIT } from './exit.js';
 import { err, out, type CliIO } from './io.js';
@@ -98,8 +98,13 @@ export async function statusCommand(args: StatusArgs, io: CliIO): Promise<number
     const limit = args.limit ?? (args.failed ? 50 : 10);
     const data = await readStatusData(journal, { failures: limit, recent: args.limit ?? 5 });
     // Every agent on a shared journal (PostgreSQL); a local journal has one, told by `presence`.
-    const agents = journal.agents ? agentEntries(await journal.agents.list(), BEAT_INTERVAL_MS) : undefined;
-    const snapshot = { ...buildStatusSnapshot(data, await retriesFromHistory(journal, data.waiting, now)), ...(agents ? { agents } : {}) };
+    const rows = journal.agents ? await journal.agents.list() : undefined;
+    const agents = rows ? agentEntries(rows, BEAT_INTERVAL_MS) : undefined;
+    // Bytes on the wire as the running agents published them; a dead agent's are not believed (finished parts show).
+    const publisher = rows ? fromRunningAgents(rows, BEAT_INTERVAL_MS) : fromLockOwner(presence.state === 'running' ? presence.owner : undefined);
+    const uploads = await readPublishedLive(journal, publisher, data.inFlight);
+    const { retries } = await retriesFromHistory(journal, data.waiting, now);
+    const snapshot = { ...buildStatusSnapshot(data, { uploads, retries }), ...(agents ? { agents } : {}) };
     const queue = {
       queued: data.counts.seen + data.counts.settled,
       seen: data.counts.seen,
@@ -217,8 +222,11 @@ export function statusLines(s: StatusSnapshot, now: number = Date.now()): string
   if (s.in_flight.length) {
     lines.push('\nuploading:');
     for (const j of s.in_flight) {
-      const pct = j.size ? Math.floor((j.bytes_done / j.size) * 100) : 100;
-      lines.push(`  ${j.watch}/${j.path}${standsFor(j)}  ${pct}%  ${formatBytes(j.bytes_done)}/${formatBytes(j.size)}  parts ${j.parts_done}/${j.parts}${holderNote(j, s.agents, now)}`);
+      // Bytes sent (live, from the agent) when known: parts of a large file can all be in flight with none finished.
+      const sent = Math.max(j.bytes_sent ?? 0, j.bytes_done);
+      const pct = j.size ? Math.floor((sent / j.size) * 100) : 100;
+      const confirmed = sent > j.bytes_done ? ` (${formatBytes(j.bytes_done)} confirmed)` : '';
+      lines.push(`  ${j.watch}/${j.path}${standsFor(j)}  ${pct}%  ${formatBytes(sent)}/${formatBytes(j.size)}${confirmed}  parts ${j.parts_done}/${j.parts}${holderNote(j, s.agents, now)}`);
     }
   }
   if (s.waiting.length) {
@@ -242,7 +250,7 @@ export function agentLines(agents: readonly AgentEntry[]): string[] {
   const lines = [`\nagents on this journal: ${agents.length}${gone ? ` (${gone} gone?)` : ''}`];
   for (const a of agents) {
     lines.push(
-      `  ${a.id}  host ${a.host}  pid ${a.pid}  version ${a.version}  heartbeat ${formatAge(a.heartbeat_age_seconds)} ago  files in flight ${a.files_in_flight}` +
+      `  ${a.id}  host ${a.host}  pid ${a.pid}  version ${a.version}  heartbeat ${formatAge(a.heartbeat_age_seconds)} ago  files in flight ${a.gone ? '—' : a.files_in_flight}` +
         `${a.gone ? '  gone? (no heartbeat for 3 periods: stopped without leaving, or cut off from the database)' : ''}`,
     );
   }

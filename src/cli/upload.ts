@@ -81,7 +81,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
             const created = await conn.client.createLocalUpload(accountId, folderId, { name, file_size: f.size }, { signal });
             entry.fileId = created.id;
             logger.info(`uploading ${name} ${formatBytes(f.size)} (file ${created.id})`);
-            progress.start(f.path, name, f.size);
+            progress.start(f.path, name, f.size, 0);
             await new FrameioUploader(created, f.path, {
               maxWorkers: args.workers ?? 5,
               scheduler,

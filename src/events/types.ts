@@ -18,8 +18,11 @@ export interface EventPayloads {
   routed: { folderId: string; folderPath?: string };
   /** With a shared journal: this agent (`by`) took the job over from one that no longer held it (`from`, died or stopped). */
   'taken-over': { by: string; from: string | null; state: string };
-  /** Parts are about to be sent; `partsDone` > 0 when resuming. */
-  'upload-started': { size: number; parts: number; partsDone: number; fileId: string | null };
+  /**
+   * Parts are about to be sent; `partsDone` > 0 when resuming, and `bytesDone` their bytes: progress
+   * counts them from the start, but they were not sent in this session (rates and ETAs leave them out).
+   */
+  'upload-started': { size: number; parts: number; partsDone: number; bytesDone?: number; fileId: string | null };
   /** Bytes handed to the network so far (goes down when a failed attempt is taken back). Frequent. */
   progress: { bytes: number; size: number };
   /** A part is stored (2xx) and journaled. */

@@ -44,3 +44,12 @@ export const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
 export function isAgentGone(heartbeatAgeMs: number, intervalMs: number = BEAT_INTERVAL_MS): boolean {
   return heartbeatAgeMs > GONE_AFTER_BEATS * intervalMs;
 }
+
+/**
+ * Files an agent counts as uploading, for lists, totals and metrics: what it said at its last beat
+ * while it beats, 0 once it looks gone. A killed agent uploads nothing, whatever its last beat said;
+ * the jobs it held still name it (Job.owner) until another agent takes them over.
+ */
+export function filesInFlightOf(row: Pick<AgentRow, 'filesInFlight' | 'heartbeatAgeMs'>, intervalMs: number = BEAT_INTERVAL_MS): number {
+  return isAgentGone(row.heartbeatAgeMs, intervalMs) ? 0 : row.filesInFlight;
+}

@@ -11,5 +11,5 @@ export { PgJobStore, type PgJobStoreOptions } from './pg-store.js';
 export { PG_SCHEMA_VERSION } from './pg-schema.js';
 export { checkPgUrl, displayPgUrl } from './pg-url.js';
 export { openJobStore, type JournalTarget } from './open-store.js';
-export { BEAT_INTERVAL_MS, GONE_AFTER_BEATS, isAgentGone, type AgentBeat, type AgentRow, type AgentsRegistry } from './agents.js';
+export { BEAT_INTERVAL_MS, GONE_AFTER_BEATS, filesInFlightOf, isAgentGone, type AgentBeat, type AgentRow, type AgentsRegistry } from './agents.js';
 export { agentIdentity, AgentIdError, AGENT_ID_FILE, type AgentIdentity } from './agent-id.js';

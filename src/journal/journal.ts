@@ -405,10 +405,10 @@ export class Journal {
     return new Map(rows.map((r) => [r.key, r.value]));
   }
 
-  /** null deletes. Fsynced: a pause the user asked for must survive a power cut. */
-  setSetting(key: string, value: string | null): void {
+  /** null deletes. Fsynced by default: a pause the user asked for must survive a power cut; 'normal' for display figures. */
+  setSetting(key: string, value: string | null, sync: 'full' | 'normal' = 'full'): void {
     this.writable('setSetting');
-    this.write('setSetting', 'full', () => {
+    this.write('setSetting', sync, () => {
       if (value === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
       else this.db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, value, this.now());
     });

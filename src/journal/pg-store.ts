@@ -459,7 +459,8 @@ export class PgJobStore implements JobStore {
     return r.rowCount === 1;
   }
 
-  async setSetting(key: string, value: string | null): Promise<void> {
+  /** Every commit is durable on the server: a 'crash' intent is met as well (see the header). */
+  async setSetting(key: string, value: string | null, _opts?: Pick<WriteIntent, 'durable'>): Promise<void> {
     this.writable('setSetting');
     await this.write('setSetting', (c) =>
       value === null

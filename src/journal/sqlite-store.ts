@@ -135,8 +135,8 @@ export class SqliteJobStore implements JobStore {
     return this.journal.listSettings(prefix);
   }
 
-  async setSetting(key: string, value: string | null): Promise<void> {
-    this.journal.setSetting(key, value);
+  async setSetting(key: string, value: string | null, opts?: Pick<WriteIntent, 'durable'>): Promise<void> {
+    this.journal.setSetting(key, value, opts?.durable === 'crash' ? 'normal' : 'full');
   }
 
   flush(): Promise<void> {

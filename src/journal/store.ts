@@ -176,12 +176,13 @@ export interface JobStore {
    * Small named values kept across restarts, shared by the agent and the CLI (the pause state:
    * see src/control/pause-state.ts). A key per fact, so two writers never lose each other's
    * change by rewriting one shared record. setSetting(key, null) deletes; writes are
-   * 'power-loss' durable.
+   * 'power-loss' durable unless `durable: 'crash'` says a display figure (live progress) is not
+   * worth a sync.
    */
   getSetting(key: string): Promise<string | undefined>;
   /** Every setting whose key starts with `prefix`, by key. */
   listSettings(prefix: string): Promise<Map<string, string>>;
-  setSetting(key: string, value: string | null): Promise<void>;
+  setSetting(key: string, value: string | null, opts?: Pick<WriteIntent, 'durable'>): Promise<void>;
 
   /**
    * Group commit: resolves once every write made before the call is 'power-loss' durable;

@@ -5,7 +5,7 @@
 // silent for a day removed) and cut at `maxAgents` (the freshest kept), so a farm that churns
 // agents never grows the series without bound.
 import { Gauge, type Registry } from 'prom-client';
-import { BEAT_INTERVAL_MS, isAgentGone, type AgentRow } from '../journal/agents.js';
+import { BEAT_INTERVAL_MS, filesInFlightOf, isAgentGone, type AgentRow } from '../journal/agents.js';
 
 export interface PeerMetricsOptions {
   registry: Registry;
@@ -52,12 +52,12 @@ export function registerPeerMetrics(opts: PeerMetricsOptions): void {
   });
   new Gauge({
     name: `${p}peer_files_in_flight`,
-    help: `Files each agent was uploading at its last heartbeat (the ${max} freshest agents).`,
+    help: `Files each agent was uploading at its last heartbeat, 0 for a gone one (the ${max} freshest agents).`,
     labelNames: ['agent'],
     registers,
     async collect() {
       this.reset();
-      for (const a of (await read()).slice(0, max)) this.set({ agent: a.id }, a.filesInFlight);
+      for (const a of (await read()).slice(0, max)) this.set({ agent: a.id }, filesInFlightOf(a, interval));
     },
   });
 }

@@ -306,7 +306,8 @@ export class JobFlow {
       uploader.on('retry', (r) =>
         svc.publish(job, { type: 'retry-scheduled', code: r.error.code, at: clock.now() + r.delayMs, scope: 'part', part: r.index, attempt: r.attempt }),
       );
-      svc.publish(job, { type: 'upload-started', size: job.size, parts: parts.length, partsDone: job.partsDone.length, fileId: job.fileId });
+      const bytesDone = job.partsDone.reduce((sum, i) => sum + (parts[i]?.size ?? 0), 0);
+      svc.publish(job, { type: 'upload-started', size: job.size, parts: parts.length, partsDone: job.partsDone.length, bytesDone, fileId: job.fileId });
       await uploader.upload();
       // Fsynced only when the next step destroys the original (delete); a move journals its
       // target with a full write first, and for tag/leave a lost record only means verifying again.

@@ -1,6 +1,6 @@
 // The agents on a shared journal as `status --json`, the HTTP API and the page show them, and
 // who holds each upload in flight. Pure: the rows and the time come in as arguments.
-import { isAgentGone, type AgentRow } from '../journal/agents.js';
+import { filesInFlightOf, isAgentGone, type AgentRow } from '../journal/agents.js';
 
 /** One agent; field names are `status --json` output, which scripts read. */
 export interface AgentEntry {
@@ -12,6 +12,7 @@ export interface AgentEntry {
   started_at: string;
   /** Seconds since its last heartbeat, on the database's clock. */
   heartbeat_age_seconds: number;
+  /** As of its last heartbeat; 0 for a gone agent (it uploads nothing: its last figure is not counted). */
   files_in_flight: number;
   watches: string[];
   /** No heartbeat for 3 periods: killed, frozen or cut off from the database (its claims lapse on their own). */
@@ -26,7 +27,7 @@ export function agentEntries(rows: readonly AgentRow[], intervalMs: number): Age
     version: r.version,
     started_at: new Date(r.startedAt).toISOString(),
     heartbeat_age_seconds: Math.round(r.heartbeatAgeMs / 100) / 10,
-    files_in_flight: r.filesInFlight,
+    files_in_flight: filesInFlightOf(r, intervalMs),
     watches: [...r.watches],
     gone: isAgentGone(r.heartbeatAgeMs, intervalMs),
   }));

@@ -4,3 +4,4 @@ export { fileEntry, historyEntries, describeHistoryEntry, nextRetryFromHistory, 
 export { agentEntries, describeHolder, holderOf, type AgentEntry } from './agents.js';
 export { AgentHeartbeat, type HeartbeatOptions } from './heartbeat.js';
 export { describeUnit, groupOf, type GroupUnit } from './unit.js';
+export { LiveBytesPublisher, fromLockOwner, fromRunningAgents, liveBytesKey, mergeLiveBytes, readPublishedLive, LIVE_BYTES_KEY, type LiveBytesPublisherOptions, type LivePublisherCheck, type PublishedLiveBytes } from './live-bytes.js';

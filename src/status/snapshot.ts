@@ -34,9 +34,9 @@ export interface StatusSource {
   listSettings?(prefix: string): Promise<Map<string, string>>;
 }
 
-/** Live figures for jobs, keyed by job id (see LiveActivity). */
+/** Live figures for jobs, keyed by job id (see LiveActivity); speed is absent for figures another agent published (live-bytes.ts). */
 export interface LiveStatus {
-  uploads: ReadonlyMap<number, { bytesSent: number; speedBps: number }>;
+  uploads: ReadonlyMap<number, { bytesSent: number; speedBps?: number }>;
   retries: ReadonlyMap<number, { at: number; code: string; outage: boolean }>;
 }
 
@@ -62,7 +62,7 @@ export interface InFlightEntry extends UnitFields {
   lease_expires_at: string | null;
   /** Live only: bytes handed to the network, confirmed or not. */
   bytes_sent?: number;
-  /** Live only: over the last few seconds. */
+  /** Live only: over the last few seconds (absent when the figure came from another process's record). */
   speed_bps?: number;
 }
 
@@ -145,7 +145,7 @@ export function buildStatusSnapshot(data: StatusData, live?: LiveStatus): Status
       if (u) {
         // Never below what is confirmed: a retried part's bytes are taken back from bytes_sent.
         e.bytes_sent = Math.max(u.bytesSent, j.bytesDone);
-        e.speed_bps = Math.round(u.speedBps);
+        if (u.speedBps !== undefined) e.speed_bps = Math.round(u.speedBps);
       }
       return e;
     }),

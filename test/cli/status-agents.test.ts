@@ -15,6 +15,7 @@ import { tempDir, waitFor } from '../helpers/tmp.js';
 import { PARTS, facts } from '../journal/helpers.js';
 
 const PASSWORD = 'Pw-NotForOutput-7731';
+const MiB = 1024 * 1024;
 let server: TestPostgres;
 let emu: Emulator;
 let dir: string;
@@ -54,14 +55,14 @@ async function status(args: string[]): Promise<string> {
 }
 
 /** A config of its own (state_dir, watch folder) for one agent; the journal comes from FRAMEIO_AGENT_DATABASE_URL. */
-async function agentConfig(name: string): Promise<{ cfg: string; stateDir: string }> {
+async function agentConfig(name: string, on: Emulator = emu, extra: string[] = []): Promise<{ cfg: string; stateDir: string; hot: string }> {
   const hot = path.join(dir, `hot-${name}`);
   await fs.mkdir(hot);
   const stateDir = path.join(dir, `state-${name}`);
   const cfg = path.join(dir, `${name}.yaml`);
-  await fs.writeFile(cfg, ['frameio:', `  api_url: ${emu.apiUrl}`, `  account_id: ${emu.accountId}`, `  token: ${emu.token}`, `state_dir: ${stateDir}`,
-    'watches:', `  - name: ${name}`, `    path: ${hot}`, `    folder_id: ${emu.rootFolderId}`, ''].join('\n'));
-  return { cfg, stateDir };
+  await fs.writeFile(cfg, ['frameio:', `  api_url: ${on.apiUrl}`, `  account_id: ${on.accountId}`, `  token: ${on.token}`, `state_dir: ${stateDir}`, ...extra,
+    'watches:', `  - name: ${name}`, `    path: ${hot}`, `    folder_id: ${on.rootFolderId}`, ''].join('\n'));
+  return { cfg, stateDir, hot };
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -122,5 +123,42 @@ describe('status with agents sharing a PostgreSQL journal', () => {
     expect(after.agent.running).toBe(false);
     expect(after.agents.map((x: { id: string }) => x.id)).toEqual([idB]);
     for (const p of [runA, runB]) expect(p.stdout() + p.stderr()).not.toContain(PASSWORD);
+  }, 90_000);
+
+  it("shows an agent's live bytes from another process; once it is killed, neither its bytes nor its files in flight count, and its upload is still held by it", async () => {
+    // Parts read at 128 KiB/s per connection: 2 MiB parts stay in flight for about 16 s.
+    const slow = await startEmulator({ dataDir: path.join(dir, 'emu-slow'), partSizeTarget: 2 * MiB, connectionBytesPerSecond: 128 * 1024 });
+    try {
+      const c = await agentConfig('c', slow, ['upload:', '  max_workers: 4', '  adaptive: false']);
+      const runC = cli(['run', '--config', c.cfg]);
+      await runC.waitForOutput(/watching /, 30_000);
+      const idC = `${os.hostname()}#${(await fs.readFile(path.join(c.stateDir, AGENT_ID_FILE), 'utf8')).trim()}`;
+      await fs.writeFile(path.join(c.hot, 'big.mov'), Buffer.alloc(8 * MiB, 9));
+
+      const live = await waitFor(async () => {
+        const json = JSON.parse(await status(['--config', c.cfg, '--json']));
+        const u = json.in_flight.find((x: { path: string }) => x.path === 'big.mov');
+        return u?.bytes_sent > 0 ? { json, u } : undefined;
+      }, { what: 'live bytes of big.mov', timeoutMs: 15_000, intervalMs: 300 });
+      expect(live.u).toMatchObject({ parts_done: 0, bytes_done: 0, parts: 4, held_by: idC });
+      await waitFor(async () => JSON.parse(await status(['--config', c.cfg, '--json'])).agents.find((x: { id: string }) => x.id === idC)?.files_in_flight === 1, { what: 'C counted with 1 file in flight', timeoutMs: 15_000, intervalMs: 500 });
+
+      runC.child.kill('SIGKILL');
+      await runC.exited;
+      const gone = await waitFor(async () => {
+        const t = await status(['--config', c.cfg]);
+        return new RegExp(`^  ${esc(idC)}  .*  gone\\?`, 'm').test(t) ? t : undefined;
+      }, { what: 'C shown as gone?', timeoutMs: 30_000, intervalMs: 1000 });
+      // Not the "1" of its last heartbeat: a killed agent uploads nothing.
+      expect(gone).toMatch(new RegExp(`^  ${esc(idC)}  .*files in flight —  gone\\?`, 'm'));
+      expect(gone).toMatch(new RegExp(`^  c/big\\.mov  0%  0 B/\\S+ MB  parts 0/4  (held by|claim lapsed \\(was) ${esc(idC)} \\(pid ${runC.child.pid}, gone\\?\\)`, 'm'));
+      const json = JSON.parse(await status(['--config', c.cfg, '--json']));
+      expect(json.agents.find((x: { id: string }) => x.id === idC)).toMatchObject({ gone: true, files_in_flight: 0 });
+      const held = json.in_flight.find((x: { path: string }) => x.path === 'big.mov');
+      expect(held).toMatchObject({ held_by: idC, bytes_done: 0 });
+      expect(held.bytes_sent).toBeUndefined();
+    } finally {
+      await slow.close();
+    }
   }, 90_000);
 });

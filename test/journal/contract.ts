@@ -303,6 +303,14 @@ export function describeJobStoreContract(name: string, makeBackend: () => Promis
         // A prefix is literal text, not a pattern.
         expect((await again.listSettings('pause/%')).size).toBe(0);
       });
+
+      it("a 'crash'-durable setting (a display figure) is written, seen by another handle, and deleted like any other", async () => {
+        await store.setSetting('agent/live-bytes', '{"uploads":{}}', { durable: 'crash' });
+        const second = await open();
+        expect(await second.getSetting('agent/live-bytes')).toBe('{"uploads":{}}');
+        await store.setSetting('agent/live-bytes', null, { durable: 'crash' });
+        expect(await second.getSetting('agent/live-bytes')).toBeUndefined();
+      });
     });
 
     describe('claims', () => {

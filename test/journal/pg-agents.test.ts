@@ -98,6 +98,10 @@ describe('the agents registry (PostgreSQL)', () => {
     await envA.write('slow.mov', Buffer.alloc(2 * 1024 * 1024, 7));
     await started;
     await waitFor(async () => (await agentB.agents()).find((r) => r.id === agentA.identity.id && r.filesInFlight === 1), { what: 'A counted with 1 file in flight' });
+    // B's status (its page and API) shows A's upload moving before its one part is stored: the bytes A published.
+    const moving = await waitFor(async () => (await agentB.status()).in_flight.find((u) => u.path === 'slow.mov' && (u.bytes_sent ?? 0) > 0), { what: "A's live bytes in B's status" });
+    expect(moving).toMatchObject({ parts_done: 0, bytes_done: 0, held_by: agentA.identity.id });
+    expect(moving.speed_bps).toBeUndefined();
 
     // A job claimed by B (as the pipeline claims it): A's status page names B as its holder.
     const writer = await open(url);

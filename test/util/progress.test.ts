@@ -1,7 +1,9 @@
 // Progress for people: live bars on a terminal, plain periodic lines elsewhere.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ProgressView } from '../../src/cli/progress.js';
+import { ProgressView, rateAndEta } from '../../src/cli/progress.js';
+import { showProgress } from '../../src/cli/progress-events.js';
+import { EventBus } from '../../src/events/index.js';
 
 function sink(): Writable & { text: string } {
   const w = new Writable({ write(c: Buffer, _e, cb) { (w as unknown as { text: string }).text += c.toString(); cb(); } }) as Writable & { text: string };
@@ -37,5 +39,36 @@ describe('ProgressView', () => {
     v.writeLine('a log line');
     // The bar is cleared (cursor up + clear) before the log line and drawn again after it.
     expect(s.text).toMatch(/\x1b\[1A\x1b\[0Ja log line\n.*a\.mov/s);
+  });
+
+  it('a resumed upload: rate and ETA count only the bytes sent in this session, the percentage counts all', () => {
+    // 400 MB, 300 MB stored before a restart (or by the agent it took the file over from).
+    const MB = 1_000_000;
+    expect(rateAndEta([[0, 300 * MB], [1000, 302 * MB]], 400 * MB)).toEqual({ bps: 2 * MB, etaMs: 49_000 });
+    let t = 0;
+    const s = sink();
+    const v = new ProgressView({ stream: s, tty: false, plainIntervalMs: 1000, now: () => t });
+    v.start('a', 'big.mov', 400 * MB, 300 * MB);
+    t = 1000;
+    v.update('a', 302 * MB);
+    // Not 302 MB/s with an ETA of a third of a second, as when the resumed bytes counted as sent in the first second.
+    expect(s.text).toMatch(/^big\.mov 75% 302\.0 MB\/400\.0 MB 2\.0 MB\/s ETA 49 s/);
+  });
+
+  it('a resumed upload through the events: upload-started carries the resumed bytes to the bar', async () => {
+    const MB = 1_000_000;
+    let t = 0;
+    const s = sink();
+    const view = new ProgressView({ stream: s, tty: false, plainIntervalMs: 1000, now: () => t });
+    const bus = new EventBus();
+    const off = showProgress(bus, view);
+    const ref = { watch: 'hot', relPath: 'big.mov', jobId: 3 };
+    bus.publish({ type: 'upload-started', ...ref, time: 0, size: 400 * MB, parts: 4, partsDone: 3, bytesDone: 300 * MB, fileId: 'f' });
+    await bus.drained();
+    t = 2000;
+    bus.publish({ type: 'progress', ...ref, time: 2000, bytes: 310 * MB, size: 400 * MB });
+    await bus.drained();
+    off();
+    expect(s.text).toMatch(/^big\.mov 77% 310\.0 MB\/400\.0 MB 5\.0 MB\/s ETA 18 s/);
   });
 });

@@ -68,7 +68,7 @@ function renderAgents(s) {
   fill($('#agents tbody'), agents.map((a) => el('tr', { 'data-agent': a.id, 'data-gone': String(a.gone), class: a.id === s.agent.id ? 'self' : null },
     el('td', { text: a.id + (a.id === s.agent.id ? ' (this agent)' : '') }), el('td', { text: a.host }), el('td', { text: String(a.pid) }),
     el('td', { text: a.version }), el('td', { class: 'age', text: `${duration(a.heartbeat_age_seconds)} ago` }),
-    el('td', { class: 'in-flight', text: String(a.files_in_flight) }), el('td', { class: 'agent-state', text: a.gone ? 'gone?' : 'running' }))),
+    el('td', { class: 'in-flight', text: a.gone ? '—' : String(a.files_in_flight) }), el('td', { class: 'agent-state', text: a.gone ? 'gone?' : 'running' }))),
   'no agent has reported', 7);
 }
 
@@ -93,7 +93,7 @@ function renderUploads(s) {
     return el('div', { class: 'upload', 'data-path': key },
       el('div', {}, el('strong', { text: key }), u.stands_for ? el('span', { class: 'small unit', text: ` ${u.stands_for}` }) : null),
       el('div', { class: 'bar' }, inner),
-      el('div', { class: 'small progress', text: `${bytes(sent)} of ${bytes(u.size)} · ${speed ? `${bytes(speed)}/s · ETA ${duration((u.size - sent) / speed)}` : 'starting'} · parts ${u.parts_done}/${u.parts}` }),
+      el('div', { class: 'small progress', text: `${bytes(sent)} of ${bytes(u.size)} · ${speed ? `${bytes(speed)}/s · ETA ${duration((u.size - sent) / speed)}` : u.bytes_sent !== undefined && u.speed_bps === undefined ? 'sent by another agent' : 'starting'} · parts ${u.parts_done}/${u.parts}` }),
       holder(s, u));
   }));
 }

@@ -1,0 +1,85 @@
+// `status` in another process shows a large upload moving while none of its parts has finished:
+// the real `run` child publishes the bytes it has sent in the journal (SQLite), `status` (a real
+// child too) reads them while that agent runs, and falls back to finished parts once it is gone.
+// The emulator reads each part connection slowly, so every part stays in flight for many seconds.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runCli, type Proc } from '../helpers/cli-process.js';
+import { pattern, tempDir, waitFor } from '../helpers/tmp.js';
+
+const MiB = 1024 * 1024;
+let emu: Emulator;
+let dir: string;
+let runtimeDir: string;
+let cleanup: () => Promise<void>;
+const running: Proc[] = [];
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('fia-live-progress-'));
+  runtimeDir = path.join(dir, 'runtime');
+  await fs.mkdir(runtimeDir, { mode: 0o700 });
+  // 4 parts of 2 MiB, each read at 128 KiB/s: about 16 s before the first part can finish.
+  emu = await startEmulator({ dataDir: path.join(dir, 'emu'), partSizeTarget: 2 * MiB, connectionBytesPerSecond: 128 * 1024 });
+});
+afterAll(async () => {
+  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await emu.close();
+  await cleanup();
+});
+
+function cli(args: string[]): Proc {
+  const p = runCli(args, { cwd: dir, env: { XDG_RUNTIME_DIR: runtimeDir } });
+  running.push(p);
+  return p;
+}
+
+async function status(args: string[]): Promise<string> {
+  const p = cli(['status', ...args]);
+  const { code } = await p.exited;
+  expect(code, p.stderr()).toBe(0);
+  return p.stdout();
+}
+
+interface InFlight { path: string; size: number; bytes_done: number; parts_done: number; parts: number; bytes_sent?: number }
+
+describe('status from another process during a slow upload', () => {
+  it('shows live bytes while no part has finished, and only finished parts once the agent is killed', async () => {
+    const hot = path.join(dir, 'hot');
+    await fs.mkdir(hot);
+    const cfg = path.join(dir, 'agent.yaml');
+    await fs.writeFile(
+      cfg,
+      ['frameio:', `  api_url: ${emu.apiUrl}`, `  account_id: ${emu.accountId}`, `  token: ${emu.token}`, `state_dir: ${path.join(dir, 'state')}`,
+        'upload:', '  max_workers: 4', '  adaptive: false',
+        'watches:', '  - name: hot', `    path: ${hot}`, `    folder_id: ${emu.rootFolderId}`, '    settle_seconds: 0.2', ''].join('\n'),
+    );
+    const agent = cli(['run', '--config', cfg]);
+    await agent.waitForOutput(/watching /);
+    await fs.writeFile(path.join(hot, 'big.mov'), pattern(8 * MiB, 5));
+
+    // Within a few seconds of the start, with every part still in flight.
+    const seen = await waitFor(async () => {
+      const json = JSON.parse(await status(['--config', cfg, '--json'])) as { in_flight: InFlight[] };
+      const u = json.in_flight.find((x) => x.path === 'big.mov');
+      return u && (u.bytes_sent ?? 0) > 0 ? u : undefined;
+    }, { what: 'live bytes of big.mov in status --json', timeoutMs: 12_000, intervalMs: 300 });
+    expect(seen).toMatchObject({ size: 8 * MiB, parts: 4, parts_done: 0, bytes_done: 0 });
+    expect(seen.bytes_sent).toBeLessThanOrEqual(8 * MiB);
+    // The line for people: a percentage above 0 while no part is confirmed.
+    const text = await status(['--config', cfg]);
+    const line = text.split('\n').find((l) => l.startsWith('  hot/big.mov  '));
+    expect(line).toMatch(/^ {2}hot\/big\.mov {2}([1-9]\d*)% {2}\S+ \S+\/8\.\d+ MB \(0 B confirmed\) {2}parts 0\/4$/);
+
+    // A dead agent's last figures are not live: status falls back to the finished parts.
+    agent.child.kill('SIGKILL');
+    await agent.exited;
+    const after = JSON.parse(await status(['--config', cfg, '--json'])) as { agent: { running: boolean }; in_flight: InFlight[] };
+    expect(after.agent.running).toBe(false);
+    const stale = after.in_flight.find((x) => x.path === 'big.mov')!;
+    expect(stale).toMatchObject({ parts_done: 0, bytes_done: 0 });
+    expect(stale.bytes_sent).toBeUndefined();
+    expect((await status(['--config', cfg])).split('\n').find((l) => l.startsWith('  hot/big.mov  '))).toMatch(/^ {2}hot\/big\.mov {2}0% {2}0 B\/8\.\d+ MB {2}parts 0\/4$/);
+  }, 60_000);
+});
