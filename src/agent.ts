@@ -27,6 +27,7 @@ import { ProxyMaker, findFfmpeg, proxyAvailability } from './sequences/proxy/ind
 import type { TagConfig, VersionsConfig } from './config/types.js';
 import { VersionStacker } from './versions/index.js';
 import { Marker, hasFrameioMarks } from './marks/index.js';
+import { settleWithin } from './util/deadline.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -314,11 +315,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await compaction.stop();
       // Beating until the uploads have stopped, so a long stop never looks like a dead agent.
       await heartbeat.stop();
-      // Its settling count goes with it (bounded: an unreachable database never holds up the stop).
-      let late: NodeJS.Timeout | undefined;
-      await Promise.race([settling.clear().catch(() => undefined), new Promise((r) => (late = setTimeout(r, 3000)))]);
-      clearTimeout(late);
-      await liveBytes.stop();
+      // Its settling count and live bytes go with it, side by side and bounded: an unreachable
+      // database never holds up the stop.
+      await Promise.all([settleWithin(settling.clear(), 3000), liveBytes.stop()]);
       // The client may outlive the agent (its caller closes it): it paces alone once the journal goes.
       pacingAlone?.();
       if (!opts.store) await journal.close();

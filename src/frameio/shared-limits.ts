@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { EndpointKey, RateFigure } from './ratelimit.js';
 import { LocalBuckets, bucketShape, outageStep, waitForLevel } from './shared-pace.js';
+import { withDeadline } from '../util/deadline.js';
 
 /**
  * Shared leaky buckets (JobStore.coordination provides them: see src/journal/store.ts). Takes
@@ -36,16 +37,6 @@ export interface SharedLimitsOptions {
 }
 
 export const TAKE_DEADLINE_MS = 2000;
-
-/** The promise, or a rejection once `ms` have passed (real time: a deadline on I/O, not pacing). */
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
 
 export class SharedLimits {
   private readonly local = new LocalBuckets();

@@ -14,6 +14,7 @@ import { BEAT_INTERVAL_MS, isAgentGone, type AgentRow } from '../journal/agents.
 import type { Durability } from '../journal/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { settleWithin } from '../util/deadline.js';
 
 export const LIVE_BYTES_KEY = 'agent/live-bytes';
 
@@ -161,9 +162,7 @@ export class LiveBytesPublisher {
     const remove = (async () => {
       await this.writing;
       await this.opts.store.setSetting(this.opts.key, null, { durable: 'crash' });
-    })().catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([remove, new Promise<void>((r) => (timer = setTimeout(r, stopWaitMs)))]);
-    clearTimeout(timer);
+    })();
+    await settleWithin(remove, stopWaitMs);
   }
 }
