@@ -10,6 +10,7 @@ import { AgentError } from '../frameio/errors.js';
 import { JournalError, type ClaimedLease, type JobStore, type Lease } from '../journal/index.js';
 import { leaseOf } from '../journal/leases.js';
 import type { Clock } from '../util/clock.js';
+import { withDeadline } from '../util/deadline.js';
 import type { Logger } from '../util/logger.js';
 
 export interface ClaimKeeperOptions {
@@ -183,7 +184,9 @@ export class ClaimKeeper {
     await Promise.all(
       [...this.held.entries()].map(async ([jobId, h]) => {
         try {
-          await this.renewHeld(h);
+          // Bounded: behind a dead switch (no RST) a query on a pooled connection never answers,
+          // and a round that never ends would never say the database is out of reach.
+          await withDeadline(this.renewHeld(h), this.beatMs);
           reached = true;
         } catch (err) {
           if (isStaleOwner(err)) {
@@ -208,7 +211,7 @@ export class ClaimKeeper {
       } else {
         // Nothing to renew: a cheap read tells whether the database is there (new work depends on it).
         try {
-          await store.getSetting('agent/heartbeat-probe');
+          await withDeadline(store.getSetting('agent/heartbeat-probe'), this.beatMs);
           contactAt = clock.now();
         } catch (err) {
           unreachable = err as Error;
