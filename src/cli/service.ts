@@ -14,6 +14,7 @@ import {
   createDirs,
   createEnvFile,
   ownerFor,
+  homeOf,
   type Owner,
   decideEnable,
   CREDENTIAL_VARIABLES,
@@ -161,15 +162,20 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
       throw new UsageError(`service install: ${(e as Error).message}`);
     }
   }
+  // A system service runs as another account (sudo: the sudo user, not root): `~` and the default
+  // state_dir (~/.frameio-agent) are in that account's home, not in the installer's HOME.
+  const runAs = ctx.scope === 'system' && ctx.platform !== 'win32' ? (args.runAs ?? io.env.SUDO_USER ?? os.userInfo().username) : undefined;
+  // Not found (or another OS's definition): the installer's own home, as before.
+  const serviceHome = runAs && ctx.platform === process.platform ? homeOf(runAs) : undefined;
   const loadEnv: NodeJS.ProcessEnv = { ...io.env, ...envVars };
   for (const v of referenced) if (loadEnv[v] === undefined) loadEnv[v] = v === DATABASE_URL_VARIABLE ? UNSET_DATABASE_URL : `${UNSET}${v}`;
-  const cfg = await loadConfig(configPath, { env: loadEnv, checkPaths: true });
+  const cfg = await loadConfig(configPath, { env: loadEnv, checkPaths: true, ...(serviceHome ? { homeDir: serviceHome } : {}) });
   // No journal.url in the config, but FRAMEIO_AGENT_DATABASE_URL in this shell: the agent here
   // shares a PostgreSQL journal, and a service without that variable would quietly keep its own
   // SQLite journal instead (uploading files the other agents own). The service needs it too.
   if (cfg.journal?.url !== undefined && !referenced.includes(DATABASE_URL_VARIABLE)) {
     const { [DATABASE_URL_VARIABLE]: _, ...withoutDb } = loadEnv;
-    const own = await loadConfig(configPath, { env: withoutDb, checkPaths: false });
+    const own = await loadConfig(configPath, { env: withoutDb, checkPaths: false, ...(serviceHome ? { homeDir: serviceHome } : {}) });
     if (own.journal?.url === undefined) referenced.push(DATABASE_URL_VARIABLE);
   }
   const dbPassword = pgPassword(cfg.journal?.url);
@@ -209,7 +215,6 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
       (ownCredentials || Boolean(envVars.FRAMEIO_TOKEN || envVars.FRAMEIO_TOKEN_FILE || (envVars.FRAMEIO_CLIENT_ID && envVars.FRAMEIO_CLIENT_SECRET))));
 
 
-  const runAs = ctx.scope === 'system' && ctx.platform !== 'win32' ? (args.runAs ?? io.env.SUDO_USER ?? os.userInfo().username) : undefined;
   const program = [process.execPath, fileURLToPath(new URL('./bin.js', import.meta.url))];
   const plan = buildPlan({
     cfg,

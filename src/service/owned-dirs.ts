@@ -21,6 +21,24 @@ export function ownerFor(runAs: string | undefined, env: NodeJS.ProcessEnv): Own
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
+/**
+ * The home directory of `user` on this machine (getent on Linux, dscl on macOS), or undefined
+ * when it cannot be found. A service runs with that HOME, so `~` in its config means it there.
+ */
+export function homeOf(user: string, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (platform === 'linux') {
+    const r = spawnSync('getent', ['passwd', user], { encoding: 'utf8' });
+    const home = r.status === 0 ? r.stdout.trim().split(':')[5] : undefined;
+    return home && path.isAbsolute(home) ? home : undefined;
+  }
+  if (platform === 'darwin') {
+    const r = spawnSync('dscl', ['.', '-read', `/Users/${user}`, 'NFSHomeDirectory'], { encoding: 'utf8' });
+    const home = r.status === 0 ? /NFSHomeDirectory:\s*(\S.*)/.exec(r.stdout)?.[1]?.trim() : undefined;
+    return home && path.isAbsolute(home) ? home : undefined;
+  }
+  return undefined;
+}
+
 /** mkdir -p, then hands every directory it created (never one that existed) to `owner`. */
 export function createDirs(dir: string, mode: number, owner?: Owner): void {
   const missing: string[] = [];
