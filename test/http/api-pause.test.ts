@@ -26,9 +26,14 @@ describe('POST /api/pause', () => {
   it('answers paused: true for the watch it paused, and refuses a bad now', async () => {
     env = await agentEnv();
     const agent = await env.start({ extraWatches: `- name: other\n  path: ${JSON.stringify(env.root + '/other')}\n  folder_id: ${JSON.stringify(env.emu.rootFolderId)}` });
-    surface = await startHttpSurface({ agent, watches: [], listen: '127.0.0.1:0', logger: env.logger });
+    const watches = ['hot', 'other'].map((name) => ({ name, path: env!.root, folderId: env!.emu.rootFolderId }));
+    surface = await startHttpSurface({ agent, watches, listen: '127.0.0.1:0', logger: env.logger });
     expect(await post(`${surface.url}api/pause`, { watch: 'hot' })).toEqual({ status: 200, body: { watch: 'hot', paused: true } });
     expect(agent.controls.isPaused({ watch: 'other' })).toBe(false);
+    // /api/status says which watch is paused (the agent itself still runs).
+    const status = (await (await fetch(`${surface.url}api/status`)).json()) as { agent: { state: string }; watches: Array<{ name: string; paused: boolean }> };
+    expect(status.agent.state).toBe('running');
+    expect(status.watches.map((w) => [w.name, w.paused])).toEqual([['hot', true], ['other', false]]);
     expect(await post(`${surface.url}api/pause`, { now: 'yes' })).toMatchObject({ status: 400 });
     expect(await post(`${surface.url}api/resume`, { now: true })).toMatchObject({ status: 400 });
     expect(agent.controls.isPaused()).toBe(false);
