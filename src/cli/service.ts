@@ -15,6 +15,7 @@ import {
   createEnvFile,
   ownerFor,
   homeOf,
+  accessAs,
   type Owner,
   decideEnable,
   CREDENTIAL_VARIABLES,
@@ -233,6 +234,20 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
     owner = args.print || ctx.platform === 'win32' || ctx.platform !== process.platform ? undefined : ownerFor(plan.runAs, io.env);
   } catch (e) {
     throw new UsageError(`service install: --run-as: ${(e as Error).message}`);
+  }
+  // Root installs a unit that runs as someone else: a config only root can read (chmod 600, as
+  // credentials in it want) would fail every start with exit 2, restarted forever; a hot folder
+  // or move target that account cannot write fails each file at its move. Asked as that account.
+  // Not with --unit-dir: that definition is for another machine or later.
+  if (plan.runAs && ctx.platform === 'linux' && ctx.platform === process.platform && !args.unitDir) {
+    if (accessAs(plan.runAs, configPath, 'r') === false) {
+      throw new UsageError(`service install: the service runs as '${plan.runAs}', who cannot read ${configPath}: chown ${plan.runAs} '${configPath}' (keep it chmod 600), or choose the account with --run-as`);
+    }
+    for (const p of plan.readWritePaths) {
+      if (fs.existsSync(p) && accessAs(plan.runAs, p, 'w') === false) {
+        throw new UsageError(`service install: the service runs as '${plan.runAs}', who cannot write ${p} (${p === plan.workingDirectory ? 'state_dir' : 'a hot folder or move target'}): chown ${plan.runAs} '${p}', or choose the account with --run-as`);
+      }
+    }
   }
   let unit: string;
   try {

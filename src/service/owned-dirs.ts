@@ -39,6 +39,17 @@ export function homeOf(user: string, platform: NodeJS.Platform = process.platfor
   return undefined;
 }
 
+/**
+ * Whether `user` may read (`r`) or write (`w`) `file`, asked as that user (runuser: its groups
+ * included). Undefined when it cannot be asked here: not root, not Linux, or no runuser.
+ */
+export function accessAs(user: string, file: string, mode: 'r' | 'w'): boolean | undefined {
+  if (process.platform !== 'linux' || typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const r = spawnSync('runuser', ['-u', user, '--', 'test', `-${mode}`, file], { encoding: 'utf8' });
+  if (r.error || (r.status !== 0 && r.status !== 1)) return undefined;
+  return r.status === 0;
+}
+
 /** mkdir -p, then hands every directory it created (never one that existed) to `owner`. */
 export function createDirs(dir: string, mode: number, owner?: Owner): void {
   const missing: string[] = [];

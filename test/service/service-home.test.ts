@@ -21,9 +21,12 @@ describe('service install for another account', () => {
     expect(home).toMatch(/^\//);
     const { dir, cleanup } = await tempDir('fia-svc-home-');
     closeAfterTest(cleanup, (c) => c());
+    // The account the unit runs as can read the config and write the hot folder (install checks).
+    await fs.chmod(dir, 0o755);
     await fs.mkdir(path.join(dir, 'hot'));
+    await fs.chmod(path.join(dir, 'hot'), 0o777);
     await fs.writeFile(path.join(dir, 'token'), 'tok-file-content-123456\n', { mode: 0o600 });
-    await fs.writeFile(path.join(dir, 'agent.yaml'), `frameio:\n  token_file: ./token\nwatches:\n  - path: ./hot\n    folder_id: ${FOLDER}\n`);
+    await fs.writeFile(path.join(dir, 'agent.yaml'), `frameio:\n  token_file: ./token\nwatches:\n  - path: ./hot\n    folder_id: ${FOLDER}\n`, { mode: 0o644 });
     // runCli sets HOME to the temp dir: the installer's HOME, as sudo's /root would be.
     const p = runCli(['service', 'install', '--print', '--run-as', ACCOUNT, '--config', 'agent.yaml'], { cwd: dir, env: { SUDO_USER: ACCOUNT } });
     const { code } = await p.exited;
