@@ -44,8 +44,8 @@ export async function getStatus(ctx: ApiContext): Promise<Answer> {
       name: w.name,
       path: w.path,
       folder_id: w.folderId,
-      // This watch's own pause (a pause of everything is agent.state), so the page can show it.
-      paused: ctx.controls.isPaused({ watch: w.name }) && !paused,
+      // This watch's own pause, from the journal as `status` shows it (a pause of everything is agent.state).
+      paused: Object.hasOwn(snapshot.paused?.watches ?? {}, w.name),
       queue: {
         settling: settling[w.name] ?? 0,
         queued: mine.filter((j) => (j.state === 'seen' || j.state === 'settled') && !j.lastError).length,

@@ -34,6 +34,12 @@ describe('POST /api/pause', () => {
     const status = (await (await fetch(`${surface.url}api/status`)).json()) as { agent: { state: string }; watches: Array<{ name: string; paused: boolean }> };
     expect(status.agent.state).toBe('running');
     expect(status.watches.map((w) => [w.name, w.paused])).toEqual([['hot', true], ['other', false]]);
+    // Still shown while everything is paused too: resuming everything leaves that watch paused.
+    await post(`${surface.url}api/pause`, {});
+    const both = (await (await fetch(`${surface.url}api/status`)).json()) as { agent: { state: string }; watches: Array<{ name: string; paused: boolean }> };
+    expect(both.agent.state).toBe('paused');
+    expect(both.watches.map((w) => [w.name, w.paused])).toEqual([['hot', true], ['other', false]]);
+    await post(`${surface.url}api/resume`, {});
     expect(await post(`${surface.url}api/pause`, { now: 'yes' })).toMatchObject({ status: 400 });
     expect(await post(`${surface.url}api/resume`, { now: true })).toMatchObject({ status: 400 });
     expect(agent.controls.isPaused()).toBe(false);
