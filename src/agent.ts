@@ -130,7 +130,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         onChange: (rate) => logger.info(`upload bandwidth limit: ${describeRate(rate)}`),
       })
     : undefined;
-  if (schedule) logger.info(`upload bandwidth limit: ${describeRate(transfers.budget.bytesPerSecond)}`);
+  // A limit in force at start was logged by onChange already; say "off" once for a timetable that starts off.
+  if (schedule && transfers.budget.bytesPerSecond === Infinity) logger.info('upload bandwidth limit: off');
   const controls = new PauseControl({
     store: journal,
     gate: transfers.pause,

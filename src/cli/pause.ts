@@ -50,8 +50,18 @@ export async function resumeCommand(args: PauseArgs, io: CliIO): Promise<number>
   const journal = await openJournal(args, io, false);
   try {
     const was = await writeResume(journal, args.watch !== undefined ? { watch: args.watch } : {});
+    // A pause of everything and a watch's pause are separate: say which one still holds uploads,
+    // or "resumed" reads as if everything goes again.
+    const left = await readPauseState(journal);
+    const still =
+      args.watch === undefined
+        ? [...left.watches.keys()].map((w) => `watch '${w}' stays paused (\`frameio-agent resume --watch ${w}\`)`)
+        : left.all
+          ? ['all uploads stay paused (`frameio-agent resume`)']
+          : [];
     if (was) out(io, `resumed ${what(args.watch)}: a running agent starts parts again within ~2 s`);
-    else out(io, `${what(args.watch)} not paused${args.watch !== undefined && (await readPauseState(journal)).all ? ' (but all uploads are: `frameio-agent resume`)' : ''}`);
+    else out(io, `${what(args.watch)} not paused`);
+    for (const line of still) out(io, line);
     return EXIT.ok;
   } finally {
     await journal.close();

@@ -14,6 +14,8 @@ import {
   createDirs,
   createEnvFile,
   ownerFor,
+  homeOf,
+  accessAs,
   type Owner,
   decideEnable,
   CREDENTIAL_VARIABLES,
@@ -52,6 +54,32 @@ const realRunner: Runner = (cmd) => {
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
   return { code: r.status ?? 1, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error.message) : ''}` };
 };
+
+/** The agent's journal URL from the environment (src/config/normalize.ts), when journal.url is not set. */
+const DATABASE_URL_VARIABLE = 'FRAMEIO_AGENT_DATABASE_URL';
+
+/** Stands in for an unset database URL while loading: the URL never goes into a definition, but it must parse. */
+const UNSET_DATABASE_URL = 'postgres://unset@unset.invalid/unset';
+
+/** A PostgreSQL URL's password as written (percent-encoded) and decoded, or undefined. */
+function pgPassword(url: string | undefined): [string, string] | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    const p = u.password || u.searchParams.get('password') || '';
+    if (!p) return undefined;
+    const raw = u.password ? p : encodeURIComponent(p);
+    let decoded = p;
+    try {
+      decoded = decodeURIComponent(p);
+    } catch {
+      // A stray % stays as written.
+    }
+    return [raw, decoded];
+  } catch {
+    return undefined;
+  }
+}
 
 /** Variables the service's config needs from its environment but that nobody set: loading goes on without them. */
 const UNSET = '__FRAMEIO_AGENT_UNSET__';
@@ -135,12 +163,26 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
       throw new UsageError(`service install: ${(e as Error).message}`);
     }
   }
+  // A system service runs as another account (sudo: the sudo user, not root): `~` and the default
+  // state_dir (~/.frameio-agent) are in that account's home, not in the installer's HOME.
+  const runAs = ctx.scope === 'system' && ctx.platform !== 'win32' ? (args.runAs ?? io.env.SUDO_USER ?? os.userInfo().username) : undefined;
+  // Not found (or another OS's definition): the installer's own home, as before.
+  const serviceHome = runAs && ctx.platform === process.platform ? homeOf(runAs) : undefined;
   const loadEnv: NodeJS.ProcessEnv = { ...io.env, ...envVars };
-  for (const v of referenced) if (loadEnv[v] === undefined) loadEnv[v] = `${UNSET}${v}`;
-  const cfg = await loadConfig(configPath, { env: loadEnv, checkPaths: true });
+  for (const v of referenced) if (loadEnv[v] === undefined) loadEnv[v] = v === DATABASE_URL_VARIABLE ? UNSET_DATABASE_URL : `${UNSET}${v}`;
+  const cfg = await loadConfig(configPath, { env: loadEnv, checkPaths: true, ...(serviceHome ? { homeDir: serviceHome } : {}) });
+  // No journal.url in the config, but FRAMEIO_AGENT_DATABASE_URL in this shell: the agent here
+  // shares a PostgreSQL journal, and a service without that variable would quietly keep its own
+  // SQLite journal instead (uploading files the other agents own). The service needs it too.
+  if (cfg.journal?.url !== undefined && !referenced.includes(DATABASE_URL_VARIABLE)) {
+    const { [DATABASE_URL_VARIABLE]: _, ...withoutDb } = loadEnv;
+    const own = await loadConfig(configPath, { env: withoutDb, checkPaths: false, ...(serviceHome ? { homeDir: serviceHome } : {}) });
+    if (own.journal?.url === undefined) referenced.push(DATABASE_URL_VARIABLE);
+  }
+  const dbPassword = pgPassword(cfg.journal?.url);
 
   const tokenFile = args.tokenFile ? path.resolve(io.cwd, args.tokenFile) : cfg.frameio.tokenFile;
-  const secrets: Array<string | undefined> = [cfg.frameio.token, cfg.frameio.clientSecret, io.env.FRAMEIO_TOKEN, io.env.FRAMEIO_CLIENT_SECRET];
+  const secrets: Array<string | undefined> = [cfg.frameio.token, cfg.frameio.clientSecret, io.env.FRAMEIO_TOKEN, io.env.FRAMEIO_CLIENT_SECRET, ...(dbPassword ?? [])];
   for (const [k, v] of Object.entries(envVars)) if (/TOKEN|SECRET|PASS|KEY/i.test(k) && !k.endsWith('_FILE')) secrets.push(v);
   // Checked now (exists, private) so the service does not fail on it at its first start.
   if (tokenFile) secrets.push(readTokenFile(tokenFile, args.tokenFile ? '--token-file' : 'frameio.token_file'));
@@ -149,9 +191,18 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
   if (!cfg.frameio.tokenFile && configHasOwnCredentials(cfg, referenced) && process.platform !== 'win32' && (fs.statSync(configPath).mode & 0o044) !== 0) {
     throw new UsageError(`service install: ${configPath} holds credentials and others can read it: chmod 600 '${configPath}', or move the token to a token file`);
   }
+  // A database password written into journal.url is as secret as a token.
+  if (dbPassword?.some((p) => p.length >= 4 && text.includes(p)) && process.platform !== 'win32' && (fs.statSync(configPath).mode & 0o044) !== 0) {
+    throw new UsageError(
+      `service install: ${configPath} holds the journal's database password (journal.url) and others can read it: chmod 600 '${configPath}', or write url: "\${${DATABASE_URL_VARIABLE}}" and keep the URL in the environment file (or the password in ~/.pgpass)`,
+    );
+  }
 
   if (ctx.platform !== 'linux') {
     const manager = ctx.platform === 'darwin' ? 'a launchd job' : 'a WinSW service';
+    if (referenced.includes(DATABASE_URL_VARIABLE) && !/\$\{FRAMEIO_AGENT_DATABASE_URL\}/.test(text)) {
+      throw new UsageError(`service install: the journal URL comes from ${DATABASE_URL_VARIABLE} in this shell, which ${manager} would not have; write it into the config as journal.url (chmod 600 the config)`);
+    }
     if (referenced.length > 0) {
       throw new UsageError(`service install: ${configPath} reads the environment variable${referenced.length > 1 ? 's' : ''} ${referenced.join(', ')}, which ${manager} would not have; write the values into the config (chmod 600) or use frameio.token_file / --token-file for the token`);
     }
@@ -165,7 +216,6 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
       (ownCredentials || Boolean(envVars.FRAMEIO_TOKEN || envVars.FRAMEIO_TOKEN_FILE || (envVars.FRAMEIO_CLIENT_ID && envVars.FRAMEIO_CLIENT_SECRET))));
 
 
-  const runAs = ctx.scope === 'system' && ctx.platform !== 'win32' ? (args.runAs ?? io.env.SUDO_USER ?? os.userInfo().username) : undefined;
   const program = [process.execPath, fileURLToPath(new URL('./bin.js', import.meta.url))];
   const plan = buildPlan({
     cfg,
@@ -184,6 +234,20 @@ async function install(args: ServiceArgs, io: CliIO, run: Runner): Promise<numbe
     owner = args.print || ctx.platform === 'win32' || ctx.platform !== process.platform ? undefined : ownerFor(plan.runAs, io.env);
   } catch (e) {
     throw new UsageError(`service install: --run-as: ${(e as Error).message}`);
+  }
+  // Root installs a unit that runs as someone else: a config only root can read (chmod 600, as
+  // credentials in it want) would fail every start with exit 2, restarted forever; a hot folder
+  // or move target that account cannot write fails each file at its move. Asked as that account.
+  // Not with --unit-dir: that definition is for another machine or later.
+  if (plan.runAs && ctx.platform === 'linux' && ctx.platform === process.platform && !args.unitDir) {
+    if (accessAs(plan.runAs, configPath, 'r') === false) {
+      throw new UsageError(`service install: the service runs as '${plan.runAs}', who cannot read ${configPath}: chown ${plan.runAs} '${configPath}' (keep it chmod 600), or choose the account with --run-as`);
+    }
+    for (const p of plan.readWritePaths) {
+      if (fs.existsSync(p) && accessAs(plan.runAs, p, 'w') === false) {
+        throw new UsageError(`service install: the service runs as '${plan.runAs}', who cannot write ${p} (${p === plan.workingDirectory ? 'state_dir' : 'a hot folder or move target'}): chown ${plan.runAs} '${p}', or choose the account with --run-as`);
+      }
+    }
   }
   let unit: string;
   try {

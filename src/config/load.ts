@@ -113,7 +113,8 @@ export function parseConfig(text: string, opts: ParseOptions): AgentConfig {
   return cfg;
 }
 
-export async function loadConfig(file: string, opts: { env?: NodeJS.ProcessEnv; checkPaths?: boolean } = {}): Promise<AgentConfig> {
+/** `homeDir`: what `~` (and the default state_dir) mean, when the config is read for another account (a service). */
+export async function loadConfig(file: string, opts: { env?: NodeJS.ProcessEnv; checkPaths?: boolean; homeDir?: string } = {}): Promise<AgentConfig> {
   let text: string;
   try {
     const st = await stat(file);
@@ -125,7 +126,7 @@ export async function loadConfig(file: string, opts: { env?: NodeJS.ProcessEnv; 
     const why = code === 'ENOENT' ? 'the file does not exist' : `it cannot be read (${code})`;
     throw new ConfigError([{ file, path: '', message: `cannot load the configuration: ${why}` }]);
   }
-  const cfg = parseConfig(text, { fileName: file, ...(opts.env ? { env: opts.env } : {}), baseDir: path.dirname(path.resolve(file)) });
+  const cfg = parseConfig(text, { fileName: file, ...(opts.env ? { env: opts.env } : {}), baseDir: path.dirname(path.resolve(file)), ...(opts.homeDir ? { homeDir: opts.homeDir } : {}) });
   if (opts.checkPaths !== false) {
     const issues = validateEnvironment(cfg);
     if (issues.length > 0) throw new ConfigError(issues.sort(byPosition));

@@ -44,6 +44,8 @@ export async function getStatus(ctx: ApiContext): Promise<Answer> {
       name: w.name,
       path: w.path,
       folder_id: w.folderId,
+      // This watch's own pause, from the journal as `status` shows it (a pause of everything is agent.state).
+      paused: Object.hasOwn(snapshot.paused?.watches ?? {}, w.name),
       queue: {
         settling: settling[w.name] ?? 0,
         queued: mine.filter((j) => (j.state === 'seen' || j.state === 'settled') && !j.lastError).length,
@@ -132,16 +134,22 @@ export async function retry(ctx: ApiContext, body: unknown): Promise<Answer> {
 }
 
 export async function setPaused(ctx: ApiContext, paused: boolean, body: unknown): Promise<Answer> {
-  const watch = (body as { watch?: unknown } | undefined)?.watch;
+  const { watch, now } = (body ?? {}) as { watch?: unknown; now?: unknown };
   if (watch !== undefined && typeof watch !== 'string') return [400, { error: 'watch must be a watch name' }];
+  if (now !== undefined && typeof now !== 'boolean') return [400, { error: 'now must be true or false' }];
+  if (now === true && !paused) return [400, { error: 'now is for a pause (abandon parts in flight)' }];
   try {
-    const opts = watch !== undefined ? { watch } : undefined;
-    await (paused ? ctx.controls.pause(opts) : ctx.controls.resume(opts));
+    const scope = watch !== undefined ? { watch } : {};
+    // `now` as `pause --now` has it: parts in flight are abandoned and sent again after the resume.
+    await (paused ? ctx.controls.pause({ ...scope, ...(now ? { now } : {}) }) : ctx.controls.resume(scope));
   } catch (e) {
     if (e instanceof ControlUnsupported) return [501, { error: e.message }];
     if (e instanceof UnknownWatchError) return [400, { error: e.message }];
     throw e;
   }
-  ctx.notice(paused ? 'paused' : 'resumed', {});
-  return [200, { paused: ctx.controls.isPaused() }];
+  ctx.notice(paused ? 'paused' : 'resumed', watch !== undefined ? { watch } : {});
+  // The state of what was asked about: after pausing one watch, `paused: true` (that watch), even
+  // though the agent as a whole still runs.
+  if (watch === undefined) return [200, { paused: ctx.controls.isPaused() }];
+  return [200, { watch, paused: ctx.controls.isPaused({ watch }) }];
 }

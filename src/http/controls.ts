@@ -4,9 +4,11 @@
 import type { PauseGate } from '../upload/layers/pause-gate.js';
 
 export interface AgentControls {
-  pause(opts?: { watch?: string }): Promise<void>;
+  /** `now`: abandon parts in flight (sent again after the resume) instead of letting them finish. */
+  pause(opts?: { watch?: string; now?: boolean }): Promise<void>;
   resume(opts?: { watch?: string }): Promise<void>;
-  isPaused(): boolean;
+  /** Everything paused; with `watch`, whether that watch's parts are held. */
+  isPaused(opts?: { watch?: string }): boolean;
   /** ms epoch of the last pause or resume, for "paused since". Optional for implementations. */
   since?(): number | undefined;
 }
@@ -27,14 +29,14 @@ export function pauseGateControls(gate: PauseGate, now: () => number = Date.now)
     async pause(opts) {
       check(opts);
       if (!gate.paused) changedAt = now();
-      gate.pause();
+      gate.pause(opts?.now ? { now: true } : {});
     },
     async resume(opts) {
       check(opts);
       if (gate.paused) changedAt = now();
       gate.resume();
     },
-    isPaused: () => gate.paused,
+    isPaused: (opts) => (opts?.watch === undefined ? gate.paused : gate.isPaused(opts.watch)),
     since: () => changedAt,
   };
 }

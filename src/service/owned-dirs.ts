@@ -21,6 +21,35 @@ export function ownerFor(runAs: string | undefined, env: NodeJS.ProcessEnv): Own
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
+/**
+ * The home directory of `user` on this machine (getent on Linux, dscl on macOS), or undefined
+ * when it cannot be found. A service runs with that HOME, so `~` in its config means it there.
+ */
+export function homeOf(user: string, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (platform === 'linux') {
+    const r = spawnSync('getent', ['passwd', user], { encoding: 'utf8' });
+    const home = r.status === 0 ? r.stdout.trim().split(':')[5] : undefined;
+    return home && path.isAbsolute(home) ? home : undefined;
+  }
+  if (platform === 'darwin') {
+    const r = spawnSync('dscl', ['.', '-read', `/Users/${user}`, 'NFSHomeDirectory'], { encoding: 'utf8' });
+    const home = r.status === 0 ? /NFSHomeDirectory:\s*(\S.*)/.exec(r.stdout)?.[1]?.trim() : undefined;
+    return home && path.isAbsolute(home) ? home : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `user` may read (`r`) or write (`w`) `file`, asked as that user (runuser: its groups
+ * included). Undefined when it cannot be asked here: not root, not Linux, or no runuser.
+ */
+export function accessAs(user: string, file: string, mode: 'r' | 'w'): boolean | undefined {
+  if (process.platform !== 'linux' || typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const r = spawnSync('runuser', ['-u', user, '--', 'test', `-${mode}`, file], { encoding: 'utf8' });
+  if (r.error || (r.status !== 0 && r.status !== 1)) return undefined;
+  return r.status === 0;
+}
+
 /** mkdir -p, then hands every directory it created (never one that existed) to `owner`. */
 export function createDirs(dir: string, mode: number, owner?: Owner): void {
   const missing: string[] = [];

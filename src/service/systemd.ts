@@ -68,6 +68,10 @@ export function renderSystemdUnit(plan: ServicePlan): string {
       // so src/lock puts them there (the agent uses it only when it belongs to the agent's user).
       'RuntimeDirectory=frameio-agent',
       'RuntimeDirectoryMode=0700',
+      // Shared by every agent unit (--name), so their folder locks meet; systemd removes a
+      // RuntimeDirectory when *a* unit using it stops, which would delete the lock files the other
+      // units hold (a restarted unit would then lock a new file beside a running agent).
+      'RuntimeDirectoryPreserve=yes',
       'Environment=XDG_RUNTIME_DIR=/run/frameio-agent',
       'UMask=0077',
       'NoNewPrivileges=yes',

@@ -36,6 +36,15 @@ export function parseRate(text: string): { rate: Rate } | { problem: string } {
   const unit = m[2]!;
   if (unit === '') return { problem: `'${text}' has no unit (${RATE_HINT})` };
   // "MB/s" and "mb/s" are bytes; only "bit"/"bps" mean bits.
+  // "20MB" (no /s) is read two ways: rclone takes it as 20 MiB/s, the SI units here as 20 MB/s,
+  // and "20Mb" often means megabits. Guessing could be off by 5 % or 8×: ask for a spelling
+  // that means one thing.
+  const size = /^([kmg])b$/i.exec(unit);
+  if (size) {
+    const [si, bits, rc, iec] = ({ k: ['KB/s', 'kbit/s', 'k', 'KiB/s'], m: ['MB/s', 'Mbit/s', 'M', 'MiB/s'], g: ['GB/s', 'Gbit/s', 'G', 'GiB/s'] } as const)[size[1]!.toLowerCase() as 'k' | 'm' | 'g'];
+    const n = m[1]!;
+    return { problem: `'${text}' is ambiguous: write ${n}${si} (bytes, 1000-based), ${n}${bits} (bits) or rclone's ${n}${rc} (${iec})` };
+  }
   const factor = UNITS[unit.toLowerCase()] ?? UNITS[`${unit.toLowerCase()}/s`];
   if (factor === undefined) return { problem: `'${unit}' in '${text}' is not a unit (${RATE_HINT})` };
   const rate = Number(m[1]) * factor;
@@ -82,10 +91,32 @@ export function parseBandwidth(text: string): { table: Timetable } | { problem: 
     return undefined;
   };
   let days: number[] = [0, 1, 2, 3, 4, 5, 6];
+  // Which group set each day's entries: a day in two groups ("Mon-Fri … Fri-Sun …") has two
+  // sets of entries mixed by time, which is never what was meant. Entries before any group
+  // apply every day (rclone's form), so a group after them overlaps too.
+  let group = '';
+  let groupUsed = false;
+  const groupOf = new Map<number, string>();
+  const claim = (): string | undefined => {
+    if (groupUsed) return undefined;
+    groupUsed = true;
+    for (const d of days) {
+      const other = groupOf.get(d);
+      if (other !== undefined && other !== group) {
+        const name = DAYS[d]!.charAt(0).toUpperCase() + DAYS[d]!.slice(1);
+        const otherText = other === '' ? 'the entries before any day, which apply every day' : `'${other}'`;
+        return `day group '${group || 'every day'}' overlaps ${otherText} (${name} is in both): give each day one group`;
+      }
+      groupOf.set(d, group);
+    }
+    return undefined;
+  };
   for (const token of tokens) {
     const range = dayRange(token);
     if (range) {
       days = range;
+      group = token;
+      groupUsed = false;
       continue;
     }
     // rclone's own form: "Mon-08:00,512k" (from Monday 08:00).
@@ -99,6 +130,8 @@ export function parseBandwidth(text: string): { table: Timetable } | { problem: 
       if ('problem' in r) return { problem: `${r.problem} in timetable entry '${token}'` };
       const on = rc ? [dayIndex(rc[1]!)] : days;
       if (on[0]! < 0) return { problem: `'${rc![1]}' in '${token}' is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)` };
+      const overlap = rc ? undefined : claim();
+      if (overlap) return { problem: overlap };
       for (const d of on) {
         const p = add(d * MIN_PER_DAY + at, r.rate, token);
         if (p) return { problem: p };
@@ -110,6 +143,8 @@ export function parseBandwidth(text: string): { table: Timetable } | { problem: 
       return { problem: `'${token}' is not a day or day range (Mon-Fri), a time,rate pair (08:00,20MB/s) or a rate (${RATE_HINT})` };
     }
     // A bare rate after a day group: the whole of those days (from 00:00).
+    const overlap = claim();
+    if (overlap) return { problem: overlap };
     for (const d of days) {
       const p = add(d * MIN_PER_DAY, r.rate, token);
       if (p) return { problem: p };

@@ -9,7 +9,7 @@ import type { FileFacts } from './file-guard.js';
 import type { SourceFs } from '../fs/source-fs.js';
 import { ProgressDeadline, type DeadlineRules } from './part-deadline.js';
 import type { PartPlan } from './plan.js';
-import type { PartTransport } from './transport.js';
+import { PartDrained, type PartTransport } from './transport.js';
 import { onAbort } from '../util/abort-fanout.js';
 
 export interface PutPartOptions {
@@ -32,6 +32,8 @@ export interface PutPartOptions {
   deadline: DeadlineRules;
   /** The file's signal: aborted when another part failed for good or the caller stopped. */
   signal: AbortSignal;
+  /** The upload is draining: a part held by a layer (a pause) gives up (PartDrained). */
+  drain?: AbortSignal;
   onChunk: (bytes: number) => void;
 }
 
@@ -75,6 +77,7 @@ export async function putPartOnce(o: PutPartOptions): Promise<void> {
       signal: attempt.signal,
       file: o.path,
       index: o.part.index,
+      ...(o.drain ? { drain: o.drain } : {}),
       onProgress: (n) => {
         deadline.moved(n, now());
         // Negative: a layer took back the bytes of an attempt it abandoned (pause --now).
@@ -91,6 +94,7 @@ export async function putPartOnce(o: PutPartOptions): Promise<void> {
     });
     if (res.status < 200 || res.status >= 300) throw classifyS3Response(res.status, res.body, o.what, res.headers);
   } catch (err) {
+    if (err instanceof PartDrained) throw err;
     throw classifyNetworkError(err, timeoutWhy && !o.signal.aborted ? `${o.what} (${timeoutWhy})` : o.what);
   } finally {
     clearTimeout(timer);

@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js';
 import { assertUnchanged } from './file-guard.js';
 import { putPartOnce, type PutPartOptions } from './put-part.js';
 import type { PartPlan } from './plan.js';
+import { PartDrained } from './transport.js';
 
 export interface RetryInfo {
   index: number;
@@ -60,6 +61,8 @@ export async function sendPart(part: PartPlan, ctx: SendPartContext): Promise<nu
     } catch (raw) {
       if (counted > 0) ctx.onBytes(-counted);
       ctx.signal.throwIfAborted();
+      // Held by a pause while the upload drains: nothing to retry, the part was not sent.
+      if (raw instanceof PartDrained) throw raw;
       const err = classifyNetworkError(raw, what);
       if (!shouldRetry(err)) throw err;
       if (attempt >= ctx.maxRetries) throw gaveUp(err, attempt + 1);

@@ -36,6 +36,19 @@ export interface PartRequest {
   /** Which file (its path) and part: for accounting, never for routing. */
   file: string;
   index: number;
+  /**
+   * The upload is draining (the agent stops): a part a layer is holding (a pause) gives up with
+   * PartDrained instead of waiting, since it has sent nothing; a part on the wire is not touched.
+   */
+  drain?: AbortSignal;
+}
+
+/** A held part gave up because its upload is draining: not a failure, it was never sent (resumed next start). */
+export class PartDrained extends Error {
+  constructor() {
+    super('part not sent: the upload is stopping');
+    this.name = 'PartDrained';
+  }
 }
 
 export interface PartResponse {

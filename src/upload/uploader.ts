@@ -16,7 +16,7 @@ import { sendPart, type RetryInfo } from './send-part.js';
 import { backstopFor } from './part-deadline.js';
 import { TransferScheduler } from './scheduler.js';
 import { nodeHttpTransport } from './node-transport.js';
-import type { PartTransport } from './transport.js';
+import { PartDrained, type PartTransport } from './transport.js';
 import { realSourceFs } from '../fs/real-fs.js';
 import type { SourceFs } from '../fs/source-fs.js';
 import { onAbort } from '../util/abort-fanout.js';
@@ -204,6 +204,7 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
             backstopMs: backstopFor(part.size, opts.partTimeoutMs ?? 120_000, minBytesPerSecond),
           },
           signal: stop.signal,
+          ...(opts.drainSignal ? { drain: opts.drainSignal } : {}),
           baseline,
           maxRetries: Math.max(0, opts.maxRetries ?? 3),
           backoff: opts.backoff ?? {},
@@ -223,6 +224,11 @@ export class FrameioUploader extends EventEmitter<UploaderEvents> {
           },
         });
       } catch (err) {
+        // Held by a pause when the stop came: counted like a part that never started.
+        if (err instanceof PartDrained) {
+          drained++;
+          return;
+        }
         fail(asAgentError(err, `Uploading part ${part.index + 1} of "${name}" failed`));
         return;
       }

@@ -13,7 +13,8 @@ const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi;
 // Pre-signed S3 URLs carry a signature and credential that grant write access until expiry.
 const AMZ_QUERY = /([?&]X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi;
 // A database URL's password (postgres://user:password@host/db), whatever its length; *** is already masked.
-const URL_PASSWORD = /((?:postgres|postgresql):\/\/[^:/@\s]*:)(?!\*\*\*@)[^@\s]+@/gi;
+// Not the usage hint "postgres://user[:password]@host" (a user name has no '[' in a URL).
+const URL_PASSWORD = /((?:postgres|postgresql):\/\/[^:/@\s[]*:)(?!\*\*\*@)[^@\s]+@/gi;
 const FORM_SECRET = /((?:client_secret|access_token|refresh_token)["']?\s*[=:]\s*["']?)[^&\s"',}]+/gi;
 
 export function redact(text: string): string {

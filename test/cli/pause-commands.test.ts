@@ -48,12 +48,18 @@ describe('pause and resume from the command line', () => {
 
     const resumed = await cli(['resume', ...sd], env.root);
     expect(resumed.out).toMatch(/^resumed all uploads/);
+    // The watch's own pause is separate, and the output says it still holds that watch.
+    expect(resumed.out).toContain("\nwatch 'hot' stays paused (`frameio-agent resume --watch hot`)\n");
     await waitFor(() => !agent.controls.isPaused() && agent.controls.isPaused({ watch: 'hot' }), { what: 'resume of all, watch still paused', timeoutMs: 5000 });
     expect((await cli(['status', ...sd], env.root)).out).toMatch(/^watch 'hot' paused since .*resume --watch hot/m);
 
     expect((await cli(['resume', '--watch', 'hot', ...sd], env.root)).out).toMatch(/^resumed watch 'hot'/);
     await waitFor(() => !agent.controls.isPaused({ watch: 'hot' }), { what: 'watch resumed', timeoutMs: 5000 });
-    expect((await cli(['resume', ...sd], env.root)).out).toMatch(/^all uploads not paused/);
+    expect((await cli(['resume', ...sd], env.root)).out).toBe('all uploads not paused\n');
+    // Resuming one watch while everything is paused: the watch is resumed, but nothing moves yet.
+    await cli(['pause', ...sd], env.root);
+    await cli(['pause', '--watch', 'hot', ...sd], env.root);
+    expect((await cli(['resume', '--watch', 'hot', ...sd], env.root)).out).toMatch(/^resumed watch 'hot': .*\nall uploads stay paused \(`frameio-agent resume`\)\n$/);
   });
 
   it('an unknown watch or option and a bad --bwlimit exit 2 naming the problem, changing nothing', async () => {

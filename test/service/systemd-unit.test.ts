@@ -196,3 +196,24 @@ describe('service install (systemd)', () => {
     await fs.stat(path.join(dir, 'frameio-agent.env'));
   });
 });
+
+describe('two agents as two units (--name)', () => {
+  it('share the folder-lock directory and neither unit removes it when it stops (RuntimeDirectoryPreserve)', async () => {
+    const a = await setup();
+    const b = await setup();
+    for (const [dir, name] of [[a, 'frameio-agent'], [b, 'second']] as const) {
+      const r = await cli(dir, ['install', '--name', name, '--config', 'agent.yaml', '--unit-dir', 'units'], { FRAMEIO_TOKEN: 'tok-never-in-units-123' });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    for (const [dir, name] of [[a, 'frameio-agent'], [b, 'second']] as const) {
+      const file = path.join(dir, 'units', `${name}.service`);
+      const lines = (await fs.readFile(file, 'utf8')).split('\n');
+      // One directory for both, so the folder locks of one agent are seen by the other...
+      expect(lines).toContain('RuntimeDirectory=frameio-agent');
+      expect(lines).toContain('Environment=XDG_RUNTIME_DIR=/run/frameio-agent');
+      // ...and stopping either unit must not delete the lock files the other holds.
+      expect(lines).toContain('RuntimeDirectoryPreserve=yes');
+      expect(verifyUnit(file)).toEqual({ code: 0, output: '' });
+    }
+  });
+});

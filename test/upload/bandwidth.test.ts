@@ -113,6 +113,30 @@ describe('timetables', () => {
     expect(bad('Xyz-08:00,1M')).toContain("'Xyz' in 'Xyz-08:00,1M' is not a day");
     expect(bad('  ')).toContain('empty bandwidth');
   });
+
+  it('refuses "20MB" without /s: rclone reads it as MiB/s, the units here as MB/s, and "Mb" is often bits', () => {
+    expect(parseRate('20MB')).toEqual({ problem: "'20MB' is ambiguous: write 20MB/s (bytes, 1000-based), 20Mbit/s (bits) or rclone's 20M (MiB/s)" });
+    expect(parseRate('512kb')).toEqual({ problem: expect.stringContaining("write 512KB/s (bytes, 1000-based), 512kbit/s (bits) or rclone's 512k (KiB/s)") });
+    expect(parseBandwidth('Mon-Fri 08:00,20MB 19:00,off')).toEqual({ problem: expect.stringContaining("'20MB' is ambiguous") });
+    // Spellings that mean one thing still work.
+    expect(parseRate('20MiB')).toEqual({ rate: 20 * 1024 ** 2 });
+    expect(parseRate('20Mbit')).toEqual({ rate: 2.5e6 });
+  });
+
+  it('refuses a day in two day groups, naming both groups and the day', () => {
+    const bad = (text: string): string => {
+      const r = parseBandwidth(text);
+      return 'problem' in r ? r.problem : 'accepted';
+    };
+    expect(bad('Mon-Fri 08:00,20MB/s 19:00,off Fri-Sun off')).toBe("day group 'Fri-Sun' overlaps 'Mon-Fri' (Fri is in both): give each day one group");
+    expect(bad('Sat-Mon off Mon-Fri 08:00,1MB/s')).toContain("'Mon-Fri' overlaps 'Sat-Mon' (Mon is in both)");
+    expect(bad('08:00,512k 19:00,off Sat-Sun off')).toContain("'Sat-Sun' overlaps the entries before any day, which apply every day (Sat is in both)");
+    // One group written twice, disjoint groups and rclone's per-day form are fine.
+    expect(bad('Mon-Fri 08:00,20MB/s Mon-Fri 19:00,off')).toBe('accepted');
+    expect(bad('Mon-Fri 08:00,20MB/s 19:00,off Sat-Sun off')).toBe('accepted');
+    expect(bad('Mon-08:00,512k Fri-19:00,off')).toBe('accepted');
+    expect(bad('Mon-Fri 08:00,1M Mon-12:00,2M')).toBe('accepted');
+  });
 });
 
 describe('BandwidthSchedule', () => {
@@ -154,6 +178,14 @@ describe('upload.bandwidth in the config', () => {
     const out = problems(lines('upload:', '  max_workers: 4', '  bandwidth: "Mon-Fri 08:00,20MB/s 7pm,off"', 'watches:', '  - path: /in', '    folder_id: f1'));
     expect(out).toHaveLength(1);
     expect(out[0]).toMatch(/^agent\.yaml:3:\d+ upload\.bandwidth: '7pm,off' is not a day or day range/);
+  });
+
+  it('overlapping day groups and "20MB" are reported on the bandwidth line', () => {
+    const base = ['watches:', '  - path: /in', '    folder_id: f1'];
+    const overlap = problems(lines('upload:', '  bandwidth: "Mon-Fri 08:00,20MB/s Fri-Sun off"', ...base));
+    expect(overlap).toEqual([expect.stringMatching(/^agent\.yaml:2:\d+ upload\.bandwidth: day group 'Fri-Sun' overlaps 'Mon-Fri' \(Fri is in both\)/)]);
+    const noPerSecond = problems(lines('upload:', '  max_files: 2', '  bandwidth: 20MB', ...base));
+    expect(noPerSecond).toEqual([expect.stringMatching(/^agent\.yaml:3:\d+ upload\.bandwidth: '20MB' is ambiguous/)]);
   });
 
   it('a watch priority is read; 0 is the default', () => {

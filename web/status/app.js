@@ -57,7 +57,7 @@ function renderAgent(s) {
 function renderWatches(s) {
   fill($('#watches tbody'), s.watches.map((w) => {
     const q = w.queue;
-    return el('tr', { 'data-watch': w.name }, el('td', { text: w.name, title: w.path }), el('td', { text: w.folder_id, class: 'small' }),
+    return el('tr', { 'data-watch': w.name, 'data-paused': String(Boolean(w.paused)) }, el('td', { text: w.paused ? `${w.name} (paused)` : w.name, title: w.path }), el('td', { text: w.folder_id, class: 'small' }),
       ...[q.settling, q.queued, q.uploading, q.verifying, q.waiting_to_retry].map((n) => el('td', { text: String(n) })));
   }), 'no watches', 7);
 }

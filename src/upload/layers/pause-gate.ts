@@ -4,7 +4,7 @@
 // resume (the parts already stored stay stored: they are in the journal). The wait is a hold,
 // so a paused part's deadline does not run. A pause covers everything or one scope (a watch);
 // `scopeOf` maps a part's file to its scope.
-import type { PartTransport, TransportLayer } from '../transport.js';
+import { PartDrained, type PartRequest, type PartTransport, type TransportLayer } from '../transport.js';
 
 /** The scope of a pause of everything. */
 export const ALL = '*';
@@ -134,12 +134,34 @@ export class PauseGate {
   }
 }
 
+/**
+ * The pause's wait, cut short when the upload drains (the agent stops): a held part has sent
+ * nothing, so waiting out the stop's grace period for it only delays the stop.
+ */
+async function waitUnlessDrained(gate: PauseGate, req: PartRequest, scope: string | undefined): Promise<void> {
+  const drain = req.drain;
+  if (!drain) return gate.waitCounted(req.signal, scope);
+  if (drain.aborted) throw new PartDrained();
+  const either = new AbortController();
+  const fromReq = (): void => either.abort(req.signal.reason);
+  const fromDrain = (): void => either.abort(new PartDrained());
+  if (req.signal.aborted) fromReq();
+  else req.signal.addEventListener('abort', fromReq, { once: true });
+  drain.addEventListener('abort', fromDrain, { once: true });
+  try {
+    await gate.waitCounted(either.signal, scope);
+  } finally {
+    req.signal.removeEventListener('abort', fromReq);
+    drain.removeEventListener('abort', fromDrain);
+  }
+}
+
 export function pauseLayer(gate: PauseGate): TransportLayer {
   return (next: PartTransport): PartTransport => ({
     send: async (req) => {
       const scope = gate.scopeOf(req.file);
       for (;;) {
-        if (gate.isPaused(scope)) await req.hold(gate.waitCounted(req.signal, scope));
+        if (gate.isPaused(scope)) await req.hold(waitUnlessDrained(gate, req, scope));
         const attempt = gate.track(scope);
         // One controller per attempt (not AbortSignal.any with a long-lived signal, which Node 20 leaks).
         const both = new AbortController();
