@@ -364,10 +364,10 @@ export class PgJobStore implements JobStore {
   }
 
   /**
-   * One statement, one round trip: the decision (decideClaim, in SQL), the lease times from the
-   * server's clock and the claimed job all come from one UPDATE … RETURNING, which locks the row
-   * like any write, so two agents claiming at once are served one after the other. A refused
-   * claim returns the row unchanged (claimed = false) so a missing job is told apart.
+   * One statement: the decision (decideClaim, in SQL) and the lease times from the server's clock
+   * come from one UPDATE … RETURNING, which locks the row like any write, so two agents claiming
+   * at once are served one after the other. A refused claim returns the row unchanged (claimed =
+   * false) so a missing job is told apart; a granted one is read again (afterLockWait).
    */
   async claim(jobId: number, owner: string, leaseMs: number): Promise<ClaimedLease | undefined> {
     this.writable('claim');
@@ -391,8 +391,9 @@ export class PgJobStore implements JobStore {
     if (!row) throw new JournalError('not_found', `No job ${jobId} in journal ${this.location} (claim)`);
     const { claimed, ...rest } = row;
     if (!claimed) return undefined;
-    const job = toJob(rest as LoadedRow);
-    return { jobId, owner, token: job.fence, expiresAt: job.leaseExpiresAt!, job };
+    const claimedRow = toJob(rest as LoadedRow);
+    const job = (await this.afterLockWait([claimedRow]))[0]!;
+    return { jobId, owner, token: claimedRow.fence, expiresAt: claimedRow.leaseExpiresAt!, job };
   }
 
   /** One conditional UPDATE (clock inside); the job is read again only to say why a renewal was refused. */
@@ -419,7 +420,7 @@ export class PgJobStore implements JobStore {
     this.writable('claimStale');
     checkLeaseMs(leaseMs);
     if (shareIds.length === 0 || limit <= 0) return [];
-    // One statement: the clock, the sweep and the taken jobs with their parts come back together.
+    // One statement for the clock, the sweep and the taken rows; their parts are read after it (afterLockWait).
     // SKIP LOCKED: rows another agent is claiming (or writing) right now are left to it, so
     // survivors sweeping at the same moment split a dead agent's jobs instead of queueing.
     const r = await this.statement('claimStale', (q) =>
@@ -441,10 +442,24 @@ export class PgJobStore implements JobStore {
         [shareIds, this.leaseNowArg(), limit, owner, leaseMs, opts.own === true, opts.exclude ?? []],
       ),
     );
-    return r.rows.map(({ previous_owner, ...row }) => {
-      const job = toJob(row as LoadedRow);
-      return { job, lease: { jobId: job.id, owner, token: job.fence, expiresAt: job.leaseExpiresAt! }, previousOwner: previous_owner };
-    });
+    const taken = r.rows.map(({ previous_owner, ...row }) => ({ row: toJob(row as LoadedRow), previousOwner: previous_owner }));
+    const jobs = await this.afterLockWait(taken.map((t) => t.row));
+    return taken.map(({ row, previousOwner }, i) => ({ job: jobs[i]!, lease: { jobId: row.id, owner, token: row.fence, expiresAt: row.leaseExpiresAt! }, previousOwner }));
+  }
+
+  /**
+   * The claimed jobs read again. A statement's subqueries see the snapshot it started with, before
+   * it waited for the row lock: a fenced write the previous holder committed meanwhile (a part
+   * marked done locks the job row but leaves it as it was) is missing from the parts the claim
+   * returned, and a resume would send that part again or trust an empty list. One more round
+   * trip per claim (not per job), only when something was claimed.
+   */
+  private async afterLockWait(claimed: Job[]): Promise<Job[]> {
+    if (claimed.length === 0) return [];
+    const fresh = await this.many(this.pool, `${JOB_SELECT} WHERE j.id = ANY($1::bigint[]) ORDER BY j.id`, [claimed.map((j) => j.id)]);
+    const byId = new Map(fresh.map((j) => [j.id, j]));
+    // Forgotten meanwhile: the claim's own row stands (the flow's next write finds it gone).
+    return claimed.map((j) => byId.get(j.id) ?? j);
   }
 
   async release(lease: Lease, opts: { handOver?: boolean } = {}): Promise<boolean> {

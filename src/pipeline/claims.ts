@@ -204,7 +204,9 @@ export class ClaimKeeper {
     );
     if (reached) contactAt = clock.now();
     if (contactAt === undefined && this.held.size === 0 && !unreachable) {
-      if (this.signal) {
+      // The heartbeat stands in only while its beats get through: one failing for a reason of its
+      // own (no rights on the agents table) must not keep an agent that can reach its jobs idle.
+      if (this.signal && this.signal.lastProblem() === undefined) {
         // Nothing to renew, and the heartbeat reaches the database anyway: its last success is the probe.
         const at = this.signal.lastReachedAt();
         if (at !== undefined && at > this.lastContact) contactAt = at;

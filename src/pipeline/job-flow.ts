@@ -19,6 +19,7 @@ import type { PipelineServices } from './services.js';
 import type { WatchRef } from './types.js';
 import { isLostClaim } from './claims.js';
 import { flowStore } from './flow-store.js';
+import { leaseOf } from '../journal/leases.js';
 import { resumeFlow } from './job-resume.js';
 import type { ClaimedLease, JobStore, Lease } from '../journal/index.js';
 import type { AgentError } from '../frameio/errors.js';
@@ -101,7 +102,9 @@ export class JobFlow {
       w.hot.markHandled(facts);
       return false;
     }
-    this.lease = claims.current(this.job.id);
+    // The lease this claim granted (not the keeper's table, which a lost claim may have emptied by now:
+    // a flow without a lease would write unfenced).
+    this.lease = leaseOf(claimed!);
     // This machine's path for the file, whatever another agent recorded (as the flow's view does).
     this.job = now.absPath === facts.path ? now : { ...now, absPath: facts.path };
     return true;

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { JournalError, PG_SCHEMA_VERSION, PgJobStore } from '../../src/journal/index.js';
 import { postgresPerFile, privatePostgres } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/wait.js';
 import { describeJobStoreContract } from './contract.js';
 
 const pgServer = postgresPerFile();
@@ -179,8 +180,9 @@ describe('PgJobStore specifics', () => {
       expect(sweep.out.map((t) => [t.job.id, t.previousOwner, t.lease.token])).toEqual([[job.id, 'agent-a', lease.token + 1]]);
       expect(sweep.out[0]!.job).toEqual(await store.getById(job.id));
       // Before: claim 5 (BEGIN, lock, clock, update, COMMIT) + the claimer's re-read; renew 5; hand-over 4; sweep 5.
-      // Now: one statement each, fencing and clock inside it.
-      expect([claim.queries.length, renew.queries.length, release.queries.length, sweep.queries.length]).toEqual([1, 1, 1, 1]);
+      // Now: one statement each, fencing and clock inside it; a claim and a sweep that took jobs
+      // read them once more, after the lock (see the next test).
+      expect([claim.queries.length, renew.queries.length, release.queries.length, sweep.queries.length]).toEqual([2, 1, 1, 2]);
       // Fencing as before: the old holder's renewal and release are refused, and cost no more on the good path.
       expect((await rejection(store.renew(lease, 1000))).reason).toBe('stale_owner');
       expect(await store.release(lease)).toBe(false);
@@ -188,6 +190,35 @@ describe('PgJobStore specifics', () => {
     } finally {
       pg.Client.prototype.query = query;
       await store.close();
+      await pgServer.server().dropDatabase(name);
+    }
+  });
+
+  it('a claim that waited behind the previous holder\'s last write returns the parts as that write left them', async () => {
+    const { name, url } = await freshDatabase();
+    const a = await PgJobStore.open(url);
+    const b = await PgJobStore.open(url);
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      const job = (await a.observe('w', 'a.mov', '/x/a.mov', { size: 8, mtimeMs: 1, dev: 1, ino: 1 })).job;
+      await a.transition(job.id, 'settled');
+      await a.transition(job.id, 'uploading', { parts: [{ size: 4, url: 'https://s3.example/0' }, { size: 4, url: 'https://s3.example/1' }] });
+      // The old holder marks its parts done as markPartDone does: the job row locked, only parts written.
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM jobs WHERE id = $1 FOR UPDATE', [job.id]);
+      await holder.query('UPDATE parts SET done_at = 123 WHERE job_id = $1', [job.id]);
+      const claiming = b.claim(job.id, 'agent-b', 30_000);
+      // The claim's statement has its snapshot and waits for the row lock.
+      await waitFor(async () => (await holder.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rowCount! > 0, { what: 'the claim waiting for the row lock' });
+      await holder.query('COMMIT');
+      const claimed = await claiming;
+      expect(claimed!.job.partsDone).toEqual([0, 1]);
+      expect(claimed!.job).toEqual(await b.getById(job.id));
+    } finally {
+      await holder.end();
+      await a.close();
+      await b.close();
       await pgServer.server().dropDatabase(name);
     }
   });
