@@ -363,7 +363,18 @@ describe('ClaimKeeper', () => {
         intervalMs: 5000,
         clock,
       });
-      const keeper = new ClaimKeeper({ store, owner: 'alpha', leaseMs: 30_000, clock, logger, reachability: heartbeat });
+      // The database going away takes the keeper's own probe with it, not only the heartbeat.
+      const unreachable = (): never => {
+        throw new JournalError('unwritable', 'Cannot use the journal database (getSetting): the database server cannot be reached (ECONNREFUSED)');
+      };
+      const keeperStore = new Proxy(store, {
+        get(t, p) {
+          if (p === 'getSetting' && down) return async () => unreachable();
+          const v = Reflect.get(t, p) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+        },
+      });
+      const keeper = new ClaimKeeper({ store: keeperStore, owner: 'alpha', leaseMs: 30_000, clock, logger, reachability: heartbeat });
       // As before: a keeper on its own probes the database at each of its beats.
       const alone = new ClaimKeeper({ store, owner: 'alpha', leaseMs: 30_000, clock, logger });
       // 30 s idle on the agents' timers: a heartbeat every 5 s, a keeper beat every 10 s (a third of the lease).
@@ -383,7 +394,8 @@ describe('ClaimKeeper', () => {
       expect(after).toHaveLength(6);
       expect(after.every(([text]) => /INSERT INTO agents/.test(text))).toBe(true);
       expect(keeper.healthy()).toBe(true);
-      // The heartbeat stops getting through: more than a lease later the keeper is cut off, saying why.
+      // The database goes: the heartbeat stops getting through, the keeper probes for itself, and
+      // more than a lease later it is cut off, saying why.
       down = true;
       for (let t = 1; t <= 7; t++) {
         clock.advance(5000);
@@ -392,7 +404,7 @@ describe('ClaimKeeper', () => {
         if (t <= 5) expect(keeper.healthy()).toBe(true);
       }
       expect(keeper.healthy()).toBe(false);
-      expect(logger.at('error').join('\n')).toMatch(/out of reach for 30 s \(longer than a lease\).*agents\.beat.*ECONNREFUSED/);
+      expect(logger.at('error').join('\n')).toMatch(/out of reach for 30 s \(longer than a lease\).*getSetting.*ECONNREFUSED/);
       // Back: the next heartbeat that gets through lets it take new files again.
       down = false;
       clock.advance(5000);
