@@ -157,7 +157,7 @@ export class AdaptiveConcurrency {
           }
           // A loss (CPU contention on loopback): the previous value was better; climb gently from there.
           this.phase = 'climb';
-          return this.set(this.bestC + Math.ceil(this.bestC / 8));
+          return this.set(Math.min(this.o.max, this.bestC + Math.ceil(this.bestC / 8)));
         }
         this.hold(now);
         return this.set(this.bestC);
@@ -167,10 +167,27 @@ export class AdaptiveConcurrency {
         this.bestRate = this.bestRate === 0 ? rate : 0.7 * this.bestRate + 0.3 * rate;
         if (now >= this.holdUntil && this.c < this.o.max) {
           this.phase = 'climb';
-          return this.set(this.c + Math.ceil(this.c / 8));
+          return this.set(Math.min(this.o.max, this.c + Math.ceil(this.c / 8)));
         }
         return this.c;
     }
+  }
+
+  /**
+   * Start over from slow start: what was learnt no longer holds (a bandwidth limit came or went,
+   * so the link is now a different pipe). A fresh slow start reaches the cap in about 2 s; the
+   * held value would climb an eighth at a time once its hold ran out (~30 s to 32 streams).
+   */
+  restart(): number {
+    this.phase = 'slow-start';
+    this.bestRate = 0;
+    this.perStream = 0;
+    this.congested = false;
+    this.windowStart = undefined;
+    this.settleUntil = undefined;
+    this.c = Math.min(this.o.max, Math.max(this.o.min, Math.floor(this.o.start)));
+    this.bestC = this.c;
+    return this.c;
   }
 
   private hold(now: number): void {

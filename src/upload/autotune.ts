@@ -47,6 +47,9 @@ export class Autotune implements TransferMeter {
     const scheduler = this.scheduler;
     if (!scheduler) return this.o.controller.concurrency;
     const s = scheduler.stats();
+    // A bandwidth limit worth fewer streams than these sets the pace, not the link: its
+    // throughput says nothing about how many streams the link wants (restart() follows it).
+    if (s.streamCeiling < s.concurrency) return s.concurrency;
     const busy = s.activeParts >= s.concurrency || s.queuedParts > 0;
     const before = s.concurrency;
     const next = this.o.controller.tick(this.now(), busy);
@@ -55,6 +58,13 @@ export class Autotune implements TransferMeter {
       this.o.onChange?.(next);
     }
     return next;
+  }
+
+  /** The link changed under it (a bandwidth limit came or went): learn the streams anew. */
+  restart(): void {
+    const next = this.o.controller.restart();
+    this.scheduler?.setConcurrency(next);
+    this.o.onChange?.(next);
   }
 
   start(): void {

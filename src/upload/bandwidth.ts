@@ -48,7 +48,8 @@ export function parseRate(text: string): { rate: Rate } | { problem: string } {
   const factor = UNITS[unit.toLowerCase()] ?? UNITS[`${unit.toLowerCase()}/s`];
   if (factor === undefined) return { problem: `'${unit}' in '${text}' is not a unit (${RATE_HINT})` };
   const rate = Number(m[1]) * factor;
-  if (!(rate >= 1)) return { problem: `'${text}' is below 1 byte per second; write off for no limit` };
+  // Slower, a part's request sends nothing for so long that S3 ends it (RequestTimeout, ~20 s).
+  if (!(rate >= 1000)) return { problem: `'${text}' is below 1 KB/s, too slow for an upload to stay open; write off for no limit` };
   return { rate };
 }
 

@@ -15,9 +15,10 @@
 const KiB = 1024;
 /** The least of the limit each stream gets (streams = limit ÷ this, at least 1). */
 export const MIN_STREAM_RATE = 512 * KiB;
-/** The longest a stream should go between two reads under a limit. */
+/** The longest a stream goes between two reads under a limit (S3 ends a request idle ~20 s). */
 const READ_EVERY_S = 2;
-const MIN_READ = 16 * KiB;
+// Small enough that even the slowest limit accepted (1 KB/s) reads every 2 s.
+const MIN_READ = 1 * KiB;
 const MAX_READ = 1024 * KiB;
 
 /** Part streams worth running at `rate` bytes/s: Infinity when unlimited. */

@@ -57,7 +57,13 @@ export function createTransfers(limits: TransferLimits): Transfers {
   });
   pause.onChange(() => scheduler.pump());
   // A bandwidth limit (config, timetable or --bwlimit) caps the part streams at what it is worth.
-  budget.onRate((rate) => scheduler.setStreamCeiling(streamsFor(rate)));
+  // The adaptive controller starts over: what it learnt under the old limit no longer holds.
+  budget.onRate((rate) => {
+    const ceiling = streamsFor(rate);
+    if (ceiling === scheduler.stats().streamCeiling) return;
+    scheduler.setStreamCeiling(ceiling);
+    autotune?.restart();
+  });
   autotune?.attach(scheduler);
   return { scheduler, pause, budget, accounting, ...(autotune ? { autotune } : {}) };
 }

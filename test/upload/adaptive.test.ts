@@ -80,6 +80,14 @@ describe('AdaptiveConcurrency', () => {
     expect(Math.min(...trace.slice(-40))).toBeGreaterThanOrEqual(16);
   });
 
+  it('never probes past max from a hold near it', () => {
+    // Held at 31 of 32 (32 streams gained nothing): the probe after the hold adds an eighth, capped.
+    const ctl = new AdaptiveConcurrency({ min: 2, max: 32, start: 31, holdMs: 2000 });
+    const trace = drive(ctl, wan(5 * MB, 155 * MB), 20);
+    expect(trace).toContain(31);
+    expect(Math.max(...trace)).toBeLessThanOrEqual(32);
+  });
+
   it('respects max', () => {
     const ctl = new AdaptiveConcurrency({ min: 1, max: 5 });
     const trace = drive(ctl, wan(1 * MB, 1000 * MB), 60);

@@ -54,4 +54,44 @@ describe('Autotune', () => {
     expect(fixed.autotune).toBeUndefined();
     expect(fixed.scheduler.stats()).toMatchObject({ concurrency: 10, maxFiles: 2 });
   });
+
+  it('under a limit worth fewer streams it learns nothing; restarted, it reaches the link again within about two seconds', () => {
+    let t = 0;
+    const scheduler = new TransferScheduler({ concurrency: 32 });
+    const tune = new Autotune({ controller: new AdaptiveConcurrency({ min: 2, max: 32 }), now: () => t });
+    tune.attach(scheduler);
+    const lane = scheduler.openFile('big', { maxParts: 64 });
+    for (let i = 0; i < 64; i++) void lane.run(() => new Promise<void>(() => undefined));
+    const run = (ms: number, bytesPerS: (c: number) => number): void => {
+      for (const end = t + ms; t <= end; t += 250) {
+        tune.bytes('big', (bytesPerS(scheduler.stats().concurrency) * 250) / 1000);
+        tune.tick();
+      }
+    };
+    run(10_000, (c) => Math.min(c * 16e6, 200e6));
+    const learnt = scheduler.stats().concurrency;
+    expect(learnt).toBeGreaterThanOrEqual(13);
+    // A 1 MB/s limit: one stream's worth. The flat 1 MB/s it sees says nothing about the link.
+    scheduler.setStreamCeiling(1);
+    run(40_000, () => 1e6);
+    expect(scheduler.stats().concurrency).toBe(learnt);
+    // The limit goes: slow start again from 4, at the link's 32 within about two seconds.
+    scheduler.setStreamCeiling(Infinity);
+    tune.restart();
+    expect(scheduler.stats().concurrency).toBe(4);
+    run(2500, (c) => Math.min(c * 16e6, 1000e6));
+    expect(scheduler.stats().concurrency).toBe(32);
+  });
+
+  it('createTransfers: a limit coming or going restarts the controller under the new stream ceiling', () => {
+    const { scheduler, budget } = createTransfers({ maxWorkers: 32, maxFiles: 16, adaptive: true });
+    scheduler.setConcurrency(20); // as if learnt
+    budget.setRate(1e6);
+    expect(scheduler.stats()).toMatchObject({ concurrency: 4, streamCeiling: 1 });
+    scheduler.setConcurrency(20);
+    budget.setRate(1e6); // the same limit again (a timetable re-applied): nothing to relearn
+    expect(scheduler.stats().concurrency).toBe(20);
+    budget.setRate(Infinity);
+    expect(scheduler.stats()).toMatchObject({ concurrency: 4, streamCeiling: Infinity });
+  });
 });

@@ -25,6 +25,9 @@ describe('parseRate', () => {
     expect(parseRate('100Mbit/s')).toEqual({ rate: 12.5e6 });
     expect(parseRate('100Mbps')).toEqual({ rate: 12.5e6 });
     expect(parseRate('512KB/s')).toEqual({ rate: 512_000 });
+    // Below 1 KB/s a part's request would sit silent past S3's RequestTimeout.
+    expect(parseRate('1KB/s')).toEqual({ rate: 1000 });
+    expect(parseRate('500B/s')).toEqual({ problem: "'500B/s' is below 1 KB/s, too slow for an upload to stay open; write off for no limit" });
     expect(parseRate('512KiB/s')).toEqual({ rate: 512 * 1024 });
     expect(parseRate('1.5GB/s')).toEqual({ rate: 1.5e9 });
     expect(parseRate('512k')).toEqual({ rate: 512 * 1024 });

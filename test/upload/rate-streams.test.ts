@@ -16,13 +16,14 @@ describe('streams and reads under a bandwidth limit', () => {
     for (const rate of [600 * KiB, 3e6, 40e6, 123.4e6]) expect(rate / streamsFor(rate)).toBeGreaterThanOrEqual(MIN_STREAM_RATE);
   });
 
-  it('reads 1 MiB from 512 KiB/s up, two seconds of one stream below, never under 16 KiB', () => {
+  it('reads 1 MiB from 512 KiB/s up, two seconds of one stream below, never under 1 KiB', () => {
     expect(readSizeFor(Infinity)).toBe(Infinity);
     for (const rate of [512 * KiB, 1e6, 10e6, 500e6]) expect(readSizeFor(rate)).toBe(MiB);
     expect(readSizeFor(100_000)).toBe(200_000);
-    expect(readSizeFor(1000)).toBe(16 * KiB);
+    expect(readSizeFor(1000)).toBe(2000);
+    expect(readSizeFor(400)).toBe(KiB);
     // No stream waits much more than two seconds for its next read (the floor aside).
-    for (const rate of [20_000, 300_000, 700 * KiB, 5e6, 50e6]) expect((readSizeFor(rate) * streamsFor(rate)) / rate).toBeLessThanOrEqual(2.01);
+    for (const rate of [1000, 20_000, 300_000, 700 * KiB, 5e6, 50e6]) expect((readSizeFor(rate) * streamsFor(rate)) / rate).toBeLessThanOrEqual(2.01);
   });
 
   it('the transfers cap the scheduler at the streams a limit is worth, and lift the cap when it is off', () => {

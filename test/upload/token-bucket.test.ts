@@ -112,9 +112,9 @@ describe('TokenBucket', () => {
     expect(r.at).toEqual({ second: 500 });
   });
 
-  it('defaults to reads of readSizeFor(rate), within 16 KiB..1 MiB, and no limit at all', async () => {
+  it('defaults to reads of readSizeFor(rate), within 1 KiB..1 MiB, and no limit at all', async () => {
     expect(new TokenBucket({ rate: 8 * 1024 * 1024 }).maxGrant()).toBe(1024 * 1024);
-    expect(new TokenBucket({ rate: 1000 }).maxGrant()).toBe(16 * 1024);
+    expect(new TokenBucket({ rate: 1000 }).maxGrant()).toBe(2000);
     // Below 512 KiB/s one stream, reading two seconds of the rate at a time.
     expect(new TokenBucket({ rate: 400_000 }).maxGrant()).toBe(800_000);
     const unlimited = new TokenBucket();
@@ -175,6 +175,26 @@ describe('TokenBucket', () => {
     stop = true;
     await Promise.all(workers);
     expect(clock.pending()).toBe(0);
+  });
+
+  it('a rate that falls while reads wait grants them only the new read size: no stream sits silent past S3\'s timeout', async () => {
+    const clock = manualClock();
+    const MiB = 1024 * 1024;
+    const b = new TokenBucket({ clock, rate: 1.5 * MiB });
+    expect(b.maxGrant()).toBe(MiB);
+    await clock.advance(5000);
+    // Four reads queued for the old grant; then a timetable boundary down to 20 KB/s.
+    const released: Array<{ at: number; granted: number }> = [];
+    const reads = [0, 1, 2, 3].map(() => b.take(MiB).then((granted) => void released.push({ at: clock.now(), granted })));
+    await clock.advance(10);
+    b.setRate(20_000);
+    expect(b.maxGrant()).toBe(40_000);
+    await clock.advance(60_000);
+    await Promise.all(reads);
+    // The first went while the rate was high; the others get 40 KB each, two seconds apart at most.
+    expect(released.slice(1).map((r) => r.granted)).toEqual([40_000, 40_000, 40_000]);
+    const gaps = released.slice(1).map((r, i) => r.at - released[i]!.at);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(2100);
   });
 
   it('refuses a rate that is not a positive number with a message', () => {

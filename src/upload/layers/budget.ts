@@ -19,8 +19,8 @@ export function budgetLayer(budget: ByteBudget): TransportLayer {
             const grant = budget.maxGrant();
             // No limit set (the usual case): no wait, no hold, no promise per chunk.
             if (grant === Infinity) return inner.read(buf, length, position);
-            const n = Math.max(1, Math.min(length, grant));
-            await req.hold(budget.take(n, req.signal));
+            // The budget may grant less than asked (the rate fell while this read waited).
+            const n = await req.hold(budget.take(Math.max(1, Math.min(length, grant)), req.signal));
             return inner.read(buf, n, position);
           },
         },

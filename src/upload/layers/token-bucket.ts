@@ -18,8 +18,11 @@ import { realClock, type Clock } from '../../util/clock.js';
 import { readSizeFor } from '../rate-streams.js';
 
 export interface ByteBudget {
-  /** Resolves once `bytes` may be sent; rejects with the signal's reason if it aborts first. */
-  take(bytes: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves with how many of `bytes` may be sent now (at least 1, at most the grant the rate
+   * allows when it is served); rejects with the signal's reason if it aborts first.
+   */
+  take(bytes: number, signal?: AbortSignal): Promise<number>;
   /** The most worth asking for at once: reads are cut to this so bytes flow in small steps. */
   maxGrant(): number;
 }
@@ -37,7 +40,7 @@ export interface TokenBucketOptions {
 
 interface Waiter {
   bytes: number;
-  resolve: () => void;
+  resolve: (granted: number) => void;
   reject: (reason: unknown) => void;
   off: (() => void) | undefined;
 }
@@ -121,10 +124,10 @@ export class TokenBucket implements ByteBudget {
     return this.rate === Infinity ? Infinity : this.grant;
   }
 
-  take(bytes: number, signal?: AbortSignal): Promise<void> {
+  take(bytes: number, signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.rate === Infinity && this.waiters.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    if (this.rate === Infinity && this.waiters.length === 0) return Promise.resolve(bytes);
+    return new Promise<number>((resolve, reject) => {
       const w: Waiter = { bytes, resolve, reject, off: undefined };
       // Through the shared fan-out: one Set entry per waiter instead of an EventTarget listener.
       if (signal) {
@@ -181,22 +184,26 @@ export class TokenBucket implements ByteBudget {
     let released = 0;
     while (this.waiters.length > 0) {
       const w = this.waiters[0]!;
+      // A waiter asked under the rate of its time: served under today's, it gets today's grant at
+      // most. A 1 MiB read queued at 1.5 MB/s and served at 20 KB/s would leave 52 s of debt, and
+      // every stream behind it silent past S3's RequestTimeout.
+      const granted = this.rate === Infinity ? w.bytes : Math.min(w.bytes, this.grant);
       if (this.rate !== Infinity) {
         // A request above the bucket size goes once the bucket is full, leaving a debt.
-        const need = Math.min(w.bytes, this.burst);
+        const need = Math.min(granted, this.burst);
         if (this.tokens < need) break;
-        this.tokens -= w.bytes;
+        this.tokens -= granted;
       }
       this.waiters.shift();
       w.off?.();
-      w.resolve();
+      w.resolve(granted);
       released++;
     }
     if (this.waiters.length === 0) {
       this.disarm();
       return;
     }
-    const need = Math.min(this.waiters[0]!.bytes, this.burst);
+    const need = Math.min(this.waiters[0]!.bytes, this.grant, this.burst);
     const dueMs = Math.max(1, Math.ceil(((need - this.tokens) * 1000) / this.rate));
     // Long enough to gather a batch, so releases share event-loop turns, but never past the
     // moment the bucket would be full less LATE_MS (tokens beyond it would be lost, and the rate
