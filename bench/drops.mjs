@@ -3,10 +3,10 @@
 // 5,000-directory deep tree, and 10,000 files in one new folder. Measures peak RSS (goal ≤ 150 MB at
 // any size) and, from the emulator's request counters, the folder listings per new directory (goal
 // ≤ 1.1) and the folder creates (exactly one per new directory: never a duplicate folder).
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startAgent, writeConfig } from './agent.mjs';
-import { sleep, startEmulatorProcess, stopWithin } from './lib.mjs';
+import { ROOT, sleep, startEmulatorProcess, stopWithin } from './lib.mjs';
 
 // Small dense files: the figures are about per-file and per-folder state, not bytes (4 KiB is one
 // part, one PUT; bytes would only add disk and loopback time).
@@ -81,7 +81,10 @@ async function dropCase({ tmp, layout, log }) {
   const emu = await startEmulatorProcess([], { store: 'discard', rateLimits: false, limits });
   try {
     const config = await writeConfig(root, emu, { path: hot, settleSeconds: 0.5, maxFiles: 32, mirrorSubfolders: true });
-    const agent = startAgent(config, { once: true });
+    // The probe samples process.memoryUsage() inside the agent (see bench/mem-probe.mjs).
+    const memFile = path.join(root, 'mem.jsonl');
+    const probe = `--import=${path.join(ROOT, 'bench/mem-probe.mjs')}`;
+    const agent = startAgent(config, { once: true, env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, probe].filter(Boolean).join(' '), FRAMEIO_BENCH_MEM_FILE: memFile } });
     // Uploads created over time (every 2 s), to say where in the drop the RSS peak fell.
     const progress = [];
     let polling = true;
@@ -113,6 +116,12 @@ async function dropCase({ tmp, layout, log }) {
     // Uploads created by the time of the sampled RSS peak (the nearest progress poll before it).
     const atPeak = progress.filter((p) => p.t <= peak.t).at(-1);
     const listings = req.list_folders + req.list_children;
+    // The probe's sample with the highest RSS: how much of it was V8's heap and how much native.
+    const mem = (await readFile(memFile, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const m = mem.reduce((best, x) => (!best || x.rss > best.rss ? x : best), undefined);
+    const heapAtPeak = m && { t: m.t, rssMb: m.rss / 2 ** 20, heapTotalMb: m.heapTotal / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20, externalMb: m.external / 2 ** 20, arrayBuffersMb: m.arrayBuffers / 2 ** 20 };
+    const lastMem = mem.at(-1);
+    const heapUsedEndMb = lastMem ? lastMem.heapUsed / 2 ** 20 : NaN;
     const row = {
       key: layout.key,
       label: layout.label,
@@ -129,6 +138,8 @@ async function dropCase({ tmp, layout, log }) {
       peakSampleS: peak.t,
       createdAtPeak: atPeak?.created ?? 0,
       foldersAtPeak: atPeak?.folders ?? 0,
+      heapAtPeak,
+      heapUsedEndMb,
       rssEndMb: (agent.samples.at(-1)?.rssKb ?? NaN) / 1024,
       listFolders: req.list_folders,
       listChildren: req.list_children,
