@@ -34,7 +34,8 @@ const only = arg('--only')?.split(',');
 // 35 min: issues 12 and 13 added ~6 min of scenarios to the ~14 min the others took, issue 14's agents ~10.
 const budgetS = Number(arg('--budget-min') ?? 35) * 60;
 // Order: the old loopback scenarios, then issue 10's, 12's and 13's; idle last, as growth now
-// measures idle CPU too, so it is the one to lose if the budget runs out.
+// measures idle CPU too, so it is the one to lose if the budget runs out; then the two long ones,
+// agents (issue 14) and drops (issue 10's big drops, ~8 min), usually run alone with --only.
 const ALL = ['throughput', 'memory', 'small', 'latency', 'confirm-lag', 'sequence', 'long-fat', 'startup', 'bwlimit', 'fair-queues', 'growth', 'idle', 'agents', 'drops'];
 for (const s of only ?? []) {
   if (!ALL.includes(s)) {
