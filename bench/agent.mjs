@@ -10,7 +10,7 @@ export async function writeConfig(dir, emu, watch) {
   const w = {
     path: watch.path,
     folder_id: emu.rootFolderId,
-    mirror_subfolders: false,
+    mirror_subfolders: watch.mirrorSubfolders ?? false,
     settle_seconds: watch.settleSeconds ?? 1,
     poll: watch.poll ?? false,
     ...(watch.rescanSeconds ? { rescan_seconds: watch.rescanSeconds } : {}),

@@ -70,6 +70,7 @@ export async function startEmulatorProcess(flags = [], hostOptions) {
     pid: child.pid,
     stats: () => get('/__emulator/stats'),
     files: () => get('/__emulator/files'),
+    folders: () => get('/__emulator/folders'),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -18,7 +18,8 @@ import { longFat } from './longfat.mjs';
 import { startup } from './startup.mjs';
 import { growth } from './growth.mjs';
 import { renderReport } from './report.mjs';
-import { renderConfirm, renderGrowth, renderLongFat, renderStartup } from './report-issue10.mjs';
+import { renderConfirm, renderDrops, renderGrowth, renderLongFat, renderStartup } from './report-issue10.mjs';
+import { drops } from './drops.mjs';
 import { agentsScale } from './agents.mjs';
 import { renderAgents } from './report-issue14.mjs';
 import { bwlimit } from './bwlimit.mjs';
@@ -33,8 +34,9 @@ const only = arg('--only')?.split(',');
 // 35 min: issues 12 and 13 added ~6 min of scenarios to the ~14 min the others took, issue 14's agents ~10.
 const budgetS = Number(arg('--budget-min') ?? 35) * 60;
 // Order: the old loopback scenarios, then issue 10's, 12's and 13's; idle last, as growth now
-// measures idle CPU too, so it is the one to lose if the budget runs out.
-const ALL = ['throughput', 'memory', 'small', 'latency', 'confirm-lag', 'sequence', 'long-fat', 'startup', 'bwlimit', 'fair-queues', 'growth', 'idle', 'agents'];
+// measures idle CPU too, so it is the one to lose if the budget runs out; then the two long ones,
+// agents (issue 14) and drops (issue 10's big drops, ~8 min), usually run alone with --only.
+const ALL = ['throughput', 'memory', 'small', 'latency', 'confirm-lag', 'sequence', 'long-fat', 'startup', 'bwlimit', 'fair-queues', 'growth', 'idle', 'agents', 'drops'];
 for (const s of only ?? []) {
   if (!ALL.includes(s)) {
     console.error(`unknown scenario "${s}"; one of ${ALL.join(', ')}`);
@@ -62,7 +64,7 @@ const machine = {
 
 const CONFIRM_LAGS = [0, 1000, 3000];
 const sequenceFrames = Number(arg('--sequence-frames') ?? (quick ? 200 : 1000));
-const ESTIMATE_S = { throughput: 110, memory: 40, small: 90, latency: 20, 'confirm-lag': 250, sequence: sequenceFrames / 4.5 + 20, 'long-fat': 180, startup: 90, bwlimit: 220, 'fair-queues': 40, growth: 460, idle: 80, agents: 600 };
+const ESTIMATE_S = { throughput: 110, memory: 40, small: 90, latency: 20, 'confirm-lag': 250, sequence: sequenceFrames / 4.5 + 20, 'long-fat': 180, startup: 90, bwlimit: 220, 'fair-queues': 40, growth: 460, idle: 80, agents: 600, drops: 480 };
 const scenarios = {
   throughput: async (tmp) => ({ throughput: await throughput({ tmp, quick, log }) }),
   memory: async (tmp) => ({ memory: await memory({ tmp, quick, log }) }),
@@ -93,6 +95,8 @@ const scenarios = {
   startup: async (tmp) => ({ startup: await startup({ tmp, quick, log, reuse: results.small }) }),
   growth: async (tmp) => ({ growth: await growth({ tmp, quick, log }) }),
   agents: async (tmp) => ({ agents: await agentsScale({ tmp, quick, log }) }),
+  // Issue 10's big drops: 50,000 files in 5,000 new directories, a 5,000-directory tree, 10,000 in one folder.
+  drops: async (tmp) => ({ drops: await drops({ tmp, quick, log }) }),
   bwlimit: async (tmp) => ({ bwlimit: await bwlimit({ tmp, quick, log }) }),
   // The issue's figure is 2,000 queued files; quick keeps the same backlog (writing it takes seconds).
   'fair-queues': async (tmp) => ({ fair: await fairQueues({ tmp, backlog: 2000, settle: 1, log }) }),
@@ -150,6 +154,7 @@ const SECTIONS = [
   ['startup', (r) => r.startup && renderStartup(r.startup)],
   ['growth', (r) => r.growth && renderGrowth(r.growth)],
   ['agents', (r) => r.agents && renderAgents(r.agents)],
+  ['drops', (r) => r.drops && renderDrops(r.drops)],
   ['bwlimit', (r) => r.bwlimit && renderBwlimit(r.bwlimit)],
   ['fair-queues', (r) => r.fair && renderFair(r.fair)],
   ['sequence', (r) => r.sequence && renderSequence(r.sequence)],

@@ -114,6 +114,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     // files() return in-process. Outside /v4, so it never counts as or affects a Frame.io call.
     if (p === '/__emulator/stats' && req.method === 'GET') return sendJson(res, 200, { ...stats, faultsInjected: faults.injectedCount });
     if (p === '/__emulator/files' && req.method === 'GET') return sendJson(res, 200, store.allFiles().map((f) => store.emulatedFile(f)));
+    if (p === '/__emulator/folders' && req.method === 'GET') return sendJson(res, 200, store.allFolders().map((f) => store.emulatedFolder(f)));
     if (p.startsWith('/view/')) {
       stats.requests.view += 1;
       return viewPage(res, store, p.slice('/view/'.length));

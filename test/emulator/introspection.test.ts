@@ -24,6 +24,17 @@ describe('emulator introspection and limit overrides', () => {
     expect((await fetch(`${emu.url}/__emulator/stats`, { method: 'POST' })).status).toBe(404);
   });
 
+  it('serves folders() as JSON (the drops benchmark checks it for duplicate folders) without counting it', async () => {
+    emu = await startEmulator({ rateLimits: false });
+    const made = await api(emu, 'POST', `${acct(emu)}/folders/${emu.rootFolderId}/folders`, { data: { name: 'shot_0001' } });
+    expect(made.status).toBe(201);
+    const before = emu.stats().requests;
+    const folders = (await (await fetch(`${emu.url}/__emulator/folders`)).json()) as ReturnType<Emulator['folders']>;
+    expect(folders).toEqual(emu.folders());
+    expect(folders.find((f) => f.name === 'shot_0001')?.parentId).toBe(emu.rootFolderId);
+    expect(emu.stats().requests).toEqual(before);
+  });
+
   it('enforces and advertises overridden limits', async () => {
     emu = await startEmulator({ limits: { create_folder: { limit: 1, windowMs: 60_000 } } });
     const path = `${acct(emu)}/folders/${emu.rootFolderId}/folders`;
