@@ -81,3 +81,9 @@ export function startAgent(config, { once: runOnce = true, env, onLine } = {}) {
     },
   };
 }
+
+/**
+ * The agent with V8's own memory settings instead of src/cli/v8-flags.ts's (young generation at its
+ * initial size, heap growing by 1.6×): the same-process baseline for what those settings save and cost.
+ */
+export const V8_DEFAULTS_ENV = { FRAMEIO_AGENT_SEMI_SPACE_GROWTH: '2', FRAMEIO_AGENT_HEAP_GROWING_PERCENT: '0' };

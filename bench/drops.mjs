@@ -5,7 +5,7 @@
 // ≤ 1.1) and the folder creates (exactly one per new directory: never a duplicate folder).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startAgent, writeConfig } from './agent.mjs';
+import { startAgent, writeConfig, V8_DEFAULTS_ENV } from './agent.mjs';
 import { ROOT, sleep, startEmulatorProcess, stopWithin } from './lib.mjs';
 
 // Small dense files: the figures are about per-file and per-folder state, not bytes (4 KiB is one
@@ -67,7 +67,7 @@ export function duplicateFolders(folders) {
   return [...seen.values()].filter((c) => c > 1).reduce((a, c) => a + c - 1, 0);
 }
 
-async function dropCase({ tmp, layout, log }) {
+export async function dropCase({ tmp, layout, log, env = {} }) {
   const root = path.join(tmp, `drops-${layout.key}`);
   const hot = path.join(root, 'hot');
   const t0 = performance.now();
@@ -84,7 +84,7 @@ async function dropCase({ tmp, layout, log }) {
     // The probe samples process.memoryUsage() inside the agent (see bench/mem-probe.mjs).
     const memFile = path.join(root, 'mem.jsonl');
     const probe = `--import=${path.join(ROOT, 'bench/mem-probe.mjs')}`;
-    const agent = startAgent(config, { once: true, env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, probe].filter(Boolean).join(' '), FRAMEIO_BENCH_MEM_FILE: memFile } });
+    const agent = startAgent(config, { once: true, env: { ...env, NODE_OPTIONS: [process.env.NODE_OPTIONS, probe].filter(Boolean).join(' '), FRAMEIO_BENCH_MEM_FILE: memFile } });
     // Uploads created over time (every 2 s), to say where in the drop the RSS peak fell.
     const progress = [];
     let polling = true;
@@ -169,5 +169,9 @@ async function dropCase({ tmp, layout, log }) {
 export async function drops({ tmp, quick, log }) {
   const cases = [];
   for (const layout of dropLayouts(quick)) cases.push(await dropCase({ tmp, layout, log }));
-  return { cases };
+  // The one-folder drop again with V8's own memory settings: what src/cli/v8-flags.ts saves and costs.
+  const one = dropLayouts(quick).find((l) => l.key === 'one');
+  const v8Defaults = one ? await dropCase({ tmp, layout: one, log: () => undefined, env: V8_DEFAULTS_ENV }) : undefined;
+  if (v8Defaults) log(`  ${one.label} with V8's own memory settings: peak RSS ${v8Defaults.peakRssMb.toFixed(0)} MB, agent CPU ${v8Defaults.cpuS.toFixed(1)} s`);
+  return { cases, ...(v8Defaults ? { v8Defaults: { key: one.key, peakRssMb: v8Defaults.peakRssMb, cpuS: v8Defaults.cpuS, wallS: v8Defaults.wallS } } : {}) };
 }

@@ -8,7 +8,7 @@ import { lstat, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { startAgent, writeConfig } from './agent.mjs';
+import { startAgent, writeConfig, V8_DEFAULTS_ENV } from './agent.mjs';
 import { BIN, MiB, sleep, startEmulatorProcess, stopWithin, waitFor } from './lib.mjs';
 
 const UNLIMITED = { limit: 100_000, windowMs: 1000 };
@@ -166,13 +166,13 @@ export async function growthCase({ tmp, n, idleWindowS, log, v8Baseline = false 
     row.peakRssMb = agent.peakMb();
     row.totalUploads = (await emu.stats()).requests.create_local_upload;
     if (v8Baseline) {
-      // The same start with V8's own young-generation growth (src/cli/v8-flags.ts caps it): what the cap saves.
+      // The same start with V8's own memory settings (src/cli/v8-flags.ts changes two): what they save.
       await agent.stop();
-      agent = startAgent(config, { once: false, env: { FRAMEIO_AGENT_SEMI_SPACE_GROWTH: '2' } });
+      agent = startAgent(config, { once: false, env: V8_DEFAULTS_ENV });
       await untilQuiet(agent);
       row.v8PeakRssMb = agent.peakMb();
     }
-    log(`  ${n} old files (setup ${row.setupS.toFixed(0)} s, bare walk ${row.walkS.toFixed(2)} s): run --once ${row.onceS.toFixed(2)} s (${row.onceUploads} uploads); run → new file confirmed ${row.newUploadS.toFixed(2)} s; idle ${row.idleCpuPct.toFixed(2)} % of a core over ${row.idleWindowS.toFixed(0)} s (quiet after ${row.warmupS.toFixed(0)} s); RSS ${row.rssMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB; uploads in all ${row.totalUploads} (seed + new = 2)${row.v8PeakRssMb ? `; with V8's own young-generation growth peak ${row.v8PeakRssMb.toFixed(0)} MB` : ''}`);
+    log(`  ${n} old files (setup ${row.setupS.toFixed(0)} s, bare walk ${row.walkS.toFixed(2)} s): run --once ${row.onceS.toFixed(2)} s (${row.onceUploads} uploads); run → new file confirmed ${row.newUploadS.toFixed(2)} s; idle ${row.idleCpuPct.toFixed(2)} % of a core over ${row.idleWindowS.toFixed(0)} s (quiet after ${row.warmupS.toFixed(0)} s); RSS ${row.rssMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB; uploads in all ${row.totalUploads} (seed + new = 2)${row.v8PeakRssMb ? `; with V8's own memory settings peak ${row.v8PeakRssMb.toFixed(0)} MB` : ''}`);
     return row;
   } finally {
     await agent?.stop();

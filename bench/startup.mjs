@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startAgent, writeConfig } from './agent.mjs';
+import { startAgent, V8_DEFAULTS_ENV, writeConfig } from './agent.mjs';
 import { BIN, MiB, startEmulatorProcess, waitFor } from './lib.mjs';
 import { smallFiles } from './scenarios.mjs';
 
@@ -50,8 +50,8 @@ async function firstUpload({ tmp, settleSeconds, log }) {
 }
 
 /**
- * What the agent's young-generation cap (src/cli/v8-flags.ts) costs and saves in a 1,000-file drop:
- * the same drop with the cap and with V8's own growth (FRAMEIO_AGENT_SEMI_SPACE_GROWTH=2),
+ * What the agent's V8 memory settings (src/cli/v8-flags.ts) cost and save in a 1,000-file drop:
+ * the same drop with them and with V8's own (V8_DEFAULTS_ENV),
  * alternating, `reps` times each. CPU is the agent's (from /proc, sampled each second, so the last
  * second's share may be missing alike in both).
  */
@@ -60,7 +60,7 @@ async function youngGeneration({ tmp, reps, log }) {
   const v8 = [];
   for (let i = 0; i < reps; i++) {
     capped.push(await smallFiles({ tmp, n: 1000, rateLimits: false, maxFiles: 32, log: () => undefined }));
-    v8.push(await smallFiles({ tmp, n: 1000, rateLimits: false, maxFiles: 32, log: () => undefined, env: { FRAMEIO_AGENT_SEMI_SPACE_GROWTH: '2' } }));
+    v8.push(await smallFiles({ tmp, n: 1000, rateLimits: false, maxFiles: 32, log: () => undefined, env: V8_DEFAULTS_ENV }));
   }
   const mid = (rows, k) => {
     const xs = rows.map((x) => x[k]).sort((a, b) => a - b);
@@ -68,7 +68,7 @@ async function youngGeneration({ tmp, reps, log }) {
   };
   const pick = (rows) => ({ wallFilesPerS: mid(rows, 'wallFilesPerS'), cpuS: mid(rows, 'cpuS'), peakRssMb: mid(rows, 'peakRssMb'), runs: rows.map((x) => ({ wallFilesPerS: x.wallFilesPerS, cpuS: x.cpuS, peakRssMb: x.peakRssMb })) });
   const r = { reps, capped: pick(capped), v8: pick(v8) };
-  log(`  young generation, 1000-file drop: capped ${r.capped.wallFilesPerS.toFixed(0)} files/s, CPU ${r.capped.cpuS.toFixed(2)} s, peak ${r.capped.peakRssMb.toFixed(0)} MB; V8's growth ${r.v8.wallFilesPerS.toFixed(0)} files/s, CPU ${r.v8.cpuS.toFixed(2)} s, peak ${r.v8.peakRssMb.toFixed(0)} MB (median of ${reps})`);
+  log(`  V8 memory settings, 1000-file drop: the agent's ${r.capped.wallFilesPerS.toFixed(0)} files/s, CPU ${r.capped.cpuS.toFixed(2)} s, peak ${r.capped.peakRssMb.toFixed(0)} MB; V8's own ${r.v8.wallFilesPerS.toFixed(0)} files/s, CPU ${r.v8.cpuS.toFixed(2)} s, peak ${r.v8.peakRssMb.toFixed(0)} MB (median of ${reps})`);
   return r;
 }
 
