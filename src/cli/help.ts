@@ -68,6 +68,8 @@ Ctrl-C stops and deletes the placeholders of unfinished uploads from Frame.io (e
   --folder <id>      destination folder (find ids with \`frameio-agent ls\`)
   --workers <n>      parallel parts per file (default 5)
   --retries <n>      retries per part (default 3)
+  --bwlimit <b>      upload bandwidth, overriding the config's upload.bandwidth (40MB/s, 100Mbit/s, off, or a
+                     timetable such as "Mon-Fri 08:00,20MB/s 19:00,off")
 ${CONNECTION}
 `,
   'remote-upload': `Usage: frameio-agent remote-upload <url> --folder <id> [--name <name>] [--no-wait]

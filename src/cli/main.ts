@@ -7,7 +7,7 @@ import { redact } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { EXIT, UsageError, exitCodeFor } from './exit.js';
 import { err, out, type CliIO } from './io.js';
-import { parseBandwidth } from '../upload/bandwidth.js';
+import { parseBandwidth, type Timetable } from '../upload/bandwidth.js';
 import { loadConfigFor } from './config-file.js';
 import { COMMAND_HELP, GENERAL_HELP } from './help.js';
 // Each command's module is imported when that command runs: `run` does not load the emulator,
@@ -87,10 +87,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         out(io, VERSION);
         return EXIT.ok;
       case 'upload': {
-        const { values: v, positionals } = parse(rest, { ...connection, folder: { type: 'string' }, workers: { type: 'string' }, retries: { type: 'string' } }, true);
+        const { values: v, positionals } = parse(rest, { ...connection, folder: { type: 'string' }, workers: { type: 'string' }, retries: { type: 'string' }, bwlimit: { type: 'string' } }, true);
         const config = v.config ? await loadConfigFor(v.config, io, { checkPaths: false }) : undefined;
         const workers = int(v.workers, 'workers');
         const retries = int(v.retries, 'retries');
+        const bandwidth = bwlimitOf(v.bwlimit);
         return await (await import('./upload.js')).uploadCommand(
           {
             files: positionals,
@@ -103,6 +104,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
             ...(workers !== undefined ? { workers } : {}),
             ...(retries !== undefined ? { retries } : {}),
             ...(config ? { config } : {}),
+            ...(bandwidth ? { bandwidth } : {}),
           },
           io,
         );
@@ -146,12 +148,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       }
       case 'run': {
         const { values: v } = parse(rest, { once: { type: 'boolean' }, demo: { type: 'boolean' }, 'token-file': { type: 'string' }, http: { type: 'string' }, bwlimit: { type: 'string' } });
-        let bandwidth;
-        if (v.bwlimit !== undefined) {
-          const r = parseBandwidth(v.bwlimit);
-          if ('problem' in r) throw new UsageError(`--bwlimit: ${r.problem}`);
-          bandwidth = r.table;
-        }
+        const bandwidth = bwlimitOf(v.bwlimit);
         return await (await import('./run.js')).runCommand(
           {
             ...(v.config ? { config: v.config } : {}),
@@ -311,4 +308,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     return exitCodeFor(e);
   }
+}
+
+/** `--bwlimit`: a rate or a timetable, as `upload.bandwidth` takes. */
+function bwlimitOf(text: string | undefined): Timetable | undefined {
+  if (text === undefined) return undefined;
+  const r = parseBandwidth(text);
+  if ('problem' in r) throw new UsageError(`--bwlimit: ${r.problem}`);
+  return r.table;
 }

@@ -2,7 +2,7 @@
 // confirm each with the status call, print each view_url. Exit non-zero if any failed.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FrameioUploader, createTransfers } from '../upload/index.js';
+import { BandwidthSchedule, FrameioUploader, createTransfers, describeRate, type Timetable } from '../upload/index.js';
 import { waitForUpload } from '../pipeline/verify.js';
 import { answerMayBeLost, classifyNetworkError } from '../frameio/errors.js';
 import { realClock } from '../util/clock.js';
@@ -30,6 +30,8 @@ export interface UploadArgs {
   retries?: number;
   parallelFiles?: number;
   config?: AgentConfig;
+  /** --bwlimit: overrides the config's upload.bandwidth. */
+  bandwidth?: Timetable;
 }
 
 export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number> {
@@ -43,6 +45,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
     logger,
   });
   let interrupt: Interrupt | undefined;
+  let schedule: BandwidthSchedule | undefined;
   try {
     const folderId = args.folder ?? (conn.emulator ? conn.emulator.rootFolderId : undefined);
     if (!folderId) throw new UsageError('upload: --folder <folder_id> is required (find ids with `frameio-agent ls`)');
@@ -62,7 +65,11 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
     }
     // One scheduler for the batch, as in the agent: files take turns for part slots.
     // --workers is per file here, as in the Python SDK: the batch may have that many per file in flight.
-    const { scheduler } = createTransfers({ maxWorkers: (args.workers ?? 5) * (args.parallelFiles ?? 2), maxFiles: args.parallelFiles ?? 2 });
+    const transfers = createTransfers({ maxWorkers: (args.workers ?? 5) * (args.parallelFiles ?? 2), maxFiles: args.parallelFiles ?? 2 });
+    const { scheduler } = transfers;
+    // The same limit as the agent's (the office uplink is the same), or --bwlimit's.
+    const bandwidth = args.bandwidth ?? args.config?.upload.bandwidth;
+    schedule = bandwidth ? new BandwidthSchedule(bandwidth, transfers.budget, { clock: realClock, onChange: (rate) => logger.info(`upload bandwidth limit: ${describeRate(rate)}`) }) : undefined;
     let failed = 0;
     // Placeholders made in Frame.io whose parts are not all stored yet: on Ctrl-C they are
     // deleted, or they would sit in Frame.io as empty `created` files that nothing resumes.
@@ -122,6 +129,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
     if (conn.emulator) logger.info('(the built-in emulator stops with this command, and its view URLs with it; `frameio-agent emulator` runs one that stays up)');
     return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
+    schedule?.close();
     interrupt?.dispose();
     await conn.close();
     await logger.close();

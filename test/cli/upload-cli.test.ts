@@ -56,6 +56,23 @@ describe('frameio-agent upload', () => {
     expect(io.stderrText()).toMatch(/bar\.mov\s+\[[#-]{24}\]\s+\d+% .*MB\/s ETA/);
   });
 
+  it('--bwlimit holds the upload to the limit (as upload.bandwidth in the config would), and a bad one is a usage error', async () => {
+    const size = 2_560_000;
+    await fs.writeFile(path.join(dir, 'slow.mov'), pattern(size, 13));
+    const io = memoryIO(envFor(), dir);
+    const t0 = performance.now();
+    const code = await main(['upload', 'slow.mov', '--folder', emu.rootFolderId, '--bwlimit', '1MB/s'], io);
+    const ms = performance.now() - t0;
+    expect(code, io.stderrText()).toBe(0);
+    expect(io.stderrText()).toMatch(/upload bandwidth limit: 1 MB\/s/);
+    // At most one read (1 MiB at this rate) plus 50 ms of the rate goes before the limit paces.
+    expect(ms).toBeGreaterThanOrEqual(((size - 1_048_576 - 50_000) / 1_000_000) * 1000 * 0.95);
+    expect((await emu.readFile(emu.files().find((x) => x.name === 'slow.mov')!.id)).equals(pattern(size, 13))).toBe(true);
+    const bad = memoryIO(envFor(), dir);
+    expect(await main(['upload', 'slow.mov', '--folder', emu.rootFolderId, '--bwlimit', '20MB'], bad)).toBe(2);
+    expect(bad.stderrText()).toMatch(/--bwlimit: .*20MB/);
+  });
+
   it('a missing file is a usage error (exit 2) naming the file, and nothing is uploaded', async () => {
     const before = emu.files().length;
     const io = memoryIO(envFor(), dir);
