@@ -5,42 +5,24 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { runCli, type Proc } from '../helpers/cli-process.js';
-import { pattern, tempDir, waitFor } from '../helpers/tmp.js';
+import type { Emulator } from '../../src/emulator/index.js';
+import type { Proc } from '../helpers/cli-process.js';
+import { cliSandbox, type CliSandbox } from '../helpers/cli-sandbox.js';
+import { pattern, waitFor } from '../helpers/tmp.js';
 
 const MiB = 1024 * 1024;
+let sb: CliSandbox;
 let emu: Emulator;
 let dir: string;
-let runtimeDir: string;
-let cleanup: () => Promise<void>;
-const running: Proc[] = [];
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('fia-live-progress-'));
-  runtimeDir = path.join(dir, 'runtime');
-  await fs.mkdir(runtimeDir, { mode: 0o700 });
-  // 4 parts of 2 MiB, each read at 128 KiB/s: about 16 s before the first part can finish.
-  emu = await startEmulator({ dataDir: path.join(dir, 'emu'), partSizeTarget: 2 * MiB, connectionBytesPerSecond: 128 * 1024 });
+  sb = await cliSandbox('fia-live-progress-', { partSizeTarget: 2 * MiB, connectionBytesPerSecond: 128 * 1024 });
+  ({ emu, dir } = sb);
 });
-afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  await emu.close();
-  await cleanup();
-});
+afterAll(() => sb.close());
 
-function cli(args: string[]): Proc {
-  const p = runCli(args, { cwd: dir, env: { XDG_RUNTIME_DIR: runtimeDir } });
-  running.push(p);
-  return p;
-}
-
-async function status(args: string[]): Promise<string> {
-  const p = cli(['status', ...args]);
-  const { code } = await p.exited;
-  expect(code, p.stderr()).toBe(0);
-  return p.stdout();
-}
+const cli = (args: string[]): Proc => sb.cli(args);
+const status = (args: string[]): Promise<string> => sb.status(args);
 
 interface InFlight { path: string; size: number; bytes_done: number; parts_done: number; parts: number; bytes_sent?: number }
 

@@ -6,41 +6,24 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { agentPresence, type PresenceProbe } from '../../src/cli/agent-presence.js';
-import { runCli, type Proc } from '../helpers/cli-process.js';
-import { pattern, tempDir, waitFor } from '../helpers/tmp.js';
+import type { Proc } from '../helpers/cli-process.js';
+import { cliSandbox, type CliSandbox } from '../helpers/cli-sandbox.js';
+import { pattern, waitFor } from '../helpers/tmp.js';
 
+let sb: CliSandbox;
 let emu: Emulator;
 let dir: string;
-let runtimeDir: string;
-let cleanup: () => Promise<void>;
-const running: Proc[] = [];
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('fia-presence-'));
-  runtimeDir = path.join(dir, 'runtime');
-  await fs.mkdir(runtimeDir, { mode: 0o700 });
-  emu = await startEmulator({ dataDir: path.join(dir, 'emu') });
+  sb = await cliSandbox('fia-presence-');
+  ({ emu, dir } = sb);
 });
-afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  await emu.close();
-  await cleanup();
-});
+afterAll(() => sb.close());
 
-function cli(args: string[]): Proc {
-  const p = runCli(args, { cwd: dir, env: { XDG_RUNTIME_DIR: runtimeDir } });
-  running.push(p);
-  return p;
-}
-
-async function status(args: string[]): Promise<string> {
-  const p = cli(['status', ...args]);
-  const { code } = await p.exited;
-  expect(code, p.stderr()).toBe(0);
-  return p.stdout();
-}
+const cli = (args: string[]): Proc => sb.cli(args);
+const status = (args: string[]): Promise<string> => sb.status(args);
 
 describe('status beside a real agent', () => {
   it('says it runs (pid, since), shows the queue, a next attempt and a file history; after kill -9 it is not running', async () => {
