@@ -28,7 +28,8 @@ const what = (watch: string | undefined): string => (watch === undefined ? 'all 
 
 export async function pauseCommand(args: PauseArgs, io: CliIO): Promise<number> {
   await checkWatch(args, io, 'pause');
-  const journal = await openJournal(args, io, false);
+  // Before the agent's first run too (a service installed paused): the journal is made for it.
+  const journal = await openJournal(args, io, false, { create: true });
   try {
     const before = await readPauseState(journal);
     const was = args.watch === undefined ? before.all : before.watches.get(args.watch);

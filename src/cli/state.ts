@@ -7,6 +7,7 @@ import { SqliteJobStore, checkPgUrl, journalPath, openJobStore, type JobStore, t
 import { loadConfigFor } from './config-file.js';
 import { UsageError } from './exit.js';
 import type { CliIO } from './io.js';
+import { makeStateDirPrivate } from '../util/private-files.js';
 
 // These commands only need state_dir: credentials referenced as ${FRAMEIO_TOKEN} may be unset in
 // a monitoring shell, so missing variables get a stand-in instead of failing the whole file.
@@ -34,12 +35,16 @@ export async function journalTargetFor(args: { config?: string; stateDir?: strin
   return { stateDir: home };
 }
 
-export async function openJournal(args: { config?: string; stateDir?: string }, io: CliIO, readonly: boolean): Promise<JobStore> {
-  return openJournalAt(await journalTargetFor(args, io), readonly);
+export async function openJournal(args: { config?: string; stateDir?: string }, io: CliIO, readonly: boolean, opts: { create?: boolean } = {}): Promise<JobStore> {
+  return openJournalAt(await journalTargetFor(args, io), readonly, opts);
 }
 
-/** The journal of a target found with journalTargetFor (for a command that needs its stateDir too). */
-export async function openJournalAt(target: JournalTarget, readonly: boolean): Promise<JobStore> {
+/**
+ * The journal of a target found with journalTargetFor (for a command that needs its stateDir too).
+ * `create`: a missing SQLite journal is made (state_dir private, as `run` makes it), for a command
+ * that leaves something for the agent's first start (`pause` before a service's first run).
+ */
+export async function openJournalAt(target: JournalTarget, readonly: boolean, opts: { create?: boolean } = {}): Promise<JobStore> {
   if (target.url) {
     const check = checkPgUrl(target.url);
     if (!check.ok) throw new UsageError(`the journal database URL ${check.display} ${check.problem}`);
@@ -47,7 +52,11 @@ export async function openJournalAt(target: JournalTarget, readonly: boolean): P
   }
   const file = journalPath(target.stateDir);
   if (!fs.existsSync(file)) {
-    throw new UsageError(`no journal at ${file}: the agent has not run with this state_dir yet (pass --config or --state-dir)`);
+    if (!opts.create || readonly) throw new UsageError(`no journal at ${file}: the agent has not run with this state_dir yet (pass --config or --state-dir)`);
+    makeStateDirPrivate(target.stateDir);
+    const store = SqliteJobStore.open(file);
+    makeStateDirPrivate(target.stateDir);
+    return store;
   }
   return SqliteJobStore.open(file, { readonly });
 }

@@ -62,6 +62,22 @@ describe('pause and resume from the command line', () => {
     expect((await cli(['resume', '--watch', 'hot', ...sd], env.root)).out).toMatch(/^resumed watch 'hot': .*\nall uploads stay paused \(`frameio-agent resume`\)\n$/);
   });
 
+  it('pause before the agent ever ran makes its journal (state_dir private) and the first start is paused', async () => {
+    env = await agentEnv();
+    const sd = ['--state-dir', env.stateDir];
+    await expect(fs.stat(env.stateDir)).rejects.toThrow(/ENOENT/);
+    const paused = await cli(['pause', ...sd], env.root);
+    expect(paused.code, paused.err).toBe(0);
+    expect(paused.out).toMatch(/^paused all uploads/);
+    expect((await fs.stat(env.stateDir)).mode & 0o777).toBe(0o700);
+    expect((await fs.stat(path.join(env.stateDir, 'journal.sqlite'))).mode & 0o077).toBe(0);
+    const agent = await env.start();
+    expect(agent.controls.isPaused()).toBe(true);
+    await env.write('held.mov', Buffer.alloc(1000, 1));
+    expect((await cli(['resume', ...sd], env.root)).out).toMatch(/^resumed all uploads/);
+    await waitFor(() => env!.emu.files().find((f) => f.name === 'held.mov' && f.uploadComplete), { what: 'the held file uploaded after resume', timeoutMs: 15_000 });
+  });
+
   it('an unknown watch or option and a bad --bwlimit exit 2 naming the problem, changing nothing', async () => {
     const t = await tempDir('fia-pause-cli-');
     cleanups.push(t.cleanup);
@@ -71,7 +87,9 @@ describe('pause and resume from the command line', () => {
     const unknown = await cli(['pause', '--watch', 'nope', '--config', config], t.dir);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/pause: no watch named 'nope' in .*agent\.yaml \(watches: cams\)/);
-    const noJournal = await cli(['pause', '--config', config], t.dir);
+    // Refused before anything is made (pause makes a missing journal, resume never does).
+    await expect(fs.stat(state)).rejects.toThrow(/ENOENT/);
+    const noJournal = await cli(['resume', '--config', config], t.dir);
     expect(noJournal.code).toBe(2);
     expect(noJournal.err).toMatch(/no journal at .*journal\.sqlite/);
     const resumeNow = await cli(['resume', '--now', '--config', config], t.dir);
