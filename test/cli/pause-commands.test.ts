@@ -9,6 +9,7 @@ import { runCli } from '../helpers/cli-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startEmulator } from '../../src/emulator/index.js';
+import { writeAgentYaml } from '../helpers/agent-yaml.js';
 
 let env: AgentEnv | undefined;
 const cleanups: Array<() => Promise<void>> = [];
@@ -106,14 +107,7 @@ describe('pause and resume from the command line', () => {
     const emu = await startEmulator({ dataDir: path.join(t.dir, 'emu') });
     cleanups.push(() => emu.close());
     const hot = path.join(t.dir, 'hot');
-    await fs.mkdir(hot);
-    const config = path.join(t.dir, 'agent.yaml');
-    await fs.writeFile(config, [
-      'frameio:', `  api_url: ${emu.apiUrl}`, `  account_id: ${emu.accountId}`, `  token: ${emu.token}`,
-      `state_dir: ${JSON.stringify(path.join(t.dir, 'state'))}`,
-      'upload:', '  bandwidth: off',
-      'watches:', `  - path: ${JSON.stringify(hot)}`, `    folder_id: ${emu.rootFolderId}`, '    settle_seconds: 0.3', '',
-    ].join('\n'));
+    const config = await writeAgentYaml(path.join(t.dir, 'agent.yaml'), emu, { stateDir: path.join(t.dir, 'state'), hot, upload: ['  bandwidth: off'] });
     const size = 400_000;
     await fs.writeFile(path.join(hot, 'slow.mov'), Buffer.alloc(size, 3));
     const run = runCli(['run', '--once', '--config', config, '--bwlimit', '200KB/s'], { cwd: t.dir });

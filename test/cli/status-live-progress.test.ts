@@ -9,6 +9,7 @@ import type { Emulator } from '../../src/emulator/index.js';
 import type { Proc } from '../helpers/cli-process.js';
 import { cliSandbox, type CliSandbox } from '../helpers/cli-sandbox.js';
 import { pattern, waitFor } from '../helpers/tmp.js';
+import { writeAgentYaml } from '../helpers/agent-yaml.js';
 
 const MiB = 1024 * 1024;
 let sb: CliSandbox;
@@ -29,14 +30,7 @@ interface InFlight { path: string; size: number; bytes_done: number; parts_done:
 describe('status from another process during a slow upload', () => {
   it('shows live bytes while no part has finished, and only finished parts once the agent is killed', async () => {
     const hot = path.join(dir, 'hot');
-    await fs.mkdir(hot);
-    const cfg = path.join(dir, 'agent.yaml');
-    await fs.writeFile(
-      cfg,
-      ['frameio:', `  api_url: ${emu.apiUrl}`, `  account_id: ${emu.accountId}`, `  token: ${emu.token}`, `state_dir: ${path.join(dir, 'state')}`,
-        'upload:', '  max_workers: 4', '  adaptive: false',
-        'watches:', '  - name: hot', `    path: ${hot}`, `    folder_id: ${emu.rootFolderId}`, '    settle_seconds: 0.2', ''].join('\n'),
-    );
+    const cfg = await writeAgentYaml(path.join(dir, 'agent.yaml'), emu, { stateDir: path.join(dir, 'state'), hot, name: 'hot', upload: ['  max_workers: 4', '  adaptive: false'], settleSeconds: 0.2 });
     const agent = cli(['run', '--config', cfg]);
     await agent.waitForOutput(/watching /);
     await fs.writeFile(path.join(hot, 'big.mov'), pattern(8 * MiB, 5));

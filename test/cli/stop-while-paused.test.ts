@@ -9,6 +9,7 @@ import { runCli, type Proc } from '../helpers/cli-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { writeAgentYaml } from '../helpers/agent-yaml.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -40,14 +41,7 @@ describe('stopping a paused agent', () => {
     const emu: Emulator = await startEmulator({ linkBytesPerSecond: 512 * 1024, partSizeTarget: 1.5 * 1024 * 1024 });
     cleanups.push(() => emu.close());
     const hot = path.join(t.dir, 'hot');
-    await fs.mkdir(hot);
-    const config = path.join(t.dir, 'agent.yaml');
-    await fs.writeFile(config, [
-      'frameio:', `  api_url: ${emu.apiUrl}`, `  account_id: ${emu.accountId}`, `  token: ${emu.token}`,
-      `state_dir: ${JSON.stringify(path.join(t.dir, 'state'))}`,
-      'upload:', '  adaptive: false',
-      'watches:', '  - name: hot', `    path: ${JSON.stringify(hot)}`, `    folder_id: ${emu.rootFolderId}`, '    settle_seconds: 0.3', '',
-    ].join('\n'));
+    const config = await writeAgentYaml(path.join(t.dir, 'agent.yaml'), emu, { stateDir: path.join(t.dir, 'state'), hot, name: 'hot', upload: ['  adaptive: false'] });
     await fs.writeFile(path.join(hot, 'big.mov'), Buffer.alloc(3 * 1024 * 1024, 5));
 
     const first = agentRun(config, t.dir);
