@@ -5,24 +5,33 @@
 // credential file (LoadCredential=) or an EnvironmentFile= with mode 0600.
 import type { ServicePlan } from './types.js';
 
+/**
+ * Every value put on a unit line: systemd reads a unit line by line and quotes do not carry over a
+ * line break, so a path like `x"⏎ExecStartPre=+/bin/sh …` would add a directive of its own (run as
+ * root, whatever User= says). Refused, whatever the setting.
+ */
+function oneLine(value: string, what: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new Error(`${what} with a line break or another control character cannot go into a unit file: ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** Quotes one word for a unit file: specifiers (%) and variables ($) are taken literally. */
 export function systemdWord(word: string): string {
-  if (/[\n\r]/.test(word)) throw new Error(`an argument with a line break cannot go into a unit file: ${JSON.stringify(word)}`);
-  const escaped = word.replace(/%/g, '%%');
+  const escaped = oneLine(word, 'an argument').replace(/%/g, '%%');
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(escaped) && !escaped.includes('$')) return escaped;
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '$$$$')}"`;
 }
 
 /** A path in a path-list setting (ReadWritePaths=): % escaped, quoted when it has spaces. */
 function systemdPath(p: string): string {
-  const escaped = p.replace(/%/g, '%%');
+  const escaped = oneLine(p, 'a path').replace(/%/g, '%%');
   return /[\s"\\]/.test(escaped) ? `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : escaped;
 }
 
 /** A single-path setting (WorkingDirectory=, EnvironmentFile=, LoadCredential=): the rest of the line, as is. */
 function systemdRawPath(p: string): string {
-  if (/[\n\r]/.test(p)) throw new Error(`a path with a line break cannot go into a unit file: ${JSON.stringify(p)}`);
-  return p.replace(/%/g, '%%');
+  return oneLine(p, 'a path').replace(/%/g, '%%');
 }
 
 function underTmp(p: string): boolean {
@@ -41,7 +50,7 @@ export function renderSystemdUnit(plan: ServicePlan): string {
   const lines = [
     '# Written by `frameio-agent service install`. Edit the config, not this file, and install again.',
     '[Unit]',
-    `Description=${plan.description}`,
+    `Description=${oneLine(plan.description, 'a description').replace(/%/g, '%%')}`,
     'After=network-online.target',
     'Wants=network-online.target',
     // Hot folders are often network shares: start after they are mounted.
@@ -62,7 +71,10 @@ export function renderSystemdUnit(plan: ServicePlan): string {
   if (plan.environmentFile) lines.push(`EnvironmentFile=${systemdRawPath(plan.environmentFile)}`);
   if (credential) lines.push(`LoadCredential=${TOKEN_CREDENTIAL}:${systemdRawPath(plan.tokenFile!)}`);
   if (system) {
-    if (plan.runAs) lines.push(`User=${plan.runAs}`);
+    if (plan.runAs) {
+      if (/\s/.test(plan.runAs)) throw new Error(`a user name with a space cannot go into a unit file: ${JSON.stringify(plan.runAs)}`);
+      lines.push(`User=${oneLine(plan.runAs, 'a user name')}`);
+    }
     lines.push(
       // Folder locks: a runtime directory owned by the service user, announced as XDG_RUNTIME_DIR
       // so src/lock puts them there (the agent uses it only when it belongs to the agent's user).

@@ -24,6 +24,16 @@ const plan: ServicePlan = {
 };
 
 describe('renderSystemdUnit', () => {
+  it('refuses a line break in any value (a watch path could otherwise add an ExecStartPre=+ run as root) and escapes % in the description', () => {
+    const injected = '/srv/hot/x"\nExecStartPre=+/usr/bin/touch /tmp/pwned\n#';
+    expect(() => renderSystemdUnit({ ...plan, readWritePaths: [...plan.readWritePaths, injected] })).toThrow(/a path with a line break .*cannot go into a unit file/);
+    expect(() => renderSystemdUnit({ ...plan, workingDirectory: '/var/lib/a\rb' })).toThrow(/line break/);
+    expect(() => renderSystemdUnit({ ...plan, description: 'agent (a\nb.yaml)' })).toThrow(/a description with a line break/);
+    expect(() => renderSystemdUnit({ ...plan, runAs: 'daemon\nExecStartPre=+/bin/true' })).toThrow(/user name/);
+    expect(() => renderSystemdUnit({ ...plan, command: [...plan.command, 'a\tb'] })).toThrow(/an argument with a line break or another control character/);
+    expect(renderSystemdUnit({ ...plan, description: 'Frame.io watch-folder agent (agent%h.yaml)' })).toContain('Description=Frame.io watch-folder agent (agent%%h.yaml)\n');
+  });
+
   it('quotes and escapes words so systemd reads them back unchanged, and passes verify', async () => {
     expect(systemdWord('/srv/plain')).toBe('/srv/plain');
     expect(systemdWord('100% "edit" $HOME')).toBe('"100%% \\"edit\\" $$HOME"');
