@@ -9,6 +9,7 @@ import type { JobStore } from '../journal/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { SETTLING_KEY, settlingKey, type PublishedSettling } from './settling.js';
+import { LIVE_BYTES_KEY } from './live-bytes.js';
 
 /** A record older than this whose agent beat no more recently is deleted. */
 export const SETTLING_FORGET_AFTER_MS = 6 * 60 * 60 * 1000;
@@ -26,11 +27,12 @@ const REPUBLISH_MS = 30_000;
  */
 export function staleSettlingKeys(
   records: ReadonlyMap<string, string>,
-  opts: { self: string; now: number; agents?: readonly AgentRow[]; forgetAfterMs?: number },
+  opts: { self: string; now: number; agents?: readonly AgentRow[]; forgetAfterMs?: number; prefix?: string },
 ): string[] {
   const forgetAfterMs = opts.forgetAfterMs ?? SETTLING_FORGET_AFTER_MS;
   const recent = new Set((opts.agents ?? []).filter((a) => a.heartbeatAgeMs < forgetAfterMs).map((a) => a.id));
-  const prefix = `${SETTLING_KEY}/`;
+  // The live-bytes records (src/status/live-bytes.ts) are kept per agent the same way.
+  const prefix = opts.prefix ?? `${SETTLING_KEY}/`;
   const stale: string[] = [];
   for (const [key, raw] of records) {
     if (!key.startsWith(prefix)) continue;
@@ -96,19 +98,24 @@ export class SettlingPublisher {
     this.shownAt = now;
   }
 
-  /** Delete the records of agents gone for good (see staleSettlingKeys); how many were deleted. */
+  /**
+   * Delete the records of agents gone for good (see staleSettlingKeys): their settling counts and
+   * their live bytes (an agent killed mid-upload leaves the latter behind); how many were deleted.
+   */
   async prune(): Promise<number> {
     const { store } = this.opts;
-    const [records, agents] = await Promise.all([store.listSettings(`${SETTLING_KEY}/`), store.agents?.list()]);
-    const stale = staleSettlingKeys(records, {
+    const live = `${LIVE_BYTES_KEY}/`;
+    const [records, liveRecords, agents] = await Promise.all([store.listSettings(`${SETTLING_KEY}/`), store.listSettings(live), store.agents?.list()]);
+    const rule = {
       self: this.opts.agentId,
       now: this.opts.clock.now(),
       ...(agents ? { agents } : {}),
       ...(this.opts.forgetAfterMs !== undefined ? { forgetAfterMs: this.opts.forgetAfterMs } : {}),
-    });
+    };
+    const stale = [...staleSettlingKeys(records, rule), ...staleSettlingKeys(liveRecords, { ...rule, prefix: live })];
     // A gone agent that comes back in the meantime loses its record until its next publish (30 s at most): a display figure.
     for (const key of stale) await store.setSetting(key, null);
-    if (stale.length > 0) this.opts.logger.debug(`deleted the settling counts of ${stale.length} agent(s) gone for good`);
+    if (stale.length > 0) this.opts.logger.debug(`deleted ${stale.length} settling or live-bytes record(s) of agents gone for good`);
     return stale.length;
   }
 

@@ -89,6 +89,8 @@ describe('SettlingPublisher on a shared PostgreSQL journal', () => {
       await beat('live');
       for (const id of ['gone-7h', 'left-cleanly', 'live']) await store.setSetting(`agent/settling/${id}`, old);
       await store.setSetting('agent/settling/just-started', rec(clock.now()));
+      // Live bytes left by an agent killed mid-upload go the same way; a live agent's stays.
+      for (const id of ['gone-7h', 'live']) await store.setSetting(`agent/live-bytes/${id}`, old);
 
       const me = publisher(store, 'me', clock);
       await me.tick();
@@ -98,6 +100,7 @@ describe('SettlingPublisher on a shared PostgreSQL journal', () => {
         'agent/settling/me',
       ]);
       expect(JSON.parse((await store.getSetting('agent/settling/me'))!)).toMatchObject({ watches: { hot: 2 } });
+      expect([...(await store.listSettings('agent/live-bytes/')).keys()]).toEqual(['agent/live-bytes/live']);
 
       // Within the hour, no second look (one settings list and one agents list an hour, no more).
       await store.setSetting('agent/settling/left-later', old);
