@@ -18,6 +18,8 @@ interface Entry {
 
 /** How long the speed window looks back. */
 const WINDOW_MS = 3000;
+/** Longer than any wait between two updates of a moving upload (under a limit a stream reads at least every 2 s). */
+const GAP_MS = 30_000;
 
 /**
  * Speed (bytes/s) and time left (ms, NaN while unknown) from [time, bytes] samples of one session:
@@ -71,6 +73,10 @@ export class ProgressView {
     if (!e) return;
     const t = this.now();
     e.bytes = bytes;
+    // Nothing for far longer than updates come (a pause, a stall): the bytes since came after it,
+    // so a rate across the gap would read near zero with an ETA of hours. Start the window anew.
+    const last = e.samples.at(-1);
+    if (last && t - last[0] > GAP_MS) e.samples = [];
     e.samples.push([t, bytes]);
     while (e.samples.length > 2 && t - e.samples[0]![0] > WINDOW_MS) e.samples.shift();
     if (this.tty) {

@@ -55,6 +55,24 @@ describe('ProgressView', () => {
     expect(s.text).toMatch(/^big\.mov 75% 302\.0 MB\/400\.0 MB 2\.0 MB\/s ETA 49 s/);
   });
 
+  it('after a pause (no update for longer than the window) the rate starts anew instead of spanning the pause', () => {
+    const MB = 1_000_000;
+    let t = 0;
+    const s = sink();
+    const v = new ProgressView({ stream: s, tty: false, plainIntervalMs: 1000, now: () => t });
+    v.start('a', 'clip.mov', 100 * MB, 0);
+    for (t = 1000; t <= 5000; t += 1000) v.update('a', (t / 1000) * MB);
+    // Paused for a minute, then 0.1 MB more: not "0.0 MB/s ETA 15h".
+    t = 65_000;
+    v.update('a', 5.1 * MB);
+    t = 66_000;
+    v.update('a', 6.1 * MB);
+    const lines = s.text.trim().split('\n');
+    expect(lines.at(-2)).toMatch(/^clip\.mov 5% 5\.10 MB\/100\.0 MB -- MB\/s/);
+    expect(lines.at(-2)).not.toMatch(/ETA \d+h/);
+    expect(lines.at(-1)).toMatch(/^clip\.mov 6% 6\.10 MB\/100\.0 MB 1\.0 MB\/s ETA /);
+  });
+
   it('a resumed upload through the events: upload-started carries the resumed bytes to the bar', async () => {
     const MB = 1_000_000;
     let t = 0;
