@@ -11,7 +11,7 @@ import { FolderResolver, SharedLimits, type FrameioClient } from './frameio/inde
 import { Runner, type RunSummary } from './pipeline/runner.js';
 import path from 'node:path';
 import { ClaimKeeper } from './pipeline/claims.js';
-import { BandwidthSchedule, createTransfers, describeRate, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
+import { createTransfers, loggedBandwidthSchedule, type Timetable, type TransferScheduler, type Transfers } from './upload/index.js';
 import { PauseControl, watchOfPath, type JournaledControls } from './control/agent-controls.js';
 import { EventBus, type PipelineEvents } from './events/index.js';
 import { SettlingPublisher } from './status/settling-publisher.js';
@@ -123,15 +123,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     throw err;
   }
   const transfers = createTransfers({ ...config.upload, watchOf: watchOfPath(config.watches, path.sep) });
-  const bandwidth = opts.bandwidth ?? config.upload.bandwidth;
-  const schedule = bandwidth
-    ? new BandwidthSchedule(bandwidth, transfers.budget, {
-        clock,
-        onChange: (rate) => logger.info(`upload bandwidth limit: ${describeRate(rate)}`),
-      })
-    : undefined;
-  // A limit in force at start was logged by onChange already; say "off" once for a timetable that starts off.
-  if (schedule && transfers.budget.bytesPerSecond === Infinity) logger.info('upload bandwidth limit: off');
+  const schedule = loggedBandwidthSchedule(opts.bandwidth ?? config.upload.bandwidth, transfers.budget, { clock, logger });
   const controls = new PauseControl({
     store: journal,
     gate: transfers.pause,
@@ -302,7 +294,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await runnerStopped;
       claims?.stop();
       // The last steps' history lines: give the subscribers a moment, never a hang on a stuck one.
-      await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await settleWithin(events.drained(), 1000);
       // Waiting marks (a metadata batch) go out now, briefly; stacks left undone are logged, not lost uploads.
       await marks?.stop();
       versions?.stop();

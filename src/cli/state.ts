@@ -53,10 +53,9 @@ export async function openJournalAt(target: JournalTarget, readonly: boolean, op
   const file = journalPath(target.stateDir);
   if (!fs.existsSync(file)) {
     if (!opts.create || readonly) throw new UsageError(`no journal at ${file}: the agent has not run with this state_dir yet (pass --config or --state-dir)`);
+    // An existing state_dir made private as `run` does; the journal file is created 0600 on open.
     makeStateDirPrivate(target.stateDir);
-    const store = SqliteJobStore.open(file);
-    makeStateDirPrivate(target.stateDir);
-    return store;
+    return SqliteJobStore.open(file);
   }
   return SqliteJobStore.open(file, { readonly });
 }

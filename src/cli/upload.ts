@@ -2,7 +2,7 @@
 // confirm each with the status call, print each view_url. Exit non-zero if any failed.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { BandwidthSchedule, FrameioUploader, createTransfers, describeRate, type Timetable } from '../upload/index.js';
+import { FrameioUploader, createTransfers, loggedBandwidthSchedule, type BandwidthSchedule, type Timetable } from '../upload/index.js';
 import { waitForUpload } from '../pipeline/verify.js';
 import { answerMayBeLost, classifyNetworkError } from '../frameio/errors.js';
 import { realClock } from '../util/clock.js';
@@ -68,8 +68,7 @@ export async function uploadCommand(args: UploadArgs, io: CliIO): Promise<number
     const transfers = createTransfers({ maxWorkers: (args.workers ?? 5) * (args.parallelFiles ?? 2), maxFiles: args.parallelFiles ?? 2 });
     const { scheduler } = transfers;
     // The same limit as the agent's (the office uplink is the same), or --bwlimit's.
-    const bandwidth = args.bandwidth ?? args.config?.upload.bandwidth;
-    schedule = bandwidth ? new BandwidthSchedule(bandwidth, transfers.budget, { clock: realClock, onChange: (rate) => logger.info(`upload bandwidth limit: ${describeRate(rate)}`) }) : undefined;
+    schedule = loggedBandwidthSchedule(args.bandwidth ?? args.config?.upload.bandwidth, transfers.budget, { clock: realClock, logger });
     let failed = 0;
     // Placeholders made in Frame.io whose parts are not all stored yet: on Ctrl-C they are
     // deleted, or they would sit in Frame.io as empty `created` files that nothing resumes.

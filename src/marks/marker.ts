@@ -12,6 +12,7 @@ import { RetryQueue } from '../versions/retry-queue.js';
 import { scopePrefix, PendingTasks } from '../versions/pending.js';
 import { MetadataBatcher } from './metadata-batcher.js';
 import { perFileMetadataNotes, renderMark, type MarkFacts } from './template.js';
+import { settleWithin } from '../util/deadline.js';
 
 export interface MarkerOptions {
   client: FrameioClient;
@@ -192,7 +193,7 @@ export class Marker {
   /** Sends what is waiting (within `graceMs`), then stops. */
   async stop(graceMs = 3000): Promise<void> {
     this.unsubscribe?.();
-    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await settleWithin(this.idle(), graceMs);
     this.metadata.stop();
     this.comments.stop();
     this.metadataQueue.stop();

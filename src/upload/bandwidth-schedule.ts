@@ -2,7 +2,8 @@
 // second (a pure rateAt call, no I/O), so a boundary takes effect within a second, in the
 // middle of a part: the token bucket applies a new rate to reads already waiting.
 import type { Clock } from '../util/clock.js';
-import { rateAt, type Rate, type Timetable } from './bandwidth.js';
+import type { Logger } from '../util/logger.js';
+import { describeRate, rateAt, type Rate, type Timetable } from './bandwidth.js';
 
 export interface RateTarget {
   setRate(rate: Rate): void;
@@ -54,4 +55,16 @@ export class BandwidthSchedule {
   close(): void {
     clearInterval(this.timer);
   }
+}
+
+/**
+ * The agent's and the `upload` command's limit: a schedule on `target` that says each rate it sets
+ * ("upload bandwidth limit: 20 MB/s"), and "off" once for a timetable that starts off. None without a table.
+ */
+export function loggedBandwidthSchedule(table: Timetable | undefined, target: RateTarget, opts: { clock: Pick<Clock, 'now'>; logger: Pick<Logger, 'info'> }): BandwidthSchedule | undefined {
+  if (!table) return undefined;
+  const schedule = new BandwidthSchedule(table, target, { clock: opts.clock, onChange: (rate) => opts.logger.info(`upload bandwidth limit: ${describeRate(rate)}`) });
+  // A limit in force at start was said by onChange already.
+  if (target.bytesPerSecond === Infinity) opts.logger.info('upload bandwidth limit: off');
+  return schedule;
 }

@@ -11,5 +11,5 @@ export { PauseGate, pauseLayer, ALL as PAUSE_ALL, type PauseGateOptions } from '
 export { meterLayer, TransferAccounting, type TransferMeter, type FileAccount } from './layers/accounting.js';
 export { createTransfers, type Transfers, type TransferLimits } from './transfers.js';
 export { parseBandwidth, parseRate, rateAt, minuteOfWeek, describeRate, type Rate, type Timetable } from './bandwidth.js';
-export { BandwidthSchedule, type BandwidthScheduleOptions, type RateTarget } from './bandwidth-schedule.js';
+export { BandwidthSchedule, loggedBandwidthSchedule, type BandwidthScheduleOptions, type RateTarget } from './bandwidth-schedule.js';
 export { BufferPool, type BufferPoolOptions } from './buffer-pool.js';

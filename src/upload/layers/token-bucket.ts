@@ -32,7 +32,7 @@ export interface TokenBucketOptions {
   rate?: number;
   /**
    * Bucket and read size in bytes. Default: reads of readSizeFor(rate) (src/upload/rate-streams.ts:
-   * 16 KiB..1 MiB), in a bucket one read or one batch plus 50 ms of the rate deep.
+   * 1 KiB..1 MiB), in a bucket one read or one batch plus 50 ms of the rate deep.
    */
   burst?: number;
   clock?: Clock;
@@ -97,8 +97,8 @@ export class TokenBucket implements ByteBudget {
     this.rate = checkRate(rate);
     this.grant = this.grantFor(this.rate);
     this.burst = this.burstFor(this.rate);
-    // Leaving "off" starts from one grant: a debt left from an earlier limited period (a
-    // timetable's previous day) must not stall the first bytes of this one.
+    // Leaving "off" starts from the first tokens, not from what an earlier limited period (a
+    // timetable's previous day) left in the bucket.
     this.tokens = wasUnlimited ? this.firstTokens() : Math.min(this.tokens, this.burst);
     // A new rate changes when the first waiter is due: aim the timer anew (a boundary applies at once).
     this.disarm();
@@ -187,11 +187,10 @@ export class TokenBucket implements ByteBudget {
       // A waiter asked under the rate of its time: served under today's, it gets today's grant at
       // most. A 1 MiB read queued at 1.5 MB/s and served at 20 KB/s would leave 52 s of debt, and
       // every stream behind it silent past S3's RequestTimeout.
+      // A grant never exceeds the bucket (burstFor), so a waiter goes once its grant has gathered.
       const granted = this.rate === Infinity ? w.bytes : Math.min(w.bytes, this.grant);
       if (this.rate !== Infinity) {
-        // A request above the bucket size goes once the bucket is full, leaving a debt.
-        const need = Math.min(granted, this.burst);
-        if (this.tokens < need) break;
+        if (this.tokens < granted) break;
         this.tokens -= granted;
       }
       this.waiters.shift();
@@ -203,7 +202,7 @@ export class TokenBucket implements ByteBudget {
       this.disarm();
       return;
     }
-    const need = Math.min(this.waiters[0]!.bytes, this.grant, this.burst);
+    const need = Math.min(this.waiters[0]!.bytes, this.grant);
     const dueMs = Math.max(1, Math.ceil(((need - this.tokens) * 1000) / this.rate));
     // Long enough to gather a batch, so releases share event-loop turns, but never past the
     // moment the bucket would be full less LATE_MS (tokens beyond it would be lost, and the rate
