@@ -30,15 +30,16 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
   const reps = quick ? 1 : 3;
   const emu = await startEmulatorProcess(['--no-rate-limits', '--discard']);
   let seq = 0;
-  const run = async (rate, perFile, to = emu) => {
+  const run = async (rate, perFile, to = emu, extra = {}) => {
     const targets = [await createUpload(to, `bw-${seq}-a.bin`, perFile), await createUpload(to, `bw-${seq}-b.bin`, perFile)];
     const file = path.join(dir, `cfg-${seq++}.json`);
-    await writeFile(file, JSON.stringify({ targets, source, rate, workers: 5 }));
+    await writeFile(file, JSON.stringify({ targets, source, rate, workers: 5, ...extra }));
     const r = await runNodeChild(path.join(ROOT, 'bench/bwlimit-child.mjs'), [file]);
     await rm(file, { force: true });
     return { ...r, mbps: r.bytes / MB / (r.ms / 1000), cpuMsPerGb: (r.cpuS * 1000) / (r.bytes / 1e9) };
   };
   const rows = [];
+  let sweep;
   try {
     for (const mbps of rates) {
       const rate = mbps * MB;
@@ -56,6 +57,7 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
           off.push(await run(null, perFile));
           onLink.push(await run(null, perFile, linkEmu));
         }
+        if (mbps === SWEEP_AT_MB) sweep = await sweepWakes(rate, perFile * 2, reps, (extra) => run(rate, perFile, emu, extra), () => run(null, perFile, linkEmu), log);
       } finally {
         await linkEmu.stop();
       }
@@ -66,6 +68,9 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
         cpuMs: median(runs.map((x) => x.cpuS * 1000)),
         peakRssMb: Math.max(...runs.map((x) => x.maxRssMb)),
         all: runs.map((x) => ({ mbps: x.mbps, cpuMs: x.cpuS * 1000, userMs: x.userS * 1000, sysMs: x.sysS * 1000 })),
+        // How the bytes left: MB the sockets took in the first 250 ms, and in each 250 ms after (median run's).
+        firstSlotMb: median(runs.map((x) => x.steps[0] ?? 0)),
+        steps: runs[0].steps,
       });
       const row = { limitMBps: mbps, bytes: perFile * 2, reps, limited: pick(on), unlimited: pick(off), linked: pick(onLink) };
       row.linkRatio = row.limited.cpuMsPerGb / row.linked.cpuMsPerGb;
@@ -78,7 +83,30 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
     await emu.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  return { rows, workers: 5, files: 2 };
+  return { rows, sweep, workers: 5, files: 2 };
+}
+
+/** The rate where the bucket's batching step is swept (where the CPU per byte is furthest off). */
+const SWEEP_AT_MB = 10;
+export const WAKE_STEPS_MS = [100, 250, 500, 1000];
+
+/**
+ * The same limited upload with the bucket's longest sleep (its shaping step, MAX_WAKE_MS) set
+ * to each of WAKE_STEPS_MS: whether the limit's CPU follows the bytes or the number of releases.
+ */
+async function sweepWakes(rate, bytes, reps, limited, linked, log) {
+  const runs = new Map(WAKE_STEPS_MS.map((w) => [w, []]));
+  const link = [];
+  // Interleaved, as the main rows are, so a busy moment hits every step alike.
+  for (let i = 0; i < reps; i++) {
+    for (const maxWakeMs of WAKE_STEPS_MS) runs.get(maxWakeMs).push(await limited({ maxWakeMs }));
+    link.push(await linked());
+  }
+  const sum = (xs) => ({ mbps: median(xs.map((x) => x.mbps)), cpuMs: median(xs.map((x) => x.cpuS * 1000)), cpuMsPerGb: median(xs.map((x) => x.cpuMsPerGb)), firstSlotMb: median(xs.map((x) => x.steps[0] ?? 0)) });
+  const rows = WAKE_STEPS_MS.map((maxWakeMs) => ({ maxWakeMs, ...sum(runs.get(maxWakeMs)) }));
+  const linkRow = sum(link);
+  for (const r of rows) log(`  ${rate / MB} MB/s, releases at most every ${r.maxWakeMs} ms: ${r.mbps.toFixed(2)} MB/s, CPU ${r.cpuMs.toFixed(0)} ms (×${(r.cpuMsPerGb / linkRow.cpuMsPerGb).toFixed(2)} of the link run's ${linkRow.cpuMs.toFixed(0)} ms)`);
+  return { limitMBps: rate / MB, bytes, reps, rows, link: linkRow, linkSteps: link[0].steps };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

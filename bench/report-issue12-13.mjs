@@ -30,6 +30,7 @@ export function renderBwlimit(r) {
   out.push(table(['limit', 'MB sent', 's', 'achieved MB/s', 'error', 'CPU ms/GB limited', 'CPU ms/GB unlimited on a link of the limit\'s rate, ratio', 'CPU ms/GB unlimited at full speed, ratio', 'peak RSS MB limited / unlimited', 'goal', 'met?'], rows), '');
   out.push(`Which unlimited run the limit is held to (◀): "no more CPU than unlimited uploading" is judged against uploading the same bytes unlimited in the same time, i.e. through a link of the limit's rate (a second emulator with \`--link-rate\` = the limit: it paces what it reads, so TCP backpressure slows the agent as a thin uplink would). The agent's costs per second (part deadlines' timers, the event loop waking, the bucket's releases against the link's ACK-paced writes) then weigh the same in both. Where that link run could not reach 90 % of the rate on this machine (the emulator's pacing itself costs CPU at hundreds of MB/s), the full-speed unlimited run is the baseline instead. The full-speed ratio is shown for every rate: it charges the limited run for each second it lasts, which at 1 MB/s is most of its cost.`, '');
   out.push('How the limit is paced (src/upload/layers/token-bucket.ts): reads wait for tokens before they are read into the pooled buffers, and the bucket releases waiters in batches, waking at most every 250 ms or per ~24 MiB of tokens, so the reads, socket writes and callbacks of a batch share event-loop turns as they do unlimited. Before (one timer and one release per 1 MiB read) a limited upload used 1.3–2× the CPU per byte of an unlimited one at full speed: at 100 MB/s, strace counted 1,693 epoll wake-ups for 300 MB against 180 unlimited; after, 272 for 400 MB against 231 (and 500 against 498 socket writes). What is left against full speed is a cost per second of limiting, not per byte: at 1 MB/s (one 250 KB release every 250 ms) a few ms of CPU per second (under 1 % of one core), which is a large ratio only where the bytes are few.', '');
+  if (r.sweep) out.push(renderSweep(r.sweep), '');
   for (const x of r.rows) {
     const why = [];
     if (Math.abs(x.errorPct) > 10) {
@@ -46,6 +47,21 @@ export function renderBwlimit(r) {
     if (why.length) out.push(`**${x.limitMBps} MB/s, why it misses:** ${why.join('; ')}.`, '');
   }
   return out.join('\n');
+}
+
+/** The bucket's batching step swept at one rate: does the limit's CPU follow bytes or releases? */
+function renderSweep(sw) {
+  const base = sw.link;
+  const rows = sw.rows.map((x) => [`${x.maxWakeMs} ms${x.maxWakeMs === 250 ? ' (the default)' : ''}`, f(x.mbps, 2), `${x.mbps >= sw.limitMBps ? '+' : ''}${f(((x.mbps - sw.limitMBps) / sw.limitMBps) * 100, 1)} %`, f(x.cpuMs, 0), `×${f(x.cpuMsPerGb / base.cpuMsPerGb, 2)}`, f(x.firstSlotMb, 1)]);
+  rows.push([`unlimited through a ${sw.limitMBps} MB/s link`, f(base.mbps, 2), '—', f(base.cpuMs, 0), '×1.00', f(base.firstSlotMb, 1)]);
+  const steps = (sw.linkSteps ?? []).map((v) => f(v, 1)).join(' ');
+  return [
+    `**The shaping step and what it costs** (${sw.limitMBps} MB/s, the same bytes, medians of ${sw.reps}, interleaved): the bucket's longest sleep between releases (MAX_WAKE_MS, 250 ms in the agent; \`maxWakeMs\` of TokenBucket for this sweep only) against the CPU of the same limited upload. "first 250 ms" = MB the sockets took in the upload's first quarter second.`,
+    '',
+    table(['releases at most every', 'achieved MB/s', 'error', 'CPU ms', 'CPU vs the link run', 'MB in the first 250 ms'], rows),
+    '',
+    `The unlimited run through the link, MB the sockets took in each 250 ms: ${steps || '—'} (${f((base.firstSlotMb / (sw.bytes / 1e6)) * 100, 0)} % of its ${f(sw.bytes / 1e6, 0)} MB in the first quarter second).`,
+  ].join('\n');
 }
 
 export function renderFair(r) {

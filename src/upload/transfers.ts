@@ -6,7 +6,7 @@
 import { budgetLayer } from './layers/budget.js';
 import { meterLayer, TransferAccounting } from './layers/accounting.js';
 import { PauseGate, pauseLayer } from './layers/pause-gate.js';
-import { TokenBucket } from './layers/token-bucket.js';
+import { TokenBucket, type TokenBucketOptions } from './layers/token-bucket.js';
 import { nodeHttpTransport } from './node-transport.js';
 import { TransferScheduler } from './scheduler.js';
 import { AdaptiveConcurrency } from './adaptive.js';
@@ -36,11 +36,13 @@ export interface TransferLimits {
    * and the scheduler's lanes take that watch as their queue.
    */
   watchOf?: (file: string) => string | undefined;
+  /** The bucket's batching step, for measuring its cost (bench §12); the agent keeps the default. */
+  bucket?: Pick<TokenBucketOptions, 'maxWakeMs'>;
 }
 
 export function createTransfers(limits: TransferLimits): Transfers {
   const pause = new PauseGate(limits.watchOf ? { scopeOf: limits.watchOf } : {});
-  const budget = new TokenBucket();
+  const budget = new TokenBucket(limits.bucket ?? {});
   const accounting = new TransferAccounting();
   const autotune = limits.adaptive ? new Autotune({ controller: new AdaptiveConcurrency({ min: Math.min(2, limits.maxWorkers), max: limits.maxWorkers }) }) : undefined;
   // Pause first: a held attempt takes no budget. Accounting innermost counts what went out.

@@ -149,6 +149,41 @@ describe('TokenBucket', () => {
     expect(wakes.size).toBeLessThanOrEqual(10_000 / MAX_WAKE_MS + 5);
   });
 
+  it('maxWakeMs sets the batching step: fewer, bigger releases at the same rate', async () => {
+    const MiB = 1024 * 1024;
+    const run = async (maxWakeMs?: number): Promise<{ sent: number; wakes: number }> => {
+      const clock = manualClock();
+      const rate = 10_000_000;
+      const b = new TokenBucket({ rate, clock, ...(maxWakeMs !== undefined ? { maxWakeMs } : {}) });
+      let bytes = 0;
+      const wakes = new Set<number>();
+      let stop = false;
+      const workers = Array.from({ length: 5 }, async () => {
+        while (!stop) {
+          await b.take(MiB);
+          bytes += MiB;
+          wakes.add(clock.now());
+        }
+      });
+      await clock.advance(10_000);
+      const sent = bytes;
+      stop = true;
+      b.setRate(Infinity);
+      await Promise.all(workers);
+      return { sent, wakes: wakes.size };
+    };
+    const byDefault = await run();
+    const slow = await run(1000);
+    // 10 s at 10 MB/s either way (within the first grant and one batch)...
+    for (const r of [byDefault, slow]) expect(Math.abs(r.sent - 100_000_000) / 100_000_000).toBeLessThan(0.12);
+    // ...in releases about every 250 ms by default (a batch of 2.5 MB covers two or three 1 MiB
+    // reads: ~48 distinct release times) and about every second with maxWakeMs 1000.
+    expect(byDefault.wakes).toBeGreaterThanOrEqual(30);
+    expect(byDefault.wakes).toBeLessThanOrEqual(55);
+    expect(slow.wakes).toBeLessThanOrEqual(15);
+    expect(() => new TokenBucket({ rate: 1, maxWakeMs: 0 })).toThrow(/maxWakeMs/);
+  });
+
   it('a rate change mid-batch applies at once: the batch timer is re-aimed, not waited out', async () => {
     const clock = manualClock();
     const b = new TokenBucket({ rate: 100_000_000, clock });

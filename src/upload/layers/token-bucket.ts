@@ -35,6 +35,11 @@ export interface TokenBucketOptions {
    * 1 KiB..1 MiB), in a bucket one read or one batch plus 50 ms of the rate deep.
    */
   burst?: number;
+  /**
+   * The longest the bucket sleeps to gather a batch (default MAX_WAKE_MS). For measuring what the
+   * shaping's step costs (bench §12 sweeps it); the agent keeps the default.
+   */
+  maxWakeMs?: number;
   clock?: Clock;
 }
 
@@ -68,6 +73,7 @@ export class TokenBucket implements ByteBudget {
   /** What one read asks for at most. */
   private grant: number;
   private readonly fixedBurst: number | undefined;
+  private readonly maxWakeMs: number;
   private readonly clock: Clock;
   private tokens: number;
   private last: number;
@@ -80,6 +86,8 @@ export class TokenBucket implements ByteBudget {
   constructor(opts: TokenBucketOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.fixedBurst = opts.burst;
+    this.maxWakeMs = opts.maxWakeMs ?? MAX_WAKE_MS;
+    if (!(this.maxWakeMs > 0)) throw new RangeError(`maxWakeMs must be a positive number of ms, got ${String(opts.maxWakeMs)}`);
     this.rate = checkRate(opts.rate ?? Infinity);
     this.grant = this.grantFor(this.rate);
     this.burst = this.burstFor(this.rate);
@@ -150,7 +158,7 @@ export class TokenBucket implements ByteBudget {
   /** The shortest sleep between releases: the time a batch takes to gather (0 for a fixed burst). */
   private batchMs(): number {
     if (this.fixedBurst !== undefined || this.rate === Infinity) return 0;
-    return Math.min(MAX_WAKE_MS, (BATCH_BYTES * 1000) / this.rate);
+    return Math.min(this.maxWakeMs, (BATCH_BYTES * 1000) / this.rate);
   }
 
   /**
@@ -163,7 +171,7 @@ export class TokenBucket implements ByteBudget {
   private burstFor(rate: number): number {
     if (this.fixedBurst !== undefined) return this.fixedBurst;
     if (rate === Infinity) return Infinity;
-    const batch = (rate * Math.min(MAX_WAKE_MS, (BATCH_BYTES * 1000) / rate)) / 1000;
+    const batch = (rate * Math.min(this.maxWakeMs, (BATCH_BYTES * 1000) / rate)) / 1000;
     return Math.floor(Math.max(this.grantFor(rate), batch) + (rate * LATE_MS) / 1000);
   }
 
