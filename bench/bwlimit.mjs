@@ -4,7 +4,8 @@
 // agent's transfer stack (createTransfers: pause gate, byte budget, accounting; 5 workers), so its
 // CPU and memory are its own; the emulator is a separate process (`--no-rate-limits --discard`).
 // For each rate the limited run and an unlimited run of the same bytes alternate, `reps` times,
-// and the medians are compared, so a busy moment on the shared machine hits both alike.
+// and the medians are compared, so a busy moment on the shared machine hits both alike (5 reps:
+// with 3, ratios of one rate spread by about ±10 % between runs, the size of the tolerance).
 // Standalone: `node bench/bwlimit.mjs [--quick] [--rates 1,10,100]` (needs dist/: npm run build).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,7 +28,7 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
   const dir = path.join(tmp, 'bwlimit');
   await mkdir(dir, { recursive: true });
   const source = path.join(dir, 'src.bin');
-  const reps = quick ? 1 : 3;
+  const reps = quick ? 1 : 5;
   const emu = await startEmulatorProcess(['--no-rate-limits', '--discard']);
   let seq = 0;
   const run = async (rate, perFile, to = emu, extra = {}) => {
