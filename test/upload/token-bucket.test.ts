@@ -48,6 +48,29 @@ function recorder(clock: Clock): { at: Record<string, number>; take(b: TokenBuck
   };
 }
 
+/** Five workers taking 1 MiB reads, as parts do, for 10 s of a fake clock: bytes granted and distinct release times. */
+async function tenSecondsOfReads(opts: { rate: number; maxWakeMs?: number }): Promise<{ sent: number; wakes: number }> {
+  const clock = manualClock();
+  const b = new TokenBucket({ ...opts, clock });
+  const MiB = 1024 * 1024;
+  let bytes = 0;
+  const wakes = new Set<number>();
+  let stop = false;
+  const workers = Array.from({ length: 5 }, async () => {
+    while (!stop) {
+      await b.take(MiB);
+      bytes += MiB;
+      wakes.add(clock.now());
+    }
+  });
+  await clock.advance(10_000);
+  const sent = bytes;
+  stop = true;
+  b.setRate(Infinity);
+  await Promise.all(workers);
+  return { sent, wakes: wakes.size };
+}
+
 describe('TokenBucket', () => {
   it('lets a full burst through at once, then paces to the rate', async () => {
     const clock = manualClock();
@@ -123,57 +146,17 @@ describe('TokenBucket', () => {
   });
 
   it('at a high rate releases reads in batches (few wake-ups) and still holds the rate exactly', async () => {
-    const clock = manualClock();
     const rate = 100_000_000;
-    const b = new TokenBucket({ rate, clock });
-    const MiB = 1024 * 1024;
-    let bytes = 0;
-    const wakes = new Set<number>();
-    let stop = false;
-    // Five workers, each taking one read's worth at a time, as parts do.
-    const workers = Array.from({ length: 5 }, async () => {
-      while (!stop) {
-        await b.take(MiB);
-        bytes += MiB;
-        wakes.add(clock.now());
-      }
-    });
-    await clock.advance(10_000);
-    const sent = bytes;
-    stop = true;
-    b.setRate(Infinity);
-    await Promise.all(workers);
+    const { sent, wakes } = await tenSecondsOfReads({ rate });
     // 10 s at 100 MB/s, plus at most the first grant and one batch in the bucket: within 3 %.
     expect(Math.abs(sent - rate * 10) / (rate * 10)).toBeLessThan(0.03);
     // One release per 10 ms read would be ~950 wake-ups; batches of ~24 MiB are ~40.
-    expect(wakes.size).toBeLessThanOrEqual(10_000 / MAX_WAKE_MS + 5);
+    expect(wakes).toBeLessThanOrEqual(10_000 / MAX_WAKE_MS + 5);
   });
 
   it('maxWakeMs sets the batching step: fewer, bigger releases at the same rate', async () => {
-    const MiB = 1024 * 1024;
-    const run = async (maxWakeMs?: number): Promise<{ sent: number; wakes: number }> => {
-      const clock = manualClock();
-      const rate = 10_000_000;
-      const b = new TokenBucket({ rate, clock, ...(maxWakeMs !== undefined ? { maxWakeMs } : {}) });
-      let bytes = 0;
-      const wakes = new Set<number>();
-      let stop = false;
-      const workers = Array.from({ length: 5 }, async () => {
-        while (!stop) {
-          await b.take(MiB);
-          bytes += MiB;
-          wakes.add(clock.now());
-        }
-      });
-      await clock.advance(10_000);
-      const sent = bytes;
-      stop = true;
-      b.setRate(Infinity);
-      await Promise.all(workers);
-      return { sent, wakes: wakes.size };
-    };
-    const byDefault = await run();
-    const slow = await run(1000);
+    const byDefault = await tenSecondsOfReads({ rate: 10_000_000 });
+    const slow = await tenSecondsOfReads({ rate: 10_000_000, maxWakeMs: 1000 });
     // 10 s at 10 MB/s either way (within the first grant and one batch)...
     for (const r of [byDefault, slow]) expect(Math.abs(r.sent - 100_000_000) / 100_000_000).toBeLessThan(0.12);
     // ...in releases about every 250 ms by default (a batch of 2.5 MB covers two or three 1 MiB
