@@ -9,7 +9,7 @@ import { open, readFile } from 'node:fs/promises';
 import { createTransfers, FrameioUploader } from '../dist/upload/index.js';
 
 const cfg = JSON.parse(await readFile(process.argv[2], 'utf8'));
-const t = createTransfers({ maxWorkers: cfg.workers, maxFiles: cfg.targets.length, ...(cfg.maxWakeMs ? { bucket: { maxWakeMs: cfg.maxWakeMs } } : {}) });
+const t = createTransfers({ maxWorkers: cfg.workers, maxFiles: cfg.targets.length, ...(cfg.maxWakeMs !== undefined ? { bucket: { maxWakeMs: cfg.maxWakeMs } } : {}) });
 if (cfg.rate !== null) t.budget.setRate(cfg.rate);
 const size = Math.max(...cfg.targets.map((x) => x.file_size));
 const fh = await open(cfg.source, 'w');

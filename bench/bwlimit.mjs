@@ -69,9 +69,6 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
         cpuMs: median(runs.map((x) => x.cpuS * 1000)),
         peakRssMb: Math.max(...runs.map((x) => x.maxRssMb)),
         all: runs.map((x) => ({ mbps: x.mbps, cpuMs: x.cpuS * 1000, userMs: x.userS * 1000, sysMs: x.sysS * 1000 })),
-        // How the bytes left: MB the sockets took in the first 250 ms, and in each 250 ms after (median run's).
-        firstSlotMb: median(runs.map((x) => x.steps[0] ?? 0)),
-        steps: runs[0].steps,
       });
       const row = { limitMBps: mbps, bytes: perFile * 2, reps, limited: pick(on), unlimited: pick(off), linked: pick(onLink) };
       row.linkRatio = row.limited.cpuMsPerGb / row.linked.cpuMsPerGb;
@@ -98,15 +95,21 @@ export const WAKE_STEPS_MS = [100, 250, 500, 1000];
 async function sweepWakes(rate, bytes, reps, limited, linked, log) {
   const runs = new Map(WAKE_STEPS_MS.map((w) => [w, []]));
   const link = [];
-  // Interleaved, as the main rows are, so a busy moment hits every step alike.
+  // Interleaved, as the main rows are, and in a rotated order each round, so neither a busy moment
+  // nor a place in the round favours one step.
   for (let i = 0; i < reps; i++) {
-    for (const maxWakeMs of WAKE_STEPS_MS) runs.get(maxWakeMs).push(await limited({ maxWakeMs }));
-    link.push(await linked());
+    const round = [...WAKE_STEPS_MS, 'link'];
+    for (let k = 0; k < round.length; k++) {
+      const step = round[(k + i) % round.length];
+      if (step === 'link') link.push(await linked());
+      else runs.get(step).push(await limited({ maxWakeMs: step }));
+    }
   }
   const sum = (xs) => ({ mbps: median(xs.map((x) => x.mbps)), cpuMs: median(xs.map((x) => x.cpuS * 1000)), cpuMsPerGb: median(xs.map((x) => x.cpuMsPerGb)), firstSlotMb: median(xs.map((x) => x.steps[0] ?? 0)) });
   const rows = WAKE_STEPS_MS.map((maxWakeMs) => ({ maxWakeMs, ...sum(runs.get(maxWakeMs)) }));
   const linkRow = sum(link);
   for (const r of rows) log(`  ${rate / MB} MB/s, releases at most every ${r.maxWakeMs} ms: ${r.mbps.toFixed(2)} MB/s, CPU ${r.cpuMs.toFixed(0)} ms (×${(r.cpuMsPerGb / linkRow.cpuMsPerGb).toFixed(2)} of the link run's ${linkRow.cpuMs.toFixed(0)} ms)`);
+  // One link run's send pattern, shown as it is (the median of a pattern is not a pattern).
   return { limitMBps: rate / MB, bytes, reps, rows, link: linkRow, linkSteps: link[0].steps };
 }
 

@@ -60,7 +60,7 @@ function renderSweep(sw) {
     '',
     table(['releases at most every', 'achieved MB/s', 'error', 'CPU ms', 'CPU vs the link run', 'MB in the first 250 ms'], rows),
     '',
-    `The unlimited run through the link, MB the sockets took in each 250 ms: ${steps || '—'} (${f((base.firstSlotMb / (sw.bytes / 1e6)) * 100, 0)} % of its ${f(sw.bytes / 1e6, 0)} MB in the first quarter second).`,
+    `One unlimited run through the link, MB the sockets took in each 250 ms: ${steps || '—'}. In the first quarter second the link runs took ${f((base.firstSlotMb / (sw.bytes / 1e6)) * 100, 0)} % of their ${f(sw.bytes / 1e6, 0)} MB (median).`,
   ].join('\n');
 }
 

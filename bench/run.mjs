@@ -64,7 +64,7 @@ const machine = {
 
 const CONFIRM_LAGS = [0, 1000, 3000];
 const sequenceFrames = Number(arg('--sequence-frames') ?? (quick ? 200 : 1000));
-const ESTIMATE_S = { throughput: 110, memory: 40, small: 90, latency: 20, 'confirm-lag': 250, sequence: sequenceFrames / 4.5 + 20, 'long-fat': 180, startup: 90, bwlimit: 450, 'fair-queues': 40, growth: 460, idle: 80, agents: 600, drops: 480 };
+const ESTIMATE_S = { throughput: 110, memory: 40, small: 90, latency: 20, 'confirm-lag': 250, sequence: sequenceFrames / 4.5 + 20, 'long-fat': 180, startup: 90, bwlimit: 500, 'fair-queues': 40, growth: 460, idle: 80, agents: 600, drops: 480 };
 const scenarios = {
   throughput: async (tmp) => ({ throughput: await throughput({ tmp, quick, log }) }),
   memory: async (tmp) => ({ memory: await memory({ tmp, quick, log }) }),

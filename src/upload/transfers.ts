@@ -36,7 +36,7 @@ export interface TransferLimits {
    * and the scheduler's lanes take that watch as their queue.
    */
   watchOf?: (file: string) => string | undefined;
-  /** The bucket's batching step, for measuring its cost (bench §12); the agent keeps the default. */
+  /** The bucket's batching step, for measuring its cost (bench §12); the agent keeps the default. @internal */
   bucket?: Pick<TokenBucketOptions, 'maxWakeMs'>;
 }
 

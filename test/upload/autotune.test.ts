@@ -5,6 +5,7 @@ import { AdaptiveConcurrency } from '../../src/upload/adaptive.js';
 import { Autotune } from '../../src/upload/autotune.js';
 import { TransferScheduler } from '../../src/upload/scheduler.js';
 import { createTransfers } from '../../src/upload/transfers.js';
+import { MAX_WAKE_MS } from '../../src/upload/layers/token-bucket.js';
 
 describe('Autotune', () => {
   it('sets the scheduler to the controller\'s start value and grows it while throughput rises', () => {
@@ -53,6 +54,11 @@ describe('Autotune', () => {
     const fixed = createTransfers({ maxWorkers: 10, maxFiles: 2 });
     expect(fixed.autotune).toBeUndefined();
     expect(fixed.scheduler.stats()).toMatchObject({ concurrency: 10, maxFiles: 2 });
+  });
+
+  it('createTransfers: the bucket keeps the 250 ms shaping step unless a measurement sets another', () => {
+    expect(createTransfers({ maxWorkers: 2, maxFiles: 1 }).budget.maxWakeMs).toBe(MAX_WAKE_MS);
+    expect(createTransfers({ maxWorkers: 2, maxFiles: 1, bucket: { maxWakeMs: 1000 } }).budget.maxWakeMs).toBe(1000);
   });
 
   it('under a limit worth fewer streams it learns nothing; restarted, it reaches the link again within about two seconds', () => {

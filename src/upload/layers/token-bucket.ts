@@ -38,6 +38,7 @@ export interface TokenBucketOptions {
   /**
    * The longest the bucket sleeps to gather a batch (default MAX_WAKE_MS). For measuring what the
    * shaping's step costs (bench §12 sweeps it); the agent keeps the default.
+   * @internal
    */
   maxWakeMs?: number;
   clock?: Clock;
@@ -73,7 +74,8 @@ export class TokenBucket implements ByteBudget {
   /** What one read asks for at most. */
   private grant: number;
   private readonly fixedBurst: number | undefined;
-  private readonly maxWakeMs: number;
+  /** The shaping step in force (MAX_WAKE_MS unless set for a measurement). */
+  readonly maxWakeMs: number;
   private readonly clock: Clock;
   private tokens: number;
   private last: number;
