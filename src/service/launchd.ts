@@ -7,6 +7,9 @@ function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** The least time between two starts of the job, in seconds (see renderLaunchdPlist). */
+export const LAUNCHD_THROTTLE_S = 300;
+
 export function launchdLabel(name: string): string {
   return name.includes('.') ? name : `io.frame.${name}`;
 }
@@ -20,7 +23,10 @@ export function renderLaunchdPlist(plan: ServicePlan): string {
     '  <key>RunAtLoad</key>\n  <true/>',
     // Restart when it fails; a clean exit (it was told to stop) stays stopped.
     '  <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>\n  </dict>',
-    '  <key>ThrottleInterval</key>\n  <integer>10</integer>',
+    // launchd has no RestartPreventExitStatus: refused credentials (exit 3) or a broken config (2)
+    // would start it every 10 s for ever, asking Frame.io each time. ThrottleInterval is the least
+    // time between two starts, so an agent that ran 5 minutes and then crashed restarts at once.
+    `  <key>ThrottleInterval</key>\n  <integer>${LAUNCHD_THROTTLE_S}</integer>`,
     '  <key>Umask</key>\n  <integer>63</integer>',
     `  <key>StandardOutPath</key>\n  ${s(path.join(plan.logDir, 'service.out.log'))}`,
     `  <key>StandardErrorPath</key>\n  ${s(path.join(plan.logDir, 'service.err.log'))}`,

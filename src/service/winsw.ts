@@ -32,9 +32,12 @@ export function renderWinswXml(plan: ServicePlan): string {
     '  <startmode>Automatic</startmode>',
     '  <delayedAutoStart>true</delayedAutoStart>',
     '  <depend>Tcpip</depend>',
-    // Restart after a failure, with a pause, as systemd's Restart=on-failure does.
+    // Restart after a failure, with a pause, as systemd's Restart=on-failure does. Windows repeats
+    // the last action for every later failure: an agent that keeps failing at start (credentials
+    // refused, a broken config) is tried every 5 minutes, not every minute for ever.
     '  <onfailure action="restart" delay="10 sec"/>',
     '  <onfailure action="restart" delay="60 sec"/>',
+    '  <onfailure action="restart" delay="5 min"/>',
     '  <resetfailure>1 hour</resetfailure>',
     '  <stoptimeout>60 sec</stoptimeout>',
     `  <logpath>${xml(plan.logDir)}</logpath>`,

@@ -23,6 +23,8 @@ describe('service install (launchd)', () => {
     expect(doc.Label).toBe('io.frame.frameio-agent');
     expect(doc.RunAtLoad).toBe(true);
     expect(doc.KeepAlive).toEqual({ SuccessfulExit: false });
+    // A job failing at start (refused credentials: exit 3) is started at most every 5 minutes.
+    expect(doc.ThrottleInterval).toBe(300);
     expect(doc.WorkingDirectory).toBe(state);
     expect(doc.StandardOutPath).toBe(path.join(state, 'logs', 'service.out.log'));
     expect(doc.StandardErrorPath).toBe(path.join(state, 'logs', 'service.err.log'));

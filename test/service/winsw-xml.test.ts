@@ -60,6 +60,8 @@ describe('service install (WinSW)', () => {
     expect(splitWindows(text(xml, 'arguments')).slice(1)).toEqual(['run', '--config', config, '--token-file', token]);
     expect(text(xml, 'workingdirectory')).toBe(path.join(dir, 'state'));
     expect(xml).toContain('<onfailure action="restart" delay="10 sec"/>');
+    // Windows repeats the last action: later failures wait 5 minutes each.
+    expect([...xml.matchAll(/<onfailure action="restart" delay="([^"]+)"\/>/g)].map((m) => m[1])).toEqual(['10 sec', '60 sec', '5 min']);
     expect(r.stdout).toContain(`put WinSW (https://github.com/winsw/winsw/releases) at ${path.join(dir, 'svc', 'frameio-agent.exe')}`);
     expect(r.stdout).toContain(`  "${path.join(dir, 'svc', 'frameio-agent.exe')}" install\n`);
   });
