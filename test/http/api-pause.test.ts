@@ -1,20 +1,12 @@
 // POST /api/pause and /api/resume as a user drives them: the answer says the state of what was
 // asked about (one watch or everything), and {"now": true} abandons parts in flight as
 // `frameio-agent pause --now` does, with the pause kept in the journal.
-import { afterEach, describe, expect, it } from 'vitest';
-import { agentEnv, type AgentEnv } from '../helpers/agent-env.js';
+import { describe, expect, it } from 'vitest';
+import { agentEnv } from '../helpers/agent-env.js';
+import { closeAfterTest } from '../helpers/teardown.js';
 import { waitFor } from '../helpers/wait.js';
-import { startHttpSurface, type HttpSurface } from '../../src/http/index.js';
+import { startHttpSurface } from '../../src/http/index.js';
 import { readPauseState } from '../../src/control/pause-state.js';
-
-let env: AgentEnv | undefined;
-let surface: HttpSurface | undefined;
-afterEach(async () => {
-  await surface?.close();
-  surface = undefined;
-  await env?.close();
-  env = undefined;
-});
 
 const json = { 'content-type': 'application/json' };
 const post = async (url: string, body: unknown): Promise<{ status: number; body: unknown }> => {
@@ -24,10 +16,10 @@ const post = async (url: string, body: unknown): Promise<{ status: number; body:
 
 describe('POST /api/pause', () => {
   it('answers paused: true for the watch it paused, and refuses a bad now', async () => {
-    env = await agentEnv();
+    const env = closeAfterTest(await agentEnv());
     const agent = await env.start({ extraWatches: `- name: other\n  path: ${JSON.stringify(env.root + '/other')}\n  folder_id: ${JSON.stringify(env.emu.rootFolderId)}` });
-    const watches = ['hot', 'other'].map((name) => ({ name, path: env!.root, folderId: env!.emu.rootFolderId }));
-    surface = await startHttpSurface({ agent, watches, listen: '127.0.0.1:0', logger: env.logger });
+    const watches = ['hot', 'other'].map((name) => ({ name, path: env.root, folderId: env.emu.rootFolderId }));
+    const surface = closeAfterTest(await startHttpSurface({ agent, watches, listen: '127.0.0.1:0', logger: env.logger }));
     expect(await post(`${surface.url}api/pause`, { watch: 'hot' })).toEqual({ status: 200, body: { watch: 'hot', paused: true } });
     expect(agent.controls.isPaused({ watch: 'other' })).toBe(false);
     // /api/status says which watch is paused (the agent itself still runs).
@@ -48,12 +40,12 @@ describe('POST /api/pause', () => {
 
   it('{"now": true} abandons the part on the wire, journals the pause as now, and the file completes after resume with no part stored twice', async () => {
     // 512 KB/s for the whole link: a 1.5 MiB part takes ~3 s, so it is surely on the wire when paused.
-    env = await agentEnv({ linkBytesPerSecond: 512 * 1024, partSizeTarget: 1.5 * 1024 * 1024 });
+    const env = closeAfterTest(await agentEnv({ linkBytesPerSecond: 512 * 1024, partSizeTarget: 1.5 * 1024 * 1024 }));
     const agent = await env.start({ uploadYaml: 'adaptive: false' });
-    surface = await startHttpSurface({ agent, watches: [], listen: '127.0.0.1:0', logger: env.logger });
+    const surface = closeAfterTest(await startHttpSurface({ agent, watches: [], listen: '127.0.0.1:0', logger: env.logger }));
     const data = Buffer.alloc(3 * 1024 * 1024, 7);
     await env.write('big.bin', data);
-    await waitFor(() => env!.emu.stats().bytesReceived > 64 * 1024, { what: 'a part on the wire', timeoutMs: 20_000 });
+    await waitFor(() => env.emu.stats().bytesReceived > 64 * 1024, { what: 'a part on the wire', timeoutMs: 20_000 });
     expect(agent.transfers.pause.waiting).toBe(0);
     expect(await post(`${surface.url}api/pause`, { now: true })).toEqual({ status: 200, body: { paused: true } });
     // The parts on the wire are cut off at once (not left to finish their ~3 s each) and wait at
