@@ -5,7 +5,6 @@
 // pre-roll from frame -2 (`shot.-002.exr`, as %04d writes -2). And a movie with a number beside
 // frames kept in place for their proxy: the movie is not a frame, so it goes up. And two sequences of one
 // name in one folder (EXR-like frames and their JPEG previews): two proxies under two names.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,10 +13,8 @@ import { nextEvent, recordEvents } from '../helpers/events.js';
 import { pause, waitFor } from '../helpers/wait.js';
 import { EventBus } from '../../src/events/index.js';
 import { SqliteJobStore } from '../../src/journal/index.js';
-import { findFfmpeg } from '../../src/sequences/proxy/index.js';
+import { probeVideo, testsrc } from '../helpers/ffmpeg.js';
 
-const FFMPEG = findFfmpeg();
-if (!FFMPEG) throw new Error('these tests need ffmpeg on PATH (Debian: apt-get install ffmpeg; .ci/run installs it)');
 
 const PER_SECOND = (limit: number) => ({ limit, windowMs: 1000 });
 const FAST = { limits: { create_local_upload: PER_SECOND(200), show_file: PER_SECOND(400), upload_status: PER_SECOND(400) } };
@@ -118,7 +115,7 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     // ffmpeg writes the frames the way a renderer does: %04d, so 10000 is `10000`.
     const staging = path.join(env.root, 'staging');
     await fs.mkdir(staging, { recursive: true });
-    execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '4', '-start_number', '9998', path.join(staging, 'sh.%04d.png')]);
+    testsrc(path.join(staging, 'sh.%04d.png'), 4, { start: 9998 });
     expect((await fs.readdir(staging)).sort()).toEqual(['sh.10000.png', 'sh.10001.png', 'sh.9998.png', 'sh.9999.png']);
     const proxyDone = nextEvent(bus, 'finalized', (e) => e.watch === 'hot:proxy', { timeoutMs: 30_000 });
     // Sorted: 10000 and 10001 land first.
@@ -127,8 +124,7 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     expect(agent.proxies!.list()).toMatchObject([{ sequence: 'sh.####.png', first: 9998, last: 10_001, frames: 4, gaps: '', state: 'uploaded' }]);
     expect(env.logger.at('info').some((m) => /proxy of sh 9998–10001 rendered \(4 frames, .*image2\)/.test(m))).toBe(true);
     const local = path.join(env.stateDir, 'proxies', 'hot', 'sh_proxy.mp4');
-    const frames = execFileSync(path.join(path.dirname(FFMPEG!), 'ffprobe'), ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', local], { encoding: 'utf8' });
-    expect(Number(frames.trim())).toBe(4);
+    expect(probeVideo(local).frames).toBe(4);
     expect(env.emu.files().filter((f) => !f.deleted && f.name.endsWith('.png'))).toHaveLength(4);
   }, 60_000);
 
@@ -139,7 +135,7 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     const staging = path.join(env.root, 'staging');
     await fs.mkdir(staging, { recursive: true });
     // ffmpeg will not number from -2 itself: frames 0–3 renamed to the names %04d gives -2–1.
-    execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '4', '-start_number', '0', path.join(staging, 'sh.%04d.png')]);
+    testsrc(path.join(staging, 'sh.%04d.png'), 4, { start: 0 });
     const done = nextEvent(bus, 'sequence-complete', () => true, { timeoutMs: 30_000 });
     const proxyDone = nextEvent(bus, 'finalized', (e) => e.watch === 'hot:proxy', { timeoutMs: 30_000 });
     for (const [i, name] of ['sh.-002.png', 'sh.-001.png', 'sh.0000.png', 'sh.0001.png'].entries()) await fs.rename(path.join(staging, `sh.${pad4(i)}.png`), path.join(env.hot, name));
@@ -149,8 +145,7 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     expect(agent.proxies!.list()).toMatchObject([{ sequence: 'sh.####.png', first: -2, last: 1, frames: 4, state: 'uploaded' }]);
     expect(env.logger.at('info').some((m) => /proxy of sh -2–1 rendered \(4 frames, .*concat\)/.test(m))).toBe(true);
     const local = path.join(env.stateDir, 'proxies', 'hot', 'sh_proxy.mp4');
-    const frames = execFileSync(path.join(path.dirname(FFMPEG!), 'ffprobe'), ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', local], { encoding: 'utf8' });
-    expect(Number(frames.trim())).toBe(4);
+    expect(probeVideo(local).frames).toBe(4);
     // The frames went up under their own names, into the folder {seq} names without the number.
     const up = env.emu.files().filter((f) => !f.deleted && f.name.endsWith('.png'));
     expect(up.map((f) => f.name).sort()).toEqual(['sh.-001.png', 'sh.-002.png', 'sh.0000.png', 'sh.0001.png']);
@@ -163,8 +158,8 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     const agent = await env.start({ events: bus, watchYaml: ['sequences:', '  enabled: true', '  quiet_seconds: 0.5', '  upload: proxy', '  proxy: { codec: h264, fps: 24 }'].join('\n') });
     const staging = path.join(env.root, 'staging');
     await fs.mkdir(staging, { recursive: true });
-    execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '3', '-start_number', '1', path.join(staging, 'sh.%04d.png')]);
-    execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path.join(staging, 'cut_v003.mov')]);
+    testsrc(path.join(staging, 'sh.%04d.png'), 3, { start: 1 });
+    testsrc(path.join(staging, 'cut_v003.mov'), 3, { args: ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'] });
     const proxyDone = nextEvent(bus, 'finalized', (e) => e.watch === 'hot:proxy', { timeoutMs: 30_000 });
     const movieDone = nextEvent(bus, 'finalized', (e) => e.watch === 'hot' && e.relPath === 'cut_v003.mov', { timeoutMs: 30_000 });
     for (const n of await fs.readdir(staging)) await fs.rename(path.join(staging, n), path.join(env.hot, n));
@@ -181,7 +176,7 @@ describe('a 4-digit render past frame 9999 on a running agent', () => {
     const agent = await env.start({ events: bus, watchYaml: ['sequences:', '  enabled: true', '  quiet_seconds: 0.5', '  upload: both', '  proxy: { codec: h264, fps: 24 }'].join('\n') });
     const staging = path.join(env.root, 'staging');
     await fs.mkdir(staging, { recursive: true });
-    for (const ext of ['png', 'jpg']) execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '3', '-start_number', '1', path.join(staging, `sh.%04d.${ext}`)]);
+    for (const ext of ['png', 'jpg']) testsrc(path.join(staging, `sh.%04d.${ext}`), 3, { start: 1 });
     const proxies = new Set<string>();
     const both = new Promise<void>((resolve) => {
       const off = bus.subscribe((e) => e.type === 'finalized' && e.watch === 'hot:proxy', (e) => {

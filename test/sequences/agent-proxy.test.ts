@@ -3,7 +3,6 @@
 // proxy lands verified in the frames' folder with the bytes of the file in state_dir, that
 // `upload` decides whether frames go up, that gaps hold the previous frame, that a restart
 // neither loses a render cut off nor uploads a proxy twice, and the one message without ffmpeg.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,17 +13,14 @@ import { waitFor } from '../helpers/wait.js';
 import { EventBus } from '../../src/events/index.js';
 import { statusCommand } from '../../src/cli/status.js';
 import { memoryIO } from '../helpers/memory-io.js';
-import { findFfmpeg } from '../../src/sequences/proxy/index.js';
+import { probeVideo, testsrc } from '../helpers/ffmpeg.js';
 
-const FFMPEG = findFfmpeg();
-if (!FFMPEG) throw new Error('these tests need ffmpeg on PATH (Debian: apt-get install ffmpeg; .ci/run installs it)');
-const FFPROBE = path.join(path.dirname(FFMPEG), 'ffprobe');
 
 /** `count` tiny PNG frames sh010_comp.1001.png… made by ffmpeg, moved into the hot folder whole. */
 async function makeFrames(env: AgentEnv, dir: string, name: string, first: number, count: number, skip: Set<number> = new Set(), size = '64x48', noise = false): Promise<string[]> {
   const staging = path.join(env.root, 'staging', name);
   await fs.mkdir(staging, { recursive: true });
-  execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=24`, ...(noise ? ['-vf', 'noise=alls=60:allf=t'] : []), '-frames:v', String(count), '-start_number', String(first), path.join(staging, `${name}.%04d.png`)]);
+  testsrc(path.join(staging, `${name}.%04d.png`), count, { start: first, size, noise });
   const target = path.join(env.hot, dir);
   await fs.mkdir(target, { recursive: true });
   const names: string[] = [];
@@ -35,12 +31,6 @@ async function makeFrames(env: AgentEnv, dir: string, name: string, first: numbe
     names.push(base);
   }
   return names;
-}
-
-function probe(file: string): { frames: number; width: number; codec: string } {
-  const out = execFileSync(FFPROBE, ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,width,codec_name', '-of', 'json', file], { encoding: 'utf8' });
-  const s = (JSON.parse(out) as { streams: Array<{ nb_read_frames: string; width: number; codec_name: string }> }).streams[0]!;
-  return { frames: Number(s.nb_read_frames), width: s.width, codec: s.codec_name };
 }
 
 const live = (env: AgentEnv) => env.emu.files().filter((f) => !f.deleted);
@@ -76,7 +66,7 @@ describe('review proxies of image sequences', () => {
     const local = path.join(env.stateDir, 'proxies', 'hot', 'renders', 'sh010_comp_proxy.mp4');
     expect(Buffer.compare(await env.emu.readFile(proxy[0]!.id), await fs.readFile(local))).toBe(0);
     expect(await fs.readdir(path.join(env.hot, 'renders'))).not.toContain('sh010_comp_proxy.mp4');
-    expect(probe(local)).toEqual({ frames: 24, width: 32, codec: 'h264' });
+    expect(probeVideo(local)).toEqual({ frames: 24, width: 32, codec: 'h264' });
 
     // A normal job: journaled under the derived watch, done, with the group it stands for logged.
     const job = await agent.journal.get('hot:proxy', 'renders/sh010_comp_proxy.mp4');
@@ -112,7 +102,7 @@ describe('review proxies of image sequences', () => {
     expect(live(env).map((f) => f.name).filter((n) => n.endsWith('.png'))).toHaveLength(12);
     expect(live(env).filter((f) => f.name === 'sh050_proxy.mp4')).toHaveLength(1);
     expect(env.logger.at('info').some((m) => /proxy of sh050 1–12 rendered \(12 frames, .*concat\)/.test(m))).toBe(true);
-    expect(probe(path.join(env.stateDir, 'proxies', 'hot', 'r', 'sh050_proxy.mp4')).frames).toBe(12);
+    expect(probeVideo(path.join(env.stateDir, 'proxies', 'hot', 'r', 'sh050_proxy.mp4')).frames).toBe(12);
   }, 60_000);
 
   it('upload proxy with gaps: only a ProRes proxy goes up (concat, gaps held), frames stay; a restart does not upload it again', async () => {
@@ -130,7 +120,7 @@ describe('review proxies of image sequences', () => {
     expect((await fs.readdir(env.hot)).sort()).toEqual(kept.sort());
     const local = path.join(env.stateDir, 'proxies', 'hot', 'sh020_proxy.mov');
     // 1..24 at 12 fps with 5, 6 and 17 missing: the frame before is held, the timing is the render's.
-    expect(probe(local)).toEqual({ frames: 24, width: 64, codec: 'prores' });
+    expect(probeVideo(local)).toEqual({ frames: 24, width: 64, codec: 'prores' });
     expect(Buffer.compare(await env.emu.readFile(live(env)[0]!.id), await fs.readFile(local))).toBe(0);
     expect(env.logger.records.some((r) => /complete \(quiet\): frames 1–24, 21\/21 kept in place \(only the proxy is uploaded\), missing 5–6, 17 \(3 frames\), in [\d.]+ m?s$/.test(r.message))).toBe(true);
     expect(env.logger.at('info').some((m) => /proxy of sh020 1–24 rendered \(21 frames, missing 5–6, 17 held, prores 12 fps, .*concat\)/.test(m))).toBe(true);
@@ -174,7 +164,7 @@ describe('review proxies of image sequences', () => {
       await agent2.proxies!.idle();
       await agent2.whenIdle();
       expect(live(env).map((f) => f.name)).toEqual(['sh030_proxy.mp4']);
-      expect(probe(path.join(proxies, 'sh030_proxy.mp4')).frames).toBe(12);
+      expect(probeVideo(path.join(proxies, 'sh030_proxy.mp4')).frames).toBe(12);
       expect(await fs.readdir(proxies)).toEqual(['sh030_proxy.mp4']); // no .part or list left behind
     } finally {
       await slow.cleanup();

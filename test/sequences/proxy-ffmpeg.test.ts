@@ -1,7 +1,6 @@
 // The proxy's pieces without an agent: the ffmpeg command line (pure), a failed render with the
 // real ffmpeg (clear error, nothing left under the final name), finding ffmpeg on a PATH, the
 // derived watch's exact route, and what `check` says with and without ffmpeg.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,11 +10,10 @@ import { derivedWatchConfig } from '../../src/sequences/proxy/derived-watch.js';
 import { setProxyRoute } from '../../src/sequences/proxy/derived-watch.js';
 import { findFfmpeg, image2Pattern, proxyPlan, renderProxy } from '../../src/sequences/proxy/index.js';
 import type { WatchConfig } from '../../src/config/types.js';
+import { FFMPEG, probeVideo, testsrc } from '../helpers/ffmpeg.js';
 import { memoryIO } from '../helpers/memory-io.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const FFMPEG = findFfmpeg();
-if (!FFMPEG) throw new Error('these tests need ffmpeg on PATH (Debian: apt-get install ffmpeg; .ci/run installs it)');
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -88,26 +86,25 @@ describe('rendering', () => {
     const bad = path.join(dir, 'bad.0001.png');
     await fs.writeFile(bad, 'not a png');
     const out = path.join(dir, 'out', 'bad_proxy.mp4');
-    await expect(renderProxy(FFMPEG!, { frames: [{ frame: 1, path: bad }], pattern: path.join(dir, 'bad.%04d.png'), ext: 'png' }, { codec: 'h264', fps: 24 }, out)).rejects.toThrow(/ffmpeg failed \(exit code \d+\)/);
+    await expect(renderProxy(FFMPEG, { frames: [{ frame: 1, path: bad }], pattern: path.join(dir, 'bad.%04d.png'), ext: 'png' }, { codec: 'h264', fps: 24 }, out)).rejects.toThrow(/ffmpeg failed \(exit code \d+\)/);
     expect(await fs.readdir(path.dirname(out))).toEqual([]);
   });
 
   it('a good render is complete under the final name, with the frame count of the range', async () => {
     const frames = path.join(dir, 'good');
     await fs.mkdir(frames);
-    execFileSync(FFMPEG!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24:rate=24', '-frames:v', '5', '-start_number', '100', path.join(frames, 'g.%03d.png')]);
+    testsrc(path.join(frames, 'g.%03d.png'), 5, { start: 100 });
     await fs.rm(path.join(frames, 'g.102.png'));
     const out = path.join(dir, 'good_proxy.mp4');
     const list = [100, 101, 103, 104].map((n) => ({ frame: n, path: path.join(frames, `g.${n}.png`) }));
-    expect(await renderProxy(FFMPEG!, { frames: list, pattern: path.join(frames, 'g.%03d.png'), ext: 'png' }, { codec: 'h264', fps: 24 }, out)).toBe('concat');
-    const probe = execFileSync(path.join(path.dirname(FFMPEG!), 'ffprobe'), ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', out], { encoding: 'utf8' });
-    expect(Number(probe.trim())).toBe(5);
+    expect(await renderProxy(FFMPEG, { frames: list, pattern: path.join(frames, 'g.%03d.png'), ext: 'png' }, { codec: 'h264', fps: 24 }, out)).toBe('concat');
+    expect(probeVideo(out).frames).toBe(5);
   });
 });
 
 describe('finding ffmpeg', () => {
   it('looks on the PATH given, and only there', async () => {
-    expect(findFfmpeg(path.dirname(FFMPEG!))).toBe(FFMPEG);
+    expect(findFfmpeg(path.dirname(FFMPEG))).toBe(FFMPEG);
     expect(findFfmpeg(dir)).toBeUndefined();
     expect(findFfmpeg('')).toBeUndefined();
   });
@@ -140,7 +137,7 @@ describe('check', () => {
     expect(await main(['check', '--config', cfg], without)).toBe(0);
     expect(without.stdoutText()).toContain('sequences:    proxy prores 25 fps, upload both');
     expect(without.stdoutText()).toContain("warning: watch 'renders': review proxies are off: sequences.proxy is set but ffmpeg is not on PATH");
-    const withIt = memoryIO({ PATH: path.dirname(FFMPEG!) }, dir);
+    const withIt = memoryIO({ PATH: path.dirname(FFMPEG) }, dir);
     expect(await main(['check', '--config', cfg], withIt)).toBe(0);
     expect(withIt.stdoutText()).toContain(`watch 'renders': review proxies rendered with ${FFMPEG}`);
   });
