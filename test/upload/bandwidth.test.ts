@@ -18,6 +18,12 @@ const at = (day: number, hhmm: string, sec = 0): number => {
 };
 const rate = (t: Timetable, ms: number): number => rateAt(t, ms, 'UTC');
 
+/** What parseBandwidth says of `text`: its problem, or 'accepted'. */
+function bad(text: string): string {
+  const r = parseBandwidth(text);
+  return 'problem' in r ? r.problem : 'accepted';
+}
+
 describe('parseRate', () => {
   it('reads bytes (SI and IEC), bits, rclone suffixes and off', () => {
     expect(parseRate('40MB/s')).toEqual({ rate: 40e6 });
@@ -105,10 +111,6 @@ describe('timetables', () => {
   });
 
   it('names the bad token', () => {
-    const bad = (text: string): string => {
-      const r = parseBandwidth(text);
-      return 'problem' in r ? r.problem : 'accepted';
-    };
     expect(bad('Mon-Fri 25:00,1MB/s')).toContain("'25:00' in '25:00,1MB/s' is not a time of day");
     expect(bad('Mon-Fri 08:00,fast')).toContain("in timetable entry '08:00,fast'");
     expect(bad('Mon-Fry 08:00,1MB/s')).toContain("'Mon-Fry' is not a day or day range");
@@ -127,10 +129,6 @@ describe('timetables', () => {
   });
 
   it('refuses a day in two day groups, naming both groups and the day', () => {
-    const bad = (text: string): string => {
-      const r = parseBandwidth(text);
-      return 'problem' in r ? r.problem : 'accepted';
-    };
     expect(bad('Mon-Fri 08:00,20MB/s 19:00,off Fri-Sun off')).toBe("day group 'Fri-Sun' overlaps 'Mon-Fri' (Fri is in both): give each day one group");
     expect(bad('Sat-Mon off Mon-Fri 08:00,1MB/s')).toContain("'Mon-Fri' overlaps 'Sat-Mon' (Mon is in both)");
     expect(bad('08:00,512k 19:00,off Sat-Sun off')).toContain("'Sat-Sun' overlaps the entries before any day, which apply every day (Sat is in both)");
