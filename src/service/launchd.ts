@@ -8,7 +8,7 @@ function xml(text: string): string {
 }
 
 /** The least time between two starts of the job, in seconds (see renderLaunchdPlist). */
-export const LAUNCHD_THROTTLE_S = 300;
+const LAUNCHD_THROTTLE_S = 300;
 
 export function launchdLabel(name: string): string {
   return name.includes('.') ? name : `io.frame.${name}`;
