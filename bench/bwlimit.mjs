@@ -86,7 +86,7 @@ export async function bwlimit({ tmp, quick, log, rates = BW_RATES_MB }) {
 
 /** The rate where the bucket's batching step is swept (where the CPU per byte is furthest off). */
 const SWEEP_AT_MB = 10;
-export const WAKE_STEPS_MS = [100, 250, 500, 1000];
+const WAKE_STEPS_MS = [100, 250, 500, 1000];
 
 /**
  * The same limited upload with the bucket's longest sleep (its shaping step, MAX_WAKE_MS) set

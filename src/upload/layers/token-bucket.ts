@@ -160,7 +160,12 @@ export class TokenBucket implements ByteBudget {
   /** The shortest sleep between releases: the time a batch takes to gather (0 for a fixed burst). */
   private batchMs(): number {
     if (this.fixedBurst !== undefined || this.rate === Infinity) return 0;
-    return Math.min(this.maxWakeMs, (BATCH_BYTES * 1000) / this.rate);
+    return this.stepMsFor(this.rate);
+  }
+
+  /** How long a batch gathers at `rate`: BATCH_BYTES' worth, at most maxWakeMs. */
+  private stepMsFor(rate: number): number {
+    return Math.min(this.maxWakeMs, (BATCH_BYTES * 1000) / rate);
   }
 
   /**
@@ -173,7 +178,7 @@ export class TokenBucket implements ByteBudget {
   private burstFor(rate: number): number {
     if (this.fixedBurst !== undefined) return this.fixedBurst;
     if (rate === Infinity) return Infinity;
-    const batch = (rate * Math.min(this.maxWakeMs, (BATCH_BYTES * 1000) / rate)) / 1000;
+    const batch = (rate * this.stepMsFor(rate)) / 1000;
     return Math.floor(Math.max(this.grantFor(rate), batch) + (rate * LATE_MS) / 1000);
   }
 
